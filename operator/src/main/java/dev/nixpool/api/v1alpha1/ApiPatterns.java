@@ -1,0 +1,26 @@
+package dev.nixpool.api.v1alpha1;
+
+/**
+ * Input patterns shared by the CRD schema (through annotations) and the operator's own checks, so both reject the same
+ * input. They follow Nix's rules: store path names from src/libstore/path.cc, nix32 from src/libutil/hash.cc.
+ */
+public final class ApiPatterns {
+
+    /** A Nix system double such as {@code x86_64-linux}, or {@code builtin}. */
+    public static final String SYSTEM = "^([A-Za-z0-9_]+-[A-Za-z0-9_]+|builtin)$";
+
+    /** A system feature as Nix writes it: {@code kvm}, {@code big-parallel}, {@code gccarch-x86-64-v3}. */
+    public static final String FEATURE = "^[A-Za-z0-9][A-Za-z0-9_.+-]{0,62}$";
+
+    /** A store path of a derivation: 32 nix32 characters, a name, {@code .drv}. */
+    public static final String DRV_PATH = "^/nix/store/[0123456789abcdfghijklmnpqrsvwxyz]{32}-[0-9A-Za-z+\\-._?=]{1,207}\\.drv$";
+
+    /** Any store path. */
+    public static final String STORE_PATH = "^/nix/store/[0123456789abcdfghijklmnpqrsvwxyz]{32}-[0-9A-Za-z+\\-._?=]{1,211}$";
+
+    /** A Kubernetes object name (DNS-1123 subdomain). */
+    public static final String OBJECT_NAME = "^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$";
+
+    private ApiPatterns() {
+    }
+}

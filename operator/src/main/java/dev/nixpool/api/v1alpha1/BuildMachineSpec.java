@@ -1,0 +1,127 @@
+package dev.nixpool.api.v1alpha1;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class BuildMachineSpec {
+
+    @Required
+    @Size(min = 1)
+    @JsonPropertyDescription("Nix systems the builders build for, e.g. x86_64-linux (Nix's machines-file field 2).")
+    private List<@Pattern(ApiPatterns.SYSTEM) String> systems = new ArrayList<>();
+
+    @Min(1)
+    @Default("1")
+    @JsonPropertyDescription("Builds one builder runs at once (Nix's maxJobs). Default 1.")
+    private Integer maxJobs = 1;
+
+    @Min(value = 0, inclusive = false)
+    @Default("1")
+    @JsonPropertyDescription("Relative speed of this pool's builders; among free pools the lowest load/speedFactor wins. Default 1.")
+    private Double speedFactor = 1.0;
+
+    @JsonPropertyDescription("System features the builders offer, e.g. kvm, big-parallel, nixos-test, benchmark.")
+    private List<@Pattern(ApiPatterns.FEATURE) String> supportedFeatures = new ArrayList<>();
+
+    @JsonPropertyDescription("Features a build must request to be sent here: a pool with mandatory features takes only builds that ask for all of them.")
+    private List<@Pattern(ApiPatterns.FEATURE) String> mandatoryFeatures = new ArrayList<>();
+
+    @JsonPropertyDescription("The builder pod template: image, resources, placement and environment.")
+    private BuilderTemplate template = new BuilderTemplate();
+
+    @JsonPropertyDescription("Per-feature placement overriding the operator's defaults: node selector, tolerations and extra resource requests a builder gets when a build requires the feature.")
+    private Map<@Pattern(ApiPatterns.FEATURE) String, FeaturePlacement> featurePlacement = new LinkedHashMap<>();
+
+    @Min(1)
+    @Default("10")
+    @JsonPropertyDescription("Cap on builder pods of this pool alive at once. Default 10.")
+    private Integer maxBuilders = 10;
+
+    @Default("true")
+    @JsonPropertyDescription("One build per builder pod, deleted when the build ends. Default true.")
+    private Boolean ephemeral = true;
+
+    public List<String> getSystems() {
+        return systems;
+    }
+
+    public void setSystems(List<String> systems) {
+        this.systems = systems;
+    }
+
+    public Integer getMaxJobs() {
+        return maxJobs;
+    }
+
+    public void setMaxJobs(Integer maxJobs) {
+        this.maxJobs = maxJobs;
+    }
+
+    public Double getSpeedFactor() {
+        return speedFactor;
+    }
+
+    public void setSpeedFactor(Double speedFactor) {
+        this.speedFactor = speedFactor;
+    }
+
+    public List<String> getSupportedFeatures() {
+        return supportedFeatures;
+    }
+
+    public void setSupportedFeatures(List<String> supportedFeatures) {
+        this.supportedFeatures = supportedFeatures;
+    }
+
+    public List<String> getMandatoryFeatures() {
+        return mandatoryFeatures;
+    }
+
+    public void setMandatoryFeatures(List<String> mandatoryFeatures) {
+        this.mandatoryFeatures = mandatoryFeatures;
+    }
+
+    public BuilderTemplate getTemplate() {
+        return template;
+    }
+
+    public void setTemplate(BuilderTemplate template) {
+        this.template = template;
+    }
+
+    public Map<String, FeaturePlacement> getFeaturePlacement() {
+        return featurePlacement;
+    }
+
+    public void setFeaturePlacement(Map<String, FeaturePlacement> featurePlacement) {
+        this.featurePlacement = featurePlacement;
+    }
+
+    public Integer getMaxBuilders() {
+        return maxBuilders;
+    }
+
+    public void setMaxBuilders(Integer maxBuilders) {
+        this.maxBuilders = maxBuilders;
+    }
+
+    public Boolean getEphemeral() {
+        return ephemeral;
+    }
+
+    public void setEphemeral(Boolean ephemeral) {
+        this.ephemeral = ephemeral;
+    }
+}

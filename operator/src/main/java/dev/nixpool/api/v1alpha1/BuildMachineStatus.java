@@ -1,0 +1,68 @@
+package dev.nixpool.api.v1alpha1;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
+import io.fabric8.kubernetes.api.model.Condition;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class BuildMachineStatus {
+
+    @JsonPropertyDescription("Ready: the pool's spec is valid and the operator is serving it.")
+    private List<Condition> conditions = new ArrayList<>();
+
+    @JsonPropertyDescription("The generation this status describes.")
+    private Long observedGeneration;
+
+    @JsonPropertyDescription("Builder pods of this pool alive now.")
+    private Integer builders = 0;
+
+    @JsonPropertyDescription("Builder pods running a build now.")
+    private Integer busyBuilders = 0;
+
+    @JsonPropertyDescription("NixBuilds waiting for capacity in this pool.")
+    private Integer queued = 0;
+
+    public List<Condition> getConditions() {
+        return conditions;
+    }
+
+    public void setConditions(List<Condition> conditions) {
+        this.conditions = conditions;
+    }
+
+    public Long getObservedGeneration() {
+        return observedGeneration;
+    }
+
+    public void setObservedGeneration(Long observedGeneration) {
+        this.observedGeneration = observedGeneration;
+    }
+
+    public Integer getBuilders() {
+        return builders;
+    }
+
+    public void setBuilders(Integer builders) {
+        this.builders = builders;
+    }
+
+    public Integer getBusyBuilders() {
+        return busyBuilders;
+    }
+
+    public void setBusyBuilders(Integer busyBuilders) {
+        this.busyBuilders = busyBuilders;
+    }
+
+    public Integer getQueued() {
+        return queued;
+    }
+
+    public void setQueued(Integer queued) {
+        this.queued = queued;
+    }
+}

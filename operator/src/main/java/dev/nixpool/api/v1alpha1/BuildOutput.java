@@ -1,0 +1,63 @@
+package dev.nixpool.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
+/** One output of a finished build, as Nix's path-info reports it. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class BuildOutput {
+
+    @JsonPropertyDescription("Output name, e.g. out.")
+    private String name;
+
+    @JsonPropertyDescription("Store path of the output.")
+    private String path;
+
+    @JsonPropertyDescription("NAR hash as Nix prints it: sha256:<nix32>.")
+    private String narHash;
+
+    @JsonPropertyDescription("NAR size in bytes.")
+    private Long narSize;
+
+    public BuildOutput() {
+    }
+
+    public BuildOutput(String name, String path, String narHash, Long narSize) {
+        this.name = name;
+        this.path = path;
+        this.narHash = narHash;
+        this.narSize = narSize;
+    }
+
+    public String getName() {
+        return name;
+    }
+
+    public void setName(String name) {
+        this.name = name;
+    }
+
+    public String getPath() {
+        return path;
+    }
+
+    public void setPath(String path) {
+        this.path = path;
+    }
+
+    public String getNarHash() {
+        return narHash;
+    }
+
+    public void setNarHash(String narHash) {
+        this.narHash = narHash;
+    }
+
+    public Long getNarSize() {
+        return narSize;
+    }
+
+    public void setNarSize(Long narSize) {
+        this.narSize = narSize;
+    }
+}

@@ -1,0 +1,154 @@
+package dev.nixpool.api.v1alpha1;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "[has(self.derivation), has(self.expression), has(self.flake)].filter(x, x).size() == 1", message = "exactly one of derivation, expression or flake must be set", reason = "FieldValueInvalid")
+public class NixBuildSpec {
+
+    @Pattern(ApiPatterns.DRV_PATH)
+    @JsonPropertyDescription("Store path of the derivation to build (/nix/store/<hash>-<name>.drv); the builder fetches it from the substituters.")
+    private String derivation;
+
+    @Size(min = 1, max = 65536)
+    @JsonPropertyDescription("Nix expression text that evaluates to one derivation; evaluated on the builder.")
+    private String expression;
+
+    @Pattern("^[^\\s]+#[^\\s]*$|^[^\\s#]+$")
+    @Size(min = 1, max = 4096)
+    @JsonPropertyDescription("Flake installable, e.g. github:owner/repo#attr; evaluated on the builder.")
+    private String flake;
+
+    @Pattern(ApiPatterns.SYSTEM)
+    @Default("x86_64-linux")
+    @JsonPropertyDescription("Nix system the derivation is for. Default x86_64-linux.")
+    private String system = "x86_64-linux";
+
+    @JsonPropertyDescription("System features the build needs (as in the derivation's requiredSystemFeatures), e.g. kvm.")
+    private List<@Pattern(ApiPatterns.FEATURE) String> requiredSystemFeatures = new ArrayList<>();
+
+    @Pattern(ApiPatterns.OBJECT_NAME)
+    @JsonPropertyDescription("Name of a BuildMachine in the same namespace to pin this build to; it must still be eligible.")
+    private String machine;
+
+    @Min(1)
+    @Max(604800)
+    @JsonPropertyDescription("Wall-clock limit of the build in seconds (Nix's buildTimeout); unset means no limit.")
+    private Long timeoutSeconds;
+
+    @Min(1)
+    @Max(604800)
+    @JsonPropertyDescription("Fail the build after this many seconds without log output (Nix's maxSilentTime); unset means no limit.")
+    private Long maxSilentSeconds;
+
+    @Min(0)
+    @Max(10)
+    @Default("2")
+    @JsonPropertyDescription("New attempts on a fresh builder after the builder is lost. Default 2.")
+    private Integer retries = 2;
+
+    @JsonPropertyDescription("Binary caches the builder may substitute from (e.g. https://cache.nixos.org).")
+    private List<@Pattern("^(https?|s3|file)://.+$") String> substituters = new ArrayList<>();
+
+    @JsonPropertyDescription("Public keys that sign the substituters' paths, e.g. cache.nixos.org-1:6NCHdD59X431o0gWypbMrAURkbJ16ZPMQFGspcDShjY=.")
+    private List<@Pattern("^[^:\\s]+:[A-Za-z0-9+/]+=*$") String> trustedPublicKeys = new ArrayList<>();
+
+    public String getDerivation() {
+        return derivation;
+    }
+
+    public void setDerivation(String derivation) {
+        this.derivation = derivation;
+    }
+
+    public String getExpression() {
+        return expression;
+    }
+
+    public void setExpression(String expression) {
+        this.expression = expression;
+    }
+
+    public String getFlake() {
+        return flake;
+    }
+
+    public void setFlake(String flake) {
+        this.flake = flake;
+    }
+
+    public String getSystem() {
+        return system;
+    }
+
+    public void setSystem(String system) {
+        this.system = system;
+    }
+
+    public List<String> getRequiredSystemFeatures() {
+        return requiredSystemFeatures;
+    }
+
+    public void setRequiredSystemFeatures(List<String> requiredSystemFeatures) {
+        this.requiredSystemFeatures = requiredSystemFeatures;
+    }
+
+    public String getMachine() {
+        return machine;
+    }
+
+    public void setMachine(String machine) {
+        this.machine = machine;
+    }
+
+    public Long getTimeoutSeconds() {
+        return timeoutSeconds;
+    }
+
+    public void setTimeoutSeconds(Long timeoutSeconds) {
+        this.timeoutSeconds = timeoutSeconds;
+    }
+
+    public Long getMaxSilentSeconds() {
+        return maxSilentSeconds;
+    }
+
+    public void setMaxSilentSeconds(Long maxSilentSeconds) {
+        this.maxSilentSeconds = maxSilentSeconds;
+    }
+
+    public Integer getRetries() {
+        return retries;
+    }
+
+    public void setRetries(Integer retries) {
+        this.retries = retries;
+    }
+
+    public List<String> getSubstituters() {
+        return substituters;
+    }
+
+    public void setSubstituters(List<String> substituters) {
+        this.substituters = substituters;
+    }
+
+    public List<String> getTrustedPublicKeys() {
+        return trustedPublicKeys;
+    }
+
+    public void setTrustedPublicKeys(List<String> trustedPublicKeys) {
+        this.trustedPublicKeys = trustedPublicKeys;
+    }
+}
