@@ -124,6 +124,24 @@ class ExamplesSchemaTest {
                 "spec.maxjobs: expected no such field");
     }
 
+    @Test
+    void statusOutputsFollowNixFormats() {
+        ObjectNode build = (ObjectNode) Examples.read("nixbuild-hello-expression.yaml").deepCopy();
+        ObjectNode output = build.putObject("status").put("phase", "Succeeded").putArray("outputs").addObject()
+                .put("name", "out")
+                .put("path", "/nix/store/rhr2igzm86nymdphq4j208vskwjpr7jp-hello-nixpool")
+                .put("narHash", "sha256:04zwf782yjwnh3q6hz5izfd6jyip8kgw6g6yj43fiqhbyhdd0dqw")
+                .put("narSize", 120);
+        assertThat(validate(build)).isEmpty();
+        // base16 is a valid Nix hash encoding too, but status always carries the nix32 form Nix serves
+        output.put("narHash", "sha256:1f6d53d7cb3c8a5ac0c1f14f5a7e7ad9ba1e0b6cf36ad7e4d6c0bf64b5a9f0a1");
+        assertThat(validate(build)).singleElement().asString()
+                .startsWith("status.outputs[0].narHash: expected a string matching " + ApiPatterns.NAR_HASH);
+        output.put("narHash", "sha256:04zwf782yjwnh3q6hz5izfd6jyip8kgw6g6yj43fiqhbyhdd0dqw");
+        ((ObjectNode) build.get("status")).put("phase", "Done");
+        assertThat(validate(build)).singleElement().asString().startsWith("status.phase: expected one of [");
+    }
+
     private static void assertRejected(String example, Consumer<ObjectNode> breakSpec, String expectedErrorPrefix) {
         JsonNode resource = Examples.read(example).deepCopy();
         breakSpec.accept((ObjectNode) resource.get("spec"));
