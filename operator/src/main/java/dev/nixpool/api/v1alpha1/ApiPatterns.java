@@ -9,7 +9,10 @@ public final class ApiPatterns {
     /** A Nix system double such as {@code x86_64-linux}, or {@code builtin}. */
     public static final String SYSTEM = "^([A-Za-z0-9_]+-[A-Za-z0-9_]+|builtin)$";
 
-    /** A system feature as Nix writes it (also used inside a single-quoted CEL literal: keep it free of quotes and backslashes): {@code kvm}, {@code big-parallel}, {@code gccarch-x86-64-v3}. */
+    /**
+     * A system feature as Nix writes it: {@code kvm}, {@code big-parallel}, {@code gccarch-x86-64-v3}. Also used inside
+     * a single-quoted CEL string literal, so it must stay free of quotes and backslashes.
+     */
     public static final String FEATURE = "^[A-Za-z0-9][A-Za-z0-9_.+-]{0,62}$";
 
     /** A store path of a derivation: 32 nix32 characters, a name, {@code .drv}. */
@@ -25,7 +28,8 @@ public final class ApiPatterns {
     public static final String OBJECT_NAME = "^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$";
 
     /*
-     * List and string bounds: the API server's CEL cost estimate needs them, and no real pool or build comes near them.
+     * Bounds on lists and strings: cheap admission limits, and the API server's CEL cost estimate needs bounded input for
+     * rules over them. No real pool or build comes near them.
      */
     public static final int MAX_SYSTEMS = 8;
     public static final int MAX_SYSTEM_LENGTH = 64;

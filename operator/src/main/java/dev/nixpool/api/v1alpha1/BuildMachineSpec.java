@@ -19,6 +19,10 @@ import io.fabric8.generator.annotation.ValidationRule;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class BuildMachineSpec {
 
+    static final String FEATURE_KEYS_RULE = "self.all(f, f.matches('" + ApiPatterns.FEATURE + "'))";
+    static final String FEATURE_KEYS_MESSAGE = "featurePlacement keys must be system feature names matching "
+            + ApiPatterns.FEATURE;
+
     @Required
     @Size(min = 1, max = ApiPatterns.MAX_SYSTEMS)
     @JsonPropertyDescription("Nix systems the builders build for, e.g. x86_64-linux (Nix's machines-file field 2).")
@@ -49,9 +53,7 @@ public class BuildMachineSpec {
     @JsonPropertyDescription("Per-feature placement overriding the operator's defaults: node selector, tolerations and extra resource requests a builder gets when a build requires the feature.")
     @Size(max = ApiPatterns.MAX_FEATURES)
     // map keys get no pattern from the generator, so a CEL rule checks them; maxProperties bounds its cost
-    @ValidationRule(value = "self.all(f, f.matches('" + ApiPatterns.FEATURE
-            + "'))", message = "featurePlacement keys must be system feature names matching "
-                    + ApiPatterns.FEATURE, reason = "FieldValueInvalid")
+    @ValidationRule(value = FEATURE_KEYS_RULE, message = FEATURE_KEYS_MESSAGE, reason = "FieldValueInvalid")
     private Map<String, FeaturePlacement> featurePlacement = new LinkedHashMap<>();
 
     @Min(1)

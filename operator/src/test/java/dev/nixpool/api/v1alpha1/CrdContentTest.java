@@ -69,7 +69,7 @@ class CrdContentTest {
                 .contains("image", "resources", "nodeSelector", "tolerations", "affinity", "env");
         assertThat(p.at("/featurePlacement/maxProperties").asInt()).isEqualTo(ApiPatterns.MAX_FEATURES);
         assertThat(p.at("/featurePlacement/x-kubernetes-validations/0/rule").asText())
-                .isEqualTo("self.all(f, f.matches('" + ApiPatterns.FEATURE + "'))");
+                .isEqualTo("self.all(f, f.matches('^[A-Za-z0-9][A-Za-z0-9_.+-]{0,62}$'))");
         assertThat(p.at("/featurePlacement/additionalProperties/properties").fieldNames()).toIterable()
                 .containsExactlyInAnyOrder("nodeSelector", "tolerations", "resources");
     }
