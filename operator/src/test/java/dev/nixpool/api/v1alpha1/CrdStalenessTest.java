@@ -48,6 +48,15 @@ class CrdStalenessTest {
     }
 
     @Test
+    void crdsKustomizationListsEveryGeneratedFile() {
+        // deploy/ includes crds/ as a kustomization, so a CRD missing here would silently not be installed
+        List<String> resources = new ArrayList<>();
+        CrdFiles.readYaml(CrdFiles.committedDir().resolve("kustomization.yaml")).path("resources")
+                .forEach(r -> resources.add(r.asText()));
+        assertThat(resources).containsExactlyInAnyOrderElementsOf(CrdFiles.NAMES);
+    }
+
+    @Test
     void committedCrdsMatchTheApiClasses() throws IOException {
         Path committed = CrdFiles.committedDir();
         if (Boolean.getBoolean("nixpool.crds.update")) {
