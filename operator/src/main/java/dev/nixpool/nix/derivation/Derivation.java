@@ -46,6 +46,18 @@ public record Derivation(SortedMap<String, DerivationOutput> outputs, SortedMap<
     }
 
     /**
+     * What Nix's build-remote sends: the derivation without inputDrvs, its inputSrcs widened by {@code inputClosure}
+     * (the outputs of the input derivations and their closure, already copied to the builder), so the builder treats
+     * them as inputs and scans the outputs for references to them.
+     */
+    public Derivation basic(java.util.Collection<String> inputClosure) {
+        SortedSet<String> srcs = new TreeSet<>(Bytewise.ORDER);
+        srcs.addAll(inputSrcs);
+        srcs.addAll(inputClosure);
+        return new Derivation(outputs, new TreeMap<>(), srcs, platform, builder, args, env);
+    }
+
+    /**
      * The features a builder must have (Nix's ParsedDerivation): with structured attrs only the {@code __json}
      * attribute counts, a list of strings; otherwise the env entry, split on whitespace.
      */
