@@ -68,11 +68,12 @@ public class ServeClient {
         if (magic != ServeProtocol.MAGIC_2) {
             throw new ProtocolMismatchException(restOfLine(first));
         }
-        int version = (int) in.readUnsignedInt("the server's protocol version");
-        if (ServeProtocol.major(version) != ServeProtocol.MAJOR) {
-            throw new NixWireException(
-                    "unsupported 'nix-store --serve' protocol version " + ServeProtocol.format(version)
-                            + " (expected 2.x)");
+        long wireVersion = in.readUnsignedInt("the server's protocol version");
+        // Nix only looks at the low 16 bits; anything above them is corruption, not a newer Nix.
+        int version = (int) wireVersion;
+        if (wireVersion > 0xFFFF || ServeProtocol.major(version) != ServeProtocol.MAJOR) {
+            throw new NixWireException("unsupported 'nix-store --serve' protocol version 0x"
+                    + Long.toHexString(wireVersion) + " (expected 2.x, 0x2xx)");
         }
         remoteVersion = version;
         return version;

@@ -36,9 +36,10 @@ public final class WorkerConnection {
             throw new NixWireException("expected the nix-daemon magic 0x6478696f, got 0x" + Long.toHexString(magic)
                     + ": the remote is not a nix-daemon or prints to stdout first");
         }
-        int version = (int) in.readUnsignedInt("the daemon's protocol version");
-        if (WorkerProtocol.major(version) != 0x100) {
-            throw new NixWireException("expected worker protocol 1.x, got " + (version >> 8) + "." + (version & 0xff));
+        long wireVersion = in.readUnsignedInt("the daemon's protocol version");
+        int version = (int) wireVersion;
+        if (wireVersion > 0xFFFF || WorkerProtocol.major(version) != 0x100) {
+            throw new NixWireException("expected worker protocol 1.x (0x1xx), got 0x" + Long.toHexString(wireVersion));
         }
         int negotiated = Math.min(version, WorkerProtocol.CLIENT_VERSION);
         out.writeU64(WorkerProtocol.CLIENT_VERSION);
