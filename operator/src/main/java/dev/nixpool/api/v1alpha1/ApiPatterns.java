@@ -9,17 +9,27 @@ public final class ApiPatterns {
     /** A Nix system double such as {@code x86_64-linux}, or {@code builtin}. */
     public static final String SYSTEM = "^([A-Za-z0-9_]+-[A-Za-z0-9_]+|builtin)$";
 
-    /** A system feature as Nix writes it: {@code kvm}, {@code big-parallel}, {@code gccarch-x86-64-v3}. */
+    /** A system feature as Nix writes it (also used inside a single-quoted CEL literal: keep it free of quotes and backslashes): {@code kvm}, {@code big-parallel}, {@code gccarch-x86-64-v3}. */
     public static final String FEATURE = "^[A-Za-z0-9][A-Za-z0-9_.+-]{0,62}$";
 
     /** A store path of a derivation: 32 nix32 characters, a name, {@code .drv}. */
     public static final String DRV_PATH = "^/nix/store/[0123456789abcdfghijklmnpqrsvwxyz]{32}-[0-9A-Za-z+\\-._?=]{1,207}\\.drv$";
+
+    /** A NAR hash as Nix's path-info and serve protocol print it: {@code sha256:} and 52 nix32 characters. */
+    public static final String NAR_HASH = "^sha256:[0123456789abcdfghijklmnpqrsvwxyz]{52}$";
 
     /** Any store path. */
     public static final String STORE_PATH = "^/nix/store/[0123456789abcdfghijklmnpqrsvwxyz]{32}-[0-9A-Za-z+\\-._?=]{1,211}$";
 
     /** A Kubernetes object name (DNS-1123 subdomain). */
     public static final String OBJECT_NAME = "^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$";
+
+    /*
+     * List and string bounds: the API server's CEL cost estimate needs them, and no real pool or build comes near them.
+     */
+    public static final int MAX_SYSTEMS = 8;
+    public static final int MAX_SYSTEM_LENGTH = 64;
+    public static final int MAX_FEATURES = 32;
 
     private ApiPatterns() {
     }
