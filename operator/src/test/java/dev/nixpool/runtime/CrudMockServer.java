@@ -21,6 +21,11 @@ final class CrudMockServer implements AutoCloseable {
         client = server.createClient();
     }
 
+    /** For clients in other processes. */
+    String url() {
+        return client.getMasterUrl().toString();
+    }
+
     KubernetesClient client() {
         return client;
     }
