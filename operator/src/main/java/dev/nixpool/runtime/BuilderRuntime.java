@@ -89,7 +89,15 @@ public final class BuilderRuntime implements AutoCloseable {
         workers = Executors.newCachedThreadPool(daemonThreads("nixpool-runtime-worker"));
         shutdownHook = new Thread(this::closeFromShutdownHook, "nixpool-runtime-shutdown");
         Runtime.getRuntime().addShutdownHook(shutdownHook);
-        informer = client.pods().inAnyNamespace().withLabels(BUILDER_POD_LABELS).inform(new PodEvents(), 0);
+        try {
+            informer = client.pods().inAnyNamespace().withLabels(BUILDER_POD_LABELS).inform(new PodEvents(), 0);
+        } catch (RuntimeException e) {
+            spawner.shutdownNow();
+            workers.shutdownNow();
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            releaseWorkDir();
+            throw e;
+        }
         LOG.infof("builder runtime started: work dir %s, addresses %s", config.workDir(), config.addresses());
     }
 
@@ -99,7 +107,7 @@ public final class BuilderRuntime implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true) || !started.get()) {
+        if (!closed.compareAndSet(false, true) || informer == null) {
             return;
         }
         informer.close();
@@ -204,9 +212,11 @@ public final class BuilderRuntime implements AutoCloseable {
     }
 
     private void lost(BuilderPod pod, Pod seen) {
+        var containers = seen.getSpec() == null ? null : seen.getSpec().getContainers();
+        var container = containers == null || containers.isEmpty() ? null : containers.get(0);
         synchronized (pod) {
-            var container = seen.getSpec().getContainers().get(0);
-            pod.state = ObservedPodState.scheduled(container.getName(), container.getImage())
+            pod.state = ObservedPodState.scheduled(container == null ? null : container.getName(),
+                    container == null ? null : container.getImage())
                     .rejected("ContainerLost",
                             "the builder runtime that ran this pod is gone; its processes died with it");
             report(pod);
@@ -272,12 +282,14 @@ public final class BuilderRuntime implements AutoCloseable {
     /** The contract's readiness probe: TCP connect to the {@code ssh} port, until it answers or the process ends. */
     private void awaitReadiness(BuilderPod pod) {
         while (true) {
+            String address;
             synchronized (pod) {
                 if (pod.stopping || pod.state.stage() != ObservedPodState.Stage.RUNNING) {
                     return;
                 }
+                address = pod.address;
             }
-            if (acceptsTcp(pod.address, pod.spec.sshPort())) {
+            if (acceptsTcp(address, pod.spec.sshPort())) {
                 synchronized (pod) {
                     if (!pod.stopping && pod.state.stage() == ObservedPodState.Stage.RUNNING
                             && pod.process.isAlive()) {
@@ -322,7 +334,10 @@ public final class BuilderRuntime implements AutoCloseable {
         }
         synchronized (pod) {
             if (reportShutdown && pod.state != null && !pod.state.isFinal()) {
-                pod.state = pod.state.shutDown();
+                pod.state = process == null
+                        ? pod.state.rejected("Terminated",
+                                "the builder runtime was closed before the container started")
+                        : pod.state.shutDown(process.exitCode());
                 report(pod);
             }
             cleanUp(pod);

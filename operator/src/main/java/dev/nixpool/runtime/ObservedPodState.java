@@ -61,9 +61,9 @@ record ObservedPodState(Stage stage, String containerName, String image, Instant
                 null, why, text);
     }
 
-    ObservedPodState shutDown() {
+    ObservedPodState shutDown(int code) {
         return new ObservedPodState(Stage.SHUT_DOWN, containerName, image, scheduledAt, podIp, pid, startedAt, readyAt,
-                now(), 137, "Terminated", "the builder runtime was closed; its processes were killed");
+                now(), code, "Terminated", "the builder runtime was closed; its processes were stopped");
     }
 
     boolean isFinal() {
