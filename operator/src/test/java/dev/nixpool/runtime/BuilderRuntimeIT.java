@@ -38,6 +38,7 @@ class BuilderRuntimeIT {
     private CrudMockServer server;
     private KubernetesClient client;
     private Path workDir;
+    private Path entrypoint;
     private BuilderRuntime runtime;
 
     @BeforeEach
@@ -46,7 +47,7 @@ class BuilderRuntimeIT {
         client = server.client();
         Path target = Files.createDirectories(Path.of("target").toAbsolutePath());
         workDir = Files.createTempDirectory(target, "builder-runtime-it-");
-        Path entrypoint = Path.of(System.getProperty("nixpool.repo.root", ".."), "images", "builder", "entrypoint.sh");
+        entrypoint = Path.of(System.getProperty("nixpool.repo.root", ".."), "images", "builder", "entrypoint.sh");
         runtime = new BuilderRuntime(client,
                 BuilderRuntimeConfig.of(entrypoint, workDir.resolve("runtime")).withAddresses(FIRST_HOST, LAST_HOST));
         runtime.start();
@@ -136,6 +137,27 @@ class BuilderRuntimeIT {
         });
         createBuilder("next");
         assertThat(awaitReady("next").getStatus().getPodIP()).as("the freed address is reused").isEqualTo(address);
+    }
+
+    @Test
+    void podWaitsPendingWhileNoAddressIsFreeAndStartsWhenOneIs() {
+        runtime.close();
+        runtime = new BuilderRuntime(client,
+                BuilderRuntimeConfig.of(entrypoint, workDir.resolve("narrow")).withAddresses(211, 211));
+        runtime.start();
+        createBuilder("first");
+        String address = awaitReady("first").getStatus().getPodIP();
+        createBuilder("second");
+
+        Pod waiting = await().atMost(STARTUP).until(() -> client.pods().inNamespace(NAMESPACE).withName("second").get(),
+                pod -> pod.getStatus() != null && "False".equals(condition(pod, "PodScheduled").getStatus()));
+        assertThat(waiting.getStatus().getPhase()).isEqualTo("Pending");
+        assertThat(condition(waiting, "PodScheduled").getReason()).isEqualTo("Unschedulable");
+        assertThat(condition(waiting, "PodScheduled").getMessage()).isEqualTo(
+                "no free loopback address in 127.0.0.211-127.0.0.211 with port 2222 unused (1 builders running)");
+
+        client.pods().inNamespace(NAMESPACE).withName("first").delete();
+        assertThat(awaitReady("second").getStatus().getPodIP()).isEqualTo(address);
     }
 
     @Test
