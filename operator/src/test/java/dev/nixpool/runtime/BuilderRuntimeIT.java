@@ -20,6 +20,8 @@ import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
 
 import dev.nixpool.runtime.BuilderPodFixture.BuilderKeys;
 
@@ -66,8 +68,27 @@ class BuilderRuntimeIT {
 
     @Test
     void podBecomesReadyOnItsOwnAddressAndBuildsIntoItsOwnStore() throws Exception {
-        BuilderKeys keys = createBuilder("b1");
-        Pod pod = awaitReady("b1");
+        List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        BuilderKeys keys;
+        Pod pod;
+        try (var watch = client.pods().inNamespace(NAMESPACE).withName("b1").watch(new Watcher<Pod>() {
+            @Override
+            public void eventReceived(Action action, Pod resource) {
+                if (resource.getStatus() != null && resource.getStatus().getPhase() != null) {
+                    seen.add(resource.getStatus().getPhase() + "/ready=" + condition(resource, "Ready").getStatus());
+                }
+            }
+
+            @Override
+            public void onClose(WatcherException cause) {
+            }
+        })) {
+            keys = createBuilder("b1");
+            pod = awaitReady("b1");
+            await().atMost(Duration.ofSeconds(5)).until(() -> seen.contains("Running/ready=True"));
+        }
+        assertThat(seen).as("status transitions").containsExactly("Pending/ready=False", "Running/ready=False",
+                "Running/ready=True");
 
         assertThat(pod.getStatus().getPhase()).isEqualTo("Running");
         assertThat(pod.getStatus().getHostIP()).isEqualTo("127.0.0.1");
