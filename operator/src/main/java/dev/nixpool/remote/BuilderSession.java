@@ -1,0 +1,44 @@
+package dev.nixpool.remote;
+
+import java.util.Collection;
+import java.util.List;
+
+import dev.nixpool.nix.build.BuildOptions;
+import dev.nixpool.nix.build.BuildResult;
+import dev.nixpool.nix.derivation.Derivation;
+import dev.nixpool.nix.store.ValidPathInfo;
+
+/**
+ * One connected builder. Methods run one at a time and block; none of them holds a whole NAR or log in memory.
+ * Closing the session ends whatever runs on the builder for it.
+ */
+public interface BuilderSession extends AutoCloseable {
+
+    /** The builder's serve protocol version (0x207 for Nix 2.8). */
+    int serveVersion();
+
+    /** SHA256 fingerprint of the (pinned) host key the builder presented. */
+    String hostKeyFingerprint();
+
+    /**
+     * Turns the source into a derivation valid in the builder's store and returns its path: evaluates an expression or a
+     * flake on the builder (evaluator messages go to {@code log}), or makes a derivation path valid there, substituting it
+     * from the builder's substituters.
+     */
+    String instantiate(BuildSource source, LogSink log) throws BuilderException;
+
+    /** Reads and parses a derivation from the builder's store. */
+    Derivation readDerivation(String drvPath) throws BuilderException;
+
+    /**
+     * Builds the derivation on the builder (its inputs first, as Nix would) with Nix's own time limits in
+     * {@code options}; the build log goes to {@code log} line by line as it comes.
+     */
+    BuildResult build(String drvPath, Derivation derivation, BuildOptions options, LogSink log) throws BuilderException;
+
+    /** Path info (narHash, narSize, references) of valid paths; invalid ones are left out. */
+    List<ValidPathInfo> queryPathInfos(Collection<String> paths) throws BuilderException;
+
+    @Override
+    void close();
+}
