@@ -6,7 +6,7 @@ import java.util.List;
 import dev.nixpool.nix.build.BuildOptions;
 import dev.nixpool.nix.build.BuildResult;
 import dev.nixpool.nix.derivation.Derivation;
-import dev.nixpool.nix.store.ValidPathInfo;
+import dev.nixpool.nix.serve.PathInfo;
 
 /**
  * One connected builder. Methods run one at a time and block; none of them holds a whole NAR or log in memory.
@@ -37,7 +37,7 @@ public interface BuilderSession extends AutoCloseable {
     BuildResult build(String drvPath, Derivation derivation, BuildOptions options, LogSink log) throws BuilderException;
 
     /** Path info (narHash, narSize, references) of valid paths; invalid ones are left out. */
-    List<ValidPathInfo> queryPathInfos(Collection<String> paths) throws BuilderException;
+    List<PathInfo> queryPathInfos(Collection<String> paths) throws BuilderException;
 
     @Override
     void close();
