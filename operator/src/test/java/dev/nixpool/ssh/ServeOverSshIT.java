@@ -1,0 +1,110 @@
+package dev.nixpool.ssh;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import dev.nixpool.nix.serve.ServeClient;
+import dev.nixpool.nix.serve.ServeProtocol;
+import dev.nixpool.testing.CommandResult;
+import dev.nixpool.testing.LoopbackSshd;
+
+/**
+ * Nix's serve protocol through MINA to a real sshd running the real {@code nix-store --serve --write}, on a builder
+ * with its own store; also proves what the fixture promises (isolated store, offline nix.conf).
+ */
+class ServeOverSshIT {
+
+    private static final Duration LIMIT = Duration.ofSeconds(60);
+
+    private static LoopbackSshd sshd;
+    private static SshConnector connector;
+
+    @BeforeAll
+    static void start() throws IOException {
+        sshd = LoopbackSshd.builder().isolatedStore().start();
+        connector = new SshConnector();
+    }
+
+    @AfterAll
+    static void stop() {
+        try {
+            if (connector != null) {
+                connector.close();
+            }
+        } finally {
+            if (sshd != null) {
+                sshd.close();
+            }
+        }
+    }
+
+    private SshSession connect() throws SshTransportException {
+        return connector.connect(sshd.target(), sshd.clientKey().privateKey(), sshd.hostKey().publicKey(),
+                SshTimeouts.defaults());
+    }
+
+    @Test
+    void serveHandshakeOverSshAnswersVersion2_7() throws IOException {
+        List<String> stderr = new CopyOnWriteArrayList<>();
+        try (SshSession session = connect();
+                RemoteProcess nix = session.exec(ServeProtocol.REMOTE_COMMAND, stderr::add)) {
+            ServeClient client = new ServeClient(nix.stdout(), nix.stdin());
+            int version = client.handshake();
+            assertThat(version).as("stderr: %s", stderr).isEqualTo(0x207);
+            assertThat(ServeProtocol.format(version)).isEqualTo("2.7");
+            nix.stdin().close();
+            assertThat(nix.waitFor(LIMIT)).as("stderr: %s", stderr).isZero();
+        }
+    }
+
+    @Test
+    void loginsUseTheFixturesOfflineNixConf() throws IOException {
+        List<String> stderr = new CopyOnWriteArrayList<>();
+        try (SshSession session = connect();
+                RemoteProcess p = session.exec("echo \"$NIX_CONF_DIR\"; nix show-config", stderr::add)) {
+            String out = new String(p.stdout().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.waitFor(LIMIT)).as("stderr: %s", stderr).isZero();
+            assertThat(out).startsWith(sshd.nixConfDir() + "\n")
+                    .containsPattern("(?m)^substituters = $")
+                    .containsPattern("(?m)^build-users-group = $")
+                    .containsPattern("(?m)^sandbox = false$");
+        }
+    }
+
+    @Test
+    void whatTheBuilderAddsLandsInItsOwnStoreOnly() throws IOException {
+        Path file = Files.createTempFile("nixpool-isolation-", ".txt");
+        try {
+            Files.writeString(file, "isolated " + System.nanoTime() + "\n");
+            CommandResult added = sshd.runInStore(LIMIT, "nix-store", "--add", file.toString());
+            assertThat(added.exitCode()).as(added.describe()).isZero();
+            String storePath = added.stdout().strip();
+            assertThat(storePath).startsWith("/nix/store/");
+            Path name = Path.of(storePath).getFileName();
+            assertThat(sshd.storeDir().resolve(name)).exists();
+            assertThat(Path.of(storePath)).doesNotExist();
+
+            List<String> stderr = new CopyOnWriteArrayList<>();
+            try (SshSession session = connect();
+                    RemoteProcess p = session.exec("nix-store --check-validity " + storePath + " && echo valid",
+                            stderr::add)) {
+                String out = new String(p.stdout().readAllBytes(), StandardCharsets.UTF_8);
+                assertThat(p.waitFor(LIMIT)).as("stderr: %s", stderr).isZero();
+                assertThat(out).isEqualTo("valid\n");
+            }
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+}
