@@ -24,17 +24,20 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        System.exit(run(List.of(args), System.out, System.err));
+        List<String> all = List.of(args);
+        CliLogging.configure(!all.isEmpty() && isVerboseFlag(all.get(0)));
+        System.exit(run(all, System.out, System.err));
+    }
+
+    private static boolean isVerboseFlag(String arg) {
+        return arg.equals("-v") || arg.equals("--verbose");
     }
 
     static int run(List<String> args, PrintStream out, PrintStream err) {
         List<String> rest = new ArrayList<>(args);
-        boolean verbose = false;
-        while (!rest.isEmpty() && (rest.get(0).equals("-v") || rest.get(0).equals("--verbose"))) {
-            verbose = true;
+        while (!rest.isEmpty() && isVerboseFlag(rest.get(0))) {
             rest.remove(0);
         }
-        CliLogging.configure(verbose);
         if (rest.isEmpty() || rest.get(0).equals("--help") || rest.get(0).equals("-h") || rest.get(0).equals("help")) {
             (rest.isEmpty() ? err : out).print(usage());
             return rest.isEmpty() ? EXIT_USAGE : 0;

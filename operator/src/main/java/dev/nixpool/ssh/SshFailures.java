@@ -73,8 +73,8 @@ final class SshFailures {
         if (step == Step.AUTHENTICATE && detail.contains("No more authentication methods available")) {
             return new SshTransportException(SshFailureReason.AUTH_REFUSED,
                     target + " refused the client key " + HostKeyPin.describe(clientKey.getPublic())
-                            + " (public key authentication failed: is that key in " + target.user()
-                            + "'s authorized_keys on the server?)",
+                            + ": public key authentication failed; is that key in " + target.user()
+                            + "'s authorized_keys on the server?",
                     error);
         }
         if (has(error, SshChannelOpenException.class)) {

@@ -1,0 +1,227 @@
+package dev.nixpool.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import dev.nixpool.ssh.HostKeys;
+import dev.nixpool.ssh.OpenSshKeyPair;
+import dev.nixpool.ssh.SshKeyGenerator;
+import dev.nixpool.ssh.SshTransportException;
+import dev.nixpool.testing.CommandResult;
+import dev.nixpool.testing.LoopbackSshd;
+import dev.nixpool.testing.Processes;
+
+/** {@code ./nixpool ping} as users run it: the real launcher script in its own process, against real sshds. */
+class PingIT {
+
+    private static final Duration LIMIT = Duration.ofSeconds(120);
+    private static final String BANNER = "Welcome to the nixpool test builder!";
+
+    private static LoopbackSshd good;
+    private static LoopbackSshd banner;
+    private static LoopbackSshd noNix;
+
+    private Path home;
+
+    @BeforeAll
+    static void startBuilders() throws IOException {
+        good = LoopbackSshd.start();
+        banner = LoopbackSshd.builder().banner(BANNER).start();
+        noNix = LoopbackSshd.builder().withoutNixStoreOnPath().start();
+    }
+
+    @AfterAll
+    static void stopBuilders() {
+        for (LoopbackSshd s : new LoopbackSshd[]{good, banner, noNix}) {
+            if (s != null) {
+                s.close();
+            }
+        }
+    }
+
+    @BeforeEach
+    void emptyHome() throws IOException {
+        home = Files.createTempDirectory("nixpool-ping-home-");
+    }
+
+    @AfterEach
+    void deleteHome() throws IOException {
+        try (var paths = Files.walk(home)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    /** Runs the launcher from the temp HOME (not the repo), as a user would from anywhere. */
+    private CommandResult ping(String... args) {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("nixpool.repo.root"), "nixpool").toString());
+        command.add("ping");
+        command.addAll(List.of(args));
+        return Processes.run(command, home, Map.of("HOME", home.toString()), LIMIT);
+    }
+
+    private static String[] args(LoopbackSshd sshd, String hostKey, String... more) {
+        List<String> a = new ArrayList<>(List.of("-p", Integer.toString(sshd.port()), "-i",
+                sshd.clientKeyFile().toString()));
+        if (hostKey != null) {
+            a.addAll(List.of("--host-key", hostKey));
+        }
+        a.addAll(List.of(more));
+        a.add(sshd.target().user() + "@" + sshd.address());
+        return a.toArray(String[]::new);
+    }
+
+    private static String fingerprint(String publicKeyLine) throws SshTransportException {
+        return HostKeys.fingerprint(HostKeys.parse(publicKeyLine));
+    }
+
+    private static String base64(String publicKeyLine) throws SshTransportException {
+        return HostKeys.toBase64Line(HostKeys.parse(publicKeyLine));
+    }
+
+    @Test
+    void aGoodBuilderAnswersWithProtocol2_7AndItsFingerprint() throws SshTransportException {
+        CommandResult r = ping(args(good, base64(good.hostKey().publicKey())));
+        assertThat(r.exitCode()).as(r.describe()).isZero();
+        assertThat(r.stdout()).contains("serve protocol version: 2.7",
+                "host key: " + fingerprint(good.hostKey().publicKey()));
+        assertThat(r.stderr()).as("MINA must be quiet by default").doesNotContain("INFO", "org.apache.sshd");
+    }
+
+    @Test
+    void thePlainPublicKeyLineIsAcceptedToo() throws SshTransportException {
+        CommandResult r = ping(args(good, good.hostKey().publicKey()));
+        assertThat(r.exitCode()).as(r.describe()).isZero();
+        assertThat(r.stdout()).contains("2.7", fingerprint(good.hostKey().publicKey()));
+    }
+
+    @Test
+    void knownHostsWithAPortEntryIsUsedWithoutHostKey() throws IOException {
+        Path ssh = Files.createDirectories(home.resolve(".ssh"));
+        Files.writeString(ssh.resolve("known_hosts"),
+                "[" + good.address() + "]:" + good.port() + " " + good.hostKey().publicKey() + "\n");
+        CommandResult r = ping(args(good, null));
+        assertThat(r.exitCode()).as(r.describe()).isZero();
+        assertThat(r.stdout()).contains("2.7", fingerprint(good.hostKey().publicKey()));
+    }
+
+    @Test
+    void anUnknownHostIsRefusedWithTheValueToPin() throws SshTransportException {
+        CommandResult r = ping(args(good, null));
+        assertThat(r.exitCode()).as(r.describe()).isEqualTo(5);
+        assertThat(r.stderr()).contains("not in " + home.resolve(".ssh/known_hosts"), "trust it on first use",
+                fingerprint(good.hostKey().publicKey()), "--host-key " + base64(good.hostKey().publicKey()));
+    }
+
+    @Test
+    void aLoginBannerOnStdoutIsExplained() throws SshTransportException {
+        CommandResult r = ping(args(banner, banner.hostKey().publicKey()));
+        assertThat(r.exitCode()).as(r.describe()).isEqualTo(7);
+        assertThat(r.stderr()).contains(BANNER, "printed text on stdout", "protocol mismatch",
+                "serialised integer", "stderr", "/etc/profile", "~/.bashrc", "ForceCommand");
+    }
+
+    @Test
+    void aWrongHostKeyShowsBothFingerprints() throws SshTransportException {
+        OpenSshKeyPair other = SshKeyGenerator.generateEd25519("not-the-builder");
+        CommandResult r = ping(args(good, other.publicKey()));
+        assertThat(r.exitCode()).as(r.describe()).isEqualTo(5);
+        assertThat(r.stderr()).contains("host key mismatch", "expected " + fingerprint(other.publicKey()),
+                "presented " + fingerprint(good.hostKey().publicKey()));
+    }
+
+    @Test
+    void aRefusedClientKeyNamesTheKeyOffered() throws IOException {
+        OpenSshKeyPair stranger = SshKeyGenerator.generateEd25519("stranger");
+        Path key = home.resolve("stranger_key");
+        Files.writeString(key, stranger.privateKey());
+        CommandResult r = ping("-p", Integer.toString(good.port()), "-i", key.toString(), "--host-key",
+                good.hostKey().publicKey(), "root@" + good.address());
+        assertThat(r.exitCode()).as(r.describe()).isEqualTo(6);
+        assertThat(r.stderr()).contains("refused the client key " + fingerprint(stranger.publicKey()),
+                "authorized_keys");
+    }
+
+    @Test
+    void nixStoreMissingFromThePathIsExplained() throws SshTransportException {
+        CommandResult r = ping(args(noNix, noNix.hostKey().publicKey()));
+        assertThat(r.exitCode()).as(r.describe()).isEqualTo(8);
+        assertThat(r.stderr()).contains("'nix-store' was not found", "exit status 127", "Install Nix", "PATH",
+                "non-interactive");
+    }
+
+    @Test
+    void aSilentPeerTimesOut() throws IOException {
+        List<Socket> accepted = new CopyOnWriteArrayList<>();
+        try (ServerSocket silent = new ServerSocket(0, 5, InetAddress.getByName("127.0.0.1"))) {
+            Thread acceptor = new Thread(() -> {
+                try {
+                    while (true) {
+                        accepted.add(silent.accept());
+                    }
+                } catch (IOException closed) {
+                    // the test closed the server socket
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+            long start = System.nanoTime();
+            CommandResult r = ping("-p", Integer.toString(silent.getLocalPort()), "-i",
+                    good.clientKeyFile().toString(), "--host-key", good.hostKey().publicKey(), "--timeout", "2",
+                    "root@127.0.0.1");
+            assertThat(r.exitCode()).as(r.describe()).isEqualTo(4);
+            assertThat(r.stderr()).contains("timed out after 2 s", "no SSH server answers");
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(60));
+        } finally {
+            for (Socket s : accepted) {
+                s.close();
+            }
+        }
+    }
+
+    @Test
+    void aClosedPortIsConnectionRefused() throws IOException {
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(good.address()))) {
+            port = s.getLocalPort();
+        }
+        CommandResult r = ping("-p", Integer.toString(port), "-i", good.clientKeyFile().toString(), "--host-key",
+                good.hostKey().publicKey(), "root@" + good.address());
+        assertThat(r.exitCode()).as(r.describe()).isEqualTo(3);
+        assertThat(r.stderr()).contains("connection refused", "port " + port);
+    }
+
+    @Test
+    void verboseShowsTheSshLibrarysLog() throws SshTransportException {
+        CommandResult r = ping(args(good, good.hostKey().publicKey(), "-v"));
+        assertThat(r.exitCode()).as(r.describe()).isZero();
+        assertThat(r.stderr()).contains("org.apache.sshd");
+    }
+
+    @Test
+    void badArgumentsExitWithUsage() {
+        CommandResult r = ping("-p", "notaport", "root@127.0.0.1");
+        assertThat(r.exitCode()).as(r.describe()).isEqualTo(2);
+        assertThat(r.stderr()).contains("expected a port between 1 and 65535 for -p, got 'notaport'",
+                "usage: nixpool ping");
+    }
+}
