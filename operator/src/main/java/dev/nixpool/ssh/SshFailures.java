@@ -53,8 +53,11 @@ final class SshFailures {
                             + " (is sshd running there?)",
                     error);
         }
-        if (has(error, NoRouteToHostException.class) || has(error, UnknownHostException.class)
-                || has(error, UnresolvedAddressException.class) || has(error, PortUnreachableException.class)) {
+        if (has(error, UnknownHostException.class) || has(error, UnresolvedAddressException.class)) {
+            return new SshTransportException(SshFailureReason.UNREACHABLE,
+                    "cannot resolve the host name '" + target.host() + "' of " + target, error);
+        }
+        if (has(error, NoRouteToHostException.class) || has(error, PortUnreachableException.class)) {
             return new SshTransportException(SshFailureReason.UNREACHABLE,
                     target + " is unreachable: " + detail, error);
         }

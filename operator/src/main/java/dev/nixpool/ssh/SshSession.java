@@ -79,7 +79,12 @@ public final class SshSession implements AutoCloseable {
     /** Why the connection broke, if it did: for messages of a command that lost its channel. */
     String lossReason() {
         Throwable t = failure.get();
-        return t == null ? "the server closed the connection" : SshFailures.rootMessage(t);
+        if (t == null) {
+            return "the server closed the connection";
+        }
+        String message = SshFailures.rootMessage(t);
+        return message.contains("heartbeat") ? "the server stopped answering keep-alives (" + message + ")"
+                : "the connection failed: " + message;
     }
 
     @Override
