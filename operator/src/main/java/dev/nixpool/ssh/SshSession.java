@@ -83,7 +83,8 @@ public final class SshSession implements AutoCloseable {
             return "the server closed the connection";
         }
         String message = SshFailures.rootMessage(t);
-        return message.contains("heartbeat") ? "the server stopped answering keep-alives (" + message + ")"
+        return message.contains("heartbeat")
+                ? "the server stopped answering keep-alives (" + message + ")"
                 : "the connection failed: " + message;
     }
 
