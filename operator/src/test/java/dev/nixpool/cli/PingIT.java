@@ -5,28 +5,27 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import dev.nixpool.ssh.HostKeys;
 import dev.nixpool.ssh.OpenSshKeyPair;
 import dev.nixpool.ssh.SshKeyGenerator;
 import dev.nixpool.ssh.SshTransportException;
+import dev.nixpool.testing.Closeables;
 import dev.nixpool.testing.CommandResult;
 import dev.nixpool.testing.LoopbackSshd;
 import dev.nixpool.testing.Processes;
+import dev.nixpool.testing.SilentTcpServer;
 
 /** {@code ./nixpool ping} as users run it: the real launcher script in its own process, against real sshds. */
 class PingIT {
@@ -38,7 +37,9 @@ class PingIT {
     private static LoopbackSshd banner;
     private static LoopbackSshd noNix;
 
-    private Path home;
+    /** HOME of the launched CLI: its ~/.ssh/known_hosts and default identity. */
+    @TempDir
+    Path home;
 
     @BeforeAll
     static void startBuilders() throws IOException {
@@ -48,26 +49,8 @@ class PingIT {
     }
 
     @AfterAll
-    static void stopBuilders() {
-        for (LoopbackSshd s : new LoopbackSshd[]{good, banner, noNix}) {
-            if (s != null) {
-                s.close();
-            }
-        }
-    }
-
-    @BeforeEach
-    void emptyHome() throws IOException {
-        home = Files.createTempDirectory("nixpool-ping-home-");
-    }
-
-    @AfterEach
-    void deleteHome() throws IOException {
-        try (var paths = Files.walk(home)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
+    static void stopBuilders() throws Exception {
+        Closeables.closeAll(good, banner, noNix);
     }
 
     /** Runs the launcher from the temp HOME (not the repo), as a user would from anywhere. */
@@ -125,6 +108,24 @@ class PingIT {
     }
 
     @Test
+    void theDefaultIdentityIsHomeSshIdEd25519() throws IOException {
+        Path ssh = Files.createDirectories(home.resolve(".ssh"));
+        Files.writeString(ssh.resolve("id_ed25519"), good.clientKey().privateKey());
+        CommandResult r = ping("-p", Integer.toString(good.port()), "--host-key", good.hostKey().publicKey(),
+                "root@" + good.address());
+        assertThat(r.exitCode()).as(r.describe()).isZero();
+        assertThat(r.stdout()).contains("2.7");
+    }
+
+    @Test
+    void noIdentityAtAllIsAUsageError() {
+        CommandResult r = ping("-p", Integer.toString(good.port()), "--host-key", good.hostKey().publicKey(),
+                "root@" + good.address());
+        assertThat(r.exitCode()).as(r.describe()).isEqualTo(2);
+        assertThat(r.stderr()).contains(home.resolve(".ssh/id_ed25519") + " does not exist; pass -i FILE");
+    }
+
+    @Test
     void anUnknownHostIsRefusedWithTheValueToPin() throws SshTransportException {
         CommandResult r = ping(args(good, null));
         assertThat(r.exitCode()).as(r.describe()).isEqualTo(5);
@@ -171,30 +172,13 @@ class PingIT {
 
     @Test
     void aSilentPeerTimesOut() throws IOException {
-        List<Socket> accepted = new CopyOnWriteArrayList<>();
-        try (ServerSocket silent = new ServerSocket(0, 5, InetAddress.getByName("127.0.0.1"))) {
-            Thread acceptor = new Thread(() -> {
-                try {
-                    while (true) {
-                        accepted.add(silent.accept());
-                    }
-                } catch (IOException closed) {
-                    // the test closed the server socket
-                }
-            });
-            acceptor.setDaemon(true);
-            acceptor.start();
+        try (SilentTcpServer silent = new SilentTcpServer("127.0.0.1")) {
             long start = System.nanoTime();
-            CommandResult r = ping("-p", Integer.toString(silent.getLocalPort()), "-i",
-                    good.clientKeyFile().toString(), "--host-key", good.hostKey().publicKey(), "--timeout", "2",
-                    "root@127.0.0.1");
+            CommandResult r = ping("-p", Integer.toString(silent.port()), "-i", good.clientKeyFile().toString(),
+                    "--host-key", good.hostKey().publicKey(), "--timeout", "2", "root@127.0.0.1");
             assertThat(r.exitCode()).as(r.describe()).isEqualTo(4);
             assertThat(r.stderr()).contains("timed out after 2 s", "no SSH server answers");
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(60));
-        } finally {
-            for (Socket s : accepted) {
-                s.close();
-            }
         }
     }
 

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.nixpool.nix.serve.ServeClient;
 import dev.nixpool.nix.serve.ServeProtocol;
+import dev.nixpool.testing.Closeables;
 import dev.nixpool.testing.CommandResult;
 import dev.nixpool.testing.LoopbackSshd;
 
@@ -37,16 +38,8 @@ class ServeOverSshIT {
     }
 
     @AfterAll
-    static void stop() {
-        try {
-            if (connector != null) {
-                connector.close();
-            }
-        } finally {
-            if (sshd != null) {
-                sshd.close();
-            }
-        }
+    static void stop() throws Exception {
+        Closeables.closeAll(connector, sshd);
     }
 
     private SshSession connect() throws SshTransportException {

@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -17,7 +16,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import dev.nixpool.testing.Closeables;
 import dev.nixpool.testing.LoopbackSshd;
+import dev.nixpool.testing.SilentTcpServer;
 
 /** The transport against a real OpenSSH sshd on loopback. */
 class SshTransportIT {
@@ -35,16 +36,8 @@ class SshTransportIT {
     }
 
     @AfterAll
-    static void stop() {
-        try {
-            if (connector != null) {
-                connector.close();
-            }
-        } finally {
-            if (sshd != null) {
-                sshd.close();
-            }
-        }
+    static void stop() throws Exception {
+        Closeables.closeAll(connector, sshd);
     }
 
     private SshSession connect(SshTimeouts timeouts) throws SshTransportException {
@@ -130,34 +123,17 @@ class SshTransportIT {
 
     @Test
     void aPeerThatAcceptsAndNeverSpeaksTimesOut() throws IOException {
-        List<Socket> accepted = new CopyOnWriteArrayList<>();
-        try (ServerSocket silent = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
-            Thread acceptor = new Thread(() -> {
-                try {
-                    while (true) {
-                        accepted.add(silent.accept());
-                    }
-                } catch (IOException closed) {
-                    // the test closed the server socket
-                }
-            });
-            acceptor.setDaemon(true);
-            acceptor.start();
-            SshTarget target = new SshTarget("127.0.0.1", silent.getLocalPort(), "root");
+        try (SilentTcpServer silent = new SilentTcpServer("127.0.0.1")) {
+            SshTarget target = new SshTarget("127.0.0.1", silent.port(), "root");
             SshTimeouts oneSecond = SshTimeouts.uniform(Duration.ofSeconds(1));
             long start = System.nanoTime();
             assertThatThrownBy(() -> connector.connect(target, sshd.clientKey().privateKey(),
                     sshd.hostKey().publicKey(), oneSecond)).isInstanceOfSatisfying(SshTransportException.class, e -> {
                         assertThat(e.reason()).isEqualTo(SshFailureReason.TIMEOUT);
-                        assertThat(e.getMessage()).contains("timed out after 1 s",
-                                "no SSH server answers");
+                        assertThat(e.getMessage()).contains("timed out after 1 s", "no SSH server answers");
                     });
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
-            assertThat(accepted).isNotEmpty();
-        } finally {
-            for (Socket s : accepted) {
-                s.close();
-            }
+            assertThat(silent.acceptedCount()).isPositive();
         }
     }
 
