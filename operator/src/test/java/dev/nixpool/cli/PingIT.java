@@ -36,6 +36,7 @@ class PingIT {
     private static LoopbackSshd good;
     private static LoopbackSshd banner;
     private static LoopbackSshd noNix;
+    private static LoopbackSshd failing;
 
     /** HOME of the launched CLI: its ~/.ssh/known_hosts and default identity. */
     @TempDir
@@ -46,11 +47,13 @@ class PingIT {
         good = LoopbackSshd.start();
         banner = LoopbackSshd.builder().banner(BANNER).start();
         noNix = LoopbackSshd.builder().withoutNixStoreOnPath().start();
+        failing = LoopbackSshd.builder().beforeCommand("echo 'error: this builder is being drained' >&2; exit 1")
+                .start();
     }
 
     @AfterAll
     static void stopBuilders() throws Exception {
-        Closeables.closeAll(good, banner, noNix);
+        Closeables.closeAll(good, banner, noNix, failing);
     }
 
     /** Runs the launcher from the temp HOME (not the repo), as a user would from anywhere. */
@@ -168,6 +171,14 @@ class PingIT {
         assertThat(r.exitCode()).as(r.describe()).isEqualTo(8);
         assertThat(r.stderr()).contains("'nix-store' was not found", "exit status 127", "Install Nix", "PATH",
                 "non-interactive");
+    }
+
+    @Test
+    void aRemoteThatExitsBeforeTheHandshakeIsQuoted() throws SshTransportException {
+        CommandResult r = ping(args(failing, failing.hostKey().publicKey()));
+        assertThat(r.exitCode()).as(r.describe()).isEqualTo(9);
+        assertThat(r.stderr()).contains("exited with status 1 before the protocol handshake",
+                "| error: this builder is being drained");
     }
 
     @Test

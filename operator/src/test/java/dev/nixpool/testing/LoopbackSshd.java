@@ -39,8 +39,9 @@ import dev.nixpool.ssh.SshTarget;
  * an offload is provable. {@link #runInStore} runs a command in that same namespace and store (via {@code nsenter}).
  * </li>
  * <li>{@link Builder#banner(String)}: the login prints that text on stdout before running the command (the seed FAQ's
- * "protocol mismatch"). {@link Builder#withoutNixStoreOnPath()}: commands run with a PATH that has no nix-store. Both
- * use a {@code ForceCommand} wrapper that ends with {@code exec /bin/sh -c "$SSH_ORIGINAL_COMMAND"}.</li>
+ * "protocol mismatch"). {@link Builder#withoutNixStoreOnPath()}: commands run with a PATH that has no nix-store.
+ * {@link Builder#beforeCommand(String)}: any shell lines before the command. All three use a {@code ForceCommand}
+ * wrapper that ends with {@code exec /bin/sh -c "$SSH_ORIGINAL_COMMAND"}.</li>
  * <li>{@link #freeze()}/{@link #thaw()}: SIGSTOP/SIGCONT the per-connection sshd processes, for keep-alive tests
  * (TCP stays up, nothing answers).</li>
  * </ul>
@@ -238,7 +239,7 @@ public final class LoopbackSshd implements AutoCloseable {
     }
 
     private String writeLoginWrapper(Builder b) throws IOException {
-        if (b.banner == null && !b.noNixStoreOnPath) {
+        if (b.banner == null && !b.noNixStoreOnPath && b.beforeCommand == null) {
             return null;
         }
         StringBuilder script = new StringBuilder("#!/bin/sh\n");
@@ -249,6 +250,9 @@ public final class LoopbackSshd implements AutoCloseable {
         if (b.noNixStoreOnPath) {
             Path emptyBin = Files.createDirectories(dir.resolve("empty-bin"));
             script.append("PATH='").append(emptyBin).append("'\nexport PATH\n");
+        }
+        if (b.beforeCommand != null) {
+            script.append(b.beforeCommand).append('\n');
         }
         script.append("exec /bin/sh -c \"$SSH_ORIGINAL_COMMAND\"\n");
         Path wrapper = dir.resolve("login-wrapper.sh");
@@ -321,8 +325,18 @@ public final class LoopbackSshd implements AutoCloseable {
         private String banner;
         private boolean noNixStoreOnPath;
         private boolean isolated;
+        private String beforeCommand;
 
         private Builder() {
+        }
+
+        /**
+         * Shell lines the login runs before the command (after banner and PATH); e.g. {@code echo oops >&2; exit 1}
+         * for a login that fails before Nix starts.
+         */
+        public Builder beforeCommand(String shellLines) {
+            this.beforeCommand = shellLines;
+            return this;
         }
 
         /** A fixed 127.0.0.N instead of a random one. */
