@@ -8,10 +8,13 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.security.PublicKey;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import org.apache.sshd.common.config.keys.KeyUtils;
+import org.apache.sshd.common.keyprovider.KeyPairProvider;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -92,6 +95,17 @@ class SshTransportIT {
                     assertThat(e.getMessage()).contains("host key mismatch", sshd.target().toString(),
                             "expected " + expected, "presented " + presented)
                             .doesNotContain("PRIVATE KEY");
+                });
+    }
+
+    @Test
+    void aPinOfATypeTheServerDoesNotHaveIsAMismatch() throws Exception {
+        PublicKey rsa = KeyUtils.generateKeyPair(KeyPairProvider.SSH_RSA, 2048).getPublic();
+        assertThatThrownBy(() -> connector.connect(sshd.target(), sshd.clientKey().privateKey(),
+                HostKeys.toLine(rsa), FAST)).isInstanceOfSatisfying(SshTransportException.class, e -> {
+                    assertThat(e.reason()).isEqualTo(SshFailureReason.HOST_KEY_MISMATCH);
+                    assertThat(e.getMessage()).contains("has no host key of the pinned type",
+                            "expected " + HostKeys.fingerprint(rsa) + " (ssh-rsa)", "server: ssh-ed25519");
                 });
     }
 
