@@ -9,17 +9,31 @@ public final class ApiPatterns {
     /** A Nix system double such as {@code x86_64-linux}, or {@code builtin}. */
     public static final String SYSTEM = "^([A-Za-z0-9_]+-[A-Za-z0-9_]+|builtin)$";
 
-    /** A system feature as Nix writes it: {@code kvm}, {@code big-parallel}, {@code gccarch-x86-64-v3}. */
+    /**
+     * A system feature as Nix writes it: {@code kvm}, {@code big-parallel}, {@code gccarch-x86-64-v3}. Also used inside
+     * a single-quoted CEL string literal, so it must stay free of quotes and backslashes.
+     */
     public static final String FEATURE = "^[A-Za-z0-9][A-Za-z0-9_.+-]{0,62}$";
 
     /** A store path of a derivation: 32 nix32 characters, a name, {@code .drv}. */
     public static final String DRV_PATH = "^/nix/store/[0123456789abcdfghijklmnpqrsvwxyz]{32}-[0-9A-Za-z+\\-._?=]{1,207}\\.drv$";
+
+    /** A NAR hash as Nix's path-info and serve protocol print it: {@code sha256:} and 52 nix32 characters. */
+    public static final String NAR_HASH = "^sha256:[0123456789abcdfghijklmnpqrsvwxyz]{52}$";
 
     /** Any store path. */
     public static final String STORE_PATH = "^/nix/store/[0123456789abcdfghijklmnpqrsvwxyz]{32}-[0-9A-Za-z+\\-._?=]{1,211}$";
 
     /** A Kubernetes object name (DNS-1123 subdomain). */
     public static final String OBJECT_NAME = "^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$";
+
+    /*
+     * Bounds on lists and strings: cheap admission limits, and the API server's CEL cost estimate needs bounded input for
+     * rules over them. No real pool or build comes near them.
+     */
+    public static final int MAX_SYSTEMS = 8;
+    public static final int MAX_SYSTEM_LENGTH = 64;
+    public static final int MAX_FEATURES = 32;
 
     private ApiPatterns() {
     }

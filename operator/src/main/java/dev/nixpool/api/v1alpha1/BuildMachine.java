@@ -1,6 +1,7 @@
 package dev.nixpool.api.v1alpha1;
 
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.generator.annotation.Required;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Categories;
@@ -23,6 +24,13 @@ public class BuildMachine extends CustomResource<BuildMachineSpec, BuildMachineS
 
     public static final String GROUP = "nixpool.dev";
     public static final String VERSION = "v1alpha1";
+
+    /** Overridden only to mark spec required in the schema: an object without one means nothing. */
+    @Override
+    @Required
+    public BuildMachineSpec getSpec() {
+        return super.getSpec();
+    }
 
     @Override
     protected BuildMachineStatus initStatus() {

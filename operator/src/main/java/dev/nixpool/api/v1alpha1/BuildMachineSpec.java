@@ -9,20 +9,27 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
 import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class BuildMachineSpec {
 
+    static final String FEATURE_KEYS_RULE = "self.all(f, f.matches('" + ApiPatterns.FEATURE + "'))";
+    static final String FEATURE_KEYS_MESSAGE = "featurePlacement keys must be system feature names matching "
+            + ApiPatterns.FEATURE;
+
     @Required
-    @Size(min = 1)
+    @Size(min = 1, max = ApiPatterns.MAX_SYSTEMS)
     @JsonPropertyDescription("Nix systems the builders build for, e.g. x86_64-linux (Nix's machines-file field 2).")
-    private List<@Pattern(ApiPatterns.SYSTEM) String> systems = new ArrayList<>();
+    private List<@Pattern(ApiPatterns.SYSTEM) @Size(max = ApiPatterns.MAX_SYSTEM_LENGTH) String> systems = new ArrayList<>();
 
     @Min(1)
+    @Max(1024)
     @Default("1")
     @JsonPropertyDescription("Builds one builder runs at once (Nix's maxJobs). Default 1.")
     private Integer maxJobs = 1;
@@ -32,9 +39,11 @@ public class BuildMachineSpec {
     @JsonPropertyDescription("Relative speed of this pool's builders; among free pools the lowest load/speedFactor wins. Default 1.")
     private Double speedFactor = 1.0;
 
+    @Size(max = ApiPatterns.MAX_FEATURES)
     @JsonPropertyDescription("System features the builders offer, e.g. kvm, big-parallel, nixos-test, benchmark.")
     private List<@Pattern(ApiPatterns.FEATURE) String> supportedFeatures = new ArrayList<>();
 
+    @Size(max = ApiPatterns.MAX_FEATURES)
     @JsonPropertyDescription("Features a build must request to be sent here: a pool with mandatory features takes only builds that ask for all of them.")
     private List<@Pattern(ApiPatterns.FEATURE) String> mandatoryFeatures = new ArrayList<>();
 
@@ -42,9 +51,13 @@ public class BuildMachineSpec {
     private BuilderTemplate template = new BuilderTemplate();
 
     @JsonPropertyDescription("Per-feature placement overriding the operator's defaults: node selector, tolerations and extra resource requests a builder gets when a build requires the feature.")
-    private Map<@Pattern(ApiPatterns.FEATURE) String, FeaturePlacement> featurePlacement = new LinkedHashMap<>();
+    @Size(max = ApiPatterns.MAX_FEATURES)
+    // map keys get no pattern from the generator, so a CEL rule checks them; maxProperties bounds its cost
+    @ValidationRule(value = FEATURE_KEYS_RULE, message = FEATURE_KEYS_MESSAGE, reason = "FieldValueInvalid")
+    private Map<String, FeaturePlacement> featurePlacement = new LinkedHashMap<>();
 
     @Min(1)
+    @Max(1000)
     @Default("10")
     @JsonPropertyDescription("Cap on builder pods of this pool alive at once. Default 10.")
     private Integer maxBuilders = 10;

@@ -3,6 +3,9 @@ package dev.nixpool.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+
 /** One output of a finished build, as Nix's path-info reports it. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class BuildOutput {
@@ -10,12 +13,15 @@ public class BuildOutput {
     @JsonPropertyDescription("Output name, e.g. out.")
     private String name;
 
+    @Pattern(ApiPatterns.STORE_PATH)
     @JsonPropertyDescription("Store path of the output.")
     private String path;
 
+    @Pattern(ApiPatterns.NAR_HASH)
     @JsonPropertyDescription("NAR hash as Nix prints it: sha256:<nix32>.")
     private String narHash;
 
+    @Min(0)
     @JsonPropertyDescription("NAR size in bytes.")
     private Long narSize;
 

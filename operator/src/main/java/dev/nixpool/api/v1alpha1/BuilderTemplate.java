@@ -8,6 +8,7 @@ import java.util.Map;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
+import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.kubernetes.api.model.Affinity;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -22,6 +23,7 @@ public class BuilderTemplate {
     private String image;
 
     @Pattern("^(Always|IfNotPresent|Never)$")
+    @Default("IfNotPresent")
     @JsonPropertyDescription("Image pull policy: Always, IfNotPresent or Never. Default IfNotPresent.")
     private String imagePullPolicy;
 

@@ -1,6 +1,7 @@
 package dev.nixpool.api.v1alpha1;
 
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.generator.annotation.Required;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Categories;
@@ -20,6 +21,13 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Attempts", jsonPath = ".status.attempts", type = AdditionalPrinterColumn.Type.INTEGER, priority = 1)
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
 public class NixBuild extends CustomResource<NixBuildSpec, NixBuildStatus> implements Namespaced {
+
+    /** Overridden only to mark spec required in the schema: an object without one means nothing. */
+    @Override
+    @Required
+    public NixBuildSpec getSpec() {
+        return super.getSpec();
+    }
 
     @Override
     protected NixBuildStatus initStatus() {

@@ -31,14 +31,17 @@ public class NixBuildSpec {
     private String flake;
 
     @Pattern(ApiPatterns.SYSTEM)
+    @Size(max = ApiPatterns.MAX_SYSTEM_LENGTH)
     @Default("x86_64-linux")
     @JsonPropertyDescription("Nix system the derivation is for. Default x86_64-linux.")
     private String system = "x86_64-linux";
 
+    @Size(max = ApiPatterns.MAX_FEATURES)
     @JsonPropertyDescription("System features the build needs (as in the derivation's requiredSystemFeatures), e.g. kvm.")
     private List<@Pattern(ApiPatterns.FEATURE) String> requiredSystemFeatures = new ArrayList<>();
 
     @Pattern(ApiPatterns.OBJECT_NAME)
+    @Size(max = 253)
     @JsonPropertyDescription("Name of a BuildMachine in the same namespace to pin this build to; it must still be eligible.")
     private String machine;
 
@@ -58,11 +61,13 @@ public class NixBuildSpec {
     @JsonPropertyDescription("New attempts on a fresh builder after the builder is lost. Default 2.")
     private Integer retries = 2;
 
+    @Size(max = 16)
     @JsonPropertyDescription("Binary caches the builder may substitute from (e.g. https://cache.nixos.org).")
-    private List<@Pattern("^(https?|s3|file)://.+$") String> substituters = new ArrayList<>();
+    private List<@Pattern("^(https?|s3|file)://.+$") @Size(max = 2048) String> substituters = new ArrayList<>();
 
+    @Size(max = 16)
     @JsonPropertyDescription("Public keys that sign the substituters' paths, e.g. cache.nixos.org-1:6NCHdD59X431o0gWypbMrAURkbJ16ZPMQFGspcDShjY=.")
-    private List<@Pattern("^[^:\\s]+:[A-Za-z0-9+/]+=*$") String> trustedPublicKeys = new ArrayList<>();
+    private List<@Pattern("^[^:\\s]+:[A-Za-z0-9+/]+=*$") @Size(max = 512) String> trustedPublicKeys = new ArrayList<>();
 
     public String getDerivation() {
         return derivation;

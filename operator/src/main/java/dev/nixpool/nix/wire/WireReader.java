@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Reads Nix's wire encoding (src/libutil/serialise.cc): u64 little-endian integers, and strings as a u64 length, the bytes
@@ -101,6 +103,23 @@ public class WireReader {
             items.add(readString(what + "[" + i + "]", maxLength));
         }
         return items;
+    }
+
+    /**
+     * A map of strings as Nix writes {@code std::map<string, string>}: a count, then key and value per entry. Duplicate
+     * keys cannot come from Nix's sorted maps, so they are corrupt input here.
+     */
+    public Map<String, String> readStringMap(String what, int maxCount, int maxLength) throws IOException {
+        int count = readInt("number of entries in " + what, maxCount);
+        Map<String, String> map = new LinkedHashMap<>();
+        for (int i = 0; i < count; i++) {
+            String key = readString("key " + i + " of " + what, maxLength);
+            String value = readString("value of '" + key + "' in " + what, maxLength);
+            if (map.put(key, value) != null) {
+                throw new NixWireException("expected distinct keys in " + what + ", got '" + key + "' twice");
+            }
+        }
+        return map;
     }
 
     /** The zero padding after {@code len} bytes of a string; Nix rejects non-zero padding and so do we. */

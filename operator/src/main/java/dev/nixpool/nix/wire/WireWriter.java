@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Collection;
+import java.util.Map;
 
 /** Writes Nix's wire encoding; the counterpart of {@link WireReader}. */
 public class WireWriter {
@@ -48,6 +49,15 @@ public class WireWriter {
         writeU64(items.size());
         for (String s : items) {
             writeString(s);
+        }
+        return this;
+    }
+
+    public WireWriter writeStringMap(Map<String, String> map) throws IOException {
+        writeU64(map.size());
+        for (Map.Entry<String, String> e : map.entrySet()) {
+            writeString(e.getKey());
+            writeString(e.getValue());
         }
         return this;
     }

@@ -1,0 +1,30 @@
+package dev.nixpool.runtime;
+
+/**
+ * The runtime's mutable record of one pod. Every field is guarded by the object's monitor, which also serialises the
+ * pod's status writes, so a late readiness result can never overwrite the final status.
+ */
+final class BuilderPod {
+
+    final String namespace;
+    final String name;
+    final String uid;
+
+    BuilderPodSpec spec;
+    ObservedPodState state;
+    String address;
+    PodDirectories dirs;
+    BuilderProcess process;
+    /** set once the pod is deleted or the runtime closes; nothing may start or report after that */
+    boolean stopping;
+
+    BuilderPod(String namespace, String name, String uid) {
+        this.namespace = namespace;
+        this.name = name;
+        this.uid = uid;
+    }
+
+    String displayName() {
+        return namespace + "/" + name;
+    }
+}

@@ -1,0 +1,217 @@
+package dev.nixpool.runtime;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.jboss.logging.Logger;
+
+/**
+ * One builder pod's process tree: the real entrypoint in its own mount namespace (its own /nix) and PID namespace.
+ * <p>
+ * The command is {@code setpriv --pdeathsig KILL unshare --pid --fork --kill-child --mount --propagation private sh -c
+ * 'mount --bind STORE /nix && exec ENTRYPOINT'}. The PID namespace is what makes cleanup complete: when its first process
+ * dies the kernel kills every other process in it, including sshd's per-connection children, which call setsid() and so
+ * escape any process-group kill. {@code --kill-child} sends SIGKILL to that first process when unshare dies, and
+ * {@code setpriv --pdeathsig KILL} kills unshare when its parent dies, so a JVM killed with SIGKILL takes the whole tree
+ * with it. The private mount propagation keeps the bind mount out of the host's mount table; it vanishes with the
+ * namespace.
+ */
+final class BuilderProcess {
+
+    private static final Logger LOG = Logger.getLogger(BuilderProcess.class);
+    private static final int OUTPUT_LINES_KEPT = 20;
+    private static final Duration KILL_WAIT = Duration.ofSeconds(10);
+    private static final Duration OUTPUT_DRAIN = Duration.ofSeconds(2);
+    private static final String UNSHARE_SIGKILL_FAILURE = "unshare: sigprocmask unblock failed";
+    private static final String PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+    private final String podName;
+    private final Process process;
+    private final Deque<String> lastOutput = new ArrayDeque<>();
+    private Thread outputPump;
+
+    private BuilderProcess(String podName, Process process) {
+        this.podName = podName;
+        this.process = process;
+    }
+
+    /**
+     * @param spawner a thread that lives as long as the runtime: the kernel sends the parent-death signal when the
+     *        <em>thread</em> that forked the child exits, not only when the JVM does
+     */
+    static BuilderProcess start(ExecutorService spawner, String podName, Path entrypoint, Path storeRoot,
+            Path workingDir,
+            Map<String, String> env) throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(List.of("setpriv", "--pdeathsig", "KILL", "--", "unshare", "--pid",
+                "--fork", "--kill-child", "--mount", "--propagation", "private", "--", "sh", "-c",
+                "mount --bind \"$0\" /nix && exec \"$1\"", storeRoot.toString(), entrypoint.toString()))
+                .directory(workingDir.toFile()).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.PIPE);
+        // a container sees its image's environment plus its own env, not the runtime's
+        builder.environment().clear();
+        builder.environment().put("PATH", PATH);
+        builder.environment().put("HOME", "/root");
+        builder.environment().put("HOSTNAME", podName.substring(podName.indexOf('/') + 1));
+        builder.environment().putAll(env);
+        try {
+            Process process = spawner.submit(builder::start).get();
+            process.getOutputStream().close();
+            BuilderProcess started = new BuilderProcess(podName, process);
+            started.pumpOutput();
+            return started;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while starting the builder of " + podName, e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw new IllegalStateException("cannot start the builder of " + podName, e.getCause());
+        }
+    }
+
+    /**
+     * The container's exit code: the namespace's first process's own code, or 128 + signal when a signal killed it.
+     * unshare (util-linux 2.38) passes both on, except for SIGKILL: it tries to re-raise the child's signal on itself,
+     * {@code signal(SIGKILL, SIG_DFL)} fails with EINVAL, and it exits 1 after printing
+     * {@value #UNSHARE_SIGKILL_FAILURE}. Call after exit.
+     */
+    int exitCode() {
+        int code = process.onExit().join().exitValue();
+        if (code == 1 && lastOutputLine().startsWith(UNSHARE_SIGKILL_FAILURE)) {
+            return 128 + 9;
+        }
+        return code;
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    CompletableFuture<Process> onExit() {
+        return process.onExit();
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** The processes of this pod now: unshare and everything below it. */
+    List<ProcessHandle> processes() {
+        ProcessHandle root = process.toHandle();
+        return java.util.stream.Stream.concat(java.util.stream.Stream.of(root), root.descendants())
+                .filter(ProcessHandle::isAlive).toList();
+    }
+
+    /**
+     * The last lines the builder printed (stdout and stderr), for the terminated state's message. Call after exit: it
+     * first lets the reader drain what the dead processes left in the pipe.
+     */
+    String lastOutput() {
+        drainOutput();
+        synchronized (this) {
+            return String.join("\n",
+                    lastOutput.stream().filter(line -> !line.startsWith(UNSHARE_SIGKILL_FAILURE)).toList());
+        }
+    }
+
+    private String lastOutputLine() {
+        drainOutput();
+        synchronized (this) {
+            return lastOutput.isEmpty() ? "" : lastOutput.getLast();
+        }
+    }
+
+    private void drainOutput() {
+        try {
+            outputPump.join(OUTPUT_DRAIN.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** SIGKILL to the first process of the PID namespace: a crash, every process of the pod dies at once. */
+    void crash() {
+        namespaceInit().ifPresentOrElse(ProcessHandle::destroyForcibly, process::destroyForcibly);
+    }
+
+    /**
+     * SIGTERM to the namespace's first process (the entrypoint or the sshd it exec'd), SIGKILL to all after the grace
+     * period, then waits until every process that belonged to the pod is gone.
+     */
+    void stop(Duration gracePeriod) {
+        List<ProcessHandle> members = processes();
+        Optional<ProcessHandle> init = namespaceInit();
+        init.ifPresent(ProcessHandle::destroy);
+        if (!awaitExit(process.onExit(), gracePeriod)) {
+            process.destroyForcibly();
+            init.ifPresent(ProcessHandle::destroyForcibly);
+        }
+        if (!awaitExit(process.onExit(), KILL_WAIT)) {
+            throw new IllegalStateException(
+                    "builder process " + process.pid() + " of " + podName + " survived SIGKILL for " + KILL_WAIT);
+        }
+        for (ProcessHandle member : members) {
+            if (!awaitExit(member.onExit(), KILL_WAIT)) {
+                throw new IllegalStateException("process " + member.pid() + " of " + podName
+                        + " is still alive after its PID namespace was killed");
+            }
+        }
+    }
+
+    private Optional<ProcessHandle> namespaceInit() {
+        return process.toHandle().children().findFirst();
+    }
+
+    private static boolean awaitExit(CompletableFuture<?> exit, Duration timeout) {
+        try {
+            exit.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (ExecutionException e) {
+            return true;
+        }
+    }
+
+    private void pumpOutput() {
+        Thread pump = new Thread(() -> {
+            try (BufferedReader reader = new BufferedReader(
+                    new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+                    LOG.debugf("[%s] %s", podName, line);
+                    remember(line);
+                }
+            } catch (IOException e) {
+                // only the log tail is lost; the exit code still reaches the pod status
+                LOG.debugf(e, "output of the builder of %s ends early", podName);
+            }
+        }, "nixpool-runtime-output-" + podName);
+        pump.setDaemon(true);
+        pump.start();
+        outputPump = pump;
+    }
+
+    private synchronized void remember(String line) {
+        if (lastOutput.size() == OUTPUT_LINES_KEPT) {
+            lastOutput.removeFirst();
+        }
+        lastOutput.addLast(line);
+    }
+}

@@ -1,0 +1,494 @@
+package dev.nixpool.runtime;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.jboss.logging.Logger;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+
+/**
+ * Plays kubelet for builder pods, and only for them: watches the pods the operator creates for builders (all
+ * namespaces) and runs each one as local processes with the repository's real builder entrypoint, its own loopback
+ * address as pod IP and its own Nix store. It reports pod status through the Kubernetes API only, so the operator cannot
+ * tell it from a real node. See docs/builder-runtime.md for what it emulates and what it does not.
+ * <p>
+ * Needs root (mount and PID namespaces), util-linux {@code setpriv} and {@code unshare}, and sshd.
+ */
+public final class BuilderRuntime implements AutoCloseable {
+
+    /** The label selector of builder pods (docs/builder-contract.md). */
+    public static final Map<String, String> BUILDER_POD_LABELS = Map.of("app.kubernetes.io/managed-by", "nixpool",
+            "app.kubernetes.io/component", "builder");
+
+    private static final Logger LOG = Logger.getLogger(BuilderRuntime.class);
+    private static final String LOCK_FILE = ".builder-runtime.lock";
+    private static final int CLOSE_TIMEOUT_SECONDS = 60;
+
+    private final KubernetesClient client;
+    private final BuilderRuntimeConfig config;
+    private final LoopbackAddressPool addresses;
+    private final PodStatusWriter statusWriter;
+    private final Map<String, BuilderPod> pods = new ConcurrentHashMap<>();
+    private final Queue<BuilderPod> waitingForAddress = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean started = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private ExecutorService spawner;
+    private ExecutorService workers;
+    private SharedIndexInformer<Pod> informer;
+    private FileChannel lockChannel;
+    private FileLock workDirLock;
+    private Thread shutdownHook;
+
+    public BuilderRuntime(KubernetesClient client, BuilderRuntimeConfig config) {
+        this.client = client;
+        this.config = config;
+        this.addresses = new LoopbackAddressPool(config.addresses());
+        this.statusWriter = new PodStatusWriter(client);
+    }
+
+    /** Claims the work dir, starts watching builder pods and returns once the existing ones are known. */
+    public synchronized void start() {
+        if (!started.compareAndSet(false, true)) {
+            throw new IllegalStateException("builder runtime already started");
+        }
+        config.validate();
+        requireCommand("setpriv");
+        requireCommand("unshare");
+        claimWorkDir();
+        spawner = Executors.newSingleThreadExecutor(daemonThreads("nixpool-runtime-spawner"));
+        workers = Executors.newCachedThreadPool(daemonThreads("nixpool-runtime-worker"));
+        shutdownHook = new Thread(this::closeFromShutdownHook, "nixpool-runtime-shutdown");
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
+        try {
+            informer = client.pods().inAnyNamespace().withLabels(BUILDER_POD_LABELS).inform(new PodEvents(), 0);
+        } catch (RuntimeException e) {
+            spawner.shutdownNow();
+            workers.shutdownNow();
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            releaseWorkDir();
+            throw e;
+        }
+        LOG.infof("builder runtime started: work dir %s, addresses %s", config.workDir(), config.addresses());
+    }
+
+    /**
+     * Stops watching, kills every pod's processes, marks the pods that were still running Failed (as a node shutdown
+     * does), removes their directories and releases the work dir. Safe to call twice.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true) || informer == null) {
+            return;
+        }
+        informer.close();
+        List<Future<?>> stops = new ArrayList<>();
+        for (BuilderPod pod : pods.values()) {
+            stops.add(workers.submit(() -> stop(pod, true)));
+        }
+        List<String> failures = new ArrayList<>();
+        for (Future<?> stop : stops) {
+            try {
+                stop.get(CLOSE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                failures.add(String.valueOf(e.getCause() == null ? e : e.getCause()));
+            }
+        }
+        pods.clear();
+        waitingForAddress.clear();
+        spawner.shutdownNow();
+        workers.shutdownNow();
+        releaseWorkDir();
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException shutdownInProgress) {
+            // called from the hook itself
+        }
+        if (!failures.isEmpty()) {
+            throw new IllegalStateException("builder runtime closed, but stopping some pods failed: " + failures);
+        }
+    }
+
+    /** Builder pods whose processes are alive now. */
+    public List<LiveBuilder> liveBuilders() {
+        List<LiveBuilder> live = new ArrayList<>();
+        for (BuilderPod pod : pods.values()) {
+            synchronized (pod) {
+                if (pod.process != null && pod.process.isAlive() && !pod.stopping) {
+                    live.add(new LiveBuilder(pod.namespace, pod.name, pod.uid, pod.address, pod.spec.sshPort(),
+                            pod.process.processes().stream().map(ProcessHandle::pid).toList(), pod.dirs.state(),
+                            pod.dirs.storeRoot().resolve("store"), pod.dirs.root()));
+                }
+            }
+        }
+        return live;
+    }
+
+    /**
+     * Simulates a crashed builder: SIGKILL to all of the pod's processes at once, without telling anyone. The runtime
+     * then reports the pod Failed with exit code 137, as a kubelet would.
+     *
+     * @throws IllegalArgumentException when no live builder has that name
+     */
+    public void killAbruptly(String namespace, String name) {
+        for (BuilderPod pod : pods.values()) {
+            synchronized (pod) {
+                if (pod.namespace.equals(namespace) && pod.name.equals(name) && pod.process != null
+                        && pod.process.isAlive()) {
+                    pod.process.crash();
+                    return;
+                }
+            }
+        }
+        throw new IllegalArgumentException("no live builder pod " + namespace + "/" + name + "; live: "
+                + liveBuilders().stream().map(b -> b.namespace() + "/" + b.name()).toList());
+    }
+
+    private final class PodEvents implements ResourceEventHandler<Pod> {
+        @Override
+        public void onAdd(Pod pod) {
+            track(pod);
+        }
+
+        @Override
+        public void onUpdate(Pod oldPod, Pod newPod) {
+            // our own status writes come back here; pods are otherwise immutable where it matters to us
+        }
+
+        @Override
+        public void onDelete(Pod pod, boolean finalStateUnknown) {
+            BuilderPod tracked = pods.remove(key(pod));
+            if (tracked != null) {
+                submit(tracked, () -> stop(tracked, false));
+            }
+        }
+    }
+
+    private void track(Pod pod) {
+        String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
+        if ("Succeeded".equals(phase) || "Failed".equals(phase) || pod.getMetadata().getDeletionTimestamp() != null) {
+            return;
+        }
+        BuilderPod tracked = new BuilderPod(pod.getMetadata().getNamespace(), pod.getMetadata().getName(),
+                pod.getMetadata().getUid());
+        if (pods.putIfAbsent(key(pod), tracked) != null) {
+            return;
+        }
+        if ("Running".equals(phase)) {
+            // a pod another (killed or closed) runtime started: its processes died with that runtime
+            submit(tracked, () -> lost(tracked, pod));
+        } else {
+            submit(tracked, () -> launch(tracked, pod));
+        }
+    }
+
+    private void lost(BuilderPod pod, Pod seen) {
+        var containers = seen.getSpec() == null ? null : seen.getSpec().getContainers();
+        var container = containers == null || containers.isEmpty() ? null : containers.get(0);
+        synchronized (pod) {
+            pod.state = ObservedPodState.scheduled(container == null ? null : container.getName(),
+                    container == null ? null : container.getImage())
+                    .rejected("ContainerLost",
+                            "the builder runtime that ran this pod is gone; its processes died with it");
+            report(pod);
+        }
+        pods.remove(pod.uid, pod);
+    }
+
+    private void launch(BuilderPod pod, Pod seen) {
+        synchronized (pod) {
+            if (pod.stopping) {
+                return;
+            }
+            try {
+                if (pod.spec == null) {
+                    var container = seen.getSpec() == null || seen.getSpec().getContainers() == null
+                            || seen.getSpec().getContainers().isEmpty() ? null : seen.getSpec().getContainers().get(0);
+                    pod.state = ObservedPodState.scheduled(container == null ? null : container.getName(),
+                            container == null ? null : container.getImage());
+                    pod.spec = BuilderPodSpec.from(seen);
+                }
+                var address = addresses.allocate(candidate -> portIsFree(candidate, pod.spec.sshPort()));
+                if (address.isEmpty()) {
+                    pod.state = pod.state.unschedulable("no free loopback address in " + config.addresses()
+                            + " with port " + pod.spec.sshPort() + " unused (" + addresses.inUse()
+                            + " builders running)");
+                    report(pod);
+                    waitingForAddress.add(pod);
+                    return;
+                }
+                pod.address = address.get();
+                pod.state = pod.state.creating(pod.address);
+                report(pod);
+                pod.dirs = PodDirectories.create(config.workDir(), pod.namespace, pod.name, pod.uid);
+                var volume = pod.spec.secretVolume();
+                Secret secret = client.secrets().inNamespace(pod.namespace).withName(volume.secretName()).get();
+                SecretVolumeWriter.write(volume, secret, pod.namespace, pod.dirs.ssh());
+                pod.process = BuilderProcess.start(spawner, pod.displayName(), config.entrypoint(),
+                        pod.dirs.storeRoot(), pod.dirs.state(), containerEnv(pod));
+                pod.state = pod.state.running(pod.process.pid());
+                report(pod);
+                LOG.infof("builder pod %s runs as process %d on %s:%d", pod.displayName(), pod.process.pid(),
+                        pod.address, pod.spec.sshPort());
+            } catch (PodRejectedException e) {
+                reject(pod, e.reason(), e.getMessage());
+                return;
+            } catch (IOException | RuntimeException e) {
+                reject(pod, "RunContainerError", "the builder runtime could not start the container: " + e);
+                return;
+            }
+            pod.process.onExit().thenRunAsync(() -> exited(pod), workers);
+        }
+        awaitReadiness(pod);
+    }
+
+    private Map<String, String> containerEnv(BuilderPod pod) {
+        Map<String, String> env = new LinkedHashMap<>(pod.spec.env());
+        env.put("NIXPOOL_SSH_DIR", pod.dirs.ssh().toString());
+        env.put("NIXPOOL_LISTEN_ADDRESS", pod.address);
+        env.put("NIXPOOL_STATE_DIR", pod.dirs.state().toString());
+        return env;
+    }
+
+    /** The contract's readiness probe: TCP connect to the {@code ssh} port, until it answers or the process ends. */
+    private void awaitReadiness(BuilderPod pod) {
+        while (true) {
+            String address;
+            synchronized (pod) {
+                if (pod.stopping || pod.state.stage() != ObservedPodState.Stage.RUNNING) {
+                    return;
+                }
+                address = pod.address;
+            }
+            if (acceptsTcp(address, pod.spec.sshPort())) {
+                synchronized (pod) {
+                    if (!pod.stopping && pod.state.stage() == ObservedPodState.Stage.RUNNING
+                            && pod.process.isAlive()) {
+                        pod.state = pod.state.ready();
+                        report(pod);
+                    }
+                }
+                return;
+            }
+            try {
+                Thread.sleep(config.probePeriod().toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private void exited(BuilderPod pod) {
+        synchronized (pod) {
+            if (pod.stopping) {
+                return;
+            }
+            int code = pod.process.exitCode();
+            pod.state = pod.state.terminated(code, code == 0 ? "" : pod.process.lastOutput());
+            LOG.infof("builder pod %s exited with code %d", pod.displayName(), code);
+            report(pod);
+            cleanUp(pod);
+        }
+        pods.remove(pod.uid, pod);
+    }
+
+    private void stop(BuilderPod pod, boolean reportShutdown) {
+        BuilderProcess process;
+        synchronized (pod) {
+            pod.stopping = true;
+            process = pod.process;
+        }
+        waitingForAddress.remove(pod);
+        if (process != null) {
+            process.stop(config.stopGracePeriod());
+        }
+        synchronized (pod) {
+            if (reportShutdown && pod.state != null && !pod.state.isFinal()) {
+                pod.state = process == null
+                        ? pod.state.rejected("Terminated",
+                                "the builder runtime was closed before the container started")
+                        : pod.state.shutDown(process.exitCode());
+                report(pod);
+            }
+            cleanUp(pod);
+        }
+        LOG.infof("builder pod %s stopped", pod.displayName());
+    }
+
+    private void reject(BuilderPod pod, String reason, String message) {
+        LOG.warnf("builder pod %s failed: %s", pod.displayName(), message);
+        if (pod.process != null) {
+            pod.process.stop(config.stopGracePeriod());
+        }
+        pod.state = pod.state.rejected(reason, message);
+        report(pod);
+        cleanUp(pod);
+        pods.remove(pod.uid, pod);
+    }
+
+    /** Caller holds the pod's monitor. */
+    private void cleanUp(BuilderPod pod) {
+        if (pod.dirs != null) {
+            try {
+                pod.dirs.delete();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot remove the directory of builder pod " + pod.displayName(), e);
+            }
+            pod.dirs = null;
+        }
+        if (pod.address != null) {
+            addresses.release(pod.address);
+            pod.address = null;
+            retryWaitingPods();
+        }
+    }
+
+    private void retryWaitingPods() {
+        if (closed.get()) {
+            return;
+        }
+        for (BuilderPod waiting; (waiting = waitingForAddress.poll()) != null;) {
+            BuilderPod pod = waiting;
+            submit(pod, () -> launch(pod, null));
+        }
+    }
+
+    /** Caller holds the pod's monitor; an unreachable API server must not take the process bookkeeping down with it. */
+    private void report(BuilderPod pod) {
+        if (pod.stopping && !pod.state.isFinal()) {
+            return;
+        }
+        try {
+            statusWriter.write(pod.namespace, pod.name, PodStatusRenderer.render(pod.state));
+        } catch (RuntimeException e) {
+            LOG.warnf(e, "cannot write the status of builder pod %s (phase %s)", pod.displayName(),
+                    PodStatusRenderer.render(pod.state).getPhase());
+        }
+    }
+
+    private void submit(BuilderPod pod, Runnable task) {
+        if (closed.get()) {
+            return;
+        }
+        workers.execute(() -> {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "builder runtime task for pod %s failed", pod.displayName());
+            }
+        });
+    }
+
+    private static String key(Pod pod) {
+        return pod.getMetadata().getUid();
+    }
+
+    /** The kubelet's readiness check; also how a free address is told apart from one someone else already serves. */
+    private static boolean acceptsTcp(String address, int port) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(address, port), 500);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static boolean portIsFree(String address, int port) {
+        try (ServerSocket socket = new ServerSocket()) {
+            // sshd binds with SO_REUSEADDR too, so old TIME_WAIT connections do not make an address look taken
+            socket.setReuseAddress(true);
+            socket.bind(new InetSocketAddress(InetAddress.getByName(address), port));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private void claimWorkDir() {
+        try {
+            Files.createDirectories(config.workDir());
+            lockChannel = FileChannel.open(config.workDir().resolve(LOCK_FILE), StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE);
+            workDirLock = lockChannel.tryLock();
+            if (workDirLock == null) {
+                lockChannel.close();
+                throw new IllegalStateException(
+                        "work dir " + config.workDir() + " is in use by another builder runtime; give each its own");
+            }
+            for (Path leftover : PodDirectories.leftovers(config.workDir())) {
+                LOG.infof("removing %s, left behind by a builder runtime that did not close", leftover);
+                PodDirectories.deleteTree(leftover);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot claim work dir " + config.workDir(), e);
+        }
+    }
+
+    private void releaseWorkDir() {
+        try {
+            workDirLock.release();
+            lockChannel.close();
+            Files.deleteIfExists(config.workDir().resolve(LOCK_FILE));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot release work dir " + config.workDir(), e);
+        }
+    }
+
+    private void closeFromShutdownHook() {
+        try {
+            close();
+        } catch (RuntimeException e) {
+            LOG.error("builder runtime did not close cleanly at JVM exit", e);
+        }
+    }
+
+    private static void requireCommand(String command) {
+        String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
+        for (String dir : path.split(File.pathSeparator)) {
+            if (Files.isExecutable(Path.of(dir, command))) {
+                return;
+            }
+        }
+        throw new IllegalStateException(
+                "the builder runtime needs util-linux's " + command + " on PATH (" + path + "), found none");
+    }
+
+    private static ThreadFactory daemonThreads(String prefix) {
+        AtomicInteger count = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, prefix + "-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+}

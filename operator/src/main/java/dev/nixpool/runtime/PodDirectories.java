@@ -1,0 +1,89 @@
+package dev.nixpool.runtime;
+
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * One pod's private directory below the runtime's work dir: {@code ssh/} (the Secret volume), {@code state/}
+ * ({@code NIXPOOL_STATE_DIR}) and {@code nix/} (bind-mounted over /nix in the pod's mount namespace, so its
+ * {@code nix/store} is the pod's store). A marker file tells a later runtime which directories it may delete.
+ */
+record PodDirectories(Path root) {
+
+    static final String MARKER = ".nixpool-builder-pod";
+
+    static PodDirectories create(Path workDir, String namespace, String name, String uid) throws IOException {
+        String suffix = uid == null ? Long.toHexString(System.nanoTime()) : uid.substring(0, Math.min(8, uid.length()));
+        Path root = workDir.resolve(namespace + "." + name + "." + suffix);
+        Files.createDirectory(root, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx------"));
+        Files.createFile(root.resolve(MARKER));
+        PodDirectories dirs = new PodDirectories(root);
+        Files.createDirectory(dirs.state());
+        Files.createDirectory(dirs.storeRoot());
+        return dirs;
+    }
+
+    Path ssh() {
+        return root.resolve("ssh");
+    }
+
+    Path state() {
+        return root.resolve("state");
+    }
+
+    /** What becomes /nix for the pod; the store itself is {@code storeRoot()/store}. */
+    Path storeRoot() {
+        return root.resolve("nix");
+    }
+
+    void delete() throws IOException {
+        deleteTree(root);
+    }
+
+    /** Pod directories a killed runtime left behind; only directories carrying the marker. */
+    static List<Path> leftovers(Path workDir) throws IOException {
+        List<Path> found = new ArrayList<>();
+        try (Stream<Path> entries = Files.list(workDir)) {
+            for (Path entry : (Iterable<Path>) entries::iterator) {
+                if (Files.isDirectory(entry) && Files.exists(entry.resolve(MARKER))) {
+                    found.add(entry);
+                }
+            }
+        }
+        return found;
+    }
+
+    /** Store paths are read-only; root deletes them anyway. Symbolic links are removed, never followed. */
+    static void deleteTree(Path top) throws IOException {
+        try {
+            Files.walkFileTree(top, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) throws IOException {
+                    Files.delete(file);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path dir, IOException failure) throws IOException {
+                    if (failure != null) {
+                        throw failure;
+                    }
+                    Files.delete(dir);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (NoSuchFileException alreadyGone) {
+            // deleting twice is fine: cleanup runs from several paths (exit, delete, close)
+        }
+    }
+}

@@ -1,0 +1,132 @@
+package dev.nixpool.api.v1alpha1;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/** The committed CRDs carry the admission rules and the kubectl presentation the API promises. */
+class CrdContentTest {
+
+    private static final JsonNode BM = CrdFiles.committed(CrdFiles.BUILD_MACHINES);
+    private static final JsonNode NB = CrdFiles.committed(CrdFiles.NIX_BUILDS);
+
+    @Test
+    void identityScopeNamesAndSubresource() {
+        for (JsonNode crd : List.of(BM, NB)) {
+            assertThat(crd.path("apiVersion").asText()).isEqualTo("apiextensions.k8s.io/v1");
+            assertThat(crd.at("/spec/group").asText()).isEqualTo("nixpool.dev");
+            assertThat(crd.at("/spec/scope").asText()).isEqualTo("Namespaced");
+            assertThat(texts(crd.at("/spec/names/categories"))).containsExactly("nixpool");
+            JsonNode version = crd.at("/spec/versions/0");
+            assertThat(version.path("name").asText()).isEqualTo("v1alpha1");
+            assertThat(version.path("served").asBoolean()).isTrue();
+            assertThat(version.path("storage").asBoolean()).isTrue();
+            assertThat(version.at("/subresources/status").isObject()).isTrue();
+            assertThat(texts(version.at("/schema/openAPIV3Schema/required"))).containsExactly("spec");
+        }
+        assertThat(BM.at("/metadata/name").asText()).isEqualTo("buildmachines.nixpool.dev");
+        assertThat(BM.at("/spec/names/kind").asText()).isEqualTo("BuildMachine");
+        assertThat(texts(BM.at("/spec/names/shortNames"))).containsExactly("bm");
+        assertThat(NB.at("/metadata/name").asText()).isEqualTo("nixbuilds.nixpool.dev");
+        assertThat(NB.at("/spec/names/kind").asText()).isEqualTo("NixBuild");
+        assertThat(texts(NB.at("/spec/names/shortNames"))).containsExactly("nb");
+    }
+
+    @Test
+    void printerColumns() {
+        assertThat(columns(BM)).contains("Systems=.spec.systems", "Features=.spec.supportedFeatures",
+                "Builders=.status.builders", "Age=.metadata.creationTimestamp");
+        assertThat(columns(NB)).contains("Phase=.status.phase", "Machine=.status.machine",
+                "Output=.status.outputs[0].path", "Age=.metadata.creationTimestamp");
+    }
+
+    @Test
+    void buildMachineSpecRules() {
+        JsonNode spec = CrdFiles.schema(CrdFiles.BUILD_MACHINES).at("/properties/spec");
+        assertThat(texts(spec.path("required"))).containsExactly("systems");
+        JsonNode p = spec.path("properties");
+        assertThat(p.at("/systems/minItems").asInt()).isEqualTo(1);
+        assertThat(p.at("/systems/maxItems").asInt()).isEqualTo(ApiPatterns.MAX_SYSTEMS);
+        assertThat(p.at("/systems/items/pattern").asText()).isEqualTo(ApiPatterns.SYSTEM);
+        assertThat(p.at("/maxJobs/default").asInt()).isEqualTo(1);
+        assertThat(p.at("/maxJobs/minimum").asInt()).isEqualTo(1);
+        assertThat(p.at("/speedFactor/default").asDouble()).isEqualTo(1.0);
+        assertThat(p.at("/speedFactor/minimum").asDouble()).isEqualTo(0.0);
+        assertThat(p.at("/speedFactor/exclusiveMinimum").asBoolean()).isTrue();
+        assertThat(p.at("/supportedFeatures/items/pattern").asText()).isEqualTo(ApiPatterns.FEATURE);
+        assertThat(p.at("/mandatoryFeatures/items/pattern").asText()).isEqualTo(ApiPatterns.FEATURE);
+        assertThat(p.at("/mandatoryFeatures/maxItems").asInt()).isEqualTo(ApiPatterns.MAX_FEATURES);
+        assertThat(p.at("/maxBuilders/default").asInt()).isEqualTo(10);
+        assertThat(p.at("/maxBuilders/minimum").asInt()).isEqualTo(1);
+        assertThat(p.at("/ephemeral/default").asBoolean()).isTrue();
+        assertThat(p.at("/template/properties/imagePullPolicy/default").asText()).isEqualTo("IfNotPresent");
+        assertThat(p.at("/template/properties").fieldNames()).toIterable()
+                .contains("image", "resources", "nodeSelector", "tolerations", "affinity", "env");
+        assertThat(p.at("/featurePlacement/maxProperties").asInt()).isEqualTo(ApiPatterns.MAX_FEATURES);
+        assertThat(p.at("/featurePlacement/x-kubernetes-validations/0/rule").asText())
+                .isEqualTo("self.all(f, f.matches('^[A-Za-z0-9][A-Za-z0-9_.+-]{0,62}$'))");
+        assertThat(p.at("/featurePlacement/additionalProperties/properties").fieldNames()).toIterable()
+                .containsExactlyInAnyOrder("nodeSelector", "tolerations", "resources");
+    }
+
+    @Test
+    void buildMachineStatusFields() {
+        JsonNode p = CrdFiles.schema(CrdFiles.BUILD_MACHINES).at("/properties/status/properties");
+        assertThat(p.fieldNames()).toIterable()
+                .containsExactlyInAnyOrder("conditions", "observedGeneration", "builders", "busyBuilders", "queued");
+    }
+
+    @Test
+    void nixBuildSpecRules() {
+        JsonNode spec = CrdFiles.schema(CrdFiles.NIX_BUILDS).at("/properties/spec");
+        JsonNode rule = spec.at("/x-kubernetes-validations/0");
+        assertThat(rule.path("rule").asText())
+                .isEqualTo("[has(self.derivation), has(self.expression), has(self.flake)].filter(x, x).size() == 1");
+        assertThat(rule.path("message").asText())
+                .isEqualTo("exactly one of derivation, expression or flake must be set");
+        JsonNode p = spec.path("properties");
+        assertThat(p.at("/derivation/pattern").asText()).isEqualTo(ApiPatterns.DRV_PATH).endsWith("\\.drv$");
+        assertThat(p.at("/expression/maxLength").asInt()).isEqualTo(65536);
+        assertThat(p.at("/system/default").asText()).isEqualTo("x86_64-linux");
+        assertThat(p.at("/system/pattern").asText()).isEqualTo(ApiPatterns.SYSTEM);
+        assertThat(p.at("/requiredSystemFeatures/items/pattern").asText()).isEqualTo(ApiPatterns.FEATURE);
+        assertThat(p.at("/machine/pattern").asText()).isEqualTo(ApiPatterns.OBJECT_NAME);
+        assertThat(p.at("/retries/default").asInt()).isEqualTo(2);
+        assertThat(p.at("/retries/minimum").asInt()).isZero();
+        assertThat(p.at("/retries/maximum").asInt()).isEqualTo(10);
+        assertThat(p.at("/timeoutSeconds/minimum").asInt()).isEqualTo(1);
+        assertThat(p.at("/maxSilentSeconds/minimum").asInt()).isEqualTo(1);
+        assertThat(p.at("/substituters/maxItems").asInt()).isEqualTo(16);
+        assertThat(p.at("/trustedPublicKeys/maxItems").asInt()).isEqualTo(16);
+    }
+
+    @Test
+    void nixBuildStatusFields() {
+        JsonNode p = CrdFiles.schema(CrdFiles.NIX_BUILDS).at("/properties/status/properties");
+        assertThat(texts(p.at("/phase/enum")))
+                .containsExactlyInAnyOrder("Pending", "Scheduled", "Building", "Succeeded", "Failed");
+        assertThat(p.at("/outputs/items/properties/narHash/pattern").asText()).isEqualTo(ApiPatterns.NAR_HASH);
+        assertThat(p.at("/outputs/items/properties/path/pattern").asText()).isEqualTo(ApiPatterns.STORE_PATH);
+        assertThat(p.fieldNames()).toIterable().containsExactlyInAnyOrder("phase", "machine", "builder", "derivation",
+                "outputs", "buildStatus", "attempts", "startTime", "completionTime", "logTail", "conditions",
+                "observedGeneration", "queuePosition");
+    }
+
+    private static List<String> texts(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
+    }
+
+    private static List<String> columns(JsonNode crd) {
+        List<String> out = new ArrayList<>();
+        crd.at("/spec/versions/0/additionalPrinterColumns")
+                .forEach(c -> out.add(c.path("name").asText() + "=" + c.path("jsonPath").asText()));
+        return out;
+    }
+}
