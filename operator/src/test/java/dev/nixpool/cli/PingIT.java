@@ -17,12 +17,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.nixpool.nix.testing.ProcessResult;
 import dev.nixpool.ssh.HostKeys;
 import dev.nixpool.ssh.OpenSshKeyPair;
 import dev.nixpool.ssh.SshKeyGenerator;
 import dev.nixpool.ssh.SshTransportException;
 import dev.nixpool.testing.Closeables;
-import dev.nixpool.testing.CommandResult;
 import dev.nixpool.testing.LoopbackSshd;
 import dev.nixpool.testing.Processes;
 import dev.nixpool.testing.SilentTcpServer;
@@ -57,7 +57,7 @@ class PingIT {
     }
 
     /** Runs the launcher from the temp HOME (not the repo), as a user would from anywhere. */
-    private CommandResult ping(String... args) {
+    private ProcessResult ping(String... args) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("nixpool.repo.root"), "nixpool").toString());
         command.add("ping");
@@ -86,18 +86,18 @@ class PingIT {
 
     @Test
     void aGoodBuilderAnswersWithProtocol2_7AndItsFingerprint() throws SshTransportException {
-        CommandResult r = ping(args(good, base64(good.hostKey().publicKey())));
-        assertThat(r.exitCode()).as(r.describe()).isZero();
-        assertThat(r.stdout()).contains("serve protocol version: 2.7",
+        ProcessResult r = ping(args(good, base64(good.hostKey().publicKey())));
+        assertThat(r.exitCode()).as(Processes.describe(r)).isZero();
+        assertThat(r.stdoutText()).contains("serve protocol version: 2.7",
                 "host key: " + fingerprint(good.hostKey().publicKey()));
         assertThat(r.stderr()).as("MINA must be quiet by default").doesNotContain("INFO", "org.apache.sshd");
     }
 
     @Test
     void thePlainPublicKeyLineIsAcceptedToo() throws SshTransportException {
-        CommandResult r = ping(args(good, good.hostKey().publicKey()));
-        assertThat(r.exitCode()).as(r.describe()).isZero();
-        assertThat(r.stdout()).contains("2.7", fingerprint(good.hostKey().publicKey()));
+        ProcessResult r = ping(args(good, good.hostKey().publicKey()));
+        assertThat(r.exitCode()).as(Processes.describe(r)).isZero();
+        assertThat(r.stdoutText()).contains("2.7", fingerprint(good.hostKey().publicKey()));
     }
 
     @Test
@@ -105,41 +105,41 @@ class PingIT {
         Path ssh = Files.createDirectories(home.resolve(".ssh"));
         Files.writeString(ssh.resolve("known_hosts"),
                 "[" + good.address() + "]:" + good.port() + " " + good.hostKey().publicKey() + "\n");
-        CommandResult r = ping(args(good, null));
-        assertThat(r.exitCode()).as(r.describe()).isZero();
-        assertThat(r.stdout()).contains("2.7", fingerprint(good.hostKey().publicKey()));
+        ProcessResult r = ping(args(good, null));
+        assertThat(r.exitCode()).as(Processes.describe(r)).isZero();
+        assertThat(r.stdoutText()).contains("2.7", fingerprint(good.hostKey().publicKey()));
     }
 
     @Test
     void theDefaultIdentityIsHomeSshIdEd25519() throws IOException {
         Path ssh = Files.createDirectories(home.resolve(".ssh"));
         Files.writeString(ssh.resolve("id_ed25519"), good.clientKey().privateKey());
-        CommandResult r = ping("-p", Integer.toString(good.port()), "--host-key", good.hostKey().publicKey(),
+        ProcessResult r = ping("-p", Integer.toString(good.port()), "--host-key", good.hostKey().publicKey(),
                 "root@" + good.address());
-        assertThat(r.exitCode()).as(r.describe()).isZero();
-        assertThat(r.stdout()).contains("2.7");
+        assertThat(r.exitCode()).as(Processes.describe(r)).isZero();
+        assertThat(r.stdoutText()).contains("2.7");
     }
 
     @Test
     void noIdentityAtAllIsAUsageError() {
-        CommandResult r = ping("-p", Integer.toString(good.port()), "--host-key", good.hostKey().publicKey(),
+        ProcessResult r = ping("-p", Integer.toString(good.port()), "--host-key", good.hostKey().publicKey(),
                 "root@" + good.address());
-        assertThat(r.exitCode()).as(r.describe()).isEqualTo(2);
+        assertThat(r.exitCode()).as(Processes.describe(r)).isEqualTo(2);
         assertThat(r.stderr()).contains(home.resolve(".ssh/id_ed25519") + " does not exist; pass -i FILE");
     }
 
     @Test
     void anUnknownHostIsRefusedWithTheValueToPin() throws SshTransportException {
-        CommandResult r = ping(args(good, null));
-        assertThat(r.exitCode()).as(r.describe()).isEqualTo(5);
+        ProcessResult r = ping(args(good, null));
+        assertThat(r.exitCode()).as(Processes.describe(r)).isEqualTo(5);
         assertThat(r.stderr()).contains("not in " + home.resolve(".ssh/known_hosts"), "trust it on first use",
                 fingerprint(good.hostKey().publicKey()), "--host-key " + base64(good.hostKey().publicKey()));
     }
 
     @Test
     void aLoginBannerOnStdoutIsExplained() throws SshTransportException {
-        CommandResult r = ping(args(banner, banner.hostKey().publicKey()));
-        assertThat(r.exitCode()).as(r.describe()).isEqualTo(7);
+        ProcessResult r = ping(args(banner, banner.hostKey().publicKey()));
+        assertThat(r.exitCode()).as(Processes.describe(r)).isEqualTo(7);
         assertThat(r.stderr()).contains(BANNER, "printed text on stdout", "protocol mismatch",
                 "serialised integer", "stderr", "/etc/profile", "~/.bashrc", "ForceCommand");
     }
@@ -147,8 +147,8 @@ class PingIT {
     @Test
     void aWrongHostKeyShowsBothFingerprints() throws SshTransportException {
         OpenSshKeyPair other = SshKeyGenerator.generateEd25519("not-the-builder");
-        CommandResult r = ping(args(good, other.publicKey()));
-        assertThat(r.exitCode()).as(r.describe()).isEqualTo(5);
+        ProcessResult r = ping(args(good, other.publicKey()));
+        assertThat(r.exitCode()).as(Processes.describe(r)).isEqualTo(5);
         assertThat(r.stderr()).contains("host key mismatch", "expected " + fingerprint(other.publicKey()),
                 "presented " + fingerprint(good.hostKey().publicKey()));
     }
@@ -158,25 +158,25 @@ class PingIT {
         OpenSshKeyPair stranger = SshKeyGenerator.generateEd25519("stranger");
         Path key = home.resolve("stranger_key");
         Files.writeString(key, stranger.privateKey());
-        CommandResult r = ping("-p", Integer.toString(good.port()), "-i", key.toString(), "--host-key",
+        ProcessResult r = ping("-p", Integer.toString(good.port()), "-i", key.toString(), "--host-key",
                 good.hostKey().publicKey(), "root@" + good.address());
-        assertThat(r.exitCode()).as(r.describe()).isEqualTo(6);
+        assertThat(r.exitCode()).as(Processes.describe(r)).isEqualTo(6);
         assertThat(r.stderr()).contains("refused the client key " + fingerprint(stranger.publicKey()),
                 "authorized_keys");
     }
 
     @Test
     void nixStoreMissingFromThePathIsExplained() throws SshTransportException {
-        CommandResult r = ping(args(noNix, noNix.hostKey().publicKey()));
-        assertThat(r.exitCode()).as(r.describe()).isEqualTo(8);
+        ProcessResult r = ping(args(noNix, noNix.hostKey().publicKey()));
+        assertThat(r.exitCode()).as(Processes.describe(r)).isEqualTo(8);
         assertThat(r.stderr()).contains("'nix-store' was not found", "exit status 127", "Install Nix", "PATH",
                 "non-interactive");
     }
 
     @Test
     void aRemoteThatExitsBeforeTheHandshakeIsQuoted() throws SshTransportException {
-        CommandResult r = ping(args(failing, failing.hostKey().publicKey()));
-        assertThat(r.exitCode()).as(r.describe()).isEqualTo(9);
+        ProcessResult r = ping(args(failing, failing.hostKey().publicKey()));
+        assertThat(r.exitCode()).as(Processes.describe(r)).isEqualTo(9);
         assertThat(r.stderr()).contains("exited with status 1 before the protocol handshake",
                 "| error: this builder is being drained");
     }
@@ -185,9 +185,9 @@ class PingIT {
     void aSilentPeerTimesOut() throws IOException {
         try (SilentTcpServer silent = new SilentTcpServer("127.0.0.1")) {
             long start = System.nanoTime();
-            CommandResult r = ping("-p", Integer.toString(silent.port()), "-i", good.clientKeyFile().toString(),
+            ProcessResult r = ping("-p", Integer.toString(silent.port()), "-i", good.clientKeyFile().toString(),
                     "--host-key", good.hostKey().publicKey(), "--timeout", "2", "root@127.0.0.1");
-            assertThat(r.exitCode()).as(r.describe()).isEqualTo(4);
+            assertThat(r.exitCode()).as(Processes.describe(r)).isEqualTo(4);
             assertThat(r.stderr()).contains("timed out after 2 s", "no SSH server answers");
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(60));
         }
@@ -199,23 +199,23 @@ class PingIT {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(good.address()))) {
             port = s.getLocalPort();
         }
-        CommandResult r = ping("-p", Integer.toString(port), "-i", good.clientKeyFile().toString(), "--host-key",
+        ProcessResult r = ping("-p", Integer.toString(port), "-i", good.clientKeyFile().toString(), "--host-key",
                 good.hostKey().publicKey(), "root@" + good.address());
-        assertThat(r.exitCode()).as(r.describe()).isEqualTo(3);
+        assertThat(r.exitCode()).as(Processes.describe(r)).isEqualTo(3);
         assertThat(r.stderr()).contains("connection refused", "port " + port);
     }
 
     @Test
     void verboseShowsTheSshLibrarysLog() throws SshTransportException {
-        CommandResult r = ping(args(good, good.hostKey().publicKey(), "-v"));
-        assertThat(r.exitCode()).as(r.describe()).isZero();
+        ProcessResult r = ping(args(good, good.hostKey().publicKey(), "-v"));
+        assertThat(r.exitCode()).as(Processes.describe(r)).isZero();
         assertThat(r.stderr()).contains("org.apache.sshd");
     }
 
     @Test
     void badArgumentsExitWithUsage() {
-        CommandResult r = ping("-p", "notaport", "root@127.0.0.1");
-        assertThat(r.exitCode()).as(r.describe()).isEqualTo(2);
+        ProcessResult r = ping("-p", "notaport", "root@127.0.0.1");
+        assertThat(r.exitCode()).as(Processes.describe(r)).isEqualTo(2);
         assertThat(r.stderr()).contains("expected a port between 1 and 65535 for -p, got 'notaport'",
                 "usage: nixpool ping");
     }

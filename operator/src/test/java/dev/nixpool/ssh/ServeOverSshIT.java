@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 
 import dev.nixpool.nix.serve.ServeClient;
 import dev.nixpool.nix.serve.ServeProtocol;
+import dev.nixpool.nix.store.StorePath;
 import dev.nixpool.testing.Closeables;
-import dev.nixpool.testing.CommandResult;
 import dev.nixpool.testing.LoopbackSshd;
 
 /**
@@ -33,7 +33,7 @@ class ServeOverSshIT {
 
     @BeforeAll
     static void start() throws IOException {
-        sshd = LoopbackSshd.builder().isolatedStore().start();
+        sshd = LoopbackSshd.start();
         connector = new SshConnector();
     }
 
@@ -68,7 +68,7 @@ class ServeOverSshIT {
                 RemoteProcess p = session.exec("echo \"$NIX_CONF_DIR\"; nix show-config", stderr::add)) {
             String out = new String(p.stdout().readAllBytes(), StandardCharsets.UTF_8);
             assertThat(p.waitFor(LIMIT)).as("stderr: %s", stderr).isZero();
-            assertThat(out).startsWith(sshd.nixConfDir() + "\n")
+            assertThat(out).startsWith(sshd.store().confDir() + "\n")
                     .containsPattern("(?m)^substituters = $")
                     .containsPattern("(?m)^build-users-group = $")
                     .containsPattern("(?m)^sandbox = false$");
@@ -76,28 +76,19 @@ class ServeOverSshIT {
     }
 
     @Test
-    void whatTheBuilderAddsLandsInItsOwnStoreOnly() throws IOException {
-        Path file = Files.createTempFile("nixpool-isolation-", ".txt");
-        try {
-            Files.writeString(file, "isolated " + System.nanoTime() + "\n");
-            CommandResult added = sshd.runInStore(LIMIT, "nix-store", "--add", file.toString());
-            assertThat(added.exitCode()).as(added.describe()).isZero();
-            String storePath = added.stdout().strip();
-            assertThat(storePath).startsWith("/nix/store/");
-            Path name = Path.of(storePath).getFileName();
-            assertThat(sshd.storeDir().resolve(name)).exists();
-            assertThat(Path.of(storePath)).doesNotExist();
-
-            List<String> stderr = new CopyOnWriteArrayList<>();
-            try (SshSession session = connect();
-                    RemoteProcess p = session.exec("nix-store --check-validity " + storePath + " && echo valid",
-                            stderr::add)) {
-                String out = new String(p.stdout().readAllBytes(), StandardCharsets.UTF_8);
-                assertThat(p.waitFor(LIMIT)).as("stderr: %s", stderr).isZero();
-                assertThat(out).isEqualTo("valid\n");
-            }
-        } finally {
-            Files.deleteIfExists(file);
+    void whatTheBuilderAddsLandsInItsOwnStoreOnly() throws Exception {
+        Path file = Files.writeString(sshd.store().workDir().resolve("isolation.txt"),
+                "isolated " + System.nanoTime() + "\n");
+        List<String> stderr = new CopyOnWriteArrayList<>();
+        String storePath;
+        try (SshSession session = connect();
+                RemoteProcess p = session.exec("nix-store --add " + file, stderr::add)) {
+            storePath = new String(p.stdout().readAllBytes(), StandardCharsets.UTF_8).strip();
+            assertThat(p.waitFor(LIMIT)).as("stderr: %s", stderr).isZero();
         }
+        assertThat(storePath).startsWith("/nix/store/");
+        assertThat(sshd.store().realPath(StorePath.parse(storePath))).exists();
+        assertThat(Path.of(storePath)).doesNotExist();
+        assertThat(sshd.store().runOk("nix-store", "--check-validity", "--print-invalid", storePath)).isEmpty();
     }
 }

@@ -12,18 +12,18 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.stream.Stream;
 
+import dev.nixpool.nix.testing.LocalNixStore;
+import dev.nixpool.nix.testing.ProcessResult;
 import dev.nixpool.ssh.OpenSshKeyPair;
 import dev.nixpool.ssh.SshKeyGenerator;
 import dev.nixpool.ssh.SshTarget;
 
 /**
  * A real OpenSSH sshd on a loopback address, playing a Nix remote builder in tests ({@code *IT} only: it needs root,
- * /usr/sbin/sshd, unshare/nsenter and Nix).
+ * /usr/sbin/sshd, unshare and Nix).
  *
  * <h2>What you get</h2>
  * <ul>
@@ -31,13 +31,13 @@ import dev.nixpool.ssh.SshTarget;
  * pid file, log file and a fresh ed25519 host key ({@link #hostKey()}, to pin). Only public-key login, for the
  * current user (root on these machines), with {@link #clientKey()} (also written to {@link #clientKeyFile()} for
  * {@code ssh -i} / {@code nixpool ping -i}).</li>
- * <li>Nix configured offline for every login: {@code SetEnv NIX_CONF_DIR=...} points at a nix.conf written here
+ * <li>A Nix store of its own: sshd runs inside {@link LocalNixStore#command} (a private mount namespace with the
+ * store's directory bind-mounted on {@code /nix}), so whatever a login builds or receives lands in {@link #store()},
+ * not in the host's /nix/store, and an offload is provable. {@link #store()} runs commands against that same store
+ * from the test ({@code run}, {@code runOk}, {@code instantiate}, {@code realPath}).</li>
+ * <li>Nix configured offline for every login: {@code SetEnv NIX_CONF_DIR} points at the store's nix.conf
  * ({@code build-users-group =}, {@code sandbox = false}, {@code substituters =}, {@code experimental-features =
- * nix-command}), so nothing depends on /etc/nix/nix.conf. {@link #nixConfDir()}.</li>
- * <li>{@link Builder#isolatedStore()}: sshd runs in its own mount namespace with a private directory bind-mounted on
- * {@code /nix}, so everything a login builds or receives lands in {@link #storeDir()}, not in the host's /nix/store:
- * an offload is provable. {@link #runInStore} runs a command in that same namespace and store (via {@code nsenter}).
- * </li>
+ * nix-command}), so nothing depends on /etc/nix/nix.conf.</li>
  * <li>{@link Builder#banner(String)}: the login prints that text on stdout before running the command (the seed FAQ's
  * "protocol mismatch"). {@link Builder#withoutNixStoreOnPath()}: commands run with a PATH that has no nix-store.
  * {@link Builder#beforeCommand(String)}: any shell lines before the command. All three use a {@code ForceCommand}
@@ -48,37 +48,31 @@ import dev.nixpool.ssh.SshTarget;
  * <h2>Use</h2>
  *
  * <pre>
- * try (LoopbackSshd sshd = LoopbackSshd.builder().isolatedStore().start()) {
+ * try (LoopbackSshd sshd = LoopbackSshd.start()) {
  *     SshSession s = connector.connect(sshd.target(), sshd.clientKey().privateKey(), sshd.hostKey().publicKey(), t);
+ *     ...
+ *     assertThat(sshd.store().realPath(output)).exists();
  * }
  * </pre>
  *
- * {@link #close()} kills sshd with all its children (the namespace and bind mount go with them) and deletes the temp
- * directory. Start it in {@code @BeforeAll} and close it in {@code @AfterAll}: each start costs about 100 ms.
+ * {@link #close()} kills sshd with all its children (the namespace and bind mount go with them) and deletes the store
+ * with everything else. Start it in {@code @BeforeAll} and close it in {@code @AfterAll}: a start costs about 100 ms.
  */
 public final class LoopbackSshd implements AutoCloseable {
 
     private static final Path SSHD = Path.of("/usr/sbin/sshd");
     private static final Duration START_LIMIT = Duration.ofSeconds(15);
-    private static final String NIX_CONF = """
-            # written by LoopbackSshd: offline, no daemon, no build users (tests run as root)
-            build-users-group =
-            sandbox = false
-            substituters =
-            experimental-features = nix-command
-            """;
-
+    private final LocalNixStore store;
     private final Path dir;
     private final String address;
     private final int port;
     private final OpenSshKeyPair hostKey;
     private final OpenSshKeyPair clientKey;
-    private final boolean isolated;
     private final Process process;
 
-    private LoopbackSshd(Builder b, Path dir) throws IOException {
-        this.dir = dir;
-        this.isolated = b.isolated;
+    private LoopbackSshd(Builder b, LocalNixStore store) throws IOException {
+        this.store = store;
+        this.dir = Files.createDirectories(store.workDir().resolve("sshd"));
         this.address = b.address != null ? b.address : randomLoopbackAddress();
         this.port = freePort(address);
         this.hostKey = SshKeyGenerator.generateEd25519("loopback-sshd-host");
@@ -87,25 +81,12 @@ public final class LoopbackSshd implements AutoCloseable {
         Files.writeString(dir.resolve("ssh_host_ed25519_key.pub"), hostKey.publicKey() + "\n");
         writePrivate(clientKeyFile(), clientKey.privateKey());
         Files.writeString(dir.resolve("authorized_keys"), clientKey.publicKey() + "\n");
-        Files.createDirectories(nixConfDir());
-        Files.writeString(nixConfDir().resolve("nix.conf"), NIX_CONF);
-        if (isolated) {
-            Files.createDirectories(dir.resolve("nix").resolve("store"));
-            Files.createDirectories(dir.resolve("nix").resolve("var").resolve("nix"));
-        }
         String forceCommand = writeLoginWrapper(b);
         Path config = dir.resolve("sshd_config");
         Files.writeString(config, sshdConfig(forceCommand));
         Files.createDirectories(Path.of("/run/sshd"));
 
-        List<String> command = new ArrayList<>();
-        if (isolated) {
-            command.addAll(List.of("unshare", "--mount", "--propagation", "private", "sh", "-c",
-                    "mount --bind \"$0\" /nix && exec \"$1\" -D -e -f \"$2\"", dir.resolve("nix").toString(),
-                    SSHD.toString(), config.toString()));
-        } else {
-            command.addAll(List.of(SSHD.toString(), "-D", "-e", "-f", config.toString()));
-        }
+        List<String> command = store.command(SSHD.toString(), "-D", "-e", "-f", config.toString());
         this.process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("sshd.log").toFile()).start();
         awaitListening();
@@ -115,7 +96,7 @@ public final class LoopbackSshd implements AutoCloseable {
         return new Builder();
     }
 
-    /** A plain builder: shared store, no banner. */
+    /** A plain builder: its own store, no banner. */
     public static LoopbackSshd start() throws IOException {
         return builder().start();
     }
@@ -148,14 +129,9 @@ public final class LoopbackSshd implements AutoCloseable {
         return dir.resolve("client_ed25519_key");
     }
 
-    /** Where {@code NIX_CONF_DIR} of every login points; holds nix.conf. */
-    public Path nixConfDir() {
-        return dir.resolve("nix-conf");
-    }
-
-    /** The store logins see as /nix/store: a private directory with {@link Builder#isolatedStore()}, else /nix/store. */
-    public Path storeDir() {
-        return isolated ? dir.resolve("nix").resolve("store") : Path.of("/nix/store");
+    /** The builder's store, as its logins see it; run Nix commands against it from the test. */
+    public LocalNixStore store() {
+        return store;
     }
 
     /** sshd's own log (-e), for assertion messages. */
@@ -165,20 +141,6 @@ public final class LoopbackSshd implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    /**
-     * Runs a command as a login would see the store: in sshd's mount namespace (isolated store) and with its nix.conf,
-     * but without SSH (no banner, no PATH change).
-     */
-    public CommandResult runInStore(Duration limit, String... command) {
-        List<String> argv = new ArrayList<>();
-        if (isolated) {
-            argv.addAll(List.of("nsenter", "-t", Long.toString(process.pid()), "-m", "--"));
-        }
-        argv.addAll(List.of("env", "NIX_CONF_DIR=" + nixConfDir()));
-        argv.addAll(List.of(command));
-        return Processes.run(argv, limit);
     }
 
     /** Stops every per-connection sshd and its commands (SIGSTOP); the listener keeps accepting. */
@@ -196,7 +158,7 @@ public final class LoopbackSshd implements AutoCloseable {
             signalSessions("-CONT");
         } finally {
             Processes.killTree(process.toHandle());
-            deleteRecursively(dir);
+            closeStore(store);
         }
     }
 
@@ -207,9 +169,9 @@ public final class LoopbackSshd implements AutoCloseable {
         }
         List<String> argv = new ArrayList<>(List.of("kill", signal));
         argv.addAll(pids);
-        CommandResult r = Processes.run(argv, Duration.ofSeconds(10));
+        ProcessResult r = Processes.run(argv, Duration.ofSeconds(10));
         if (r.exitCode() != 0 && !signal.equals("-CONT")) {
-            throw new IllegalStateException("kill " + signal + " failed: " + r.describe());
+            throw new IllegalStateException("kill " + signal + " failed: " + Processes.describe(r));
         }
     }
 
@@ -231,7 +193,7 @@ public final class LoopbackSshd implements AutoCloseable {
                 PrintMotd no
                 PrintLastLog no
                 """);
-        c.append("SetEnv NIX_CONF_DIR=").append(nixConfDir()).append('\n');
+        c.append("SetEnv NIX_CONF_DIR=").append(store.confDir()).append('\n');
         if (forceCommand != null) {
             c.append("ForceCommand ").append(forceCommand).append('\n');
         }
@@ -266,7 +228,6 @@ public final class LoopbackSshd implements AutoCloseable {
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 String log = log();
-                deleteRecursively(dir);
                 throw new IOException("sshd exited with " + process.exitValue() + " at start-up:\n" + log);
             }
             try (Socket s = new Socket()) {
@@ -306,16 +267,15 @@ public final class LoopbackSshd implements AutoCloseable {
         }
     }
 
-    static void deleteRecursively(Path root) {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
+    /** Deletes the store and with it the sshd directory; root can delete read-only store paths. */
+    private static void closeStore(LocalNixStore store) {
+        try {
+            store.close();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete " + root, e);
+            throw new UncheckedIOException("cannot delete the builder's store", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while deleting the builder's store", e);
         }
     }
 
@@ -324,7 +284,6 @@ public final class LoopbackSshd implements AutoCloseable {
         private String address;
         private String banner;
         private boolean noNixStoreOnPath;
-        private boolean isolated;
         private String beforeCommand;
 
         private Builder() {
@@ -360,18 +319,12 @@ public final class LoopbackSshd implements AutoCloseable {
             return this;
         }
 
-        /** A private /nix (store and database) for this sshd's logins. */
-        public Builder isolatedStore() {
-            this.isolated = true;
-            return this;
-        }
-
         public LoopbackSshd start() throws IOException {
-            Path dir = Files.createTempDirectory("nixpool-sshd-");
+            LocalNixStore store = LocalNixStore.create("sshd");
             try {
-                return new LoopbackSshd(this, dir);
+                return new LoopbackSshd(this, store);
             } catch (IOException | RuntimeException e) {
-                deleteRecursively(dir);
+                closeStore(store);
                 throw e;
             }
         }

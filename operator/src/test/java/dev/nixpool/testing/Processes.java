@@ -11,13 +11,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** Runs a real process to completion for tests, with its output captured in files (no pipe can fill and block). */
+import dev.nixpool.nix.testing.ProcessResult;
+
+/**
+ * Runs a real process to completion for tests, with a time limit, working directory and environment, and its output
+ * captured in files (no pipe can fill and block).
+ */
 public final class Processes {
 
     private Processes() {
     }
 
-    public static CommandResult run(List<String> command, Duration limit) {
+    public static ProcessResult run(List<String> command, Duration limit) {
         return run(command, null, Map.of(), limit);
     }
 
@@ -26,7 +31,7 @@ public final class Processes {
      * @param env variables added to (or replacing those of) our environment
      * @throws AssertionError if it is still running after {@code limit} (it is killed with its children first)
      */
-    public static CommandResult run(List<String> command, Path workDir, Map<String, String> env, Duration limit) {
+    public static ProcessResult run(List<String> command, Path workDir, Map<String, String> env, Duration limit) {
         Path out = null;
         Path err = null;
         try {
@@ -44,7 +49,7 @@ public final class Processes {
                 throw new AssertionError("still running after " + limit + ": " + command + "\n--- stdout ---\n"
                         + Files.readString(out) + "--- stderr ---\n" + Files.readString(err));
             }
-            return new CommandResult(process.exitValue(), Files.readString(out), Files.readString(err));
+            return new ProcessResult(process.exitValue(), Files.readAllBytes(out), Files.readString(err));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot run " + command, e);
         } catch (InterruptedException e) {
@@ -54,6 +59,11 @@ public final class Processes {
             delete(out);
             delete(err);
         }
+    }
+
+    /** Exit code and both outputs, for assertion messages. */
+    public static String describe(ProcessResult r) {
+        return "exit code " + r.exitCode() + "\n--- stdout ---\n" + r.stdoutText() + "--- stderr ---\n" + r.stderr();
     }
 
     /** Kills a process and all its descendants, and waits for them. */
