@@ -10,41 +10,22 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import dev.nixpool.nix.serve.ServeClient;
 import dev.nixpool.nix.serve.ServeProtocol;
 import dev.nixpool.nix.store.StorePath;
-import dev.nixpool.testing.Closeables;
-import dev.nixpool.testing.LoopbackSshd;
 
 /**
  * Nix's serve protocol through MINA to a real sshd running the real {@code nix-store --serve --write}, on a builder
  * with its own store; also proves what the fixture promises (isolated store, offline nix.conf).
  */
-class ServeOverSshIT {
+class ServeOverSshIT extends LoopbackSshTestBase {
 
     private static final Duration LIMIT = Duration.ofSeconds(60);
 
-    private static LoopbackSshd sshd;
-    private static SshConnector connector;
-
-    @BeforeAll
-    static void start() throws IOException {
-        sshd = LoopbackSshd.start();
-        connector = new SshConnector();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        Closeables.closeAll(connector, sshd);
-    }
-
-    private SshSession connect() throws SshTransportException {
-        return connector.connect(sshd.target(), sshd.clientKey().privateKey(), sshd.hostKey().publicKey(),
-                SshTimeouts.defaults());
+    private static SshSession connect() throws SshTransportException {
+        return connect(SshTimeouts.defaults());
     }
 
     @Test

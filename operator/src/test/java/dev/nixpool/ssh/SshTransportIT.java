@@ -15,37 +15,15 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.keyprovider.KeyPairProvider;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import dev.nixpool.testing.Closeables;
-import dev.nixpool.testing.LoopbackSshd;
 import dev.nixpool.testing.SilentTcpServer;
 
 /** The transport against a real OpenSSH sshd on loopback. */
-class SshTransportIT {
+class SshTransportIT extends LoopbackSshTestBase {
 
     private static final SshTimeouts FAST = new SshTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(5),
             Duration.ofSeconds(5), Duration.ofSeconds(15), 3);
-
-    private static LoopbackSshd sshd;
-    private static SshConnector connector;
-
-    @BeforeAll
-    static void start() throws IOException {
-        sshd = LoopbackSshd.start();
-        connector = new SshConnector();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        Closeables.closeAll(connector, sshd);
-    }
-
-    private SshSession connect(SshTimeouts timeouts) throws SshTransportException {
-        return connector.connect(sshd.target(), sshd.clientKey().privateKey(), sshd.hostKey().publicKey(), timeouts);
-    }
 
     @Test
     void execKeepsStdoutAndStderrApartAndReportsTheExitStatus() throws IOException {
