@@ -66,6 +66,7 @@ public final class Main {
         StringBuilder b = new StringBuilder("usage: nixpool [-v] COMMAND [ARGS...]\n\ncommands:\n");
         COMMANDS.values().forEach(c -> b.append(String.format("  %-10s %s%n", c.name(), c.summary())));
         b.append("\n'nixpool COMMAND --help' shows a command's options. -v logs the SSH library's debug output.\n");
+        b.append("'./nixpool test' (handled by the launcher) runs the build with all tests: mvn -B verify.\n");
         return b.toString();
     }
 
