@@ -1,0 +1,65 @@
+package dev.nixpool.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+class MainTest {
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    private int run(String... args) {
+        return Main.run(List.of(args), new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    private String out() {
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private String err() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void helpListsTheCommandsAndSucceeds() {
+        assertThat(run("--help")).isZero();
+        assertThat(out()).startsWith("usage: nixpool [-v] COMMAND").contains("  ping ");
+    }
+
+    @Test
+    void noCommandPrintsUsageAndExits2() {
+        assertThat(run()).isEqualTo(2);
+        assertThat(err()).startsWith("usage: nixpool");
+    }
+
+    @Test
+    void anUnknownCommandIsNamedAndExits2() {
+        assertThat(run("-v", "bench")).isEqualTo(2);
+        assertThat(err()).startsWith("nixpool: unknown command 'bench'\nusage: nixpool");
+    }
+
+    @Test
+    void commandHelpShowsItsUsageWithExitCodes() {
+        assertThat(run("ping", "--help")).isZero();
+        assertThat(out()).startsWith("usage: nixpool ping").contains("exit codes:", "  7   the login prints text");
+    }
+
+    @Test
+    void badCommandArgumentsExit2WithTheCommandsUsage() {
+        assertThat(run("ping", "--frobnicate", "root@h")).isEqualTo(2);
+        assertThat(err()).startsWith("nixpool ping: unknown option '--frobnicate'\nusage: nixpool ping");
+    }
+
+    @Test
+    void registryIsKeyedByName() {
+        Main.COMMANDS.forEach((name, command) -> assertThat(command.name()).isEqualTo(name));
+        assertThat(Main.COMMANDS).containsKey("ping");
+    }
+}
