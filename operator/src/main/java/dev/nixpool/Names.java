@@ -41,7 +41,6 @@ public final class Names {
 
     public static final String CONDITION_SCHEDULED = "Scheduled";
     public static final String CONDITION_BUILDER_READY = "BuilderReady";
-    public static final String CONDITION_VALID = "Valid";
     public static final String CONDITION_READY = "Ready";
 
     /** Condition and Event reasons, CamelCase as Kubernetes expects. */

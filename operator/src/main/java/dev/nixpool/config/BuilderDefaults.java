@@ -1,9 +1,11 @@
 package dev.nixpool.config;
 
-import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
@@ -19,7 +21,7 @@ import dev.nixpool.api.v1alpha1.FeaturePlacement;
  * of the same feature.
  */
 public record BuilderDefaults(String image, String imagePullPolicy, int sshPort, ResourceRequirements resources,
-        Optional<Long> runAsUser, Duration readinessTimeout, Map<String, FeaturePlacement> featurePlacement) {
+        Optional<Long> runAsUser, Map<String, FeaturePlacement> featurePlacement) {
 
     public static BuilderDefaults from(NixpoolConfig config) {
         NixpoolConfig.Builder builder = config.builder();
@@ -30,15 +32,15 @@ public record BuilderDefaults(String image, String imagePullPolicy, int sshPort,
                 .withLimits(quantities(builder.resources().limits()))
                 .build();
         return new BuilderDefaults(builder.image(), builder.imagePullPolicy(), builder.sshPort(), resources,
-                builder.runAsUser(), builder.readinessTimeout(), Map.copyOf(placements));
+                builder.runAsUser(), Map.copyOf(placements));
     }
 
     private static FeaturePlacement placement(NixpoolConfig.Feature settings) {
         FeaturePlacement placement = new FeaturePlacement();
         placement.setNodeSelector(new LinkedHashMap<>(settings.nodeSelector()));
-        placement.setTolerations(settings.tolerations().orElse(java.util.List.of()).stream()
+        placement.setTolerations(settings.tolerations().orElse(List.of()).stream()
                 .map(BuilderDefaults::toleration)
-                .collect(java.util.stream.Collectors.toCollection(java.util.ArrayList::new)));
+                .collect(Collectors.toCollection(ArrayList::new)));
         placement.setResources(quantities(settings.resources()));
         return placement;
     }

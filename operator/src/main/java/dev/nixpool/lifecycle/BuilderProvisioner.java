@@ -67,10 +67,6 @@ public class BuilderProvisioner {
         return Optional.ofNullable(client.pods().inNamespace(namespace).withName(podName).get());
     }
 
-    public BuilderDefaults defaults() {
-        return defaults;
-    }
-
     /** A 409 means someone (an earlier run of ours) created it between our look-up and our create: that is fine. */
     private boolean createIfAbsent(Supplier<? extends HasMetadata> render) {
         try {

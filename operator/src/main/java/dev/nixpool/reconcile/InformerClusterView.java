@@ -44,11 +44,6 @@ final class InformerClusterView implements ClusterView {
     }
 
     @Override
-    public Optional<BuildMachine> machine(String namespace, String name) {
-        return machines().get(new ResourceID(name, namespace));
-    }
-
-    @Override
     public Optional<Pod> builderPod(String namespace, String name) {
         return pods().get(new ResourceID(name, namespace));
     }

@@ -13,7 +13,8 @@ public final class Scheduler {
 
     /**
      * Nix's preference among machines with a free slot (build-remote.cc): lowest load per speed, then the faster
-     * machine, then the less loaded one; the pool name stands in for Nix's machines-file order.
+     * machine, then the less loaded one (kept to mirror Nix, though equal ratio and equal speed imply equal load); the
+     * pool name stands in for Nix's machines-file order.
      */
     static final Comparator<Pool> PREFERENCE = Comparator
             .comparingDouble((Pool pool) -> pool.load() / pool.speedFactor())
