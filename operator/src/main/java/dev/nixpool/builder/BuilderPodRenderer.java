@@ -40,6 +40,11 @@ public final class BuilderPodRenderer {
 
     /** Owner read-only: the keys are secrets even inside the pod. */
     static final int KEY_FILE_MODE = 0400;
+    /**
+     * Secret files belong to root; a non-root builder reads them through its fsGroup. sshd accepts a group-readable
+     * host key it does not own.
+     */
+    static final int KEY_FILE_MODE_NON_ROOT = 0440;
     static final String STATE_DIR = "/run/nixpool";
     static final String LISTEN_ADDRESS = "0.0.0.0";
 
@@ -86,9 +91,9 @@ public final class BuilderPodRenderer {
                 .withName(Names.VOLUME_SSH_KEYS)
                 .withNewSecret()
                 .withSecretName(Names.keySecretName(podName))
-                .withDefaultMode(KEY_FILE_MODE)
-                .withItems(mounted(Names.KEY_HOST_PRIVATE), mounted(Names.KEY_HOST_PUBLIC),
-                        mounted(Names.KEY_AUTHORIZED_KEYS))
+                .withDefaultMode(keyMode(defaults))
+                .withItems(mounted(Names.KEY_HOST_PRIVATE, defaults), mounted(Names.KEY_HOST_PUBLIC, defaults),
+                        mounted(Names.KEY_AUTHORIZED_KEYS, defaults))
                 .endSecret()
                 .endVolume()
                 .endSpec()
@@ -195,14 +200,16 @@ public final class BuilderPodRenderer {
     /**
      * The reference image runs sshd as root (privilege separation, and Nix's build users), so the default does not force
      * a non-root user; it does forbid privilege escalation and uses the runtime's seccomp profile. When the operator is
-     * configured with {@code nixpool.builder.run-as-user}, the pod runs as that uid with every capability dropped.
+     * configured with {@code nixpool.builder.run-as-user}, the pod runs as that uid (and fsGroup) with every capability
+     * dropped.
      */
     private static PodSecurityContext podSecurityContext(BuilderDefaults defaults) {
         PodSecurityContextBuilder context = new PodSecurityContextBuilder()
                 .withNewSeccompProfile()
                 .withType("RuntimeDefault")
                 .endSeccompProfile();
-        defaults.runAsUser().ifPresent(uid -> context.withRunAsUser(uid).withRunAsGroup(uid).withRunAsNonRoot(true));
+        defaults.runAsUser().ifPresent(uid -> context.withRunAsUser(uid).withRunAsGroup(uid).withFsGroup(uid)
+                .withRunAsNonRoot(true));
         return context.build();
     }
 
@@ -214,8 +221,12 @@ public final class BuilderPodRenderer {
         return context.build();
     }
 
-    private static KeyToPath mounted(String key) {
-        return new KeyToPath(key, KEY_FILE_MODE, key);
+    private static KeyToPath mounted(String key, BuilderDefaults defaults) {
+        return new KeyToPath(key, keyMode(defaults), key);
+    }
+
+    private static int keyMode(BuilderDefaults defaults) {
+        return defaults.runAsUser().isPresent() ? KEY_FILE_MODE_NON_ROOT : KEY_FILE_MODE;
     }
 
     private static <K, V> Map<K, V> orEmpty(Map<K, V> map) {

@@ -183,6 +183,9 @@ class BuilderPodRendererTest {
         Pod pod = BuilderPodRenderer.render(ownedBuild(List.of()), kvmPool(), 1, defaults(Optional.of(1000L)));
         assertThat(pod.getSpec().getSecurityContext().getRunAsUser()).isEqualTo(1000L);
         assertThat(pod.getSpec().getSecurityContext().getRunAsNonRoot()).isTrue();
+        assertThat(pod.getSpec().getSecurityContext().getFsGroup()).isEqualTo(1000L);
+        assertThat(pod.getSpec().getVolumes().get(0).getSecret().getItems()).extracting(i -> i.getMode())
+                .as("group-readable through the fsGroup").containsOnly(0440);
         assertThat(pod.getSpec().getContainers().get(0).getSecurityContext().getCapabilities().getDrop())
                 .containsExactly("ALL");
     }
