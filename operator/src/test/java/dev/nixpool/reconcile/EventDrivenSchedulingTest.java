@@ -97,11 +97,7 @@ class EventDrivenSchedulingTest {
         assertThat(client.pods().inNamespace(ns).withName("big-builder-1").get().getSpec().getNodeSelector())
                 .containsEntry("nixpool.dev/big-parallel", "true");
 
-        client.resources(BuildMachine.class).inNamespace(ns).withName("plain")
-                .edit(m -> {
-                    m.getSpec().setSupportedFeatures(List.of("benchmark"));
-                    return m;
-                });
+        cluster.editMachine(ns, "plain", spec -> spec.setSupportedFeatures(List.of("benchmark")));
         assertThat(cluster.awaitPhase(ns, "bench", NixBuildPhase.Scheduled).getStatus().getMachine())
                 .isEqualTo("plain");
     }

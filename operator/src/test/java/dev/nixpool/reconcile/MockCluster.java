@@ -9,6 +9,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 import io.fabric8.kubernetes.api.model.Condition;
@@ -17,7 +18,10 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 
+import dev.nixpool.api.v1alpha1.BuildMachine;
+import dev.nixpool.api.v1alpha1.BuildMachineSpec;
 import dev.nixpool.api.v1alpha1.NixBuild;
 import dev.nixpool.api.v1alpha1.NixBuildPhase;
 
@@ -34,6 +38,17 @@ final class MockCluster {
 
     <T extends HasMetadata> T create(T resource) {
         return client.resource(resource).create();
+    }
+
+    /** The operator writes the pool's status concurrently: retry a stale edit (409) as any client would. */
+    void editMachine(String ns, String name, Consumer<BuildMachineSpec> change) {
+        await().atMost(TIMEOUT).ignoreException(KubernetesClientException.class).until(() -> {
+            client.resources(BuildMachine.class).inNamespace(ns).withName(name).edit(machine -> {
+                change.accept(machine.getSpec());
+                return machine;
+            });
+            return true;
+        });
     }
 
     NixBuild get(String ns, String name) {

@@ -163,10 +163,7 @@ class NixBuildReconcilerTest {
 
         // more reconciles, woken by pool changes that leave the verdict as it was: still exactly one Warning, no pod
         for (double speed : new double[]{2.0, 3.0}) {
-            client.resources(BuildMachine.class).inNamespace(ns).withName("arm").edit(m -> {
-                m.getSpec().setSpeedFactor(speed);
-                return m;
-            });
+            cluster.editMachine(ns, "arm", spec -> spec.setSpeedFactor(speed));
         }
         Thread.sleep(3000);
         List<Event> warnings = cluster.events(ns, "needs-kvm").stream()
