@@ -52,6 +52,11 @@ public class CapacityLedger {
         return decision;
     }
 
+    /** Records a slot a build already holds: its builder pod exists although its status does not say so yet. */
+    public synchronized void adopt(String buildKey, Reservation reservation) {
+        reservations.put(buildKey, reservation);
+    }
+
     public synchronized Optional<Reservation> reservation(String buildKey) {
         return Optional.ofNullable(reservations.get(buildKey));
     }

@@ -1,8 +1,11 @@
 package dev.nixpool.lifecycle;
 
 import java.time.Duration;
+import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
+
+import io.fabric8.kubernetes.api.model.Pod;
 
 import dev.nixpool.Names;
 import dev.nixpool.Names.Reasons;
@@ -41,8 +44,9 @@ public class PendingStep implements LifecycleStep {
         int attempt = status.getAttempts() != null && status.getAttempts() > 0 ? status.getAttempts() : 1;
         BuildRequest request = SchedulingInputs.request(context.build());
         ClusterSnapshot snapshot = context.cluster().snapshot(context.namespace());
-        Decision decision = ledger.scheduleAndReserve(request, snapshot,
-                Names.builderPodName(request.name(), attempt));
+        String podName = Names.builderPodName(request.name(), attempt);
+        adoptExistingBuilder(context, snapshot, podName);
+        Decision decision = ledger.scheduleAndReserve(request, snapshot, podName);
         if (decision instanceof Decision.Assign assign) {
             BuildMachine machine = snapshot.machines().stream()
                     .filter(m -> m.getMetadata().getName().equals(assign.pool().name()))
@@ -71,6 +75,26 @@ public class PendingStep implements LifecycleStep {
             }
         }
         return StepOutcome.requeue(pendingRequeue);
+    }
+
+    /**
+     * An operator that stopped after creating the builder pod but before writing the status finds the pod on restart. It
+     * holds a slot of its pool: the build takes that slot again rather than waiting for capacity its own pod uses.
+     */
+    private void adoptExistingBuilder(StepContext context, ClusterSnapshot snapshot, String podName) {
+        Optional<Pod> pod = context.cluster().builderPod(context.namespace(), podName)
+                .or(() -> provisioner.findPod(context.namespace(), podName))
+                .filter(p -> BuilderPods.isOwnedBy(p, context.build().getMetadata().getUid()));
+        if (pod.isEmpty()) {
+            return;
+        }
+        String machineLabel = pod.get().getMetadata().getLabels().get(Names.LABEL_MACHINE);
+        snapshot.machines().stream()
+                .map(m -> m.getMetadata().getName())
+                .filter(name -> Names.labelValue(name).equals(machineLabel))
+                .findFirst()
+                .ifPresent(machine -> ledger.adopt(SchedulingInputs.request(context.build()).key(),
+                        new CapacityLedger.Reservation(machine, podName)));
     }
 
     private void assign(StepContext context, BuildMachine machine, int attempt) {

@@ -23,6 +23,7 @@ import dev.nixpool.Names.Reasons;
 import dev.nixpool.api.v1alpha1.BuildMachine;
 import dev.nixpool.api.v1alpha1.BuildMachineStatus;
 import dev.nixpool.api.v1alpha1.NixBuild;
+import dev.nixpool.lifecycle.BuilderPods;
 import dev.nixpool.lifecycle.SchedulingInputs;
 import dev.nixpool.scheduling.Eligibility;
 import dev.nixpool.scheduling.Pool;

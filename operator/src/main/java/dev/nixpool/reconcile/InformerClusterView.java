@@ -13,6 +13,7 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEven
 import dev.nixpool.Names;
 import dev.nixpool.api.v1alpha1.BuildMachine;
 import dev.nixpool.api.v1alpha1.NixBuild;
+import dev.nixpool.lifecycle.BuilderPods;
 import dev.nixpool.lifecycle.ClusterSnapshot;
 import dev.nixpool.lifecycle.ClusterView;
 import dev.nixpool.lifecycle.SchedulingInputs;

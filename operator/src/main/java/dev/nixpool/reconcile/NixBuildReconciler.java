@@ -30,6 +30,7 @@ import dev.nixpool.api.v1alpha1.BuildMachine;
 import dev.nixpool.api.v1alpha1.NixBuild;
 import dev.nixpool.api.v1alpha1.NixBuildPhase;
 import dev.nixpool.api.v1alpha1.NixBuildStatus;
+import dev.nixpool.lifecycle.BuilderPods;
 import dev.nixpool.lifecycle.CapacityLedger;
 import dev.nixpool.lifecycle.NixBuildLifecycle;
 import dev.nixpool.lifecycle.SchedulingInputs;

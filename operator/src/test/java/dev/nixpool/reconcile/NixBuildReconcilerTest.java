@@ -29,6 +29,10 @@ import dev.nixpool.Names;
 import dev.nixpool.api.v1alpha1.BuildMachine;
 import dev.nixpool.api.v1alpha1.NixBuild;
 import dev.nixpool.api.v1alpha1.NixBuildPhase;
+import dev.nixpool.builder.BuilderPodRenderer;
+import dev.nixpool.builder.KeySecretRenderer;
+import dev.nixpool.config.BuilderDefaults;
+import dev.nixpool.config.NixpoolConfig;
 import dev.nixpool.lifecycle.BuilderProvisioner;
 
 /**
@@ -48,6 +52,9 @@ class NixBuildReconcilerTest {
 
     @Inject
     BuilderProvisioner provisioner;
+
+    @Inject
+    NixpoolConfig config;
 
     MockCluster cluster;
 
@@ -140,6 +147,37 @@ class NixBuildReconcilerTest {
         assertThat(client.secrets().inNamespace(ns).withName("once-builder-1-ssh").get().getData())
                 .as("keys are never regenerated").isEqualTo(secret.getData());
         assertThat(cluster.reasonsOfEvents(ns, "once").stream().filter("BuilderCreated"::equals)).hasSize(1);
+    }
+
+    /**
+     * An operator that stopped between creating the builder and writing the status: the pod exists, the build is still
+     * Pending. On a full pool (maxBuilders 1, used by that very pod) the build must take its pod back, not wait for it.
+     */
+    @Test
+    void aBuilderCreatedBeforeARestartIsAdoptedNotDuplicated() {
+        String ns = "adopt";
+        // the pool cannot take the build yet (wrong system), so the operator leaves it Pending
+        BuildMachine solo = cluster.create(machine(ns, "solo", 1, List.of("aarch64-linux"), List.of(), List.of()));
+        NixBuild build = cluster.create(build(ns, "adopted", X86, List.of()));
+        await().atMost(MockCluster.TIMEOUT).untilAsserted(
+                () -> assertThat(MockCluster.reason(cluster.get(ns, "adopted"), Names.CONDITION_SCHEDULED))
+                        .isEqualTo("Unschedulable"));
+        Secret keys = KeySecretRenderer.renderWithNewKeys(build, "adopted-builder-1", "solo", 1);
+        client.resource(keys).create();
+        client.resource(BuilderPodRenderer.render(build, solo, 1, BuilderDefaults.from(config))).create();
+        await().atMost(MockCluster.TIMEOUT).untilAsserted(() -> assertThat(client.resources(BuildMachine.class)
+                .inNamespace(ns).withName("solo").get().getStatus().getBuilders()).as("the operator sees the pod")
+                .isEqualTo(1));
+
+        cluster.editMachine(ns, "solo", spec -> spec.setSystems(List.of(X86)));
+
+        NixBuild scheduled = cluster.awaitPhase(ns, "adopted", NixBuildPhase.Scheduled);
+        assertThat(scheduled.getStatus().getMachine()).isEqualTo("solo");
+        assertThat(scheduled.getStatus().getBuilder()).isEqualTo("adopted-builder-1");
+        assertThat(client.pods().inNamespace(ns).list().getItems()).hasSize(1);
+        assertThat(client.secrets().inNamespace(ns).withName("adopted-builder-1-ssh").get().getData())
+                .isEqualTo(keys.getData());
+        assertThat(cluster.reasonsOfEvents(ns, "adopted")).doesNotContain("BuilderCreated");
     }
 
     @Test

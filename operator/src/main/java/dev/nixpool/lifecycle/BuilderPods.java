@@ -1,10 +1,10 @@
-package dev.nixpool.reconcile;
+package dev.nixpool.lifecycle;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 
 /** Facts about builder pods that more than one controller needs. */
-final class BuilderPods {
+public final class BuilderPods {
 
     private BuilderPods() {
     }
@@ -13,12 +13,12 @@ final class BuilderPods {
      * A pod holds a builder slot until it has ended: a terminating pod still runs (and still uses its node), so it counts
      * until it is gone.
      */
-    static boolean isAlive(Pod pod) {
+    public static boolean isAlive(Pod pod) {
         String phase = pod.getStatus() != null ? pod.getStatus().getPhase() : null;
         return !"Succeeded".equals(phase) && !"Failed".equals(phase);
     }
 
-    static boolean isOwnedBy(HasMetadata owned, String ownerUid) {
+    public static boolean isOwnedBy(HasMetadata owned, String ownerUid) {
         return owned.getMetadata().getOwnerReferences() != null && owned.getMetadata().getOwnerReferences().stream()
                 .anyMatch(ref -> ownerUid.equals(ref.getUid()));
     }
