@@ -63,6 +63,7 @@ public final class Names {
     /** Pod names become host names: keep them within a DNS label. */
     static final int MAX_POD_NAME = 63 - "-ssh".length();
     static final int MAX_LABEL_VALUE = 63;
+    static final int MAX_OBJECT_NAME = 253;
     private static final int HASH_LENGTH = 8;
 
     private Names() {
@@ -76,6 +77,11 @@ public final class Names {
     /** The key Secret of a builder pod: the pod's name plus {@code -ssh}. */
     public static String keySecretName(String podName) {
         return podName + "-ssh";
+    }
+
+    /** An Event about {@code objectName}: unique per call site through {@code suffix}, within the 253 a name may have. */
+    public static String eventName(String objectName, String suffix) {
+        return bounded(objectName, MAX_OBJECT_NAME - suffix.length() - 1) + "." + suffix;
     }
 
     /** Label values are at most 63 characters; object names may be longer. */

@@ -40,6 +40,14 @@ class NamesTest {
     }
 
     @Test
+    void eventNamesStayWithinTheObjectNameLimit() {
+        assertThat(Names.eventName("hello", "17f3a")).isEqualTo("hello.17f3a");
+        String longName = Names.eventName("d".repeat(253), "0123456789abcdef01");
+        assertThat(longName).hasSizeLessThanOrEqualTo(253).matches(ApiPatterns.OBJECT_NAME)
+                .endsWith(".0123456789abcdef01");
+    }
+
+    @Test
     void builderLabelsFollowTheContract() {
         assertThat(Names.builderLabels("hello", "kvm-pool", 2))
                 .containsEntry("app.kubernetes.io/managed-by", "nixpool")

@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 
+import dev.nixpool.Names;
 import dev.nixpool.status.Conditions;
 
 /** Kubernetes Events (core/v1) for what a user should see in {@code kubectl describe}. */
@@ -41,8 +42,8 @@ public class EventRecorder {
     /** An Event is information, not state: failing to write one must not fail the reconcile. */
     private void record(HasMetadata object, String type, String reason, String message) {
         String now = Conditions.timestamp(Instant.now());
-        String name = object.getMetadata().getName() + "." + Long.toHexString(System.nanoTime())
-                + Long.toHexString(sequence.incrementAndGet());
+        String name = Names.eventName(object.getMetadata().getName(),
+                Long.toHexString(System.nanoTime()) + Long.toHexString(sequence.incrementAndGet()));
         try {
             client.v1().events().inNamespace(object.getMetadata().getNamespace()).resource(new EventBuilder()
                     .withNewMetadata()
