@@ -1,0 +1,16 @@
+package dev.nixpool.lifecycle;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/** What a step wants next: to be run again after a delay, or only when something changes. */
+public record StepOutcome(Optional<Duration> requeueAfter) {
+
+    public static StepOutcome requeue(Duration delay) {
+        return new StepOutcome(Optional.of(delay));
+    }
+
+    public static StepOutcome waitForEvents() {
+        return new StepOutcome(Optional.empty());
+    }
+}

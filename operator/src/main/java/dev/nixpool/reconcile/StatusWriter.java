@@ -1,0 +1,40 @@
+package dev.nixpool.reconcile;
+
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+
+/**
+ * Writes a primary's status only when it changed, as a whole-status update (PUT on the status subresource) guarded by
+ * the resourceVersion the reconcile read. Chosen over JOSDK's default server-side apply, which the Fabric8 mock server
+ * cannot serve, over JSON merge patch, whose list handling the mock gets wrong (it appends to conditions instead of
+ * replacing them), and over a computed JSON Patch, which fails whenever the cached object and the server's differ in
+ * shape. A stale read gets a 409 and JOSDK retries the reconcile with fresh data: never a lost update. JOSDK keeps the
+ * written object in its cache, so the next reconcile sees this status even if the watch event is late.
+ */
+final class StatusWriter {
+
+    private StatusWriter() {
+    }
+
+    static <S, P extends CustomResource<?, S>> S workingCopy(Context<P> context, P primary, S empty) {
+        S status = primary.getStatus();
+        return status != null ? serialization(context).clone(status) : empty;
+    }
+
+    static <S, P extends CustomResource<?, S>> boolean writeIfChanged(Context<P> context, P primary, S status) {
+        KubernetesSerialization serialization = serialization(context);
+        if (primary.getStatus() != null
+                && serialization.asJson(primary.getStatus()).equals(serialization.asJson(status))) {
+            return false;
+        }
+        P updated = serialization.clone(primary);
+        updated.setStatus(status);
+        context.resourceOperations().updatePrimaryStatus(updated);
+        return true;
+    }
+
+    private static KubernetesSerialization serialization(Context<?> context) {
+        return context.getClient().getKubernetesSerialization();
+    }
+}

@@ -1,0 +1,206 @@
+package dev.nixpool.builder;
+
+import static dev.nixpool.TestResources.build;
+import static dev.nixpool.TestResources.machine;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+import org.junit.jupiter.api.Test;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.Toleration;
+import io.fabric8.kubernetes.api.model.TolerationBuilder;
+
+import dev.nixpool.api.v1alpha1.BuildMachine;
+import dev.nixpool.api.v1alpha1.FeaturePlacement;
+import dev.nixpool.api.v1alpha1.NixBuild;
+import dev.nixpool.config.BuilderDefaults;
+
+class BuilderPodRendererTest {
+
+    private static final Toleration KVM_TAINT = new TolerationBuilder().withKey("nixpool.dev/kvm")
+            .withOperator("Exists").withEffect("NoSchedule").build();
+
+    static BuilderDefaults defaults(Optional<Long> runAsUser) {
+        FeaturePlacement kvm = placement(Map.of("nixpool.dev/kvm", "true"), List.of(KVM_TAINT),
+                Map.of("devices.kubevirt.io/kvm", "1"));
+        FeaturePlacement big = placement(Map.of("nixpool.dev/big-parallel", "true"), List.of(), Map.of("cpu", "4"));
+        return new BuilderDefaults("nixpool/builder:0.1.0", "IfNotPresent", 2222,
+                new ResourceRequirementsBuilder().addToRequests("cpu", new Quantity("1"))
+                        .addToRequests("memory", new Quantity("2Gi"))
+                        .addToLimits("memory", new Quantity("8Gi"))
+                        .build(),
+                runAsUser, Map.of("kvm", kvm, "big-parallel", big));
+    }
+
+    static FeaturePlacement placement(Map<String, String> selector, List<Toleration> tolerations,
+            Map<String, String> resources) {
+        FeaturePlacement placement = new FeaturePlacement();
+        placement.setNodeSelector(new java.util.LinkedHashMap<>(selector));
+        placement.setTolerations(new java.util.ArrayList<>(tolerations));
+        placement.setResources(resources.entrySet().stream()
+                .collect(Collectors.toMap(Map.Entry::getKey, e -> new Quantity(e.getValue()))));
+        return placement;
+    }
+
+    static NixBuild ownedBuild(List<String> features) {
+        NixBuild build = build("team", "hello", "x86_64-linux", features);
+        build.getMetadata().setUid("uid-1");
+        build.getSpec().setSubstituters(List.of("https://cache.nixos.org"));
+        build.getSpec().setTrustedPublicKeys(List.of("cache.nixos.org-1:6NCHdD59X431o0gWypbMrAURkbJ16ZPMQFGspcDShjY="));
+        return build;
+    }
+
+    static BuildMachine kvmPool() {
+        return machine("team", "kvm-pool", 2, List.of("x86_64-linux", "i686-linux"), List.of("kvm", "big-parallel"),
+                List.of("nixos-test"));
+    }
+
+    @Test
+    void followsTheBuilderContract() {
+        Pod pod = BuilderPodRenderer.render(ownedBuild(List.of()), kvmPool(), 1, defaults(Optional.empty()));
+
+        assertThat(pod.getMetadata().getName()).isEqualTo("hello-builder-1");
+        assertThat(pod.getMetadata().getNamespace()).isEqualTo("team");
+        assertThat(pod.getMetadata().getOwnerReferences()).singleElement().satisfies(owner -> {
+            assertThat(owner.getKind()).isEqualTo("NixBuild");
+            assertThat(owner.getApiVersion()).isEqualTo("nixpool.dev/v1alpha1");
+            assertThat(owner.getUid()).isEqualTo("uid-1");
+            assertThat(owner.getController()).isTrue();
+            assertThat(owner.getBlockOwnerDeletion()).isTrue();
+        });
+        assertThat(pod.getSpec().getAutomountServiceAccountToken()).isFalse();
+        assertThat(pod.getSpec().getEnableServiceLinks()).isFalse();
+        assertThat(pod.getSpec().getRestartPolicy()).isEqualTo("Never");
+        assertThat(pod.getSpec().getNodeSelector()).as("no feature required: no feature placement").isEmpty();
+
+        Container container = pod.getSpec().getContainers().get(0);
+        assertThat(container.getImage()).isEqualTo("nixpool/builder:0.1.0");
+        assertThat(container.getImagePullPolicy()).isEqualTo("IfNotPresent");
+        assertThat(container.getPorts()).singleElement().satisfies(port -> {
+            assertThat(port.getName()).isEqualTo("ssh");
+            assertThat(port.getContainerPort()).isEqualTo(2222);
+        });
+        assertThat(container.getReadinessProbe().getTcpSocket().getPort().getStrVal()).isEqualTo("ssh");
+        assertThat(container.getVolumeMounts()).singleElement().satisfies(mount -> {
+            assertThat(mount.getMountPath()).isEqualTo("/etc/nixpool/ssh");
+            assertThat(mount.getReadOnly()).isTrue();
+        });
+        assertThat(pod.getSpec().getVolumes()).singleElement().satisfies(volume -> {
+            assertThat(volume.getSecret().getSecretName()).isEqualTo("hello-builder-1-ssh");
+            assertThat(volume.getSecret().getDefaultMode()).isEqualTo(0400);
+            assertThat(volume.getSecret().getItems())
+                    .extracting(i -> i.getKey() + "=" + i.getPath() + ":" + i.getMode())
+                    .containsExactly("ssh_host_ed25519_key=ssh_host_ed25519_key:256",
+                            "ssh_host_ed25519_key.pub=ssh_host_ed25519_key.pub:256",
+                            "authorized_keys=authorized_keys:256");
+        });
+        assertThat(env(container)).containsExactly(
+                Map.entry("NIXPOOL_SSH_DIR", "/etc/nixpool/ssh"),
+                Map.entry("NIXPOOL_SSH_PORT", "2222"),
+                Map.entry("NIXPOOL_LISTEN_ADDRESS", "0.0.0.0"),
+                Map.entry("NIXPOOL_SYSTEMS", "x86_64-linux i686-linux"),
+                Map.entry("NIXPOOL_SYSTEM_FEATURES", "kvm big-parallel nixos-test"),
+                Map.entry("NIXPOOL_MAX_JOBS", "1"),
+                Map.entry("NIXPOOL_SUBSTITUTERS", "https://cache.nixos.org"),
+                Map.entry("NIXPOOL_TRUSTED_PUBLIC_KEYS",
+                        "cache.nixos.org-1:6NCHdD59X431o0gWypbMrAURkbJ16ZPMQFGspcDShjY="),
+                Map.entry("NIXPOOL_STATE_DIR", "/run/nixpool"));
+        assertThat(container.getResources().getRequests()).containsEntry("cpu", new Quantity("1"))
+                .containsEntry("memory", new Quantity("2Gi"));
+        assertThat(pod.getSpec().getSecurityContext().getRunAsNonRoot()).isNull();
+        assertThat(pod.getSpec().getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+        assertThat(container.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
+    }
+
+    @Test
+    void requiredFeaturesAddTheirPlacementToTheTemplates() {
+        BuildMachine pool = kvmPool();
+        pool.getSpec().getTemplate().setNodeSelector(Map.of("pool", "kvm"));
+        pool.getSpec().getTemplate().setTolerations(List.of(KVM_TAINT));
+        Pod pod = BuilderPodRenderer.render(ownedBuild(List.of("kvm", "big-parallel")), pool, 1,
+                defaults(Optional.empty()));
+
+        assertThat(pod.getSpec().getNodeSelector()).containsExactlyInAnyOrderEntriesOf(Map.of("pool", "kvm",
+                "nixpool.dev/kvm", "true", "nixpool.dev/big-parallel", "true"));
+        assertThat(pod.getSpec().getTolerations()).as("no duplicates").containsExactly(KVM_TAINT);
+        Container container = pod.getSpec().getContainers().get(0);
+        assertThat(container.getResources().getRequests()).containsEntry("cpu", new Quantity("1").add(new Quantity(
+                "4"))).containsEntry("devices.kubevirt.io/kvm", new Quantity("1"));
+        assertThat(container.getResources().getLimits())
+                .as("extended resources get equal limits, cpu stays unlimited")
+                .containsEntry("devices.kubevirt.io/kvm", new Quantity("1"))
+                .containsEntry("memory", new Quantity("8Gi"))
+                .doesNotContainKey("cpu");
+    }
+
+    @Test
+    void aPoolsFeaturePlacementReplacesTheDefaultOfThatFeature() {
+        BuildMachine pool = kvmPool();
+        pool.getSpec().setFeaturePlacement(Map.of("kvm",
+                placement(Map.of("example.com/virt", "yes"), List.of(), Map.of())));
+        Pod pod = BuilderPodRenderer.render(ownedBuild(List.of("kvm")), pool, 1, defaults(Optional.empty()));
+
+        assertThat(pod.getSpec().getNodeSelector()).containsExactly(Map.entry("example.com/virt", "yes"));
+        assertThat(pod.getSpec().getTolerations()).isEmpty();
+        assertThat(pod.getSpec().getContainers().get(0).getResources().getRequests())
+                .doesNotContainKey("devices.kubevirt.io/kvm");
+    }
+
+    @Test
+    void templateSettingsWinExceptTheContractsOwn() {
+        BuildMachine pool = kvmPool();
+        pool.getSpec().getTemplate().setImage("registry.example/builder:2");
+        pool.getSpec().getTemplate().setImagePullPolicy("Always");
+        pool.getSpec().getTemplate().setLabels(Map.of("team", "infra", "nixpool.dev/build", "spoofed"));
+        pool.getSpec().getTemplate().setEnv(List.of(new EnvVar("EXTRA", "1", null),
+                new EnvVar("NIXPOOL_SSH_PORT", "22", null)));
+        pool.getSpec().getTemplate().setResources(new ResourceRequirementsBuilder()
+                .addToRequests("memory", new Quantity("16Gi")).build());
+        Pod pod = BuilderPodRenderer.render(ownedBuild(List.of()), pool, 3, defaults(Optional.empty()));
+
+        Container container = pod.getSpec().getContainers().get(0);
+        assertThat(container.getImage()).isEqualTo("registry.example/builder:2");
+        assertThat(container.getImagePullPolicy()).isEqualTo("Always");
+        assertThat(pod.getMetadata().getLabels()).containsEntry("team", "infra")
+                .containsEntry("nixpool.dev/build", "hello")
+                .containsEntry("nixpool.dev/attempt", "3");
+        assertThat(env(container)).containsEntry("EXTRA", "1").containsEntry("NIXPOOL_SSH_PORT", "2222");
+        assertThat(container.getEnv()).filteredOn(e -> e.getName().equals("NIXPOOL_SSH_PORT")).hasSize(1);
+        assertThat(container.getResources().getRequests()).containsExactly(Map.entry("memory", new Quantity("16Gi")));
+    }
+
+    @Test
+    void aConfiguredUidRunsTheBuilderNonRootWithoutCapabilities() {
+        Pod pod = BuilderPodRenderer.render(ownedBuild(List.of()), kvmPool(), 1, defaults(Optional.of(1000L)));
+        assertThat(pod.getSpec().getSecurityContext().getRunAsUser()).isEqualTo(1000L);
+        assertThat(pod.getSpec().getSecurityContext().getRunAsNonRoot()).isTrue();
+        assertThat(pod.getSpec().getSecurityContext().getFsGroup()).isEqualTo(1000L);
+        assertThat(pod.getSpec().getVolumes().get(0).getSecret().getItems()).extracting(i -> i.getMode())
+                .as("group-readable through the fsGroup").containsOnly(0440);
+        assertThat(pod.getSpec().getContainers().get(0).getSecurityContext().getCapabilities().getDrop())
+                .containsExactly("ALL");
+    }
+
+    @Test
+    void extendedResourcesAreThoseOutsideKubernetesDomains() {
+        assertThat(BuilderPodRenderer.isExtendedResource("devices.kubevirt.io/kvm")).isTrue();
+        assertThat(BuilderPodRenderer.isExtendedResource("nvidia.com/gpu")).isTrue();
+        assertThat(BuilderPodRenderer.isExtendedResource("cpu")).isFalse();
+        assertThat(BuilderPodRenderer.isExtendedResource("kubernetes.io/batteries")).isFalse();
+        assertThat(BuilderPodRenderer.isExtendedResource("hugepages.kubernetes.io/x")).isFalse();
+    }
+
+    private static Map<String, String> env(Container container) {
+        return container.getEnv().stream().collect(Collectors.toMap(EnvVar::getName, EnvVar::getValue, (a, b) -> a,
+                java.util.LinkedHashMap::new));
+    }
+}

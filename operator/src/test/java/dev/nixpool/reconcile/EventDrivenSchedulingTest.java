@@ -1,0 +1,104 @@
+package dev.nixpool.reconcile;
+
+import static dev.nixpool.TestResources.build;
+import static dev.nixpool.TestResources.machine;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+
+import dev.nixpool.Names;
+import dev.nixpool.api.v1alpha1.BuildMachine;
+import dev.nixpool.api.v1alpha1.NixBuild;
+import dev.nixpool.api.v1alpha1.NixBuildPhase;
+
+/**
+ * Waiting builds are scheduled by events alone: the test profile sets the Pending requeue (the safety net) to an hour,
+ * so a build that moves within the test's timeout was woken by a BuildMachine or builder-pod event. The real operator
+ * runs against the Fabric8 mock API server in CRUD mode (CRDs stored by QOSDK, no garbage collector: the operator's
+ * cleanup deletes pods and Secrets itself).
+ */
+@WithKubernetesTestServer(crud = true)
+@QuarkusTest
+class EventDrivenSchedulingTest {
+
+    private static final String X86 = "x86_64-linux";
+
+    @Inject
+    KubernetesClient client;
+
+    MockCluster cluster;
+
+    @BeforeEach
+    void connect() {
+        cluster = new MockCluster(client);
+    }
+
+    @Test
+    void fullPoolQueuesInFifoOrderAndNeverExceedsMaxBuilders() {
+        String ns = "queue";
+        cluster.create(machine(ns, "small", 1, List.of(X86), List.of(), List.of()));
+        cluster.create(build(ns, "q1", X86, List.of()));
+        cluster.awaitPhase(ns, "q1", NixBuildPhase.Scheduled);
+        cluster.create(build(ns, "q2", X86, List.of()));
+        cluster.create(build(ns, "q3", X86, List.of()));
+
+        AtomicInteger mostPods = new AtomicInteger();
+        await().atMost(MockCluster.TIMEOUT).untilAsserted(() -> {
+            mostPods.accumulateAndGet(client.pods().inNamespace(ns).list().getItems().size(), Math::max);
+            assertThat(cluster.queuePositions(ns)).isEqualTo(Map.of("q2", 1, "q3", 2));
+        });
+        assertThat(MockCluster.condition(cluster.get(ns, "q2"), Names.CONDITION_SCHEDULED).getReason())
+                .isEqualTo("WaitingForCapacity");
+        assertThat(MockCluster.condition(cluster.get(ns, "q3"), Names.CONDITION_SCHEDULED).getMessage())
+                .contains("position 2");
+
+        // the first build goes away: its pod and Secret are cleaned up, q2 takes the slot, q3 moves up
+        client.resources(NixBuild.class).inNamespace(ns).withName("q1").delete();
+        await().atMost(MockCluster.TIMEOUT).untilAsserted(() -> {
+            mostPods.accumulateAndGet(client.pods().inNamespace(ns).list().getItems().size(), Math::max);
+            assertThat(client.pods().inNamespace(ns).withName("q1-builder-1").get()).isNull();
+            assertThat(client.secrets().inNamespace(ns).withName("q1-builder-1-ssh").get()).isNull();
+            assertThat(cluster.get(ns, "q2").getStatus().getPhase()).isEqualTo(NixBuildPhase.Scheduled);
+            assertThat(cluster.queuePositions(ns)).isEqualTo(Map.of("q3", 1));
+        });
+        assertThat(mostPods.get()).isEqualTo(1);
+        assertThat(client.pods().inNamespace(ns).list().getItems()).extracting(p -> p.getMetadata().getName())
+                .containsExactly("q2-builder-1");
+    }
+
+    @Test
+    void newOrChangedBuildMachineUnblocksWaitingBuilds() {
+        String ns = "unblock";
+        cluster.create(machine(ns, "plain", 2, List.of(X86), List.of(), List.of()));
+        cluster.create(build(ns, "big", X86, List.of("big-parallel")));
+        cluster.create(build(ns, "bench", X86, List.of("benchmark")));
+        await().atMost(MockCluster.TIMEOUT).untilAsserted(() -> {
+            assertThat(MockCluster.reason(cluster.get(ns, "big"), Names.CONDITION_SCHEDULED))
+                    .isEqualTo("Unschedulable");
+            assertThat(MockCluster.reason(cluster.get(ns, "bench"), Names.CONDITION_SCHEDULED))
+                    .isEqualTo("Unschedulable");
+        });
+
+        cluster.create(machine(ns, "big-pool", 1, List.of(X86), List.of("big-parallel"), List.of()));
+        NixBuild big = cluster.awaitPhase(ns, "big", NixBuildPhase.Scheduled);
+        assertThat(big.getStatus().getMachine()).isEqualTo("big-pool");
+        assertThat(client.pods().inNamespace(ns).withName("big-builder-1").get().getSpec().getNodeSelector())
+                .containsEntry("nixpool.dev/big-parallel", "true");
+
+        cluster.editMachine(ns, "plain", spec -> spec.setSupportedFeatures(List.of("benchmark")));
+        assertThat(cluster.awaitPhase(ns, "bench", NixBuildPhase.Scheduled).getStatus().getMachine())
+                .isEqualTo("plain");
+    }
+}

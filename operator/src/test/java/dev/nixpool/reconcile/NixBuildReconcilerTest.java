@@ -1,0 +1,273 @@
+package dev.nixpool.reconcile;
+
+import static dev.nixpool.TestResources.build;
+import static dev.nixpool.TestResources.machine;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodConditionBuilder;
+import io.fabric8.kubernetes.api.model.PodStatusBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+
+import dev.nixpool.Names;
+import dev.nixpool.api.v1alpha1.BuildMachine;
+import dev.nixpool.api.v1alpha1.NixBuild;
+import dev.nixpool.api.v1alpha1.NixBuildPhase;
+import dev.nixpool.builder.BuilderPodRenderer;
+import dev.nixpool.builder.KeySecretRenderer;
+import dev.nixpool.config.BuilderDefaults;
+import dev.nixpool.config.NixpoolConfig;
+import dev.nixpool.lifecycle.BuilderProvisioner;
+
+/**
+ * The real operator (Quarkus, QOSDK, both reconcilers) against the Fabric8 mock API server in CRUD mode. The mock stores
+ * the CRDs (QOSDK applies them in the test profile) so status is a real subresource; it has no garbage collector and no
+ * kubelet, so pods never run: the tests set a pod's status themselves where they need one. Each test works in its own
+ * namespace, because BuildMachines are namespaced.
+ */
+@WithKubernetesTestServer(crud = true)
+@QuarkusTest
+class NixBuildReconcilerTest {
+
+    private static final String X86 = "x86_64-linux";
+
+    @Inject
+    KubernetesClient client;
+
+    @Inject
+    BuilderProvisioner provisioner;
+
+    @Inject
+    NixpoolConfig config;
+
+    MockCluster cluster;
+
+    @BeforeEach
+    void connect() {
+        cluster = new MockCluster(client);
+    }
+
+    @Test
+    void kvmBuildGetsAKvmBuilderPodAndKeySecret() {
+        String ns = "kvm";
+        cluster.create(machine(ns, "plain", 2, List.of(X86), List.of(), List.of()));
+        cluster.create(machine(ns, "kvm-pool", 2, List.of(X86), List.of("kvm"), List.of()));
+        cluster.create(build(ns, "vm-test", X86, List.of("kvm")));
+
+        NixBuild scheduled = cluster.awaitPhase(ns, "vm-test", NixBuildPhase.Scheduled);
+        assertThat(scheduled.getStatus().getMachine()).isEqualTo("kvm-pool");
+        assertThat(scheduled.getStatus().getBuilder()).isEqualTo("vm-test-builder-1");
+        assertThat(scheduled.getStatus().getAttempts()).isEqualTo(1);
+        assertThat(MockCluster.condition(scheduled, Names.CONDITION_SCHEDULED)).satisfies(c -> {
+            assertThat(c.getStatus()).isEqualTo("True");
+            assertThat(c.getReason()).isEqualTo("Scheduled");
+            assertThat(c.getObservedGeneration()).isEqualTo(scheduled.getMetadata().getGeneration());
+        });
+        assertThat(MockCluster.condition(scheduled, Names.CONDITION_BUILDER_READY)).satisfies(c -> {
+            assertThat(c.getStatus()).isEqualTo("False");
+            assertThat(c.getReason()).isEqualTo("WaitingForBuilder");
+        });
+
+        Pod pod = client.pods().inNamespace(ns).withName("vm-test-builder-1").get();
+        String uid = client.resources(NixBuild.class).inNamespace(ns).withName("vm-test").get().getMetadata().getUid();
+        assertThat(pod.getSpec().getNodeSelector()).containsEntry("nixpool.dev/kvm", "true");
+        assertThat(pod.getMetadata().getLabels()).containsEntry(Names.LABEL_MANAGED_BY, "nixpool")
+                .containsEntry(Names.LABEL_COMPONENT, "builder")
+                .containsEntry(Names.LABEL_BUILD, "vm-test")
+                .containsEntry(Names.LABEL_MACHINE, "kvm-pool")
+                .containsEntry(Names.LABEL_ATTEMPT, "1");
+        MockCluster.assertControllerOwner(pod.getMetadata().getOwnerReferences(), uid);
+        assertThat(pod.getSpec().getAutomountServiceAccountToken()).isFalse();
+        assertThat(pod.getSpec().getRestartPolicy()).isEqualTo("Never");
+        Volume keys = pod.getSpec().getVolumes().get(0);
+        assertThat(keys.getSecret().getSecretName()).isEqualTo("vm-test-builder-1-ssh");
+        assertThat(keys.getSecret().getItems()).extracting(i -> i.getKey() + ":" + i.getMode())
+                .containsExactly("ssh_host_ed25519_key:256", "ssh_host_ed25519_key.pub:256", "authorized_keys:256");
+
+        Secret secret = client.secrets().inNamespace(ns).withName("vm-test-builder-1-ssh").get();
+        assertThat(secret.getData()).containsOnlyKeys(Names.KEY_HOST_PRIVATE, Names.KEY_HOST_PUBLIC,
+                Names.KEY_AUTHORIZED_KEYS, Names.KEY_CLIENT_PRIVATE, Names.KEY_CLIENT_PUBLIC);
+        assertThat(MockCluster.decode(secret, Names.KEY_AUTHORIZED_KEYS))
+                .isEqualTo(MockCluster.decode(secret, Names.KEY_CLIENT_PUBLIC))
+                .startsWith("ssh-ed25519 ");
+        assertThat(secret.getMetadata().getLabels()).containsEntry(Names.LABEL_BUILD, "vm-test");
+        MockCluster.assertControllerOwner(secret.getMetadata().getOwnerReferences(), uid);
+
+        assertThat(cluster.reasonsOfEvents(ns, "vm-test")).contains("Scheduled", "BuilderCreated");
+
+        // the builder pod becomes Ready: said so, but BuilderReady stays False until the SSH check (next issue)
+        pod.setStatus(new PodStatusBuilder().withPhase("Running")
+                .withConditions(new PodConditionBuilder().withType("Ready").withStatus("True").build())
+                .build());
+        client.pods().inNamespace(ns).resource(pod).updateStatus();
+        await().atMost(MockCluster.TIMEOUT)
+                .untilAsserted(() -> assertThat(MockCluster.condition(cluster.get(ns, "vm-test"),
+                        Names.CONDITION_BUILDER_READY).getMessage()).contains("vm-test-builder-1 is Ready"));
+        assertThat(MockCluster.condition(cluster.get(ns, "vm-test"), Names.CONDITION_BUILDER_READY).getStatus())
+                .isEqualTo("False");
+    }
+
+    @Test
+    void repeatedReconcilesAndARestartedProvisionerCreateNothingNew() throws InterruptedException {
+        String ns = "restart";
+        BuildMachine pool = cluster.create(machine(ns, "pool", 2, List.of(X86), List.of(), List.of()));
+        cluster.create(build(ns, "once", X86, List.of()));
+        cluster.awaitPhase(ns, "once", NixBuildPhase.Scheduled);
+        Secret secret = client.secrets().inNamespace(ns).withName("once-builder-1-ssh").get();
+        String podVersion = client.pods().inNamespace(ns).withName("once-builder-1").get().getMetadata()
+                .getResourceVersion();
+
+        // the test profile requeues Scheduled builds every 2s: let several reconciles pass
+        Thread.sleep(5000);
+        // what a restarted operator does first: look the builder up on the API server, not in a cache
+        BuilderProvisioner.Provisioned again = provisioner.ensure(cluster.get(ns, "once"), pool, 1);
+
+        assertThat(again.created()).isFalse();
+        assertThat(again.podName()).isEqualTo("once-builder-1");
+        assertThat(client.pods().inNamespace(ns).list().getItems()).hasSize(1);
+        assertThat(client.secrets().inNamespace(ns).list().getItems()).hasSize(1);
+        assertThat(client.pods().inNamespace(ns).withName("once-builder-1").get().getMetadata().getResourceVersion())
+                .isEqualTo(podVersion);
+        assertThat(client.secrets().inNamespace(ns).withName("once-builder-1-ssh").get().getData())
+                .as("keys are never regenerated").isEqualTo(secret.getData());
+        assertThat(cluster.reasonsOfEvents(ns, "once").stream().filter("BuilderCreated"::equals)).hasSize(1);
+    }
+
+    /**
+     * An operator that stopped between creating the builder and writing the status: the pod exists, the build is still
+     * Pending. On a full pool (maxBuilders 1, used by that very pod) the build must take its pod back, not wait for it.
+     */
+    @Test
+    void aBuilderCreatedBeforeARestartIsAdoptedNotDuplicated() {
+        String ns = "adopt";
+        // the pool cannot take the build yet (wrong system), so the operator leaves it Pending
+        BuildMachine solo = cluster.create(machine(ns, "solo", 1, List.of("aarch64-linux"), List.of(), List.of()));
+        NixBuild build = cluster.create(build(ns, "adopted", X86, List.of()));
+        await().atMost(MockCluster.TIMEOUT).untilAsserted(
+                () -> assertThat(MockCluster.reason(cluster.get(ns, "adopted"), Names.CONDITION_SCHEDULED))
+                        .isEqualTo("Unschedulable"));
+        Secret keys = KeySecretRenderer.renderWithNewKeys(build, "adopted-builder-1", "solo", 1);
+        client.resource(keys).create();
+        client.resource(BuilderPodRenderer.render(build, solo, 1, BuilderDefaults.from(config))).create();
+        await().atMost(MockCluster.TIMEOUT).untilAsserted(() -> assertThat(client.resources(BuildMachine.class)
+                .inNamespace(ns).withName("solo").get().getStatus().getBuilders()).as("the operator sees the pod")
+                .isEqualTo(1));
+
+        cluster.editMachine(ns, "solo", spec -> spec.setSystems(List.of(X86)));
+
+        NixBuild scheduled = cluster.awaitPhase(ns, "adopted", NixBuildPhase.Scheduled);
+        assertThat(scheduled.getStatus().getMachine()).isEqualTo("solo");
+        assertThat(scheduled.getStatus().getBuilder()).isEqualTo("adopted-builder-1");
+        assertThat(client.pods().inNamespace(ns).list().getItems()).hasSize(1);
+        assertThat(client.secrets().inNamespace(ns).withName("adopted-builder-1-ssh").get().getData())
+                .isEqualTo(keys.getData());
+        assertThat(cluster.reasonsOfEvents(ns, "adopted")).doesNotContain("BuilderCreated");
+    }
+
+    @Test
+    void unsatisfiableBuildIsUnschedulableWithAPerPoolTableAndOneWarning() throws InterruptedException {
+        String ns = "unsat";
+        cluster.create(machine(ns, "arm", 2, List.of("aarch64-linux"), List.of(), List.of()));
+        cluster.create(machine(ns, "bench", 2, List.of(X86), List.of(), List.of("benchmark")));
+        cluster.create(build(ns, "needs-kvm", X86, List.of("kvm")));
+
+        await().atMost(MockCluster.TIMEOUT).untilAsserted(() -> assertThat(
+                Optional.ofNullable(MockCluster.condition(cluster.get(ns, "needs-kvm"), Names.CONDITION_SCHEDULED))
+                        .map(Condition::getReason))
+                .contains("Unschedulable"));
+        NixBuild build = cluster.get(ns, "needs-kvm");
+        assertThat(build.getStatus().getPhase()).isEqualTo(NixBuildPhase.Pending);
+        assertThat(MockCluster.condition(build, Names.CONDITION_SCHEDULED).getMessage())
+                .contains("(x86_64-linux, [kvm])")
+                .contains("- arm (").contains("wrong system: lists aarch64-linux")
+                .contains("- bench (").contains("missing feature kvm")
+                .contains("mandatory feature benchmark not requested");
+
+        // more reconciles, woken by pool changes that leave the verdict as it was: still exactly one Warning, no pod
+        for (double speed : new double[]{2.0, 3.0}) {
+            cluster.editMachine(ns, "arm", spec -> spec.setSpeedFactor(speed));
+        }
+        Thread.sleep(3000);
+        List<Event> warnings = cluster.events(ns, "needs-kvm").stream()
+                .filter(e -> "Unschedulable".equals(e.getReason()))
+                .toList();
+        assertThat(warnings).hasSize(1);
+        assertThat(warnings.get(0).getType()).isEqualTo("Warning");
+        assertThat(client.pods().inNamespace(ns).list().getItems()).isEmpty();
+    }
+
+    @Test
+    void parallelBuildsNeverGetMoreBuildersThanMaxBuilders() {
+        String ns = "burst";
+        cluster.create(machine(ns, "pair", 2, List.of(X86), List.of(), List.of()));
+        for (int i = 1; i <= 6; i++) {
+            cluster.create(build(ns, "burst-" + i, X86, List.of()));
+        }
+        AtomicInteger mostPods = new AtomicInteger();
+        await().atMost(MockCluster.TIMEOUT).untilAsserted(() -> {
+            mostPods.accumulateAndGet(client.pods().inNamespace(ns).list().getItems().size(), Math::max);
+            assertThat(cluster.queuePositions(ns).values()).containsExactlyInAnyOrder(1, 2, 3, 4);
+        });
+        assertThat(mostPods.get()).isEqualTo(2);
+        assertThat(client.pods().inNamespace(ns).list().getItems()).hasSize(2);
+    }
+
+    @Test
+    void invalidSpecGetsAConditionAndAWarning() {
+        String ns = "invalid";
+        cluster.create(machine(ns, "pool", 1, List.of(X86), List.of(), List.of()));
+        NixBuild twoSources = build(ns, "two-sources", X86, List.of());
+        twoSources.getSpec().setExpression("(import <nixpkgs> {}).hello");
+        cluster.create(twoSources);
+
+        await().atMost(MockCluster.TIMEOUT).untilAsserted(
+                () -> assertThat(MockCluster.reason(cluster.get(ns, "two-sources"), Names.CONDITION_SCHEDULED))
+                        .isEqualTo("InvalidSpec"));
+        assertThat(MockCluster.condition(cluster.get(ns, "two-sources"), Names.CONDITION_SCHEDULED).getMessage())
+                .contains("exactly one of spec.derivation, spec.expression or spec.flake must be set, found 2");
+        assertThat(cluster.reasonsOfEvents(ns, "two-sources")).contains("InvalidSpec");
+        assertThat(client.pods().inNamespace(ns).list().getItems()).isEmpty();
+    }
+
+    @Test
+    void buildMachineStatusCountsBuildersAndQueue() {
+        String ns = "pool-status";
+        cluster.create(machine(ns, "one", 1, List.of(X86), List.of(), List.of()));
+        cluster.create(machine(ns, "broken", 0, List.of(X86), List.of(), List.of()));
+        cluster.create(build(ns, "first", X86, List.of()));
+        cluster.awaitPhase(ns, "first", NixBuildPhase.Scheduled);
+        cluster.create(build(ns, "second", X86, List.of()));
+
+        await().atMost(MockCluster.TIMEOUT).untilAsserted(() -> {
+            BuildMachine one = client.resources(BuildMachine.class).inNamespace(ns).withName("one").get();
+            assertThat(one.getStatus().getBuilders()).isEqualTo(1);
+            assertThat(one.getStatus().getBusyBuilders()).isEqualTo(1);
+            assertThat(one.getStatus().getQueued()).isEqualTo(1);
+            assertThat(one.getStatus().getObservedGeneration()).isEqualTo(one.getMetadata().getGeneration());
+            assertThat(one.getStatus().getConditions()).singleElement()
+                    .satisfies(c -> assertThat(c.getStatus()).isEqualTo("True"));
+            BuildMachine broken = client.resources(BuildMachine.class).inNamespace(ns).withName("broken").get();
+            assertThat(broken.getStatus().getConditions()).singleElement().satisfies(c -> {
+                assertThat(c.getStatus()).isEqualTo("False");
+                assertThat(c.getReason()).isEqualTo("InvalidSpec");
+                assertThat(c.getMessage()).contains("spec.maxBuilders must be at least 1, got 0");
+            });
+        });
+    }
+}

@@ -1,0 +1,63 @@
+package dev.nixpool.validation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import dev.nixpool.TestResources;
+import dev.nixpool.api.v1alpha1.BuildMachineSpec;
+import dev.nixpool.api.v1alpha1.FeaturePlacement;
+import dev.nixpool.api.v1alpha1.NixBuildSpec;
+
+class SpecValidationTest {
+
+    @Test
+    void aPlainBuildIsValid() {
+        assertThat(SpecValidation.problems(TestResources.build("ns", "b", "x86_64-linux", List.of("kvm")).getSpec()))
+                .isEmpty();
+    }
+
+    @Test
+    void buildProblemsSayWhatWasExpectedAndWhatCame() {
+        NixBuildSpec spec = new NixBuildSpec();
+        spec.setDerivation("/tmp/not-a-store-path.drv");
+        spec.setFlake("github:owner/repo#x");
+        spec.setSystem("x86_64");
+        spec.setRequiredSystemFeatures(List.of("kvm", "bad feature"));
+        spec.setMachine("Not_A_Name");
+        assertThat(SpecValidation.problems(spec)).containsExactly(
+                "exactly one of spec.derivation, spec.expression or spec.flake must be set, found 2",
+                "spec.derivation must be a /nix/store/<hash>-<name>.drv path, got '/tmp/not-a-store-path.drv'",
+                "spec.system must be a Nix system such as x86_64-linux, got 'x86_64'",
+                "spec.requiredSystemFeatures must hold system features such as kvm or big-parallel, got 'bad feature'",
+                "spec.machine must be a BuildMachine name (DNS-1123 subdomain), got 'Not_A_Name'");
+        assertThat(SpecValidation.problems(new NixBuildSpec()))
+                .containsExactly("exactly one of spec.derivation, spec.expression or spec.flake must be set, found 0");
+        assertThat(SpecValidation.problems((NixBuildSpec) null)).containsExactly("spec is missing");
+    }
+
+    @Test
+    void machineProblems() {
+        BuildMachineSpec spec = new BuildMachineSpec();
+        spec.setSystems(List.of());
+        spec.setMaxJobs(0);
+        spec.setMaxBuilders(null);
+        spec.setSpeedFactor(0.0);
+        spec.setMandatoryFeatures(List.of("-dash"));
+        spec.setFeaturePlacement(Map.of("kvm!", new FeaturePlacement()));
+        spec.getTemplate().setImagePullPolicy("Sometimes");
+        assertThat(SpecValidation.problems(spec)).containsExactly(
+                "spec.systems must list at least one system, e.g. x86_64-linux",
+                "spec.maxJobs must be at least 1, got 0",
+                "spec.maxBuilders must be at least 1, got null",
+                "spec.speedFactor must be greater than 0, got 0.0",
+                "spec.mandatoryFeatures must hold system features such as kvm or big-parallel, got '-dash'",
+                "spec.featurePlacement must hold system features such as kvm or big-parallel, got 'kvm!'",
+                "spec.template.imagePullPolicy must be one of [Always, IfNotPresent, Never], got 'Sometimes'");
+        assertThat(SpecValidation.problems(TestResources.machine("ns", "m", 1, List.of("x86_64-linux"),
+                List.of("kvm"), List.of()).getSpec())).isEmpty();
+    }
+}
