@@ -35,6 +35,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 
+import dev.nixpool.Names;
+
 /**
  * Plays kubelet for builder pods, and only for them: watches the pods the operator creates for builders (all
  * namespaces) and runs each one as local processes with the repository's real builder entrypoint, its own loopback
@@ -46,8 +48,8 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 public final class BuilderRuntime implements AutoCloseable {
 
     /** The label selector of builder pods (docs/builder-contract.md). */
-    public static final Map<String, String> BUILDER_POD_LABELS = Map.of("app.kubernetes.io/managed-by", "nixpool",
-            "app.kubernetes.io/component", "builder");
+    public static final Map<String, String> BUILDER_POD_LABELS = Map.of(Names.LABEL_MANAGED_BY, Names.MANAGED_BY,
+            Names.LABEL_COMPONENT, Names.COMPONENT_BUILDER);
 
     private static final Logger LOG = Logger.getLogger(BuilderRuntime.class);
     private static final String LOCK_FILE = ".builder-runtime.lock";
