@@ -68,6 +68,8 @@ public final class SshBuilderSession implements BuilderSession {
 
     static final String FLAKE_COMMAND = "nix --extra-experimental-features 'nix-command flakes' path-info --derivation ";
     static final String EXPRESSION_COMMAND = "nix-instantiate -";
+    /** Evaluates stdin with the store writable, so that builtins.storePath substitutes. */
+    static final String ENSURE_COMMAND = "nix-instantiate --eval --read-write-mode -";
 
     private final SshSession ssh;
     private final Watchdog watchdog;
@@ -151,19 +153,32 @@ public final class SshBuilderSession implements BuilderSession {
                 + " to print a .drv store path, got '" + lines[0] + "'");
     }
 
-    /** Makes a derivation path valid on the builder, fetching it (and its closure) from the builder's substituters. */
+    /**
+     * Makes a derivation path valid on the builder, fetching it (and its closure) from the builder's substituters.
+     * Serve's QueryValidPaths with substitute=true does not do it: Nix's {@code Store::substitutePaths} skips .drv
+     * paths. {@code builtins.storePath} in a read-write evaluation calls {@code ensurePath}, which substitutes any path;
+     * the path is checked to be a store path first, so it is safe inside the Nix string.
+     */
     private String substitute(String drvPath, LogSink log) throws BuilderException {
         StorePath drv = parseDrv(drvPath, BuilderFailure.DERIVATION_UNAVAILABLE);
-        Set<StorePath> valid = withLog(log,
-                () -> request("substituting " + drv, timeouts.evaluation(),
-                        c -> c.queryValidPaths(false, true, List.of(drv))));
-        if (valid.contains(drv)) {
+        if (isValid(drv)) {
+            return drv.toString();
+        }
+        String ensure = "builtins.seq (builtins.storePath \"" + drv + "\") true";
+        CommandResult r = run("substituting " + drv, ENSURE_COMMAND, ensure.getBytes(StandardCharsets.UTF_8), log,
+                timeouts.evaluation());
+        if (r.status() == 0 && isValid(drv)) {
             return drv.toString();
         }
         throw new BuilderException(BuilderFailure.DERIVATION_UNAVAILABLE, drv + " is not in the store of "
                 + ssh.target() + " and its substituters do not have it: set spec.substituters to a binary cache "
                 + "that holds the derivation (or build from an expression or flake instead)"
-                + quoteIfAny(serve.stderr().lines()));
+                + (r.stderr().isEmpty() ? "" : ". Nix said:\n" + BuilderFailures.evaluatorError(r.stderr())));
+    }
+
+    private boolean isValid(StorePath path) throws BuilderException {
+        return request("checking " + path, timeouts.operation(), c -> c.queryValidPaths(false, false, List.of(path)))
+                .contains(path);
     }
 
     // ---- readDerivation -------------------------------------------------------------------------------------------
@@ -175,9 +190,7 @@ public final class SshBuilderSession implements BuilderSession {
     }
 
     private Derivation readDerivation(StorePath drv) throws BuilderException {
-        Set<StorePath> valid = request("checking " + drv, timeouts.operation(),
-                c -> c.queryValidPaths(false, false, List.of(drv)));
-        if (!valid.contains(drv)) {
+        if (!isValid(drv)) {
             throw new BuilderException(BuilderFailure.DERIVATION_UNAVAILABLE,
                     drv + " is not valid in the store of " + ssh.target());
         }
