@@ -1,7 +1,5 @@
 package dev.nixpool.ssh;
 
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -57,28 +55,10 @@ class ServeClientSshIT extends AbstractServeClientIT {
             session.close();
             throw e;
         }
-        return new ServeSession() {
-            @Override
-            public InputStream fromBuilder() {
-                return p.stdout();
-            }
-
-            @Override
-            public OutputStream toBuilder() {
-                return p.stdin();
-            }
-
-            @Override
-            public String builderStderr() {
-                return stderr.toString();
-            }
-
-            @Override
-            public void close() {
-                p.close();
-                session.close();
-            }
-        };
+        return ServeSession.of(p.stdout(), p.stdin(), stderr::toString, () -> {
+            p.close();
+            session.close();
+        });
     }
 
     /** The argv is joined for the remote shell, each word single-quoted. */

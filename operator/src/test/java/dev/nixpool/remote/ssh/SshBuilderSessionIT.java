@@ -136,6 +136,28 @@ class SshBuilderSessionIT {
         return builder.store().run("nix-store", "--check-validity", path).exitCode() == 0;
     }
 
+    /**
+     * Starts building {@code drv} (which prints {@code marker}, then never ends) on another thread and returns once the
+     * marker came through the log; the future holds the BuildResult or the BuilderException.
+     */
+    private static CompletableFuture<Object> startEndlessBuild(BuilderSession s, String drv, Derivation d,
+            String marker) throws Exception {
+        CompletableFuture<String> started = new CompletableFuture<>();
+        CompletableFuture<Object> build = CompletableFuture.supplyAsync(() -> {
+            try {
+                return s.build(drv, d, BuildOptions.DEFAULTS, line -> {
+                    if (line.contains(marker)) {
+                        started.complete(line);
+                    }
+                });
+            } catch (BuilderException e) {
+                return e;
+            }
+        });
+        started.get(60, TimeUnit.SECONDS);
+        return build;
+    }
+
     // ---- open: the health check ------------------------------------------------------------------------------------
 
     @Test
@@ -385,19 +407,7 @@ class SshBuilderSessionIT {
         BuilderSession s = open(builder);
         String drv = instantiate(s, "cancel", "echo " + marker + "; while :; do :; done");
         Derivation d = s.readDerivation(drv);
-        CompletableFuture<String> started = new CompletableFuture<>();
-        CompletableFuture<Object> build = CompletableFuture.supplyAsync(() -> {
-            try {
-                return s.build(drv, d, BuildOptions.DEFAULTS, line -> {
-                    if (line.contains(marker)) {
-                        started.complete(line);
-                    }
-                });
-            } catch (BuilderException e) {
-                return e;
-            }
-        });
-        started.get(60, TimeUnit.SECONDS);
+        CompletableFuture<Object> build = startEndlessBuild(s, drv, d, marker);
         assertThat(builder.sessionProcesses()).anyMatch(p -> p.contains("--serve"));
         s.close();
         Object outcome = build.get(30, TimeUnit.SECONDS);
@@ -451,20 +461,7 @@ class SshBuilderSessionIT {
             String drv = s.instantiate(new BuildSource.Expression(
                     simpleDerivation(marker, "echo " + marker + "; while :; do :; done")), line -> {
                     });
-            Derivation d = s.readDerivation(drv);
-            CompletableFuture<String> started = new CompletableFuture<>();
-            CompletableFuture<Object> build = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return s.build(drv, d, BuildOptions.DEFAULTS, line -> {
-                        if (line.contains(marker)) {
-                            started.complete(line);
-                        }
-                    });
-                } catch (BuilderException e) {
-                    return e;
-                }
-            });
-            started.get(60, TimeUnit.SECONDS);
+            CompletableFuture<Object> build = startEndlessBuild(s, drv, s.readDerivation(drv), marker);
             frozen.freeze();
             try {
                 Object outcome = build.get(30, TimeUnit.SECONDS);
