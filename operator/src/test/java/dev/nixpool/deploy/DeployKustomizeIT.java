@@ -34,7 +34,6 @@ class DeployKustomizeIT {
                         "CustomResourceDefinition/buildmachines.nixpool.dev",
                         "CustomResourceDefinition/nixbuilds.nixpool.dev", "ServiceAccount/nixpool-operator",
                         "ClusterRole/nixpool-operator", "ClusterRoleBinding/nixpool-operator",
-                        "Role/nixpool-operator-leader-election", "RoleBinding/nixpool-operator-leader-election",
                         "Deployment/nixpool-operator");
         for (JsonNode doc : docs) {
             String kind = doc.path("kind").asText();
@@ -62,6 +61,10 @@ class DeployKustomizeIT {
     @Test
     void deploymentIsHardenedAndProbed() throws Exception {
         JsonNode pod = find(kustomize("deploy"), "Deployment", "nixpool-operator").at("/spec/template/spec");
+        JsonNode deployment = find(kustomize("deploy"), "Deployment", "nixpool-operator");
+        assertThat(deployment.at("/spec/replicas").asInt()).isEqualTo(1);
+        assertThat(deployment.at("/spec/strategy/type").asText()).as("never two operators at once")
+                .isEqualTo("Recreate");
         assertThat(pod.path("serviceAccountName").asText()).isEqualTo("nixpool-operator");
         assertThat(pod.at("/securityContext/runAsNonRoot").asBoolean()).isTrue();
         assertThat(pod.at("/securityContext/seccompProfile/type").asText()).isEqualTo("RuntimeDefault");
@@ -92,11 +95,8 @@ class DeployKustomizeIT {
                 "nixpool.dev/buildmachines/finalizers:update",
                 "/pods:get,list,watch,create,delete",
                 "/secrets:get,list,watch,create,delete",
-                "/events:create,patch",
-                "events.k8s.io/events:create,patch",
+                "/events:create",
                 "apiextensions.k8s.io/customresourcedefinitions:get,list");
-        assertThat(rules(find(docs, "Role", "nixpool-operator-leader-election")))
-                .containsExactly("coordination.k8s.io/leases:get,create,update");
         JsonNode binding = find(docs, "ClusterRoleBinding", "nixpool-operator");
         assertThat(binding.at("/subjects/0/namespace").asText()).isEqualTo("nixpool-system");
         assertThat(binding.at("/subjects/0/name").asText()).isEqualTo("nixpool-operator");
