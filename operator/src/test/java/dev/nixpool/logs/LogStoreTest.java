@@ -12,16 +12,18 @@ import org.junit.jupiter.api.io.TempDir;
 
 class LogStoreTest {
 
+    private static final String UID = "4b1f0c2e-uid";
+
     @TempDir
     Path dir;
 
     @Test
     void attemptsHaveTheirOwnFilesAndTheLatestIsKnown() throws IOException {
         LogStore store = new LogStore(dir, 1_000_000);
-        try (BuildLog first = store.open("builds", "hello", 1)) {
+        try (BuildLog first = store.open("builds", "hello", UID, 1)) {
             first.line("attempt one");
         }
-        try (BuildLog second = store.open("builds", "hello", 2)) {
+        try (BuildLog second = store.open("builds", "hello", UID, 2)) {
             second.line("attempt two");
         }
         assertThat(store.latestAttempt("builds", "hello")).hasValue(2);
@@ -35,10 +37,10 @@ class LogStoreTest {
     @Test
     void aReopenedAttemptAppends() throws IOException {
         LogStore store = new LogStore(dir, 1_000_000);
-        try (BuildLog log = store.open("ns", "b", 1)) {
+        try (BuildLog log = store.open("ns", "b", UID, 1)) {
             log.line("before the operator restarted");
         }
-        try (BuildLog log = store.open("ns", "b", 1)) {
+        try (BuildLog log = store.open("ns", "b", UID, 1)) {
             log.line("after");
         }
         assertThat(Files.readString(store.file("ns", "b", 1).orElseThrow()))
@@ -46,13 +48,26 @@ class LogStoreTest {
     }
 
     @Test
+    void aNewBuildOfTheSameNameStartsAfreshWithoutItsPredecessorsLogs() throws IOException {
+        LogStore store = new LogStore(dir, 1_000_000);
+        try (BuildLog log = store.open("ns", "again", UID, 2)) {
+            log.line("the build deleted while no operator ran");
+        }
+        try (BuildLog log = store.open("ns", "again", "another-uid", 1)) {
+            log.line("the new one");
+        }
+        assertThat(store.latestAttempt("ns", "again")).hasValue(1);
+        assertThat(Files.readString(store.file("ns", "again", 1).orElseThrow())).isEqualTo("the new one\n");
+    }
+
+    @Test
     void theBudgetCoversAllAttemptsAndTruncationIsSaidOnce() throws IOException {
         LogStore store = new LogStore(dir, 20);
-        try (BuildLog log = store.open("ns", "big", 1)) {
+        try (BuildLog log = store.open("ns", "big", UID, 1)) {
             log.line("0123456789");
             assertThat(log.truncated()).isFalse();
         }
-        try (BuildLog log = store.open("ns", "big", 2)) {
+        try (BuildLog log = store.open("ns", "big", UID, 2)) {
             log.line("abcdefgh");
             log.line("this no longer fits");
             log.line("nor this");
@@ -67,7 +82,7 @@ class LogStoreTest {
     @Test
     void tailReadsTheEndOfTheAttemptsLog() {
         LogStore store = new LogStore(dir, 10_000_000);
-        try (BuildLog log = store.open("ns", "tail", 1)) {
+        try (BuildLog log = store.open("ns", "tail", UID, 1)) {
             for (int i = 0; i < 50_000; i++) {
                 log.line("line " + i);
             }
@@ -79,7 +94,7 @@ class LogStoreTest {
     @Test
     void deleteRemovesTheBuildsLogsAndItsEmptyNamespaceDir() {
         LogStore store = new LogStore(dir, 1000);
-        try (BuildLog log = store.open("ns", "gone", 1)) {
+        try (BuildLog log = store.open("ns", "gone", UID, 1)) {
             log.line("x");
         }
         store.delete("ns", "gone");
@@ -93,7 +108,7 @@ class LogStoreTest {
         LogStore store = new LogStore(dir, 1000);
         assertThat(store.latestAttempt("..", "x")).isEmpty();
         assertThat(store.file("ns", "../../etc", 1)).isEmpty();
-        assertThatThrownBy(() -> store.open("ns", "a/b", 1)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> store.open("ns", "a/b", UID, 1)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("not a Kubernetes namespace/name: ns/a/b");
         assertThatThrownBy(() -> new LogStore(dir, 0))
                 .hasMessageContaining("nixpool.logs.max-bytes must be at least 1");
