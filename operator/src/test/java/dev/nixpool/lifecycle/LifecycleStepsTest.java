@@ -107,10 +107,10 @@ class LifecycleStepsTest {
         BuildFinisher finisher = new BuildFinisher(logs, config);
         BuilderLoss loss = new BuilderLoss(provisioner, runner, ledger, backoff, finisher);
         RunDispatcher dispatcher = new RunDispatcher(provisioner, runner, config);
+        BuilderAttempt attempt = new BuilderAttempt(provisioner, runner, dispatcher, loss, finisher);
         EndedStep ended = new EndedStep(provisioner, runner, config);
         lifecycle = new NixBuildLifecycle(List.of(new PendingStep(ledger, provisioner, backoff, config),
-                new ScheduledStep(provisioner, runner, dispatcher, loss, finisher, config),
-                new BuildingStep(provisioner, runner, dispatcher, loss, finisher, config),
+                new ScheduledStep(attempt, config), new BuildingStep(attempt, config),
                 new EndedStep.Succeeded(ended), new EndedStep.Failed(ended)), runner, finisher);
     }
 
