@@ -118,6 +118,11 @@ class NixBuildEndToEndIT {
                     HttpResponse.BodyHandlers.ofString());
             assertThat(noSuchAttempt.statusCode()).isEqualTo(404);
             assertThat(noSuchAttempt.body()).contains("has no log for attempt 2; the latest attempt with a log is 1");
+            HttpResponse<String> badAttempt = http.send(
+                    HttpRequest.newBuilder(URI.create(logUrl + "?attempt=0")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(badAttempt.statusCode()).isEqualTo(400);
+            assertThat(badAttempt.body()).contains("attempt must be 1 or more, got 0");
 
             assertAFailingBuildFailsWithNixsError(example);
 
