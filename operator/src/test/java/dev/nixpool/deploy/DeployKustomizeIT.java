@@ -80,6 +80,9 @@ class DeployKustomizeIT {
         assertThat(c.at("/resources/limits/memory").asText()).isNotEmpty();
         assertThat(c.at("/volumeMounts/0/mountPath").asText()).isEqualTo("/tmp");
         assertThat(pod.at("/volumes/0/emptyDir").isObject()).isTrue();
+        assertThat(c.at("/volumeMounts/1/mountPath").asText()).as("build logs off the small /tmp volume")
+                .isEqualTo("/var/lib/nixpool/logs");
+        assertThat(c.path("env").findValuesAsText("name")).contains("NIXPOOL_LOGS_DIR");
     }
 
     @Test
