@@ -1,0 +1,131 @@
+package dev.nixpool.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.util.List;
+import java.util.Optional;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+
+import dev.nixpool.Names;
+import dev.nixpool.api.v1alpha1.BuildMachine;
+import dev.nixpool.api.v1alpha1.NixBuild;
+import dev.nixpool.api.v1alpha1.NixBuildPhase;
+import dev.nixpool.runtime.LiveBuilder;
+
+/**
+ * Builds that lose their builder, their operator or themselves in the middle: a crashed builder pod is retried on a
+ * fresh one, an operator restart does not double the builder, and a deleted build leaves nothing running.
+ */
+class FailureRecoveryScenarioIT {
+
+    private static LocalCluster cluster;
+    private static KubernetesClient client;
+
+    @BeforeAll
+    static void startCluster() {
+        cluster = ScenarioFixture.start("failure-recovery", 150, 169);
+        client = cluster.client();
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    void builderKilledMidBuildIsRetriedOnAFreshBuilder() {
+        String ns = "crash";
+        prepare(ns);
+        client.resource(ScenarioFixture.shellBuild(ns, "crashy", "crashy-" + System.nanoTime(),
+                ScenarioFixture.waitSeconds(8) + "; echo survived > $out")).create();
+
+        LiveBuilder first = awaitBuilding(ns, "crashy");
+        cluster.runtime().killAbruptly(ns, first.name());
+
+        NixBuild done = ScenarioFixture.awaitFinished(client, ns, "crashy");
+        String summary = ScenarioFixture.describe(done);
+        assertThat(done.getStatus().getPhase()).as(summary).isEqualTo(NixBuildPhase.Succeeded);
+        assertThat(done.getStatus().getAttempts()).as(summary).isEqualTo(2);
+        assertThat(done.getStatus().getBuilder()).as(summary).isNotEqualTo(first.name());
+        assertThat(done.getStatus().getOutputs()).singleElement()
+                .satisfies(out -> assertThat(out.getPath()).contains("-crashy-"));
+    }
+
+    @Test
+    void operatorRestartMidBuildFinishesTheBuildWithNeverTwoBuilders() {
+        String ns = "restart";
+        prepare(ns);
+        try (PodCensus census = new PodCensus(client, ns)) {
+            client.resource(ScenarioFixture.shellBuild(ns, "steady", "steady-" + System.nanoTime(),
+                    ScenarioFixture.waitSeconds(12) + "; echo steady > $out")).create();
+            awaitBuilding(ns, "steady");
+            cluster.operator().restart();
+
+            NixBuild done = ScenarioFixture.awaitFinished(client, ns, "steady");
+            String summary = ScenarioFixture.describe(done);
+            assertThat(done.getStatus().getPhase()).as(summary).isEqualTo(NixBuildPhase.Succeeded);
+            assertThat(census.maxFor("steady")).as("builder pods at once; pod events " + census.events())
+                    .isEqualTo(1);
+        }
+    }
+
+    @Test
+    void buildDeletedMidBuildLeavesNoPodSecretOrProcess() {
+        String ns = "delete";
+        prepare(ns);
+        client.resource(ScenarioFixture.shellBuild(ns, "doomed", "doomed-" + System.nanoTime(),
+                ScenarioFixture.waitSeconds(300) + "; echo never > $out")).create();
+        LiveBuilder builder = awaitBuilding(ns, "doomed");
+        await().atMost(ScenarioFixture.WAIT).until(() -> remoteNixProcess(builder).isPresent());
+        ProcessHandle remote = remoteNixProcess(builder).orElseThrow();
+        List<Long> pids = ScenarioFixture.liveBuilders(cluster, ns, "doomed").get(0).processIds();
+
+        client.resources(NixBuild.class).inNamespace(ns).withName("doomed").delete();
+
+        await().atMost(ScenarioFixture.WAIT).untilAsserted(() -> {
+            assertThat(ScenarioFixture.get(client, ns, "doomed")).as("the NixBuild").isNull();
+            assertThat(remote.isAlive()).as("the remote " + remote.info().commandLine().orElse("nix process"))
+                    .isFalse();
+            assertThat(ScenarioFixture.builderPods(client, ns, "doomed")).as("builder pods").isEmpty();
+            assertThat(client.secrets().inNamespace(ns).withLabel(Names.LABEL_BUILD, "doomed").list().getItems())
+                    .as("key Secrets").isEmpty();
+            assertThat(ScenarioFixture.liveBuilders(cluster, ns, "doomed")).as("live builders").isEmpty();
+            assertThat(pids.stream().map(ProcessHandle::of).flatMap(Optional::stream).filter(ProcessHandle::isAlive))
+                    .as("processes of the builder pod").isEmpty();
+            assertThat(ScenarioFixture.pgrep(builder.stateDir().toString())).as("sshd of the builder").isEmpty();
+            assertThat(builder.podDir()).doesNotExist();
+        });
+    }
+
+    private static void prepare(String ns) {
+        ScenarioFixture.createNamespace(client, ns);
+        client.resource(ScenarioFixture.example(client, BuildMachine.class, "buildmachine-default.yaml", ns)).create();
+    }
+
+    /** Waits until the build runs on its builder (phase Building, derivation known) and returns that builder. */
+    private static LiveBuilder awaitBuilding(String ns, String name) {
+        await().atMost(ScenarioFixture.WAIT).until(() -> {
+            NixBuild build = ScenarioFixture.get(client, ns, name);
+            return build.getStatus() != null && build.getStatus().getPhase() == NixBuildPhase.Building
+                    && build.getStatus().getDerivation() != null
+                    && !ScenarioFixture.liveBuilders(cluster, ns, name).isEmpty();
+        });
+        return ScenarioFixture.liveBuilders(cluster, ns, name).get(0);
+    }
+
+    /** The Nix process the operator's session runs on the builder (nix-store --serve, or the build under it). */
+    private static Optional<ProcessHandle> remoteNixProcess(LiveBuilder builder) {
+        return builder.processIds().stream().map(ProcessHandle::of).flatMap(Optional::stream)
+                .flatMap(p -> java.util.stream.Stream.concat(java.util.stream.Stream.of(p), p.descendants()))
+                .filter(p -> p.info().commandLine().orElse("").contains("nix-store"))
+                .findFirst();
+    }
+}
