@@ -42,6 +42,7 @@ public final class Names {
     public static final String CONDITION_SCHEDULED = "Scheduled";
     public static final String CONDITION_BUILDER_READY = "BuilderReady";
     public static final String CONDITION_READY = "Ready";
+    public static final String CONDITION_SUCCEEDED = "Succeeded";
 
     /** Condition and Event reasons, CamelCase as Kubernetes expects. */
     public static final class Reasons {
@@ -55,6 +56,10 @@ public final class Names {
         public static final String BUILDER_NOT_READY = "BuilderNotReady";
         public static final String INVALID_SPEC = "InvalidSpec";
         public static final String SPEC_VALID = "SpecValid";
+        public static final String CONNECTED = "Connected";
+        public static final String BUILDING = "Building";
+        public static final String TIMED_OUT = "TimedOut";
+        public static final String RETRYING = "Retrying";
 
         private Reasons() {
         }

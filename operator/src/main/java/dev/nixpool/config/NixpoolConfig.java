@@ -19,6 +19,14 @@ public interface NixpoolConfig {
 
     Scheduling scheduling();
 
+    Session session();
+
+    Runner runner();
+
+    Retry retry();
+
+    Logs logs();
+
     interface Builder {
         @WithDefault("nixpool/builder:0.1.0")
         String image();
@@ -36,8 +44,16 @@ public interface NixpoolConfig {
         @WithDefault("10m")
         Duration readinessTimeout();
 
-        /** The uid the builder runs as; empty runs as the image's user (root in the reference image, see docs). */
+        /** The uid the builder runs as; empty runs as the image's user (see docs/configuration.md). */
         Optional<Long> runAsUser();
+
+        /** The user the operator logs in as over SSH: the reference image's {@code nixpool}. */
+        @WithDefault("nixpool")
+        String sshUser();
+
+        /** Keep the builder pod and its Secret of a failed build for inspection (they hold their pool slot). */
+        @WithDefault("false")
+        boolean keepFailed();
     }
 
     interface Resources {
@@ -74,5 +90,70 @@ public interface NixpoolConfig {
         /** How often a Scheduled build looks at its builder pod again even without an event. */
         @WithDefault("15s")
         Duration builderRequeue();
+    }
+
+    /** Time limits of a session with a builder: SSH, then Nix's serve protocol. */
+    interface Session {
+        @WithDefault("10s")
+        Duration connectTimeout();
+
+        @WithDefault("15s")
+        Duration authTimeout();
+
+        @WithDefault("10s")
+        Duration channelOpenTimeout();
+
+        @WithDefault("15s")
+        Duration keepAliveInterval();
+
+        @WithDefault("3")
+        int keepAliveMaxMissed();
+
+        @WithDefault("30s")
+        Duration handshakeTimeout();
+
+        @WithDefault("120s")
+        Duration operationTimeout();
+
+        @WithDefault("10m")
+        Duration evaluationTimeout();
+    }
+
+    /** The threads that talk to builders, off the reconcile threads. */
+    interface Runner {
+        /** Builds talked to at once; further builds wait for a thread (their builders are already reserved). */
+        @WithDefault("32")
+        int threads();
+
+        /** How often a connecting or building NixBuild looks at its run. */
+        @WithDefault("1s")
+        Duration pollInterval();
+    }
+
+    /** Backoff between attempts after a lost builder: initial, doubled per attempt, capped. */
+    interface Retry {
+        @WithDefault("2s")
+        Duration initialBackoff();
+
+        @WithDefault("60s")
+        Duration maxBackoff();
+    }
+
+    interface Logs {
+        /** Where build logs are kept: {@code <dir>/<namespace>/<name>/attempt-<n>.log}. */
+        @WithDefault("${java.io.tmpdir}/nixpool-logs")
+        String dir();
+
+        /** Log bytes kept per build (all attempts together); the rest is dropped with a note. */
+        @WithDefault("67108864")
+        long maxBytes();
+
+        /** Lines of {@code status.logTail}. */
+        @WithDefault("25")
+        int tailLines();
+
+        /** Bytes of {@code status.logTail} at most. */
+        @WithDefault("4096")
+        int tailBytes();
     }
 }

@@ -1,8 +1,12 @@
 package dev.nixpool.lifecycle;
 
 import java.net.HttpURLConnection;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -10,6 +14,7 @@ import org.jboss.logging.Logger;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 
@@ -20,6 +25,7 @@ import dev.nixpool.builder.BuilderPodRenderer;
 import dev.nixpool.builder.KeySecretRenderer;
 import dev.nixpool.config.BuilderDefaults;
 import dev.nixpool.config.NixpoolConfig;
+import dev.nixpool.remote.BuilderCredentials;
 
 /**
  * Creates a build attempt's key Secret and then its builder pod, each only if absent (looked up by its deterministic
@@ -61,6 +67,47 @@ public class BuilderProvisioner {
             }
         }
         return new Provisioned(podName, created);
+    }
+
+    /** The operator's half of a builder's keys, from its Secret; empty while the Secret is missing or incomplete. */
+    public Optional<BuilderCredentials> credentials(String namespace, String podName) {
+        Secret secret = client.secrets().inNamespace(namespace).withName(Names.keySecretName(podName)).get();
+        if (secret == null || secret.getData() == null) {
+            return Optional.empty();
+        }
+        String clientKey = secret.getData().get(Names.KEY_CLIENT_PRIVATE);
+        String hostKey = secret.getData().get(Names.KEY_HOST_PUBLIC);
+        if (clientKey == null || hostKey == null) {
+            return Optional.empty();
+        }
+        return Optional.of(new BuilderCredentials(decode(clientKey), decode(hostKey).trim()));
+    }
+
+    /** Deletes one attempt's builder pod and key Secret; what is already gone is fine. */
+    public void delete(String namespace, String podName) {
+        client.pods().inNamespace(namespace).withName(podName).delete();
+        client.secrets().inNamespace(namespace).withName(Names.keySecretName(podName)).delete();
+    }
+
+    /**
+     * Deletes every builder pod and key Secret of the build, any attempt (listed by label, checked by owner uid): the
+     * mock and real clusters alike, instead of waiting for a garbage collector.
+     */
+    public void deleteAll(NixBuild build) {
+        String namespace = build.getMetadata().getNamespace();
+        String buildLabel = Names.labelValue(build.getMetadata().getName());
+        String uid = build.getMetadata().getUid();
+        List<Pod> pods = client.pods().inNamespace(namespace).withLabel(Names.LABEL_BUILD, buildLabel).list()
+                .getItems();
+        List<Secret> secrets = client.secrets().inNamespace(namespace).withLabel(Names.LABEL_BUILD, buildLabel).list()
+                .getItems();
+        Stream.concat(pods.stream(), secrets.stream())
+                .filter(owned -> BuilderPods.isOwnedBy(owned, uid))
+                .forEach(owned -> client.resource((HasMetadata) owned).delete());
+    }
+
+    private static String decode(String base64) {
+        return new String(Base64.getDecoder().decode(base64), StandardCharsets.UTF_8);
     }
 
     public Optional<Pod> findPod(String namespace, String podName) {

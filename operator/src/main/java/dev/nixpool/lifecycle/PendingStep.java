@@ -23,11 +23,14 @@ public class PendingStep implements LifecycleStep {
 
     private final CapacityLedger ledger;
     private final BuilderProvisioner provisioner;
+    private final RetryBackoff backoff;
     private final Duration pendingRequeue;
     private final Duration builderRequeue;
 
-    public PendingStep(CapacityLedger ledger, BuilderProvisioner provisioner, NixpoolConfig config) {
+    public PendingStep(CapacityLedger ledger, BuilderProvisioner provisioner, RetryBackoff backoff,
+            NixpoolConfig config) {
         this.ledger = ledger;
+        this.backoff = backoff;
         this.provisioner = provisioner;
         this.pendingRequeue = config.scheduling().pendingRequeue();
         this.builderRequeue = config.scheduling().builderRequeue();
@@ -43,6 +46,11 @@ public class PendingStep implements LifecycleStep {
         NixBuildStatus status = context.status();
         int attempt = status.getAttempts() != null && status.getAttempts() > 0 ? status.getAttempts() : 1;
         BuildRequest request = SchedulingInputs.request(context.build());
+        Duration pause = backoff.remaining(request.key(), context.now());
+        if (!pause.isZero()) {
+            // a lost builder's pause before the next attempt
+            return StepOutcome.requeue(pause);
+        }
         ClusterSnapshot snapshot = context.cluster().snapshot(context.namespace());
         String podName = Names.builderPodName(request.name(), attempt);
         adoptExistingBuilder(context, snapshot, podName);

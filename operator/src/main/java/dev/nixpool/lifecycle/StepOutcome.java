@@ -10,6 +10,13 @@ public record StepOutcome(Optional<Duration> requeueAfter) {
         return new StepOutcome(Optional.of(delay));
     }
 
+    /**
+     * Run the next phase's step right after this status is written (status writes of our own wake no reconcile).
+     */
+    public static StepOutcome next() {
+        return new StepOutcome(Optional.of(Duration.ofMillis(100)));
+    }
+
     public static StepOutcome waitForEvents() {
         return new StepOutcome(Optional.empty());
     }

@@ -5,12 +5,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -31,11 +27,15 @@ import dev.nixpool.api.v1alpha1.NixBuild;
 import dev.nixpool.api.v1alpha1.NixBuildPhase;
 import dev.nixpool.api.v1alpha1.NixBuildStatus;
 import dev.nixpool.lifecycle.BuilderPods;
+import dev.nixpool.lifecycle.BuilderProvisioner;
 import dev.nixpool.lifecycle.CapacityLedger;
 import dev.nixpool.lifecycle.NixBuildLifecycle;
+import dev.nixpool.lifecycle.RetryBackoff;
 import dev.nixpool.lifecycle.SchedulingInputs;
 import dev.nixpool.lifecycle.StepContext;
 import dev.nixpool.lifecycle.StepOutcome;
+import dev.nixpool.logs.LogStore;
+import dev.nixpool.runner.BuildRunner;
 import dev.nixpool.validation.SpecValidation;
 
 /**
@@ -51,14 +51,20 @@ public class NixBuildReconciler implements Reconciler<NixBuild>, Cleaner<NixBuil
     private final NixBuildLifecycle lifecycle;
     private final CapacityLedger ledger;
     private final EventRecorder events;
-    private final KubernetesClient client;
+    private final BuildRunner runner;
+    private final BuilderProvisioner provisioner;
+    private final LogStore logs;
+    private final RetryBackoff backoff;
 
     public NixBuildReconciler(NixBuildLifecycle lifecycle, CapacityLedger ledger, EventRecorder events,
-            KubernetesClient client) {
+            BuildRunner runner, BuilderProvisioner provisioner, LogStore logs, RetryBackoff backoff) {
         this.lifecycle = lifecycle;
         this.ledger = ledger;
         this.events = events;
-        this.client = client;
+        this.runner = runner;
+        this.provisioner = provisioner;
+        this.logs = logs;
+        this.backoff = backoff;
     }
 
     @Override
@@ -98,25 +104,23 @@ public class NixBuildReconciler implements Reconciler<NixBuild>, Cleaner<NixBuil
         });
         if (status.getPhase().isFinal()) {
             ledger.release(key(build));
+            backoff.clear(key(build));
         }
         UpdateControl<NixBuild> control = UpdateControl.noUpdate();
         return outcome.requeueAfter().map(delay -> control.rescheduleAfter(delay)).orElse(control);
     }
 
-    /** The mock and real cluster alike: delete the build's pods and Secrets ourselves instead of trusting a GC. */
+    /**
+     * Deletion: stop the build's runs first (closing the session ends the remote build), then delete its builder pods
+     * and Secrets ourselves (no garbage collector is trusted) and its logs.
+     */
     @Override
     public DeleteControl cleanup(NixBuild build, Context<NixBuild> context) {
-        String namespace = build.getMetadata().getNamespace();
-        String buildLabel = Names.labelValue(build.getMetadata().getName());
-        String uid = build.getMetadata().getUid();
-        List<Pod> pods = client.pods().inNamespace(namespace).withLabel(Names.LABEL_BUILD, buildLabel).list()
-                .getItems();
-        List<Secret> secrets = client.secrets().inNamespace(namespace).withLabel(Names.LABEL_BUILD, buildLabel).list()
-                .getItems();
-        Stream.concat(pods.stream(), secrets.stream())
-                .filter(owned -> BuilderPods.isOwnedBy(owned, uid))
-                .forEach(owned -> client.resource((HasMetadata) owned).delete());
+        runner.end(build.getMetadata().getUid());
+        provisioner.deleteAll(build);
+        logs.delete(build.getMetadata().getNamespace(), build.getMetadata().getName());
         ledger.release(key(build));
+        backoff.clear(key(build));
         return DeleteControl.defaultDelete();
     }
 

@@ -76,8 +76,8 @@ public final class SshSession implements AutoCloseable {
         }
     }
 
-    /** Why the connection broke, if it did: for messages of a command that lost its channel. */
-    String lossReason() {
+    /** Why the connection broke, if it did: for messages of a command or protocol that lost its channel. */
+    public String lossReason() {
         Throwable t = failure.get();
         if (t == null) {
             return "the server closed the connection";

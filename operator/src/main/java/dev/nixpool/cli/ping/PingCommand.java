@@ -8,37 +8,27 @@ import java.security.KeyPair;
 import java.security.PublicKey;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.FutureTask;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import dev.nixpool.cli.CliLogging;
 import dev.nixpool.cli.Command;
 import dev.nixpool.cli.UsageException;
-import dev.nixpool.nix.serve.ProtocolMismatchException;
-import dev.nixpool.nix.serve.ServeClient;
-import dev.nixpool.nix.serve.ServeProtocol;
-import dev.nixpool.nix.wire.WireTruncatedException;
 import dev.nixpool.ssh.ClientKeys;
 import dev.nixpool.ssh.HostKeys;
 import dev.nixpool.ssh.KnownHosts;
-import dev.nixpool.ssh.RemoteProcess;
+import dev.nixpool.ssh.ServeChannel;
+import dev.nixpool.ssh.ServeStartException;
 import dev.nixpool.ssh.SshConnector;
 import dev.nixpool.ssh.SshSession;
 import dev.nixpool.ssh.SshTarget;
 import dev.nixpool.ssh.SshTimeouts;
 import dev.nixpool.ssh.SshTransportException;
+import dev.nixpool.ssh.Watchdog;
 
 /**
  * {@code nixpool ping}: what {@code nix store ping --store ssh://HOST} does (log in, run {@code nix-store --serve
  * --write}, handshake), with each failure explained instead of printed raw.
  */
 public final class PingCommand implements Command {
-
-    /** How long to wait for the exit status of a command whose stdout already ended. */
-    private static final Duration EXIT_GRACE = Duration.ofSeconds(5);
 
     @Override
     public String name() {
@@ -106,43 +96,13 @@ public final class PingCommand implements Command {
     }
 
     private static PingResult handshake(SshSession session, Duration limit) throws SshTransportException {
-        SshTarget target = session.target();
-        List<String> stderr = new CopyOnWriteArrayList<>();
-        try (RemoteProcess process = session.exec(ServeProtocol.REMOTE_COMMAND, stderr::add)) {
-            FutureTask<Integer> handshake = new FutureTask<>(
-                    () -> new ServeClient(process.stdout(), process.stdin()).handshake());
-            Thread worker = new Thread(handshake, "nixpool-ping-handshake");
-            worker.setDaemon(true);
-            worker.start();
-            try {
-                int version = handshake.get(limit.toMillis(), TimeUnit.MILLISECONDS);
-                return PingDiagnosis.success(target, version, session.hostKey());
-            } catch (TimeoutException e) {
-                return PingDiagnosis.handshakeTimeout(target, limit, stderr);
-            } catch (ExecutionException e) {
-                return handshakeFailure(target, process, e.getCause(), stderr);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return PingDiagnosis.protocolError(target, "interrupted", stderr);
-            }
+        try (Watchdog watchdog = new Watchdog("nixpool-ping-watchdog");
+                ServeChannel serve = ServeChannel.start(session, line -> {
+                }, limit, watchdog)) {
+            return PingDiagnosis.success(session.target(), serve.version(), session.hostKey());
+        } catch (ServeStartException e) {
+            return PingDiagnosis.serveStart(e.failure());
         }
-    }
-
-    private static PingResult handshakeFailure(SshTarget target, RemoteProcess process, Throwable cause,
-            List<String> stderr) {
-        if (cause instanceof ProtocolMismatchException mismatch) {
-            return PingDiagnosis.loginOutput(target, mismatch.printedText());
-        }
-        if (cause instanceof WireTruncatedException || !process.isOpen()) {
-            Integer status;
-            try {
-                status = process.waitFor(EXIT_GRACE);
-            } catch (SshTransportException e) {
-                status = null;
-            }
-            return PingDiagnosis.remoteExited(target, status, stderr);
-        }
-        return PingDiagnosis.protocolError(target, String.valueOf(cause.getMessage()), stderr);
     }
 
     private static KeyPair loadIdentity(PingOptions options) throws IdentityException, SshTransportException {

@@ -4,11 +4,10 @@ import java.nio.file.Path;
 import java.security.PublicKey;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
-import java.util.stream.Collectors;
 
 import dev.nixpool.nix.serve.ServeProtocol;
 import dev.nixpool.ssh.HostKeys;
+import dev.nixpool.ssh.ServeStartFailure;
 import dev.nixpool.ssh.SshTarget;
 import dev.nixpool.ssh.SshTransportException;
 
@@ -39,8 +38,6 @@ final class PingDiagnosis {
               9   the remote command exited or failed before the handshake
               10  other SSH failure (channel refused, connection dropped)
             """;
-
-    private static final int STDERR_LINES_QUOTED = 20;
 
     private PingDiagnosis() {
     }
@@ -82,59 +79,36 @@ final class PingDiagnosis {
                         + "then pass it:\n  --host-key " + HostKeys.toBase64Line(presented));
     }
 
+    /** The serve command did not start or greet; the wording is shared with the operator's builder checks. */
+    static PingResult serveStart(ServeStartFailure failure) {
+        int code = switch (failure.kind()) {
+            case LOGIN_OUTPUT -> EXIT_LOGIN_OUTPUT;
+            case NIX_STORE_MISSING -> EXIT_NIX_STORE_MISSING;
+            case REMOTE_EXITED, HANDSHAKE_FAILED -> EXIT_REMOTE_EXITED;
+            case HANDSHAKE_TIMEOUT -> EXIT_TIMEOUT;
+        };
+        return fail(code, failure.what(), failure.fix());
+    }
+
     static PingResult loginOutput(SshTarget target, String printed) {
-        return fail(EXIT_LOGIN_OUTPUT, "the login on " + target + " printed text on stdout before '"
-                + ServeProtocol.REMOTE_COMMAND + "' started:\n  " + printed + "\n"
-                + "Nix reads stdout as its protocol, so Nix fails here with \"protocol mismatch\" (or, before Nix 2.4, "
-                + "\"serialised integer ... is too large\").",
-                "Move that output to stderr (echo ... >&2) or out of what non-interactive logins run: /etc/profile, "
-                        + "/etc/bash.bashrc, ~/.bashrc, ~/.profile, a ForceCommand wrapper, or a MOTD/banner script.");
+        return serveStart(ServeStartFailure.loginOutput(target, printed));
     }
 
     /** The remote command ended before it answered the handshake. */
     static PingResult remoteExited(SshTarget target, Integer status, List<String> stderr) {
-        String quoted = quote(stderr);
-        if (nixStoreMissing(status, stderr)) {
-            return fail(EXIT_NIX_STORE_MISSING,
-                    "'nix-store' was not found on " + target + " (exit status " + status + ")" + quoted,
-                    "Install Nix on the remote, or make nix-store reachable for non-interactive SSH logins: set PATH "
-                            + "in ~/.ssh/environment (with PermitUserEnvironment) or sshd's SetEnv, or link nix-store "
-                            + "into /usr/local/bin. Logins that ssh runs with a command do not read ~/.profile.");
-        }
-        String how = status == null ? "ended without an exit status" : "exited with status " + status;
-        return fail(EXIT_REMOTE_EXITED, "'" + ServeProtocol.REMOTE_COMMAND + "' on " + target + " " + how
-                + " before the protocol handshake" + quoted, null);
+        return serveStart(ServeStartFailure.remoteExited(target, status, stderr));
     }
 
     static PingResult handshakeTimeout(SshTarget target, Duration limit, List<String> stderr) {
-        return fail(EXIT_TIMEOUT, "'" + ServeProtocol.REMOTE_COMMAND + "' on " + target
-                + " started but did not answer the handshake within " + limit.toMillis() / 1000.0 + " s"
-                + quote(stderr),
-                "Check that nix-store on the remote is Nix's (2.x), and that the login is not "
-                        + "waiting for input.");
+        return serveStart(ServeStartFailure.handshakeTimeout(target, limit, stderr));
     }
 
     static PingResult protocolError(SshTarget target, String message, List<String> stderr) {
-        return fail(EXIT_REMOTE_EXITED, "the handshake with '" + ServeProtocol.REMOTE_COMMAND + "' on " + target
-                + " failed: " + message + quote(stderr), null);
+        return serveStart(ServeStartFailure.handshakeFailed(target, message, stderr));
     }
 
     static boolean nixStoreMissing(Integer status, List<String> stderr) {
-        if (status != null && status == 127) {
-            return true;
-        }
-        return stderr.stream().map(l -> l.toLowerCase(Locale.ROOT))
-                .anyMatch(l -> l.contains("nix-store") && (l.contains("not found") || l.contains("no such file")));
-    }
-
-    private static String quote(List<String> stderr) {
-        if (stderr.isEmpty()) {
-            return "; it printed nothing on stderr.";
-        }
-        List<String> shown = stderr.size() <= STDERR_LINES_QUOTED
-                ? stderr
-                : stderr.subList(stderr.size() - STDERR_LINES_QUOTED, stderr.size());
-        return "; its stderr:\n" + shown.stream().map(l -> "  | " + l).collect(Collectors.joining("\n"));
+        return ServeStartFailure.nixStoreMissing(status, stderr);
     }
 
     private static PingResult fail(int code, String what, String fix) {

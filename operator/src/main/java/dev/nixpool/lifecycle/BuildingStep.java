@@ -1,0 +1,96 @@
+package dev.nixpool.lifecycle;
+
+import java.time.Duration;
+import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import io.fabric8.kubernetes.api.model.Pod;
+
+import dev.nixpool.Names;
+import dev.nixpool.Names.Reasons;
+import dev.nixpool.api.v1alpha1.NixBuildPhase;
+import dev.nixpool.config.NixpoolConfig;
+import dev.nixpool.runner.BuildRunner;
+import dev.nixpool.runner.RunProgress;
+import dev.nixpool.runner.RunResult;
+
+/**
+ * Building: the run works on a runner thread; this step watches it and the builder pod. A finished run ends the build;
+ * a vanished pod or a broken session is a lost builder. No run for the current attempt means the operator restarted:
+ * the attempt is dispatched again on the same builder if its pod is still Ready (Nix finds the output valid, or waits
+ * for the running build's lock), otherwise the builder is lost.
+ */
+@ApplicationScoped
+public class BuildingStep implements LifecycleStep {
+
+    private final BuilderProvisioner provisioner;
+    private final BuildRunner runner;
+    private final RunDispatcher dispatcher;
+    private final BuilderLoss loss;
+    private final BuildFinisher finisher;
+    private final Duration poll;
+
+    @Inject
+    public BuildingStep(BuilderProvisioner provisioner, BuildRunner runner, RunDispatcher dispatcher,
+            BuilderLoss loss, BuildFinisher finisher, NixpoolConfig config) {
+        this.provisioner = provisioner;
+        this.runner = runner;
+        this.dispatcher = dispatcher;
+        this.loss = loss;
+        this.finisher = finisher;
+        this.poll = config.runner().pollInterval();
+    }
+
+    @Override
+    public NixBuildPhase phase() {
+        return NixBuildPhase.Building;
+    }
+
+    @Override
+    public StepOutcome run(StepContext context) {
+        String podName = context.status().getBuilder();
+        Optional<Pod> pod = ScheduledStep.findPod(context, provisioner, podName);
+        Optional<String> gone = BuilderPodState.lost(pod, podName);
+        if (gone.isPresent()) {
+            return loss.lost(context, gone.get());
+        }
+        Optional<RunProgress> progress = runner.progress(RunDispatcher.key(context));
+        if (progress.isEmpty()) {
+            return redispatch(context, pod.get());
+        }
+        if (progress.get().derivation() != null) {
+            context.status().setDerivation(progress.get().derivation());
+        }
+        Optional<RunResult> result = progress.get().result();
+        if (result.isEmpty()) {
+            return StepOutcome.requeue(poll);
+        }
+        if (result.get() instanceof RunResult.Completed completed) {
+            finisher.completed(context, completed);
+        } else if (result.get() instanceof RunResult.Failed failed) {
+            if (failed.retryable()) {
+                return loss.lost(context, failed.message());
+            }
+            finisher.failed(context, failed.reason(), failed.message());
+        }
+        return StepOutcome.next();
+    }
+
+    private StepOutcome redispatch(StepContext context, Pod pod) {
+        if (!BuilderPodState.isReady(pod) || pod.getStatus().getPodIP() == null) {
+            return loss.lost(context, "builder pod " + pod.getMetadata().getName()
+                    + " is no longer Ready and the operator lost its session to it (operator restart)");
+        }
+        Optional<String> problem = dispatcher.dispatch(context, pod);
+        if (problem.isPresent()) {
+            return loss.lost(context, problem.get());
+        }
+        String message = "the operator restarted: reconnecting to builder pod " + pod.getMetadata().getName()
+                + " to continue attempt " + BuilderLoss.currentAttempt(context.status());
+        context.condition(Names.CONDITION_BUILDER_READY, true, Reasons.CONNECTED, message);
+        context.normalEvent(Reasons.BUILDING, message);
+        return StepOutcome.requeue(poll);
+    }
+}

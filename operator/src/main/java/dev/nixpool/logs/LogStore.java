@@ -1,0 +1,167 @@
+package dev.nixpool.logs;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Comparator;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import dev.nixpool.config.NixpoolConfig;
+
+/**
+ * Build logs on the operator's disk, one file per attempt: {@code <dir>/<namespace>/<name>/attempt-<n>.log}. They
+ * outlive the builder pod and go when the NixBuild is deleted. Each build has a byte budget over all its attempts.
+ */
+@ApplicationScoped
+public class LogStore {
+
+    /** Kubernetes namespaces and object names: the only path components ever used, so no path escapes the dir. */
+    private static final Pattern OBJECT_NAME = Pattern.compile("^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$");
+    private static final Pattern ATTEMPT_FILE = Pattern.compile("^attempt-([0-9]{1,9})\\.log$");
+    /** status.logTail needs only the end of the log: read at most this much of it. */
+    private static final int TAIL_WINDOW = 256 * 1024;
+
+    private final Path dir;
+    private final long maxBytesPerBuild;
+
+    @Inject
+    public LogStore(NixpoolConfig config) {
+        this(Path.of(config.logs().dir()), config.logs().maxBytes());
+    }
+
+    public LogStore(Path dir, long maxBytesPerBuild) {
+        if (maxBytesPerBuild < 1) {
+            throw new IllegalArgumentException("nixpool.logs.max-bytes must be at least 1, got " + maxBytesPerBuild);
+        }
+        this.dir = dir.toAbsolutePath();
+        this.maxBytesPerBuild = maxBytesPerBuild;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    /**
+     * Opens an attempt's log for appending (an attempt re-dispatched after an operator restart continues its file). The
+     * budget left is what the build's other files have not used.
+     */
+    public BuildLog open(String namespace, String name, int attempt) {
+        Path buildDir = buildDir(namespace, name).orElseThrow(() -> new IllegalArgumentException(
+                "not a Kubernetes namespace/name: " + namespace + "/" + name));
+        try {
+            Files.createDirectories(buildDir);
+            long used;
+            try (Stream<Path> files = Files.list(buildDir)) {
+                used = files.mapToLong(LogStore::sizeOf).sum();
+            }
+            Path file = buildDir.resolve(fileName(attempt));
+            return new BuildLog(Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND),
+                    Math.max(0, maxBytesPerBuild - used), maxBytesPerBuild);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open the log of " + namespace + "/" + name + " attempt " + attempt
+                    + " under " + dir, e);
+        }
+    }
+
+    /** The log file of an attempt, if there is one. */
+    public Optional<Path> file(String namespace, String name, int attempt) {
+        return buildDir(namespace, name).map(d -> d.resolve(fileName(attempt))).filter(Files::isRegularFile);
+    }
+
+    /** The highest attempt that has a log. */
+    public OptionalInt latestAttempt(String namespace, String name) {
+        Optional<Path> buildDir = buildDir(namespace, name).filter(Files::isDirectory);
+        if (buildDir.isEmpty()) {
+            return OptionalInt.empty();
+        }
+        try (Stream<Path> files = Files.list(buildDir.get())) {
+            return files.map(p -> ATTEMPT_FILE.matcher(p.getFileName().toString()))
+                    .filter(Matcher::matches)
+                    .mapToInt(m -> Integer.parseInt(m.group(1)))
+                    .max();
+        } catch (NoSuchFileException e) {
+            return OptionalInt.empty();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list the logs of " + namespace + "/" + name, e);
+        }
+    }
+
+    /** The tail of an attempt's log for status.logTail; empty when there is no log. */
+    public String tail(String namespace, String name, int attempt, int maxLines, int maxBytes) {
+        Optional<Path> file = file(namespace, name, attempt);
+        if (file.isEmpty()) {
+            return "";
+        }
+        try (RandomAccessFile in = new RandomAccessFile(file.get().toFile(), "r")) {
+            long length = in.length();
+            long start = Math.max(0, length - TAIL_WINDOW);
+            byte[] bytes = new byte[(int) (length - start)];
+            in.seek(start);
+            in.readFully(bytes);
+            String text = new String(bytes, StandardCharsets.UTF_8);
+            if (start > 0) {
+                // the window may begin inside a line (or a character): drop that partial first line
+                int newline = text.indexOf('\n');
+                text = newline >= 0 ? text.substring(newline + 1) : text;
+            }
+            return LogTail.of(text, maxLines, maxBytes);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the log " + file.get(), e);
+        }
+    }
+
+    /** Removes every log of a build (the NixBuild is gone). */
+    public void delete(String namespace, String name) {
+        Optional<Path> buildDir = buildDir(namespace, name).filter(Files::isDirectory);
+        if (buildDir.isEmpty()) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(buildDir.get())) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+            Path namespaceDir = buildDir.get().getParent();
+            try (Stream<Path> rest = Files.list(namespaceDir)) {
+                if (rest.findAny().isEmpty()) {
+                    Files.deleteIfExists(namespaceDir);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete the logs of " + namespace + "/" + name, e);
+        }
+    }
+
+    private Optional<Path> buildDir(String namespace, String name) {
+        if (!OBJECT_NAME.matcher(namespace).matches() || !OBJECT_NAME.matcher(name).matches()) {
+            return Optional.empty();
+        }
+        return Optional.of(dir.resolve(namespace).resolve(name));
+    }
+
+    private static String fileName(int attempt) {
+        if (attempt < 1) {
+            throw new IllegalArgumentException("attempts count from 1, got " + attempt);
+        }
+        return "attempt-" + attempt + ".log";
+    }
+
+    private static long sizeOf(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+}

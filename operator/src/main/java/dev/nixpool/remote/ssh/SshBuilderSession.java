@@ -1,0 +1,470 @@
+package dev.nixpool.remote.ssh;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+
+import dev.nixpool.nix.build.BuildOptions;
+import dev.nixpool.nix.build.BuildResult;
+import dev.nixpool.nix.build.BuildStatus;
+import dev.nixpool.nix.derivation.Derivation;
+import dev.nixpool.nix.derivation.DerivationOutput;
+import dev.nixpool.nix.serve.BuildPathsOutcome;
+import dev.nixpool.nix.serve.PathInfo;
+import dev.nixpool.nix.serve.ServeClient;
+import dev.nixpool.nix.serve.ServeProtocol;
+import dev.nixpool.nix.store.InvalidStorePathException;
+import dev.nixpool.nix.store.StorePath;
+import dev.nixpool.nix.wire.NixWireException;
+import dev.nixpool.nix.wire.WireTruncatedException;
+import dev.nixpool.remote.BuildSource;
+import dev.nixpool.remote.BuilderException;
+import dev.nixpool.remote.BuilderFailure;
+import dev.nixpool.remote.BuilderSession;
+import dev.nixpool.remote.LogSink;
+import dev.nixpool.ssh.HostKeys;
+import dev.nixpool.ssh.RemoteProcess;
+import dev.nixpool.ssh.ServeChannel;
+import dev.nixpool.ssh.ServeStartException;
+import dev.nixpool.ssh.ServeStartFailure;
+import dev.nixpool.ssh.SshSession;
+import dev.nixpool.ssh.SshTransportException;
+import dev.nixpool.ssh.StderrTail;
+import dev.nixpool.ssh.Watchdog;
+
+/**
+ * A builder reached over SSH: one {@code nix-store --serve --write} channel for the serve protocol, plus a short-lived
+ * exec channel per evaluation. See docs/builder-session.md for the order of commands and why.
+ * <p>
+ * One thread at a time may call its methods (the serve protocol is one request at a time); {@link #close()} may be
+ * called from any other thread to cancel: it closes the channels, which ends a blocked call with a
+ * {@link BuilderException} and makes the remote {@code nix-store} stop its build (it watches its stdin for a hang-up
+ * while building).
+ * <p>
+ * Every request except a build is bounded by {@link BuilderTimeouts}: when its answer does not come in time the watchdog
+ * closes the serve channel and the call fails with {@link BuilderFailure#PROTOCOL_ERROR}. A request that fails in any
+ * way leaves the serve stream out of step, so the serve channel is closed then and later calls fail at once: open a new
+ * session.
+ */
+public final class SshBuilderSession implements BuilderSession {
+
+    /** A .drv is one small text file; real ones stay far below this even with big inline env values. */
+    static final int MAX_DRV_NAR = 16 * 1024 * 1024;
+    /** What an evaluation prints on stdout: one .drv path per line. */
+    static final int MAX_COMMAND_OUTPUT = 64 * 1024;
+    /** Nix's build-remote exit code for a build that hit a time limit (src/libstore/build/worker.cc). */
+    static final long EXIT_TIMED_OUT = 101;
+
+    static final String FLAKE_COMMAND = "nix --extra-experimental-features 'nix-command flakes' path-info --derivation ";
+    static final String EXPRESSION_COMMAND = "nix-instantiate -";
+
+    private final SshSession ssh;
+    private final Watchdog watchdog;
+    private final BuilderTimeouts timeouts;
+    /** Where the serve channel's stderr goes during the current call; null between calls. */
+    private final AtomicReference<LogSink> serveLog = new AtomicReference<>();
+    private final Set<RemoteProcess> commands = ConcurrentHashMap.newKeySet();
+    private volatile ServeChannel serve;
+    private volatile boolean closed;
+
+    private SshBuilderSession(SshSession ssh, Watchdog watchdog, BuilderTimeouts timeouts) {
+        this.ssh = ssh;
+        this.watchdog = watchdog;
+        this.timeouts = timeouts;
+    }
+
+    /** Starts the serve channel on a logged-in session and greets it; the caller closes {@code ssh} on failure. */
+    static SshBuilderSession start(SshSession ssh, Watchdog watchdog, BuilderTimeouts timeouts)
+            throws SshTransportException, ServeStartException {
+        SshBuilderSession session = new SshBuilderSession(ssh, watchdog, timeouts);
+        session.serve = ServeChannel.start(ssh, line -> deliver(session.serveLog.get(), line), timeouts.handshake(),
+                watchdog);
+        return session;
+    }
+
+    @Override
+    public int serveVersion() {
+        return serve.version();
+    }
+
+    @Override
+    public String hostKeyFingerprint() {
+        return HostKeys.fingerprint(ssh.hostKey());
+    }
+
+    // ---- instantiate ----------------------------------------------------------------------------------------------
+
+    @Override
+    public String instantiate(BuildSource source, LogSink log) throws BuilderException {
+        if (source instanceof BuildSource.Expression e) {
+            return evaluate("the expression", EXPRESSION_COMMAND, e.text().getBytes(StandardCharsets.UTF_8), log);
+        }
+        if (source instanceof BuildSource.Flake f) {
+            String installable = checkInstallable(f.installable());
+            return evaluate("the flake '" + installable + "'", FLAKE_COMMAND + shellQuote(installable), new byte[0],
+                    log);
+        }
+        if (source instanceof BuildSource.DerivationPath d) {
+            return substitute(d.drvPath(), log);
+        }
+        throw new IllegalArgumentException("unknown build source " + source);
+    }
+
+    /** Runs an evaluator with {@code input} on its stdin (never on its command line) and returns the .drv it printed. */
+    private String evaluate(String what, String command, byte[] input, LogSink log) throws BuilderException {
+        CommandResult r = run("evaluating " + what, command, input, log, timeouts.evaluation());
+        if (r.status() == 127) {
+            throw new BuilderException(BuilderFailure.NIX_NOT_FOUND, "'" + command.split(" ")[0] + "' was not found on "
+                    + ssh.target() + " (exit status 127)" + ServeStartFailure.quote(r.stderr()));
+        }
+        if (r.status() != 0) {
+            throw new BuilderException(BuilderFailure.EVALUATION_FAILED, "evaluating " + what + " on " + ssh.target()
+                    + " failed (exit status " + r.status() + "):\n" + BuilderFailures.evaluatorError(r.stderr()));
+        }
+        String out = new String(r.stdout(), StandardCharsets.UTF_8).strip();
+        String[] lines = out.split("\n");
+        if (out.isEmpty() || lines.length != 1) {
+            throw new BuilderException(BuilderFailure.EVALUATION_FAILED, "expected evaluating " + what
+                    + " to give one derivation, got "
+                    + (out.isEmpty() ? "none" : lines.length + ": " + out.replace('\n', ' ')));
+        }
+        try {
+            StorePath drv = StorePath.parse(lines[0].strip());
+            if (drv.isDerivation()) {
+                return drv.toString();
+            }
+        } catch (InvalidStorePathException e) {
+            // reported below with what came
+        }
+        throw new BuilderException(BuilderFailure.PROTOCOL_ERROR, "expected '" + command + "' on " + ssh.target()
+                + " to print a .drv store path, got '" + lines[0] + "'");
+    }
+
+    /** Makes a derivation path valid on the builder, fetching it (and its closure) from the builder's substituters. */
+    private String substitute(String drvPath, LogSink log) throws BuilderException {
+        StorePath drv = parseDrv(drvPath, BuilderFailure.DERIVATION_UNAVAILABLE);
+        Set<StorePath> valid = withLog(log,
+                () -> request("substituting " + drv, timeouts.evaluation(),
+                        c -> c.queryValidPaths(false, true, List.of(drv))));
+        if (valid.contains(drv)) {
+            return drv.toString();
+        }
+        throw new BuilderException(BuilderFailure.DERIVATION_UNAVAILABLE, drv + " is not in the store of "
+                + ssh.target() + " and its substituters do not have it: set spec.substituters to a binary cache "
+                + "that holds the derivation (or build from an expression or flake instead)"
+                + quoteIfAny(serve.stderr().lines()));
+    }
+
+    // ---- readDerivation -------------------------------------------------------------------------------------------
+
+    @Override
+    public Derivation readDerivation(String drvPath) throws BuilderException {
+        StorePath drv = parseDrv(drvPath, BuilderFailure.DERIVATION_UNAVAILABLE);
+        return readDerivation(drv);
+    }
+
+    private Derivation readDerivation(StorePath drv) throws BuilderException {
+        Set<StorePath> valid = request("checking " + drv, timeouts.operation(),
+                c -> c.queryValidPaths(false, false, List.of(drv)));
+        if (!valid.contains(drv)) {
+            throw new BuilderException(BuilderFailure.DERIVATION_UNAVAILABLE,
+                    drv + " is not valid in the store of " + ssh.target());
+        }
+        byte[] nar = request("reading " + drv, timeouts.operation(), c -> {
+            BoundedBuffer buffer = new BoundedBuffer(MAX_DRV_NAR, "the NAR of " + drv);
+            c.dumpStorePath(drv, buffer);
+            return buffer.toByteArray();
+        });
+        try {
+            return DrvFromNar.parse(nar, drv.toString());
+        } catch (IOException e) {
+            throw new BuilderException(BuilderFailure.PROTOCOL_ERROR,
+                    "cannot read " + drv + " from " + ssh.target() + ": " + e.getMessage(), e);
+        }
+    }
+
+    // ---- build ----------------------------------------------------------------------------------------------------
+
+    @Override
+    public BuildResult build(String drvPath, Derivation derivation, BuildOptions options, LogSink log)
+            throws BuilderException {
+        StorePath drv = parseDrv(drvPath, BuilderFailure.DERIVATION_UNAVAILABLE);
+        return withLog(log, () -> {
+            Set<String> inputs = new LinkedHashSet<>(derivation.inputSrcs());
+            if (!derivation.inputDrvs().isEmpty()) {
+                List<String> targets = new ArrayList<>();
+                derivation.inputDrvs()
+                        .forEach((input, outputs) -> targets.add(input + "!" + String.join(",", outputs)));
+                BuildPathsOutcome built = request("building the inputs of " + drv, null,
+                        c -> c.buildPaths(targets, options));
+                if (!built.success()) {
+                    BuildStatus status = built.exitStatus() == EXIT_TIMED_OUT
+                            ? BuildStatus.TIMED_OUT
+                            : BuildStatus.DEPENDENCY_FAILED;
+                    return new BuildResult(status, built.errorMsg(), 0, false, 0, 0, Map.of());
+                }
+                for (Map.Entry<String, SortedSet<String>> input : derivation.inputDrvs().entrySet()) {
+                    inputs.addAll(outputPaths(parseDrv(input.getKey(), BuilderFailure.PROTOCOL_ERROR),
+                            input.getValue()));
+                }
+            }
+            List<String> closure = inputClosure(drv, inputs);
+            return request("building " + drv, null,
+                    c -> c.buildDerivation(drv, derivation.basic(closure), options));
+        });
+    }
+
+    private List<String> outputPaths(StorePath inputDrv, Collection<String> outputNames) throws BuilderException {
+        Derivation input = readDerivation(inputDrv);
+        List<String> paths = new ArrayList<>();
+        for (String name : outputNames) {
+            DerivationOutput out = input.outputs().get(name);
+            if (out == null || out.path().isEmpty()) {
+                throw new BuilderException(BuilderFailure.PROTOCOL_ERROR, "expected " + inputDrv
+                        + " to have an output '" + name + "' with a known path, got outputs "
+                        + input.outputs().keySet());
+            }
+            paths.add(out.path());
+        }
+        return paths;
+    }
+
+    /** What build-remote puts in inputSrcs: the closure of the inputs, all already in the builder's store. */
+    private List<String> inputClosure(StorePath drv, Set<String> inputs) throws BuilderException {
+        if (inputs.isEmpty()) {
+            return List.of();
+        }
+        List<StorePath> paths = new ArrayList<>();
+        for (String input : inputs) {
+            paths.add(parsePath(input, "input of " + drv));
+        }
+        Set<StorePath> closure = request("querying the input closure of " + drv, timeouts.operation(),
+                c -> c.queryClosure(false, paths));
+        return closure.stream().map(StorePath::toString).toList();
+    }
+
+    // ---- queryPathInfos -------------------------------------------------------------------------------------------
+
+    @Override
+    public List<PathInfo> queryPathInfos(Collection<String> paths) throws BuilderException {
+        List<StorePath> parsed = new ArrayList<>();
+        for (String p : paths) {
+            parsed.add(parsePath(p, "path to query"));
+        }
+        return request("querying path infos", timeouts.operation(), c -> c.queryPathInfos(parsed));
+    }
+
+    // ---- close ----------------------------------------------------------------------------------------------------
+
+    /** Ends every channel and the SSH connection; the remote nix-store sees its stdin hang up and stops its build. */
+    @Override
+    public void close() {
+        closed = true;
+        commands.forEach(RemoteProcess::close);
+        ServeChannel s = serve;
+        if (s != null) {
+            s.close();
+        }
+        ssh.close();
+    }
+
+    // ---- plumbing -------------------------------------------------------------------------------------------------
+
+    @FunctionalInterface
+    private interface Request<T> {
+        T run(ServeClient client) throws IOException;
+    }
+
+    @FunctionalInterface
+    private interface Call<T> {
+        T run() throws BuilderException;
+    }
+
+    private <T> T withLog(LogSink log, Call<T> call) throws BuilderException {
+        serveLog.set(log);
+        try {
+            return call.run();
+        } finally {
+            serveLog.set(null);
+        }
+    }
+
+    /**
+     * One serve request, bounded by {@code limit} (null: unbounded, for builds). Any failure closes the serve channel:
+     * after a partial answer the stream is out of step.
+     */
+    private <T> T request(String what, Duration limit, Request<T> request) throws BuilderException {
+        ServeChannel s = serve;
+        if (closed || !s.isOpen()) {
+            throw new BuilderException(BuilderFailure.PROTOCOL_ERROR, "cannot start " + what + ": the session with "
+                    + ssh.target() + " was closed" + (closed ? "" : " after an earlier failure; open a new one"));
+        }
+        s.stderr().clear();
+        try (Watchdog.Guard guard = limit == null ? null : watchdog.arm(limit, s::close)) {
+            try {
+                return request.run(s.client());
+            } catch (IOException | RuntimeException e) {
+                s.close();
+                throw failure(what, guard, e, s);
+            }
+        }
+    }
+
+    private BuilderException failure(String what, Watchdog.Guard guard, Exception e, ServeChannel s) {
+        String target = ssh.target().toString();
+        if (closed) {
+            return new BuilderException(BuilderFailure.PROTOCOL_ERROR,
+                    "the session with " + target + " was closed during " + what, e);
+        }
+        if (guard != null && guard.fired()) {
+            return new BuilderException(BuilderFailure.PROTOCOL_ERROR, target + " did not answer " + what + " within "
+                    + BuilderFailures.seconds(guard.limit()) + "; the session was closed"
+                    + quoteIfAny(s.stderr().lines()), e);
+        }
+        if (!ssh.isOpen()) {
+            return new BuilderException(BuilderFailure.UNREACHABLE, "connection to the builder was lost during "
+                    + what + ": " + ssh.lossReason(), e);
+        }
+        if (e instanceof WireTruncatedException) {
+            Integer status = s.process().exitStatus();
+            return new BuilderException(BuilderFailure.PROTOCOL_ERROR, "'" + ServeProtocol.REMOTE_COMMAND + "' on "
+                    + target + " ended during " + what + (status == null ? "" : " (exit status " + status + ")")
+                    + ServeStartFailure.quote(s.stderr().lines()), e);
+        }
+        if (e instanceof NixWireException) {
+            return new BuilderException(BuilderFailure.PROTOCOL_ERROR, target + " answered " + what
+                    + " with bytes the serve protocol does not allow: " + e.getMessage(), e);
+        }
+        return new BuilderException(BuilderFailure.PROTOCOL_ERROR,
+                what + " on " + target + " failed: " + e.getMessage(), e);
+    }
+
+    private record CommandResult(int status, byte[] stdout, List<String> stderr) {
+    }
+
+    /** Runs one command on its own exec channel with {@code input} as its stdin, within {@code limit}. */
+    private CommandResult run(String what, String command, byte[] input, LogSink log, Duration limit)
+            throws BuilderException {
+        if (closed) {
+            throw new BuilderException(BuilderFailure.PROTOCOL_ERROR,
+                    "cannot start " + what + ": the session with " + ssh.target() + " was closed");
+        }
+        StderrTail stderr = new StderrTail(line -> deliver(log, line));
+        RemoteProcess process = exec(command, stderr);
+        commands.add(process);
+        if (closed) {
+            process.close();
+        }
+        try (process; Watchdog.Guard guard = watchdog.arm(limit, process::close)) {
+            try {
+                try (OutputStream stdin = process.stdin()) {
+                    stdin.write(input);
+                }
+                byte[] out = readBounded(process.stdout(), what);
+                int status = process.waitFor(limit);
+                return new CommandResult(status, out, stderr.lines());
+            } catch (IOException e) {
+                if (closed) {
+                    throw new BuilderException(BuilderFailure.PROTOCOL_ERROR,
+                            "the session with " + ssh.target() + " was closed during " + what, e);
+                }
+                if (guard.fired()) {
+                    throw new BuilderException(BuilderFailure.PROTOCOL_ERROR, what + " on " + ssh.target()
+                            + " did not finish within " + BuilderFailures.seconds(limit)
+                            + quoteIfAny(stderr.lines()), e);
+                }
+                if (!ssh.isOpen()) {
+                    throw new BuilderException(BuilderFailure.UNREACHABLE, "connection to the builder was lost during "
+                            + what + ": " + ssh.lossReason(), e);
+                }
+                if (e instanceof SshTransportException t) {
+                    throw BuilderFailures.transport(t);
+                }
+                throw new BuilderException(BuilderFailure.PROTOCOL_ERROR,
+                        what + " on " + ssh.target() + " failed: " + e.getMessage(), e);
+            }
+        } finally {
+            commands.remove(process);
+        }
+    }
+
+    private RemoteProcess exec(String command, StderrTail stderr) throws BuilderException {
+        try {
+            return ssh.exec(command, stderr);
+        } catch (SshTransportException e) {
+            throw BuilderFailures.transport(e);
+        }
+    }
+
+    private static byte[] readBounded(InputStream in, String what) throws IOException {
+        BoundedBuffer out = new BoundedBuffer(MAX_COMMAND_OUTPUT, "the output of " + what);
+        in.transferTo(out);
+        return out.toByteArray();
+    }
+
+    /** Log sinks run on MINA's I/O threads: one that throws must not break the channel. */
+    private static void deliver(LogSink log, String line) {
+        if (log == null) {
+            return;
+        }
+        try {
+            log.line(line);
+        } catch (RuntimeException e) {
+            // the sink's own failure; the build goes on
+        }
+    }
+
+    private static StorePath parseDrv(String drvPath, BuilderFailure failure) throws BuilderException {
+        try {
+            StorePath p = StorePath.parse(drvPath);
+            if (p.isDerivation()) {
+                return p;
+            }
+        } catch (InvalidStorePathException e) {
+            throw new BuilderException(failure,
+                    "expected a derivation path /nix/store/<hash>-<name>.drv, got '" + drvPath + "': " + e.getMessage(),
+                    e);
+        }
+        throw new BuilderException(failure,
+                "expected a derivation path /nix/store/<hash>-<name>.drv, got '" + drvPath + "'");
+    }
+
+    private static StorePath parsePath(String path, String what) {
+        try {
+            return StorePath.parse(path);
+        } catch (InvalidStorePathException e) {
+            throw new IllegalArgumentException("expected a store path as " + what + ", got '" + path + "': "
+                    + e.getMessage(), e);
+        }
+    }
+
+    static String checkInstallable(String installable) throws BuilderException {
+        if (installable == null || installable.isBlank() || installable.startsWith("-")
+                || installable.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+            throw new BuilderException(BuilderFailure.EVALUATION_FAILED,
+                    "expected a flake installable such as 'github:owner/repo#package' (no leading '-', no control "
+                            + "characters), got '" + installable + "'");
+        }
+        return installable;
+    }
+
+    /** POSIX single quotes: the remote shell passes the text as one word, whatever it holds. */
+    static String shellQuote(String s) {
+        return "'" + s.replace("'", "'\\''") + "'";
+    }
+
+    private static String quoteIfAny(List<String> stderr) {
+        return stderr.isEmpty() ? "" : ServeStartFailure.quote(stderr);
+    }
+}

@@ -1,0 +1,135 @@
+package dev.nixpool.runner;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+import org.jboss.logging.Logger;
+
+import dev.nixpool.api.v1alpha1.BuildOutput;
+import dev.nixpool.logs.BuildLog;
+import dev.nixpool.logs.LogStore;
+import dev.nixpool.nix.build.BuildResult;
+import dev.nixpool.nix.build.BuiltOutput;
+import dev.nixpool.nix.derivation.Derivation;
+import dev.nixpool.nix.derivation.DerivationFormatException;
+import dev.nixpool.nix.derivation.DerivationOutput;
+import dev.nixpool.nix.serve.PathInfo;
+import dev.nixpool.remote.BuilderAddress;
+import dev.nixpool.remote.BuilderConnector;
+import dev.nixpool.remote.BuilderException;
+import dev.nixpool.remote.BuilderFailure;
+import dev.nixpool.remote.BuilderSession;
+
+/** The work of one run, on a runner thread: connect, instantiate, check the derivation, build, collect the outputs. */
+final class BuildJob implements Runnable {
+
+    private static final Logger LOG = Logger.getLogger(BuildJob.class);
+
+    private final Run run;
+    private final BuilderConnector connector;
+    private final LogStore logs;
+
+    BuildJob(Run run, BuilderConnector connector, LogStore logs) {
+        this.run = run;
+        this.connector = connector;
+        this.logs = logs;
+    }
+
+    @Override
+    public void run() {
+        RunRequest request = run.request();
+        try (BuildLog log = logs.open(request.namespace(), request.name(), request.key().attempt())) {
+            run.finish(work(request, log));
+        } catch (RuntimeException e) {
+            if (!run.cancelled()) {
+                LOG.errorf(e, "the run of NixBuild %s/%s attempt %d failed unexpectedly", request.namespace(),
+                        request.name(), request.key().attempt());
+                run.finish(new RunResult.Failed("InternalError", "the operator failed while running the build: " + e,
+                        false));
+            }
+        }
+    }
+
+    private RunResult work(RunRequest request, BuildLog log) {
+        BuilderAddress address = request.address();
+        log.line("[nixpool] attempt " + request.key().attempt() + ": connecting to " + address.user() + "@"
+                + address.host() + ":" + address.port());
+        try {
+            BuilderSession session = connector.open(address, request.credentials());
+            try {
+                if (!run.attach(session)) {
+                    return new RunResult.Failed("Cancelled", "the run was cancelled", false);
+                }
+                run.connected("serve protocol " + (session.serveVersion() >> 8) + "." + (session.serveVersion() & 0xff)
+                        + ", host key " + session.hostKeyFingerprint());
+                return build(request, session, log);
+            } finally {
+                session.close();
+            }
+        } catch (BuilderException e) {
+            log.line("[nixpool] " + e.getMessage());
+            return new RunResult.Failed(reason(e.failure()), e.getMessage(), e.failure().retryable());
+        } catch (DerivationFormatException e) {
+            return new RunResult.Failed("InvalidDerivation", e.getMessage(), false);
+        }
+    }
+
+    private RunResult build(RunRequest request, BuilderSession session, BuildLog log)
+            throws BuilderException, DerivationFormatException {
+        String drvPath = session.instantiate(request.source(), log);
+        run.derivation(drvPath);
+        Derivation derivation = session.readDerivation(drvPath);
+        Optional<String> misfit = request.fit().problem(drvPath, derivation);
+        if (misfit.isPresent()) {
+            log.line("[nixpool] " + misfit.get());
+            return new RunResult.Failed("DerivationMismatch", misfit.get(), false);
+        }
+        log.line("[nixpool] building " + drvPath);
+        BuildResult result = session.build(drvPath, derivation, request.options(), log);
+        log.line("[nixpool] Nix says: " + result.status().nixName()
+                + (result.errorMsg().isEmpty() ? "" : ": " + result.errorMsg()));
+        List<BuildOutput> outputs = result.success() ? outputs(session, derivation, result) : List.of();
+        return new RunResult.Completed(result, outputs);
+    }
+
+    /** Output paths from the derivation (input-addressed, fixed) or, for floating outputs, from Nix's result. */
+    private static List<BuildOutput> outputs(BuilderSession session, Derivation derivation, BuildResult result)
+            throws BuilderException {
+        Map<String, String> pathToName = new LinkedHashMap<>();
+        for (Map.Entry<String, DerivationOutput> output : derivation.outputs().entrySet()) {
+            String path = output.getValue().path();
+            if (path.isEmpty()) {
+                BuiltOutput built = result.builtOutputs().get(output.getKey());
+                path = built != null ? built.outPath() : "";
+            }
+            if (!path.isEmpty()) {
+                pathToName.put(path, output.getKey());
+            }
+        }
+        Map<String, PathInfo> infos = new LinkedHashMap<>();
+        for (PathInfo info : session.queryPathInfos(pathToName.keySet())) {
+            infos.put(info.path().toString(), info);
+        }
+        List<BuildOutput> outputs = new ArrayList<>();
+        pathToName.forEach((path, name) -> {
+            PathInfo info = infos.get(path);
+            if (info != null) {
+                outputs.add(new BuildOutput(name, path, info.narHash().toPrefixedNix32(), info.narSize()));
+            }
+        });
+        return outputs;
+    }
+
+    /** HOST_KEY_MISMATCH becomes HostKeyMismatch, as condition reasons are written. */
+    static String reason(BuilderFailure failure) {
+        StringBuilder b = new StringBuilder();
+        for (String part : failure.name().split("_")) {
+            b.append(part.charAt(0)).append(part.substring(1).toLowerCase(Locale.ROOT));
+        }
+        return b.toString();
+    }
+}

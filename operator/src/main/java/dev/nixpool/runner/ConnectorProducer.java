@@ -1,0 +1,33 @@
+package dev.nixpool.runner;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Disposes;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+
+import dev.nixpool.config.NixpoolConfig;
+import dev.nixpool.remote.ssh.BuilderTimeouts;
+import dev.nixpool.remote.ssh.SshBuilderConnector;
+import dev.nixpool.ssh.SshTimeouts;
+
+/** The operator's one {@link dev.nixpool.remote.BuilderConnector} to builders: SSH (MINA) and Nix's serve protocol, with the configured time limits. */
+@ApplicationScoped
+public class ConnectorProducer {
+
+    @Produces
+    @Singleton
+    SshBuilderConnector connector(NixpoolConfig config) {
+        return new SshBuilderConnector(timeouts(config.session()));
+    }
+
+    void close(@Disposes SshBuilderConnector connector) {
+        connector.close();
+    }
+
+    static BuilderTimeouts timeouts(NixpoolConfig.Session session) {
+        SshTimeouts ssh = new SshTimeouts(session.connectTimeout(), session.authTimeout(),
+                session.channelOpenTimeout(), session.keepAliveInterval(), session.keepAliveMaxMissed());
+        return new BuilderTimeouts(ssh, session.handshakeTimeout(), session.operationTimeout(),
+                session.evaluationTimeout());
+    }
+}

@@ -1,0 +1,78 @@
+package dev.nixpool.runner;
+
+import java.util.Optional;
+import java.util.concurrent.Future;
+
+import dev.nixpool.remote.BuilderSession;
+
+/** One dispatched attempt: its progress, written by its worker thread and read by reconciles, and its session. */
+final class Run {
+
+    private final RunRequest request;
+    private volatile String connection;
+    private volatile String derivation;
+    private volatile RunResult result;
+    private volatile boolean cancelled;
+    private BuilderSession session;
+    private Future<?> future;
+
+    Run(RunRequest request) {
+        this.request = request;
+    }
+
+    RunRequest request() {
+        return request;
+    }
+
+    RunProgress progress() {
+        return new RunProgress(connection, derivation, Optional.ofNullable(result));
+    }
+
+    void connected(String connection) {
+        this.connection = connection;
+    }
+
+    void derivation(String derivation) {
+        this.derivation = derivation;
+    }
+
+    void finish(RunResult result) {
+        this.result = result;
+    }
+
+    boolean cancelled() {
+        return cancelled;
+    }
+
+    synchronized void started(Future<?> future) {
+        this.future = future;
+        if (cancelled) {
+            future.cancel(true);
+        }
+    }
+
+    /** Registers the open session so that a cancel can close it; false (and the session closed) if cancelled already. */
+    synchronized boolean attach(BuilderSession session) {
+        if (cancelled) {
+            session.close();
+            return false;
+        }
+        this.session = session;
+        return true;
+    }
+
+    /** Ends the run: closing the session ends the remote build; a run still queued never starts. */
+    void cancel() {
+        BuilderSession open;
+        synchronized (this) {
+            cancelled = true;
+            open = session;
+            if (future != null) {
+                future.cancel(false);
+            }
+        }
+        if (open != null) {
+            open.close();
+        }
+    }
+}

@@ -1,0 +1,27 @@
+package dev.nixpool.runner;
+
+import java.util.List;
+
+import dev.nixpool.api.v1alpha1.BuildOutput;
+import dev.nixpool.nix.build.BuildResult;
+
+/** How a run ended. */
+public sealed interface RunResult {
+
+    /** Nix built (or failed to build) the derivation and said so; {@code outputs} are the valid outputs' path infos. */
+    record Completed(BuildResult result, List<BuildOutput> outputs) implements RunResult {
+
+        public Completed {
+            outputs = List.copyOf(outputs);
+        }
+    }
+
+    /**
+     * The run could not get Nix's verdict: the builder failed us, or the derivation does not fit.
+     *
+     * @param reason a CamelCase condition reason, e.g. {@code HostKeyMismatch}
+     * @param retryable true when a fresh builder may succeed (the builder is lost, not the build)
+     */
+    record Failed(String reason, String message, boolean retryable) implements RunResult {
+    }
+}
