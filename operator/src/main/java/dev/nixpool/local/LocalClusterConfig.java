@@ -31,6 +31,7 @@ public record LocalClusterConfig(Path quarkusRunJar, Path entrypoint, Path crdDi
      * builds that wait are looked at more often than in a cluster, since a laptop has no other work for the operator.
      */
     public static final Map<String, String> DEFAULT_OPERATOR_PROPERTIES = Map.of(
+            "nixpool.builder.ssh-user", "root",
             "nixpool.scheduling.pending-requeue", "5s",
             "nixpool.scheduling.builder-requeue", "2s",
             "quarkus.banner.enabled", "false");
