@@ -3,6 +3,9 @@ package dev.nixpool.local;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
@@ -84,16 +87,15 @@ class FailureRecoveryScenarioIT {
         client.resource(ScenarioFixture.shellBuild(ns, "doomed", "doomed-" + System.nanoTime(),
                 ScenarioFixture.waitSeconds(300) + "; echo never > $out")).create();
         LiveBuilder builder = awaitBuilding(ns, "doomed");
-        await().atMost(ScenarioFixture.WAIT).until(() -> remoteNixProcess(builder).isPresent());
-        ProcessHandle remote = remoteNixProcess(builder).orElseThrow();
+        await().atMost(ScenarioFixture.WAIT).until(() -> remoteNixProcess(ns, "doomed").isPresent());
+        ProcessHandle remote = remoteNixProcess(ns, "doomed").orElseThrow();
         List<Long> pids = ScenarioFixture.liveBuilders(cluster, ns, "doomed").get(0).processIds();
 
         client.resources(NixBuild.class).inNamespace(ns).withName("doomed").delete();
 
         await().atMost(ScenarioFixture.WAIT).untilAsserted(() -> {
             assertThat(ScenarioFixture.get(client, ns, "doomed")).as("the NixBuild").isNull();
-            assertThat(remote.isAlive()).as("the remote " + remote.info().commandLine().orElse("nix process"))
-                    .isFalse();
+            assertThat(remote.isAlive()).as("the remote nix-store --serve").isFalse();
             assertThat(ScenarioFixture.builderPods(client, ns, "doomed")).as("builder pods").isEmpty();
             assertThat(client.secrets().inNamespace(ns).withLabel(Names.LABEL_BUILD, "doomed").list().getItems())
                     .as("key Secrets").isEmpty();
@@ -121,11 +123,20 @@ class FailureRecoveryScenarioIT {
         return ScenarioFixture.liveBuilders(cluster, ns, name).get(0);
     }
 
-    /** The Nix process the operator's session runs on the builder (nix-store --serve, or the build under it). */
-    private static Optional<ProcessHandle> remoteNixProcess(LiveBuilder builder) {
-        return builder.processIds().stream().map(ProcessHandle::of).flatMap(Optional::stream)
-                .flatMap(p -> java.util.stream.Stream.concat(java.util.stream.Stream.of(p), p.descendants()))
-                .filter(p -> p.info().commandLine().orElse("").contains("nix-store"))
+    /** The {@code nix-store --serve} the operator's session runs on the build's builder, now. */
+    private static Optional<ProcessHandle> remoteNixProcess(String ns, String build) {
+        return ScenarioFixture.liveBuilders(cluster, ns, build).stream().flatMap(b -> b.processIds().stream())
+                .map(ProcessHandle::of).flatMap(Optional::stream)
+                .filter(p -> commandLine(p).contains("nix-store --serve"))
                 .findFirst();
+    }
+
+    /** From /proc: ProcessHandle.Info has no command line for a process whose executable lies in another mount namespace. */
+    private static String commandLine(ProcessHandle process) {
+        try {
+            return Files.readString(Path.of("/proc", Long.toString(process.pid()), "cmdline")).replace('\0', ' ');
+        } catch (IOException e) {
+            return "";
+        }
     }
 }
