@@ -2,12 +2,11 @@ package dev.nixpool.local;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
+import java.util.Comparator;
+import java.util.stream.Stream;
 
 import org.jboss.logging.Logger;
 
@@ -141,32 +140,18 @@ public final class LocalCluster implements AutoCloseable {
         }
     }
 
-    /** Store paths are read-only and root may still delete them; directories may be read-only too, so open them first. */
+    /**
+     * What is left once the runtime has removed its pods' directories (and their read-only stores): the kubeconfig, the
+     * log, empty directories; root removes even read-only leftovers of a runtime that could not clean up.
+     */
     private static void deleteTree(Path top) throws IOException {
         if (!Files.exists(top)) {
             return;
         }
-        Files.walkFileTree(top, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attributes) throws IOException {
-                dir.toFile().setWritable(true, true);
-                return FileVisitResult.CONTINUE;
+        try (Stream<Path> paths = Files.walk(top)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
             }
-
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) throws IOException {
-                Files.delete(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path dir, IOException failure) throws IOException {
-                if (failure != null) {
-                    throw failure;
-                }
-                Files.delete(dir);
-                return FileVisitResult.CONTINUE;
-            }
-        });
+        }
     }
 }

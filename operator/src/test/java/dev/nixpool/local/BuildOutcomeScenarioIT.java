@@ -7,9 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -17,7 +16,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Toleration;
-import io.fabric8.kubernetes.client.KubernetesClient;
 
 import dev.nixpool.Names;
 import dev.nixpool.api.v1alpha1.BuildMachine;
@@ -33,31 +31,22 @@ import dev.nixpool.nix.testing.LocalNixStore;
  */
 class BuildOutcomeScenarioIT {
 
-    private static LocalCluster cluster;
-    private static KubernetesClient client;
-
-    @BeforeAll
-    static void startCluster() {
-        cluster = ScenarioFixture.start("build-outcome", 130, 149);
-        client = cluster.client();
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
+    @RegisterExtension
+    static final LocalClusterExtension CLUSTER = new LocalClusterExtension("build-outcome", 130, 149);
 
     @Test
     void helloExampleSucceedsWithTheOutputAndNarHashOfALocalBuild() throws Exception {
         String ns = "hello";
-        ScenarioFixture.createNamespace(client, ns);
-        client.resource(ScenarioFixture.example(client, BuildMachine.class, "buildmachine-default.yaml", ns)).create();
-        NixBuild hello = ScenarioFixture.example(client, NixBuild.class, "nixbuild-hello-expression.yaml", ns);
-        client.resource(hello).create();
+        ScenarioFixture.createNamespace(CLUSTER.client(), ns);
+        CLUSTER.client()
+                .resource(
+                        ScenarioFixture.example(CLUSTER.client(), BuildMachine.class, "buildmachine-default.yaml", ns))
+                .create();
+        NixBuild hello = ScenarioFixture.example(CLUSTER.client(), NixBuild.class, "nixbuild-hello-expression.yaml",
+                ns);
+        CLUSTER.client().resource(hello).create();
 
-        NixBuild done = ScenarioFixture.awaitFinished(client, ns, "hello");
+        NixBuild done = ScenarioFixture.awaitFinished(CLUSTER.client(), ns, "hello");
         String summary = ScenarioFixture.describe(done);
         assertThat(done.getStatus().getPhase()).as(summary).isEqualTo(NixBuildPhase.Succeeded);
         assertThat(done.getStatus().getBuildStatus()).as(summary).isEqualTo("Built");
@@ -81,21 +70,25 @@ class BuildOutcomeScenarioIT {
             });
         }
         await().atMost(ScenarioFixture.WAIT).untilAsserted(() -> {
-            assertThat(ScenarioFixture.builderPods(client, ns, "hello")).as("ephemeral builder pods").isEmpty();
-            assertThat(ScenarioFixture.liveBuilders(cluster, ns, "hello")).isEmpty();
+            assertThat(ScenarioFixture.builderPods(CLUSTER.client(), ns, "hello")).as("ephemeral builder pods")
+                    .isEmpty();
+            assertThat(ScenarioFixture.liveBuilders(CLUSTER.cluster(), ns, "hello")).isEmpty();
         });
     }
 
     @Test
     void failingDerivationFailsPermanentlyWithTheBuildersMessageInTheLogTail() {
         String ns = "failing";
-        ScenarioFixture.createNamespace(client, ns);
-        client.resource(ScenarioFixture.example(client, BuildMachine.class, "buildmachine-default.yaml", ns)).create();
+        ScenarioFixture.createNamespace(CLUSTER.client(), ns);
+        CLUSTER.client()
+                .resource(
+                        ScenarioFixture.example(CLUSTER.client(), BuildMachine.class, "buildmachine-default.yaml", ns))
+                .create();
         String marker = "nixpool-intended-failure-" + System.nanoTime();
-        client.resource(ScenarioFixture.shellBuild(ns, "broken", "broken-" + System.nanoTime(),
+        CLUSTER.client().resource(ScenarioFixture.shellBuild(ns, "broken", "broken-" + System.nanoTime(),
                 "echo " + marker + " >&2; exit 3")).create();
 
-        NixBuild done = ScenarioFixture.awaitFinished(client, ns, "broken");
+        NixBuild done = ScenarioFixture.awaitFinished(CLUSTER.client(), ns, "broken");
         String summary = ScenarioFixture.describe(done);
         assertThat(done.getStatus().getPhase()).as(summary).isEqualTo(NixBuildPhase.Failed);
         assertThat(done.getStatus().getBuildStatus()).as(summary).isEqualTo("PermanentFailure");
@@ -107,13 +100,16 @@ class BuildOutcomeScenarioIT {
     @Test
     void kvmBuildGetsTheKvmPlacementOnItsPod() {
         String ns = "kvm";
-        ScenarioFixture.createNamespace(client, ns);
-        client.resource(ScenarioFixture.example(client, BuildMachine.class, "buildmachine-kvm.yaml", ns)).create();
-        client.resource(ScenarioFixture.example(client, NixBuild.class, "nixbuild-kvm.yaml", ns)).create();
+        ScenarioFixture.createNamespace(CLUSTER.client(), ns);
+        CLUSTER.client()
+                .resource(ScenarioFixture.example(CLUSTER.client(), BuildMachine.class, "buildmachine-kvm.yaml", ns))
+                .create();
+        CLUSTER.client().resource(ScenarioFixture.example(CLUSTER.client(), NixBuild.class, "nixbuild-kvm.yaml", ns))
+                .create();
 
         await().atMost(ScenarioFixture.WAIT)
-                .until(() -> !ScenarioFixture.builderPods(client, ns, "kvm-check").isEmpty());
-        Pod pod = ScenarioFixture.builderPods(client, ns, "kvm-check").get(0);
+                .until(() -> !ScenarioFixture.builderPods(CLUSTER.client(), ns, "kvm-check").isEmpty());
+        Pod pod = ScenarioFixture.builderPods(CLUSTER.client(), ns, "kvm-check").get(0);
         assertThat(pod.getSpec().getNodeSelector()).containsEntry("nixpool.dev/kvm", "true");
         assertThat(pod.getSpec().getTolerations()).extracting(Toleration::getKey, Toleration::getOperator,
                 Toleration::getEffect).contains(
@@ -123,25 +119,28 @@ class BuildOutcomeScenarioIT {
                 .containsKey("devices.kubevirt.io/kvm");
         assertThat(pod.getMetadata().getLabels()).containsEntry(Names.LABEL_MACHINE, "kvm");
 
-        client.resources(NixBuild.class).inNamespace(ns).withName("kvm-check").delete();
+        CLUSTER.client().resources(NixBuild.class).inNamespace(ns).withName("kvm-check").delete();
         await().atMost(ScenarioFixture.WAIT).untilAsserted(() -> {
-            assertThat(ScenarioFixture.get(client, ns, "kvm-check")).isNull();
-            assertThat(ScenarioFixture.builderPods(client, ns, "kvm-check")).isEmpty();
-            assertThat(ScenarioFixture.liveBuilders(cluster, ns, "kvm-check")).isEmpty();
+            assertThat(ScenarioFixture.get(CLUSTER.client(), ns, "kvm-check")).isNull();
+            assertThat(ScenarioFixture.builderPods(CLUSTER.client(), ns, "kvm-check")).isEmpty();
+            assertThat(ScenarioFixture.liveBuilders(CLUSTER.cluster(), ns, "kvm-check")).isEmpty();
         });
     }
 
     @Test
     void unsatisfiableFeatureGetsNoPod() throws Exception {
         String ns = "unsatisfiable";
-        ScenarioFixture.createNamespace(client, ns);
-        client.resource(ScenarioFixture.example(client, BuildMachine.class, "buildmachine-default.yaml", ns)).create();
+        ScenarioFixture.createNamespace(CLUSTER.client(), ns);
+        CLUSTER.client()
+                .resource(
+                        ScenarioFixture.example(CLUSTER.client(), BuildMachine.class, "buildmachine-default.yaml", ns))
+                .create();
         NixBuild build = ScenarioFixture.shellBuild(ns, "needs-kvm", "needs-kvm-" + System.nanoTime(), "echo > $out");
         build.getSpec().getRequiredSystemFeatures().add("kvm");
-        try (PodCensus census = new PodCensus(client, ns)) {
-            client.resource(build).create();
+        try (PodCensus census = new PodCensus(CLUSTER.client(), ns)) {
+            CLUSTER.client().resource(build).create();
             await().atMost(ScenarioFixture.WAIT).until(() -> {
-                NixBuild seen = ScenarioFixture.get(client, ns, "needs-kvm");
+                NixBuild seen = ScenarioFixture.get(CLUSTER.client(), ns, "needs-kvm");
                 Condition scheduled = seen.getStatus() == null
                         ? null
                         : seen.getStatus().getConditions().stream()
@@ -153,7 +152,7 @@ class BuildOutcomeScenarioIT {
             Thread.sleep(Duration.ofSeconds(6).toMillis());
             assertThat(census.seen()).as("builder pods in the namespace").isEmpty();
         }
-        NixBuild pending = ScenarioFixture.get(client, ns, "needs-kvm");
+        NixBuild pending = ScenarioFixture.get(CLUSTER.client(), ns, "needs-kvm");
         assertThat(pending.getStatus().getPhase()).isEqualTo(NixBuildPhase.Pending);
         assertThat(pending.getStatus().getConditions()).filteredOn(c -> c.getType().equals(Names.CONDITION_SCHEDULED))
                 .singleElement().satisfies(c -> assertThat(c.getMessage()).contains("kvm"));

@@ -9,11 +9,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import io.fabric8.kubernetes.client.KubernetesClient;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.nixpool.Names;
 import dev.nixpool.api.v1alpha1.BuildMachine;
@@ -27,33 +24,20 @@ import dev.nixpool.runtime.LiveBuilder;
  */
 class FailureRecoveryScenarioIT {
 
-    private static LocalCluster cluster;
-    private static KubernetesClient client;
-
-    @BeforeAll
-    static void startCluster() {
-        cluster = ScenarioFixture.start("failure-recovery", 150, 169);
-        client = cluster.client();
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
+    @RegisterExtension
+    static final LocalClusterExtension CLUSTER = new LocalClusterExtension("failure-recovery", 150, 169);
 
     @Test
     void builderKilledMidBuildIsRetriedOnAFreshBuilder() {
         String ns = "crash";
         prepare(ns);
-        client.resource(ScenarioFixture.shellBuild(ns, "crashy", "crashy-" + System.nanoTime(),
+        CLUSTER.client().resource(ScenarioFixture.shellBuild(ns, "crashy", "crashy-" + System.nanoTime(),
                 ScenarioFixture.waitSeconds(8) + "; echo survived > $out")).create();
 
         LiveBuilder first = awaitBuilding(ns, "crashy");
-        cluster.runtime().killAbruptly(ns, first.name());
+        CLUSTER.cluster().runtime().killAbruptly(ns, first.name());
 
-        NixBuild done = ScenarioFixture.awaitFinished(client, ns, "crashy");
+        NixBuild done = ScenarioFixture.awaitFinished(CLUSTER.client(), ns, "crashy");
         String summary = ScenarioFixture.describe(done);
         assertThat(done.getStatus().getPhase()).as(summary).isEqualTo(NixBuildPhase.Succeeded);
         assertThat(done.getStatus().getAttempts()).as(summary).isEqualTo(2);
@@ -66,13 +50,13 @@ class FailureRecoveryScenarioIT {
     void operatorRestartMidBuildFinishesTheBuildWithNeverTwoBuilders() {
         String ns = "restart";
         prepare(ns);
-        try (PodCensus census = new PodCensus(client, ns)) {
-            client.resource(ScenarioFixture.shellBuild(ns, "steady", "steady-" + System.nanoTime(),
+        try (PodCensus census = new PodCensus(CLUSTER.client(), ns)) {
+            CLUSTER.client().resource(ScenarioFixture.shellBuild(ns, "steady", "steady-" + System.nanoTime(),
                     ScenarioFixture.waitSeconds(12) + "; echo steady > $out")).create();
             awaitBuilding(ns, "steady");
-            cluster.operator().restart();
+            CLUSTER.cluster().operator().restart();
 
-            NixBuild done = ScenarioFixture.awaitFinished(client, ns, "steady");
+            NixBuild done = ScenarioFixture.awaitFinished(CLUSTER.client(), ns, "steady");
             String summary = ScenarioFixture.describe(done);
             assertThat(done.getStatus().getPhase()).as(summary).isEqualTo(NixBuildPhase.Succeeded);
             assertThat(census.maxFor("steady")).as("builder pods at once; pod events " + census.events())
@@ -84,22 +68,23 @@ class FailureRecoveryScenarioIT {
     void buildDeletedMidBuildLeavesNoPodSecretOrProcess() {
         String ns = "delete";
         prepare(ns);
-        client.resource(ScenarioFixture.shellBuild(ns, "doomed", "doomed-" + System.nanoTime(),
+        CLUSTER.client().resource(ScenarioFixture.shellBuild(ns, "doomed", "doomed-" + System.nanoTime(),
                 ScenarioFixture.waitSeconds(300) + "; echo never > $out")).create();
         LiveBuilder builder = awaitBuilding(ns, "doomed");
         await().atMost(ScenarioFixture.WAIT).until(() -> remoteNixProcess(ns, "doomed").isPresent());
         ProcessHandle remote = remoteNixProcess(ns, "doomed").orElseThrow();
-        List<Long> pids = ScenarioFixture.liveBuilders(cluster, ns, "doomed").get(0).processIds();
+        List<Long> pids = ScenarioFixture.liveBuilders(CLUSTER.cluster(), ns, "doomed").get(0).processIds();
 
-        client.resources(NixBuild.class).inNamespace(ns).withName("doomed").delete();
+        CLUSTER.client().resources(NixBuild.class).inNamespace(ns).withName("doomed").delete();
 
         await().atMost(ScenarioFixture.WAIT).untilAsserted(() -> {
-            assertThat(ScenarioFixture.get(client, ns, "doomed")).as("the NixBuild").isNull();
+            assertThat(ScenarioFixture.get(CLUSTER.client(), ns, "doomed")).as("the NixBuild").isNull();
             assertThat(remote.isAlive()).as("the remote nix-store --serve").isFalse();
-            assertThat(ScenarioFixture.builderPods(client, ns, "doomed")).as("builder pods").isEmpty();
-            assertThat(client.secrets().inNamespace(ns).withLabel(Names.LABEL_BUILD, "doomed").list().getItems())
+            assertThat(ScenarioFixture.builderPods(CLUSTER.client(), ns, "doomed")).as("builder pods").isEmpty();
+            assertThat(
+                    CLUSTER.client().secrets().inNamespace(ns).withLabel(Names.LABEL_BUILD, "doomed").list().getItems())
                     .as("key Secrets").isEmpty();
-            assertThat(ScenarioFixture.liveBuilders(cluster, ns, "doomed")).as("live builders").isEmpty();
+            assertThat(ScenarioFixture.liveBuilders(CLUSTER.cluster(), ns, "doomed")).as("live builders").isEmpty();
             assertThat(pids.stream().map(ProcessHandle::of).flatMap(Optional::stream).filter(ProcessHandle::isAlive))
                     .as("processes of the builder pod").isEmpty();
             assertThat(ScenarioFixture.pgrep(builder.stateDir().toString())).as("sshd of the builder").isEmpty();
@@ -108,24 +93,27 @@ class FailureRecoveryScenarioIT {
     }
 
     private static void prepare(String ns) {
-        ScenarioFixture.createNamespace(client, ns);
-        client.resource(ScenarioFixture.example(client, BuildMachine.class, "buildmachine-default.yaml", ns)).create();
+        ScenarioFixture.createNamespace(CLUSTER.client(), ns);
+        CLUSTER.client()
+                .resource(
+                        ScenarioFixture.example(CLUSTER.client(), BuildMachine.class, "buildmachine-default.yaml", ns))
+                .create();
     }
 
     /** Waits until the build runs on its builder (phase Building, derivation known) and returns that builder. */
     private static LiveBuilder awaitBuilding(String ns, String name) {
         await().atMost(ScenarioFixture.WAIT).until(() -> {
-            NixBuild build = ScenarioFixture.get(client, ns, name);
+            NixBuild build = ScenarioFixture.get(CLUSTER.client(), ns, name);
             return build.getStatus() != null && build.getStatus().getPhase() == NixBuildPhase.Building
                     && build.getStatus().getDerivation() != null
-                    && !ScenarioFixture.liveBuilders(cluster, ns, name).isEmpty();
+                    && !ScenarioFixture.liveBuilders(CLUSTER.cluster(), ns, name).isEmpty();
         });
-        return ScenarioFixture.liveBuilders(cluster, ns, name).get(0);
+        return ScenarioFixture.liveBuilders(CLUSTER.cluster(), ns, name).get(0);
     }
 
     /** The {@code nix-store --serve} the operator's session runs on the build's builder, now. */
     private static Optional<ProcessHandle> remoteNixProcess(String ns, String build) {
-        return ScenarioFixture.liveBuilders(cluster, ns, build).stream().flatMap(b -> b.processIds().stream())
+        return ScenarioFixture.liveBuilders(CLUSTER.cluster(), ns, build).stream().flatMap(b -> b.processIds().stream())
                 .map(ProcessHandle::of).flatMap(Optional::stream)
                 .filter(p -> commandLine(p).contains("nix-store --serve"))
                 .findFirst();
