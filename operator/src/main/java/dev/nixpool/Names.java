@@ -51,7 +51,6 @@ public final class Names {
         public static final String WAITING_FOR_CAPACITY = "WaitingForCapacity";
         public static final String BUILDER_CREATED = "BuilderCreated";
         public static final String WAITING_FOR_BUILDER = "WaitingForBuilder";
-        public static final String BUILDER_POD_READY = "BuilderPodReady";
         public static final String BUILDER_LOST = "BuilderLost";
         public static final String BUILDER_NOT_READY = "BuilderNotReady";
         public static final String INVALID_SPEC = "InvalidSpec";

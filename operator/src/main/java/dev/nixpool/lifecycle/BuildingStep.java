@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
 
 import io.fabric8.kubernetes.api.model.Pod;
 
@@ -12,7 +11,6 @@ import dev.nixpool.Names;
 import dev.nixpool.Names.Reasons;
 import dev.nixpool.api.v1alpha1.NixBuildPhase;
 import dev.nixpool.config.NixpoolConfig;
-import dev.nixpool.runner.BuildRunner;
 import dev.nixpool.runner.RunProgress;
 import dev.nixpool.runner.RunResult;
 
@@ -25,21 +23,11 @@ import dev.nixpool.runner.RunResult;
 @ApplicationScoped
 public class BuildingStep implements LifecycleStep {
 
-    private final BuilderProvisioner provisioner;
-    private final BuildRunner runner;
-    private final RunDispatcher dispatcher;
-    private final BuilderLoss loss;
-    private final BuildFinisher finisher;
+    private final BuilderAttempt attempt;
     private final Duration poll;
 
-    @Inject
-    public BuildingStep(BuilderProvisioner provisioner, BuildRunner runner, RunDispatcher dispatcher,
-            BuilderLoss loss, BuildFinisher finisher, NixpoolConfig config) {
-        this.provisioner = provisioner;
-        this.runner = runner;
-        this.dispatcher = dispatcher;
-        this.loss = loss;
-        this.finisher = finisher;
+    public BuildingStep(BuilderAttempt attempt, NixpoolConfig config) {
+        this.attempt = attempt;
         this.poll = config.runner().pollInterval();
     }
 
@@ -51,12 +39,12 @@ public class BuildingStep implements LifecycleStep {
     @Override
     public StepOutcome run(StepContext context) {
         String podName = context.status().getBuilder();
-        Optional<Pod> pod = ScheduledStep.findPod(context, provisioner, podName);
+        Optional<Pod> pod = attempt.pod(context);
         Optional<String> gone = BuilderPodState.lost(pod, podName);
         if (gone.isPresent()) {
-            return loss.lost(context, gone.get());
+            return attempt.lost(context, gone.get());
         }
-        Optional<RunProgress> progress = runner.progress(RunDispatcher.key(context));
+        Optional<RunProgress> progress = attempt.progress(context);
         if (progress.isEmpty()) {
             return redispatch(context, pod.get());
         }
@@ -67,25 +55,20 @@ public class BuildingStep implements LifecycleStep {
         if (result.isEmpty()) {
             return StepOutcome.requeue(poll);
         }
-        if (result.get() instanceof RunResult.Completed completed) {
-            finisher.completed(context, completed);
-        } else if (result.get() instanceof RunResult.Failed failed) {
-            if (failed.retryable()) {
-                return loss.lost(context, failed.message());
-            }
-            finisher.failed(context, failed.reason(), failed.message());
+        if (result.get() instanceof RunResult.Failed failed) {
+            return attempt.failed(context, failed);
         }
-        return StepOutcome.next();
+        return attempt.completed(context, (RunResult.Completed) result.get());
     }
 
     private StepOutcome redispatch(StepContext context, Pod pod) {
         if (!BuilderPodState.isReady(pod) || pod.getStatus().getPodIP() == null) {
-            return loss.lost(context, "builder pod " + pod.getMetadata().getName()
+            return attempt.lost(context, "builder pod " + pod.getMetadata().getName()
                     + " is no longer Ready and the operator lost its session to it (operator restart)");
         }
-        Optional<String> problem = dispatcher.dispatch(context, pod);
+        Optional<String> problem = attempt.dispatch(context, pod);
         if (problem.isPresent()) {
-            return loss.lost(context, problem.get());
+            return attempt.lost(context, problem.get());
         }
         String message = "the operator restarted: reconnecting to builder pod " + pod.getMetadata().getName()
                 + " to continue attempt " + BuilderLoss.currentAttempt(context.status());

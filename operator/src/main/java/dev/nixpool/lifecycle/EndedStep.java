@@ -1,8 +1,10 @@
 package dev.nixpool.lifecycle;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 import dev.nixpool.api.v1alpha1.NixBuildPhase;
+import dev.nixpool.config.NixpoolConfig;
 import dev.nixpool.runner.BuildRunner;
 
 /**
@@ -16,7 +18,7 @@ public class EndedStep {
     private final BuildRunner runner;
     private final boolean keepFailed;
 
-    public EndedStep(BuilderProvisioner provisioner, BuildRunner runner, dev.nixpool.config.NixpoolConfig config) {
+    public EndedStep(BuilderProvisioner provisioner, BuildRunner runner, NixpoolConfig config) {
         this.provisioner = provisioner;
         this.runner = runner;
         this.keepFailed = config.builder().keepFailed();
@@ -30,19 +32,20 @@ public class EndedStep {
         return StepOutcome.waitForEvents();
     }
 
-    /** Succeeded. */
-    @ApplicationScoped
-    public static class Succeeded implements LifecycleStep {
+    /** The step of a final phase (singletons: a normal-scoped bean would need a no-args constructor for its proxy). */
+    abstract static class Final implements LifecycleStep {
 
         private final EndedStep ended;
+        private final NixBuildPhase phase;
 
-        public Succeeded(EndedStep ended) {
+        Final(EndedStep ended, NixBuildPhase phase) {
             this.ended = ended;
+            this.phase = phase;
         }
 
         @Override
         public NixBuildPhase phase() {
-            return NixBuildPhase.Succeeded;
+            return phase;
         }
 
         @Override
@@ -51,24 +54,19 @@ public class EndedStep {
         }
     }
 
-    /** Failed. */
-    @ApplicationScoped
-    public static class Failed implements LifecycleStep {
+    @Singleton
+    public static class Succeeded extends Final {
 
-        private final EndedStep ended;
+        public Succeeded(EndedStep ended) {
+            super(ended, NixBuildPhase.Succeeded);
+        }
+    }
+
+    @Singleton
+    public static class Failed extends Final {
 
         public Failed(EndedStep ended) {
-            this.ended = ended;
-        }
-
-        @Override
-        public NixBuildPhase phase() {
-            return NixBuildPhase.Failed;
-        }
-
-        @Override
-        public StepOutcome run(StepContext context) {
-            return ended.run(context);
+            super(ended, NixBuildPhase.Failed);
         }
     }
 }

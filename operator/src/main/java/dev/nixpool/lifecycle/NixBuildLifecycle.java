@@ -8,6 +8,7 @@ import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
+import jakarta.inject.Inject;
 
 import dev.nixpool.Names.Reasons;
 import dev.nixpool.api.v1alpha1.NixBuildPhase;
@@ -26,7 +27,13 @@ public class NixBuildLifecycle {
     private final BuildRunner runner;
     private final BuildFinisher finisher;
 
+    @Inject
     public NixBuildLifecycle(Instance<LifecycleStep> available, BuildRunner runner, BuildFinisher finisher) {
+        this((Iterable<LifecycleStep>) available, runner, finisher);
+    }
+
+    public NixBuildLifecycle(Iterable<? extends LifecycleStep> available, BuildRunner runner,
+            BuildFinisher finisher) {
         this.runner = runner;
         this.finisher = finisher;
         for (LifecycleStep step : available) {

@@ -5,7 +5,6 @@ import java.time.Instant;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
 
 import io.fabric8.kubernetes.api.model.Pod;
 
@@ -13,7 +12,6 @@ import dev.nixpool.Names;
 import dev.nixpool.Names.Reasons;
 import dev.nixpool.api.v1alpha1.NixBuildPhase;
 import dev.nixpool.config.NixpoolConfig;
-import dev.nixpool.runner.BuildRunner;
 import dev.nixpool.runner.RunProgress;
 import dev.nixpool.runner.RunResult;
 
@@ -25,23 +23,13 @@ import dev.nixpool.runner.RunResult;
 @ApplicationScoped
 public class ScheduledStep implements LifecycleStep {
 
-    private final BuilderProvisioner provisioner;
-    private final BuildRunner runner;
-    private final RunDispatcher dispatcher;
-    private final BuilderLoss loss;
-    private final BuildFinisher finisher;
+    private final BuilderAttempt attempt;
     private final Duration builderRequeue;
     private final Duration poll;
     private final Duration readinessTimeout;
 
-    @Inject
-    public ScheduledStep(BuilderProvisioner provisioner, BuildRunner runner, RunDispatcher dispatcher,
-            BuilderLoss loss, BuildFinisher finisher, NixpoolConfig config) {
-        this.provisioner = provisioner;
-        this.runner = runner;
-        this.dispatcher = dispatcher;
-        this.loss = loss;
-        this.finisher = finisher;
+    public ScheduledStep(BuilderAttempt attempt, NixpoolConfig config) {
+        this.attempt = attempt;
         this.builderRequeue = config.scheduling().builderRequeue();
         this.poll = config.runner().pollInterval();
         this.readinessTimeout = config.builder().readinessTimeout();
@@ -55,10 +43,10 @@ public class ScheduledStep implements LifecycleStep {
     @Override
     public StepOutcome run(StepContext context) {
         String podName = context.status().getBuilder();
-        Optional<Pod> pod = findPod(context, provisioner, podName);
+        Optional<Pod> pod = attempt.pod(context);
         Optional<String> gone = BuilderPodState.lost(pod, podName);
         if (gone.isPresent()) {
-            return loss.lost(context, gone.get());
+            return attempt.lost(context, gone.get());
         }
         if (!BuilderPodState.isReady(pod.get())) {
             waitForReady(context, pod.get(), podName);
@@ -69,11 +57,11 @@ public class ScheduledStep implements LifecycleStep {
                     "builder pod " + podName + " is Ready but reports no pod IP yet");
             return StepOutcome.requeue(builderRequeue);
         }
-        Optional<RunProgress> progress = runner.progress(RunDispatcher.key(context));
+        Optional<RunProgress> progress = attempt.progress(context);
         if (progress.isEmpty()) {
-            Optional<String> problem = dispatcher.dispatch(context, pod.get());
+            Optional<String> problem = attempt.dispatch(context, pod.get());
             if (problem.isPresent()) {
-                return loss.lost(context, problem.get());
+                return attempt.lost(context, problem.get());
             }
             context.condition(Names.CONDITION_BUILDER_READY, false, Reasons.WAITING_FOR_BUILDER, "builder pod "
                     + podName + " is Ready; connecting to " + pod.get().getStatus().getPodIP() + " over SSH");
@@ -87,19 +75,12 @@ public class ScheduledStep implements LifecycleStep {
             return StepOutcome.next();
         }
         if (progress.get().result().orElse(null) instanceof RunResult.Failed failed) {
-            return connectFailed(context, failed);
+            if (!failed.retryable()) {
+                context.condition(Names.CONDITION_BUILDER_READY, false, failed.reason(), failed.message());
+            }
+            return attempt.failed(context, failed);
         }
         return StepOutcome.requeue(poll);
-    }
-
-    private StepOutcome connectFailed(StepContext context, RunResult.Failed failed) {
-        if (failed.retryable()) {
-            return loss.lost(context, failed.message());
-        }
-        context.condition(Names.CONDITION_BUILDER_READY, false, failed.reason(), failed.message());
-        runner.cancel(RunDispatcher.key(context));
-        finisher.failed(context, failed.reason(), failed.message());
-        return StepOutcome.next();
     }
 
     private void waitForReady(StepContext context, Pod pod, String podName) {
@@ -112,15 +93,6 @@ public class ScheduledStep implements LifecycleStep {
             context.condition(Names.CONDITION_BUILDER_READY, false, Reasons.WAITING_FOR_BUILDER,
                     "waiting for builder pod " + podName + " to become Ready");
         }
-    }
-
-    /** The cache may not show a pod created a moment ago: ask the API server before calling it lost. */
-    static Optional<Pod> findPod(StepContext context, BuilderProvisioner provisioner, String podName) {
-        if (podName == null) {
-            return Optional.empty();
-        }
-        return context.cluster().builderPod(context.namespace(), podName)
-                .or(() -> provisioner.findPod(context.namespace(), podName));
     }
 
     private boolean isOverdue(Pod pod, Instant now) {

@@ -27,8 +27,10 @@ import dev.nixpool.config.NixpoolConfig;
 @ApplicationScoped
 public class LogStore {
 
-    /** Kubernetes namespaces and object names: the only path components ever used, so no path escapes the dir. */
+    /** Kubernetes namespaces and object names: the only path components ever used, so no
+     * path escapes the dir. */
     private static final Pattern OBJECT_NAME = Pattern.compile("^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$");
+    private static final String OWNER_FILE = "uid";
     private static final Pattern ATTEMPT_FILE = Pattern.compile("^attempt-([0-9]{1,9})\\.log$");
     /** status.logTail needs only the end of the log: read at most this much of it. */
     private static final int TAIL_WINDOW = 256 * 1024;
@@ -55,16 +57,26 @@ public class LogStore {
 
     /**
      * Opens an attempt's log for appending (an attempt re-dispatched after an operator restart continues its file). The
-     * budget left is what the build's other files have not used.
+     * budget left is what the build's other files have not used. Logs of an earlier build of the same name (deleted
+     * while no operator ran) are removed first: the directory remembers the uid it belongs to.
      */
-    public BuildLog open(String namespace, String name, int attempt) {
+    public BuildLog open(String namespace, String name, String uid, int attempt) {
         Path buildDir = buildDir(namespace, name).orElseThrow(() -> new IllegalArgumentException(
                 "not a Kubernetes namespace/name: " + namespace + "/" + name));
         try {
+            Path owner = buildDir.resolve(OWNER_FILE);
+            if (Files.isDirectory(buildDir) && !(Files.isRegularFile(owner) && Files.readString(owner).equals(uid))) {
+                delete(namespace, name);
+            }
             Files.createDirectories(buildDir);
+            if (!Files.isRegularFile(owner)) {
+                Files.writeString(owner, uid);
+            }
             long used;
             try (Stream<Path> files = Files.list(buildDir)) {
-                used = files.mapToLong(LogStore::sizeOf).sum();
+                used = files.filter(p -> ATTEMPT_FILE.matcher(p.getFileName().toString()).matches())
+                        .mapToLong(LogStore::sizeOf)
+                        .sum();
             }
             Path file = buildDir.resolve(fileName(attempt));
             return new BuildLog(Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND),

@@ -11,8 +11,8 @@ import java.util.regex.Pattern;
  */
 public final class LogTail {
 
-    /** CSI sequences (colours, cursor moves) and two-character escapes. */
-    private static final Pattern ANSI = Pattern.compile("\u001B\\[[0-?]*[ -/]*[@-~]|\u001B[@-Z\\\\-_]");
+    /** CSI sequences (colours, cursor moves) and two-character escapes (cursor save/restore among them). */
+    private static final Pattern ANSI = Pattern.compile("\u001B\\[[0-?]*[ -/]*[@-~]|\u001B[@-Z\\\\-_78=>]");
 
     private LogTail() {
     }

@@ -42,7 +42,8 @@ final class BuildJob implements Runnable {
     @Override
     public void run() {
         RunRequest request = run.request();
-        try (BuildLog log = logs.open(request.namespace(), request.name(), request.key().attempt())) {
+        try (BuildLog log = logs.open(request.namespace(), request.name(), request.key().uid(),
+                request.key().attempt())) {
             run.finish(work(request, log));
         } catch (RuntimeException e) {
             if (!run.cancelled()) {

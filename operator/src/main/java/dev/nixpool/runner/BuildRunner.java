@@ -84,7 +84,7 @@ public class BuildRunner {
     }
 
     @PreDestroy
-    void close() {
+    public void close() {
         List.copyOf(runs.keySet()).forEach(this::cancel);
         executor.shutdownNow();
     }

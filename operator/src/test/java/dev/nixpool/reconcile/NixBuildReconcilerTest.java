@@ -111,7 +111,7 @@ class NixBuildReconcilerTest {
 
         assertThat(cluster.reasonsOfEvents(ns, "vm-test")).contains("Scheduled", "BuilderCreated");
 
-        // the builder pod becomes Ready: said so, but BuilderReady stays False until the SSH check (next issue)
+        // the builder pod becomes Ready without a pod IP (the mock has no kubelet): said so, nothing to connect to yet
         pod.setStatus(new PodStatusBuilder().withPhase("Running")
                 .withConditions(new PodConditionBuilder().withType("Ready").withStatus("True").build())
                 .build());

@@ -1,0 +1,72 @@
+package dev.nixpool.lifecycle;
+
+import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.fabric8.kubernetes.api.model.Pod;
+
+import dev.nixpool.runner.BuildRunner;
+import dev.nixpool.runner.RunProgress;
+import dev.nixpool.runner.RunResult;
+
+/**
+ * What the Scheduled and Building steps do with the current attempt: find its pod, dispatch and poll its run, and end
+ * it as lost or failed.
+ */
+@ApplicationScoped
+public class BuilderAttempt {
+
+    private final BuilderProvisioner provisioner;
+    private final BuildRunner runner;
+    private final RunDispatcher dispatcher;
+    private final BuilderLoss loss;
+    private final BuildFinisher finisher;
+
+    public BuilderAttempt(BuilderProvisioner provisioner, BuildRunner runner, RunDispatcher dispatcher,
+            BuilderLoss loss, BuildFinisher finisher) {
+        this.provisioner = provisioner;
+        this.runner = runner;
+        this.dispatcher = dispatcher;
+        this.loss = loss;
+        this.finisher = finisher;
+    }
+
+    /** The cache may not show a pod created a moment ago: ask the API server before calling it lost. */
+    Optional<Pod> pod(StepContext context) {
+        String podName = context.status().getBuilder();
+        if (podName == null) {
+            return Optional.empty();
+        }
+        return context.cluster().builderPod(context.namespace(), podName)
+                .or(() -> provisioner.findPod(context.namespace(), podName));
+    }
+
+    Optional<RunProgress> progress(StepContext context) {
+        return runner.progress(RunDispatcher.key(context));
+    }
+
+    /** Dispatches the attempt to its Ready pod; why not if it cannot be. */
+    Optional<String> dispatch(StepContext context, Pod pod) {
+        return dispatcher.dispatch(context, pod);
+    }
+
+    StepOutcome lost(StepContext context, String why) {
+        return loss.lost(context, why);
+    }
+
+    /** A run that ended without Nix's verdict: a lost builder if a fresh one may help, else the build fails. */
+    StepOutcome failed(StepContext context, RunResult.Failed failed) {
+        if (failed.retryable()) {
+            return loss.lost(context, failed.message());
+        }
+        runner.cancel(RunDispatcher.key(context));
+        finisher.failed(context, failed.reason(), failed.message());
+        return StepOutcome.next();
+    }
+
+    StepOutcome completed(StepContext context, RunResult.Completed completed) {
+        finisher.completed(context, completed);
+        return StepOutcome.next();
+    }
+}

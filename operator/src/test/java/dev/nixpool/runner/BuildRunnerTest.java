@@ -1,0 +1,146 @@
+package dev.nixpool.runner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.nixpool.api.v1alpha1.BuildOutput;
+import dev.nixpool.logs.LogStore;
+import dev.nixpool.nix.build.BuildOptions;
+import dev.nixpool.remote.BuildSource;
+import dev.nixpool.remote.BuilderAddress;
+import dev.nixpool.remote.BuilderCredentials;
+import dev.nixpool.remote.BuilderFailure;
+
+class BuildRunnerTest {
+
+    private static final String X86 = "x86_64-linux";
+
+    @TempDir
+    Path dir;
+
+    private final FakeBuilder builder = new FakeBuilder();
+    private BuildRunner runner;
+    private LogStore logs;
+
+    private BuildRunner runner() {
+        logs = new LogStore(dir, 1_000_000);
+        runner = new BuildRunner(builder, logs, 2);
+        return runner;
+    }
+
+    @AfterEach
+    void close() {
+        if (runner != null) {
+            runner.close();
+        }
+    }
+
+    private static RunRequest request(String uid, int attempt) {
+        return new RunRequest(new RunKey(uid, attempt), "ns", "hello", new BuilderAddress("127.0.0.9", 2222, "root"),
+                new BuilderCredentials("private", "ssh-ed25519 AAAA"), new BuildSource.Expression("derivation {}"),
+                BuildOptions.DEFAULTS.withBuildTimeout(600),
+                new DerivationFit(X86, Set.of(), "default", List.of(X86), Set.of()));
+    }
+
+    private RunResult awaitResult(RunKey key) {
+        await().atMost(FakeBuilder.WAIT).until(() -> runner.progress(key).flatMap(RunProgress::result).isPresent());
+        return runner.progress(key).orElseThrow().result().orElseThrow();
+    }
+
+    @Test
+    void aRunConnectsBuildsAndCollectsOutputsWithTheLogOnDisk() throws IOException {
+        RunKey key = new RunKey("uid-1", 1);
+        assertThat(runner().dispatch(request("uid-1", 1))).isTrue();
+        assertThat(runner.dispatch(request("uid-1", 1))).as("one run per attempt").isFalse();
+
+        RunResult result = awaitResult(key);
+        RunProgress progress = runner.progress(key).orElseThrow();
+        assertThat(progress.connection()).isEqualTo("serve protocol 2.7, host key SHA256:fake");
+        assertThat(progress.derivation()).isEqualTo(FakeBuilder.DRV);
+        assertThat(result).isInstanceOfSatisfying(RunResult.Completed.class, completed -> {
+            assertThat(completed.result().status().nixName()).isEqualTo("Built");
+            assertThat(completed.outputs()).singleElement().satisfies(o -> {
+                assertThat(o.getName()).isEqualTo("out");
+                assertThat(o.getPath()).isEqualTo(FakeBuilder.OUT);
+                assertThat(o.getNarHash()).startsWith("sha256:").hasSize(7 + 52);
+                assertThat(o.getNarSize()).isEqualTo(120L);
+            });
+        });
+        assertThat(builder.opened).containsExactly(new BuilderAddress("127.0.0.9", 2222, "root"));
+        assertThat(builder.builds).singleElement().satisfies(o -> assertThat(o.buildTimeout()).isEqualTo(600));
+        assertThat(builder.closed.get()).isPositive();
+        String log = Files.readString(logs.file("ns", "hello", 1).orElseThrow());
+        assertThat(log).contains("[nixpool] attempt 1: connecting to root@127.0.0.9:2222", "evaluating Expression",
+                "building '" + FakeBuilder.DRV + "'...", "[nixpool] Nix says: Built");
+    }
+
+    @Test
+    void connectFailuresKeepTheirKindAndMessage() {
+        builder.connectFailure = FakeBuilder.failure(BuilderFailure.HOST_KEY_MISMATCH,
+                "root@127.0.0.9:2222 presented host key SHA256:b, expected SHA256:a");
+        runner().dispatch(request("uid-2", 1));
+        RunKey key = new RunKey("uid-2", 1);
+        assertThat(awaitResult(key)).isEqualTo(new RunResult.Failed("HostKeyMismatch",
+                "root@127.0.0.9:2222 presented host key SHA256:b, expected SHA256:a", false));
+        assertThat(runner.progress(key).orElseThrow().connected()).isFalse();
+    }
+
+    @Test
+    void aDerivationThatDoesNotFitIsNotBuilt() {
+        builder.requiredFeatures = "kvm";
+        runner().dispatch(request("uid-3", 1));
+        RunResult result = awaitResult(new RunKey("uid-3", 1));
+        assertThat(result).isInstanceOfSatisfying(RunResult.Failed.class, failed -> {
+            assertThat(failed.reason()).isEqualTo("DerivationMismatch");
+            assertThat(failed.message()).contains("set spec.requiredSystemFeatures: [kvm]");
+            assertThat(failed.retryable()).isFalse();
+        });
+        assertThat(builder.builds).isEmpty();
+    }
+
+    @Test
+    void endingABuildClosesItsSessionMidBuildAndForgetsIt() {
+        builder.buildGate = new CountDownLatch(1);
+        runner().dispatch(request("uid-4", 1));
+        RunKey key = new RunKey("uid-4", 1);
+        await().atMost(FakeBuilder.WAIT).until(() -> !builder.builds.isEmpty());
+        assertThat(runner.progress(key).orElseThrow().result()).isEmpty();
+
+        runner.end("uid-4");
+
+        assertThat(runner.progress(key)).isEmpty();
+        await().atMost(FakeBuilder.WAIT).until(() -> builder.closed.get() > 0);
+        assertThat(runner.size()).isZero();
+    }
+
+    @Test
+    void aBrokenSessionMidBuildIsRetryable() {
+        builder.buildFailure = FakeBuilder.failure(BuilderFailure.UNREACHABLE, "the connection dropped");
+        runner().dispatch(request("uid-5", 2));
+        assertThat(awaitResult(new RunKey("uid-5", 2)))
+                .isEqualTo(new RunResult.Failed("Unreachable", "the connection dropped", true));
+    }
+
+    @Test
+    void outputsOfAFailedBuildAreNotCollected() {
+        builder.result = new dev.nixpool.nix.build.BuildResult(dev.nixpool.nix.build.BuildStatus.PERMANENT_FAILURE,
+                "builder for '" + FakeBuilder.DRV + "' failed with exit code 1", 1, false, 0, 0, java.util.Map.of());
+        runner().dispatch(request("uid-6", 1));
+        assertThat(awaitResult(new RunKey("uid-6", 1))).isInstanceOfSatisfying(RunResult.Completed.class,
+                completed -> {
+                    assertThat(completed.result().success()).isFalse();
+                    assertThat(completed.outputs()).extracting(BuildOutput::getPath).isEmpty();
+                });
+    }
+}

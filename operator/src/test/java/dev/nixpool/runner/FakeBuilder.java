@@ -1,0 +1,148 @@
+package dev.nixpool.runner;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import dev.nixpool.nix.build.BuildOptions;
+import dev.nixpool.nix.build.BuildResult;
+import dev.nixpool.nix.build.BuildStatus;
+import dev.nixpool.nix.derivation.Derivation;
+import dev.nixpool.nix.derivation.DerivationOutput;
+import dev.nixpool.nix.serve.PathInfo;
+import dev.nixpool.nix.store.InvalidStorePathException;
+import dev.nixpool.nix.store.NixHash;
+import dev.nixpool.nix.store.StorePath;
+import dev.nixpool.remote.BuildSource;
+import dev.nixpool.remote.BuilderAddress;
+import dev.nixpool.remote.BuilderConnector;
+import dev.nixpool.remote.BuilderCredentials;
+import dev.nixpool.remote.BuilderException;
+import dev.nixpool.remote.BuilderFailure;
+import dev.nixpool.remote.BuilderSession;
+import dev.nixpool.remote.LogSink;
+
+/**
+ * A test double of the narrow builder interface for the lifecycle's pure decisions: scripted answers, and a record of
+ * what was asked. The real connector is proven against real sshd and Nix in the ITs.
+ */
+public final class FakeBuilder implements BuilderConnector {
+
+    public static final String DRV = "/nix/store/yxcvv44z48dxdy5x6hyyhfj4c826p647-hello-nixpool.drv";
+    public static final String OUT = "/nix/store/rhr2igzm86nymdphq4j208vskwjpr7jp-hello-nixpool";
+
+    public volatile BuilderException connectFailure;
+    public volatile BuilderException buildFailure;
+    public volatile String system = "x86_64-linux";
+    public volatile String requiredFeatures;
+    public volatile BuildResult result = new BuildResult(BuildStatus.BUILT, "", 1, false, 0, 0, Map.of());
+    /** When set, a build waits for it (or for the session to be closed). */
+    public volatile CountDownLatch buildGate;
+    public final List<BuilderAddress> opened = new CopyOnWriteArrayList<>();
+    public final List<BuildOptions> builds = new CopyOnWriteArrayList<>();
+    public final AtomicInteger closed = new AtomicInteger();
+
+    public static BuilderException failure(BuilderFailure failure, String message) {
+        return new BuilderException(failure, message);
+    }
+
+    @Override
+    public BuilderSession open(BuilderAddress address, BuilderCredentials credentials) throws BuilderException {
+        opened.add(address);
+        if (connectFailure != null) {
+            throw connectFailure;
+        }
+        return new Session();
+    }
+
+    public Derivation derivation() {
+        Map<String, String> env = new TreeMap<>(Map.of("out", OUT, "system", system));
+        if (requiredFeatures != null) {
+            env.put(Derivation.REQUIRED_SYSTEM_FEATURES, requiredFeatures);
+        }
+        return new Derivation(new TreeMap<>(Map.of("out", DerivationOutput.inputAddressed(OUT))), new TreeMap<>(),
+                new TreeSet<>(), system, "/bin/sh", List.of("-c", "echo hello > $out"), new TreeMap<>(env));
+    }
+
+    private final class Session implements BuilderSession {
+
+        private final CountDownLatch closedLatch = new CountDownLatch(1);
+
+        @Override
+        public int serveVersion() {
+            return 0x207;
+        }
+
+        @Override
+        public String hostKeyFingerprint() {
+            return "SHA256:fake";
+        }
+
+        @Override
+        public String instantiate(BuildSource source, LogSink log) {
+            log.line("evaluating " + source.getClass().getSimpleName());
+            return DRV;
+        }
+
+        @Override
+        public Derivation readDerivation(String drvPath) {
+            return derivation();
+        }
+
+        @Override
+        public BuildResult build(String drvPath, Derivation derivation, BuildOptions options, LogSink log)
+                throws BuilderException {
+            builds.add(options);
+            log.line("building '" + drvPath + "'...");
+            CountDownLatch gate = buildGate;
+            if (gate != null) {
+                try {
+                    while (!gate.await(10, TimeUnit.MILLISECONDS)) {
+                        if (closedLatch.getCount() == 0) {
+                            throw new BuilderException(BuilderFailure.UNREACHABLE, "session closed mid-build");
+                        }
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new BuilderException(BuilderFailure.UNREACHABLE, "interrupted");
+                }
+            }
+            if (buildFailure != null) {
+                throw buildFailure;
+            }
+            log.line("\u001B[31;1merror:\u001B[0m last line of the build");
+            return result;
+        }
+
+        @Override
+        public List<PathInfo> queryPathInfos(Collection<String> paths) {
+            List<PathInfo> infos = new ArrayList<>();
+            for (String path : paths) {
+                try {
+                    infos.add(new PathInfo(StorePath.parse(path), null, List.of(), 0, 120,
+                            NixHash.sha256Of("hello\n".getBytes()), "", List.of()));
+                } catch (InvalidStorePathException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+            return infos;
+        }
+
+        @Override
+        public void close() {
+            closed.incrementAndGet();
+            closedLatch.countDown();
+        }
+    }
+
+    /** How long tests wait for a run. */
+    public static final Duration WAIT = Duration.ofSeconds(10);
+}
