@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.function.ObjLongConsumer;
 
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -232,7 +233,7 @@ public final class LifecycleBenchmark {
     }
 
     /** Hands each watch event to {@code sink} with the time it arrived. */
-    private record Recorder<T>(java.util.function.ObjLongConsumer<T> sink) implements Watcher<T> {
+    private record Recorder<T>(ObjLongConsumer<T> sink) implements Watcher<T> {
         @Override
         public void eventReceived(Action action, T resource) {
             if (action != Action.DELETED) {

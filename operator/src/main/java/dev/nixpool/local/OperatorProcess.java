@@ -1,5 +1,6 @@
 package dev.nixpool.local;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -11,6 +12,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -88,10 +90,10 @@ public final class OperatorProcess implements AutoCloseable {
         try {
             Files.createDirectories(settings.logFile().toAbsolutePath().getParent());
             Files.writeString(settings.logFile(), "=== operator start " + Instant.now() + " ===\n",
-                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(settings.logFile().toFile()))
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
             builder.environment().put("KUBECONFIG", settings.kubeconfig().toAbsolutePath().toString());
             process = spawner.submit(builder::start).get();
         } catch (IOException e) {

@@ -1,6 +1,7 @@
 package dev.nixpool.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Files;
@@ -113,7 +114,7 @@ class BuildOutcomeScenarioIT {
         assertThat(pod.getSpec().getNodeSelector()).containsEntry("nixpool.dev/kvm", "true");
         assertThat(pod.getSpec().getTolerations()).extracting(Toleration::getKey, Toleration::getOperator,
                 Toleration::getEffect).contains(
-                        org.assertj.core.groups.Tuple.tuple("nixpool.dev/kvm", "Exists",
+                        tuple("nixpool.dev/kvm", "Exists",
                                 "NoSchedule"));
         assertThat(pod.getSpec().getContainers().get(0).getResources().getRequests())
                 .containsKey("devices.kubevirt.io/kvm");

@@ -31,8 +31,7 @@ class FailureRecoveryScenarioIT {
     void builderKilledMidBuildIsRetriedOnAFreshBuilder() {
         String ns = "crash";
         prepare(ns);
-        CLUSTER.client().resource(ScenarioFixture.shellBuild(ns, "crashy", "crashy-" + System.nanoTime(),
-                ScenarioFixture.waitSeconds(8) + "; echo survived > $out")).create();
+        createSlowBuild(ns, "crashy", 8);
 
         LiveBuilder first = awaitBuilding(ns, "crashy");
         CLUSTER.cluster().runtime().killAbruptly(ns, first.name());
@@ -51,8 +50,7 @@ class FailureRecoveryScenarioIT {
         String ns = "restart";
         prepare(ns);
         try (PodCensus census = new PodCensus(CLUSTER.client(), ns)) {
-            CLUSTER.client().resource(ScenarioFixture.shellBuild(ns, "steady", "steady-" + System.nanoTime(),
-                    ScenarioFixture.waitSeconds(12) + "; echo steady > $out")).create();
+            createSlowBuild(ns, "steady", 12);
             awaitBuilding(ns, "steady");
             CLUSTER.cluster().operator().restart();
 
@@ -68,8 +66,7 @@ class FailureRecoveryScenarioIT {
     void buildDeletedMidBuildLeavesNoPodSecretOrProcess() {
         String ns = "delete";
         prepare(ns);
-        CLUSTER.client().resource(ScenarioFixture.shellBuild(ns, "doomed", "doomed-" + System.nanoTime(),
-                ScenarioFixture.waitSeconds(300) + "; echo never > $out")).create();
+        createSlowBuild(ns, "doomed", 300);
         LiveBuilder builder = awaitBuilding(ns, "doomed");
         await().atMost(ScenarioFixture.WAIT).until(() -> remoteNixProcess(ns, "doomed").isPresent());
         ProcessHandle remote = remoteNixProcess(ns, "doomed").orElseThrow();
@@ -98,6 +95,12 @@ class FailureRecoveryScenarioIT {
                 .resource(
                         ScenarioFixture.example(CLUSTER.client(), BuildMachine.class, "buildmachine-default.yaml", ns))
                 .create();
+    }
+
+    /** A build that takes {@code seconds} on its builder; its derivation is named after it, made unique. */
+    private static void createSlowBuild(String ns, String name, int seconds) {
+        CLUSTER.client().resource(ScenarioFixture.shellBuild(ns, name, name + "-" + System.nanoTime(),
+                ScenarioFixture.waitSeconds(seconds) + "; echo " + name + " > $out")).create();
     }
 
     /** Waits until the build runs on its builder (phase Building, derivation known) and returns that builder. */

@@ -27,6 +27,7 @@ final class PodCensus implements AutoCloseable {
     private final Map<String, Integer> maxPerBuild = new HashMap<>();
     private final List<String> events = new CopyOnWriteArrayList<>();
     private final Set<String> everReady = new HashSet<>();
+    private final Set<String> seen = new HashSet<>();
     private final Watch watch;
     private int max;
 
@@ -49,6 +50,7 @@ final class PodCensus implements AutoCloseable {
         String name = pod.getMetadata().getName();
         String build = pod.getMetadata().getLabels().getOrDefault(Names.LABEL_BUILD, "");
         events.add(action + " " + name);
+        seen.add(name);
         Set<String> ofBuild = existingPerBuild.computeIfAbsent(build, b -> new HashSet<>());
         if (action == Watcher.Action.DELETED) {
             existing.remove(name);
@@ -86,10 +88,7 @@ final class PodCensus implements AutoCloseable {
 
     /** Every pod name ever seen. */
     synchronized Set<String> seen() {
-        Set<String> all = new HashSet<>();
-        events.stream().filter(e -> !e.startsWith("watch closed"))
-                .forEach(e -> all.add(e.substring(e.indexOf(' ') + 1)));
-        return all;
+        return Set.copyOf(seen);
     }
 
     List<String> events() {
