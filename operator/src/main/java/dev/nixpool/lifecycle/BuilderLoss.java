@@ -1,6 +1,7 @@
 package dev.nixpool.lifecycle;
 
 import java.time.Duration;
+import java.util.ArrayList;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -61,7 +62,7 @@ public class BuilderLoss {
         // back in the queue (it keeps its place: the queue is ordered by creation time)
         status.setMachine(null);
         status.setDerivation(null);
-        status.getOutputs().clear();
+        status.setOutputs(new ArrayList<>());
         return StepOutcome.requeue(delay);
     }
 

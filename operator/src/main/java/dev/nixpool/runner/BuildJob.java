@@ -12,6 +12,7 @@ import org.jboss.logging.Logger;
 import dev.nixpool.api.v1alpha1.BuildOutput;
 import dev.nixpool.logs.BuildLog;
 import dev.nixpool.logs.LogStore;
+import dev.nixpool.logs.LogTail;
 import dev.nixpool.nix.build.BuildResult;
 import dev.nixpool.nix.build.BuiltOutput;
 import dev.nixpool.nix.derivation.Derivation;
@@ -92,7 +93,7 @@ final class BuildJob implements Runnable {
         log.line("[nixpool] building " + drvPath);
         BuildResult result = session.build(drvPath, derivation, request.options(), log);
         log.line("[nixpool] Nix says: " + result.status().nixName()
-                + (result.errorMsg().isEmpty() ? "" : ": " + result.errorMsg()));
+                + (result.errorMsg().isEmpty() ? "" : ": " + LogTail.stripAnsi(result.errorMsg())));
         List<BuildOutput> outputs = result.success() ? outputs(session, derivation, result) : List.of();
         return new RunResult.Completed(result, outputs);
     }

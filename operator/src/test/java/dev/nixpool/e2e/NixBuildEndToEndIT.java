@@ -43,7 +43,7 @@ import dev.nixpool.status.Conditions;
  * mock API server, with the builder runtime running its builder pods as real sshd + Nix 2.8 on loopback (each pod its
  * own Nix store), logged in as root (the runtime runs the entrypoint as root). The example expression must come out
  * with the output path and NAR hash a local Nix computes for it, and its log must stay readable after its pod is gone,
- * and go with the NixBuild.
+ * and go with the NixBuild. A failing expression then fails with Nix's own error.
  */
 @WithKubernetesTestServer(crud = true)
 @QuarkusTest
@@ -118,6 +118,13 @@ class NixBuildEndToEndIT {
                     HttpResponse.BodyHandlers.ofString());
             assertThat(noSuchAttempt.statusCode()).isEqualTo(404);
             assertThat(noSuchAttempt.body()).contains("has no log for attempt 2; the latest attempt with a log is 1");
+            HttpResponse<String> badAttempt = http.send(
+                    HttpRequest.newBuilder(URI.create(logUrl + "?attempt=0")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(badAttempt.statusCode()).isEqualTo(400);
+            assertThat(badAttempt.body()).contains("attempt must be 1 or more, got 0");
+
+            assertAFailingBuildFailsWithNixsError(example);
 
             client.resource(done).delete();
             await().atMost(Duration.ofSeconds(30)).until(() -> get() == null);
@@ -130,6 +137,36 @@ class NixBuildEndToEndIT {
                 }
             }
         }
+    }
+
+    /** A second build on the same pool, once the first has freed it: the builder fails it; Nix says why. */
+    private void assertAFailingBuildFailsWithNixsError(NixBuild example) {
+        NixBuild failing = client.getKubernetesSerialization().clone(example);
+        failing.getMetadata().setName("fails");
+        failing.getSpec().setExpression("""
+                derivation {
+                  name = "fails";
+                  system = "x86_64-linux";
+                  builder = "/bin/sh";
+                  args = [ "-c" "echo about to fail; exit 3" ];
+                }
+                """);
+        client.resource(failing).create();
+        await().atMost(BUILD_TIME).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> assertThat(
+                client.resources(NixBuild.class).inNamespace(NS).withName("fails").get().getStatus().getPhase())
+                .isEqualTo(NixBuildPhase.Failed));
+        NixBuild failed = client.resources(NixBuild.class).inNamespace(NS).withName("fails").get();
+        assertThat(failed.getStatus().getBuildStatus()).isEqualTo("PermanentFailure");
+        assertThat(failed.getStatus().getOutputs()).isEmpty();
+        assertThat(condition(failed, Names.CONDITION_SUCCEEDED)).satisfies(c -> {
+            assertThat(c.getStatus()).isEqualTo("False");
+            assertThat(c.getReason()).isEqualTo("PermanentFailure");
+            assertThat(c.getMessage()).startsWith("Nix: PermanentFailure: ").contains("exit code 3")
+                    .doesNotContain("\u001B");
+        });
+        assertThat(failed.getStatus().getLogTail()).contains("about to fail", "[nixpool] Nix says: PermanentFailure");
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(
+                () -> assertThat(client.pods().inNamespace(NS).list().getItems()).isEmpty());
     }
 
     /** The output path is fixed by the expression; the NAR hash by what the builder wrote. */

@@ -9,6 +9,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -77,6 +78,10 @@ public final class LoopbackSshd implements AutoCloseable {
         this.port = freePort(address);
         this.hostKey = SshKeyGenerator.generateEd25519("loopback-sshd-host");
         this.clientKey = SshKeyGenerator.generateEd25519("loopback-sshd-client");
+        if (b.nixConf != null) {
+            // later lines win in nix.conf, so these override the store's offline defaults
+            Files.writeString(store.confDir().resolve("nix.conf"), b.nixConf + "\n", StandardOpenOption.APPEND);
+        }
         writePrivate(dir.resolve("ssh_host_ed25519_key"), hostKey.privateKey());
         Files.writeString(dir.resolve("ssh_host_ed25519_key.pub"), hostKey.publicKey() + "\n");
         writePrivate(clientKeyFile(), clientKey.privateKey());
@@ -141,6 +146,11 @@ public final class LoopbackSshd implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Command lines of every process below the listening sshd: its sessions, their commands and builds. */
+    public List<String> sessionProcesses() {
+        return process.descendants().map(p -> p.info().commandLine().orElse("pid " + p.pid())).toList();
     }
 
     /** Stops every per-connection sshd and its commands (SIGSTOP); the listener keeps accepting. */
@@ -285,8 +295,15 @@ public final class LoopbackSshd implements AutoCloseable {
         private String banner;
         private boolean noNixStoreOnPath;
         private String beforeCommand;
+        private String nixConf;
 
         private Builder() {
+        }
+
+        /** Lines appended to the builder's nix.conf (e.g. {@code substituters = file:///...}). */
+        public Builder nixConf(String lines) {
+            this.nixConf = lines;
+            return this;
         }
 
         /**

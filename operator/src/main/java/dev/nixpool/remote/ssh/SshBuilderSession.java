@@ -1,8 +1,6 @@
 package dev.nixpool.remote.ssh;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SortedSet;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 
 import dev.nixpool.nix.build.BuildOptions;
@@ -34,13 +31,11 @@ import dev.nixpool.remote.BuilderFailure;
 import dev.nixpool.remote.BuilderSession;
 import dev.nixpool.remote.LogSink;
 import dev.nixpool.ssh.HostKeys;
-import dev.nixpool.ssh.RemoteProcess;
 import dev.nixpool.ssh.ServeChannel;
 import dev.nixpool.ssh.ServeStartException;
 import dev.nixpool.ssh.ServeStartFailure;
 import dev.nixpool.ssh.SshSession;
 import dev.nixpool.ssh.SshTransportException;
-import dev.nixpool.ssh.StderrTail;
 import dev.nixpool.ssh.Watchdog;
 
 /**
@@ -61,20 +56,20 @@ public final class SshBuilderSession implements BuilderSession {
 
     /** A .drv is one small text file; real ones stay far below this even with big inline env values. */
     static final int MAX_DRV_NAR = 16 * 1024 * 1024;
-    /** What an evaluation prints on stdout: one .drv path per line. */
-    static final int MAX_COMMAND_OUTPUT = 64 * 1024;
     /** Nix's build-remote exit code for a build that hit a time limit (src/libstore/build/worker.cc). */
     static final long EXIT_TIMED_OUT = 101;
 
     static final String FLAKE_COMMAND = "nix --extra-experimental-features 'nix-command flakes' path-info --derivation ";
     static final String EXPRESSION_COMMAND = "nix-instantiate -";
+    /** Evaluates stdin with the store writable, so that builtins.storePath substitutes. */
+    static final String ENSURE_COMMAND = "nix-instantiate --eval --read-write-mode -";
 
     private final SshSession ssh;
     private final Watchdog watchdog;
     private final BuilderTimeouts timeouts;
     /** Where the serve channel's stderr goes during the current call; null between calls. */
     private final AtomicReference<LogSink> serveLog = new AtomicReference<>();
-    private final Set<RemoteProcess> commands = ConcurrentHashMap.newKeySet();
+    private final RemoteCommands commands;
     private volatile ServeChannel serve;
     private volatile boolean closed;
 
@@ -82,13 +77,15 @@ public final class SshBuilderSession implements BuilderSession {
         this.ssh = ssh;
         this.watchdog = watchdog;
         this.timeouts = timeouts;
+        this.commands = new RemoteCommands(ssh, watchdog);
     }
 
     /** Starts the serve channel on a logged-in session and greets it; the caller closes {@code ssh} on failure. */
     static SshBuilderSession start(SshSession ssh, Watchdog watchdog, BuilderTimeouts timeouts)
             throws SshTransportException, ServeStartException {
         SshBuilderSession session = new SshBuilderSession(ssh, watchdog, timeouts);
-        session.serve = ServeChannel.start(ssh, line -> deliver(session.serveLog.get(), line), timeouts.handshake(),
+        session.serve = ServeChannel.start(ssh, line -> RemoteCommands.deliver(session.serveLog.get(), line),
+                timeouts.handshake(),
                 watchdog);
         return session;
     }
@@ -123,7 +120,7 @@ public final class SshBuilderSession implements BuilderSession {
 
     /** Runs an evaluator with {@code input} on its stdin (never on its command line) and returns the .drv it printed. */
     private String evaluate(String what, String command, byte[] input, LogSink log) throws BuilderException {
-        CommandResult r = run("evaluating " + what, command, input, log, timeouts.evaluation());
+        RemoteCommands.Result r = commands.run("evaluating " + what, command, input, log, timeouts.evaluation());
         if (r.status() == 127) {
             throw new BuilderException(BuilderFailure.NIX_NOT_FOUND, "'" + command.split(" ")[0] + "' was not found on "
                     + ssh.target() + " (exit status 127)" + ServeStartFailure.quote(r.stderr()));
@@ -151,19 +148,33 @@ public final class SshBuilderSession implements BuilderSession {
                 + " to print a .drv store path, got '" + lines[0] + "'");
     }
 
-    /** Makes a derivation path valid on the builder, fetching it (and its closure) from the builder's substituters. */
+    /**
+     * Makes a derivation path valid on the builder, fetching it (and its closure) from the builder's substituters.
+     * Serve's QueryValidPaths with substitute=true does not do it: Nix's {@code Store::substitutePaths} skips .drv
+     * paths. {@code builtins.storePath} in a read-write evaluation calls {@code ensurePath}, which substitutes any path;
+     * the path is checked to be a store path first, so it is safe inside the Nix string.
+     */
     private String substitute(String drvPath, LogSink log) throws BuilderException {
         StorePath drv = parseDrv(drvPath, BuilderFailure.DERIVATION_UNAVAILABLE);
-        Set<StorePath> valid = withLog(log,
-                () -> request("substituting " + drv, timeouts.evaluation(),
-                        c -> c.queryValidPaths(false, true, List.of(drv))));
-        if (valid.contains(drv)) {
+        if (isValid(drv)) {
+            return drv.toString();
+        }
+        String ensure = "builtins.seq (builtins.storePath \"" + drv + "\") true";
+        RemoteCommands.Result r = commands.run("substituting " + drv, ENSURE_COMMAND,
+                ensure.getBytes(StandardCharsets.UTF_8), log,
+                timeouts.evaluation());
+        if (r.status() == 0 && isValid(drv)) {
             return drv.toString();
         }
         throw new BuilderException(BuilderFailure.DERIVATION_UNAVAILABLE, drv + " is not in the store of "
                 + ssh.target() + " and its substituters do not have it: set spec.substituters to a binary cache "
                 + "that holds the derivation (or build from an expression or flake instead)"
-                + quoteIfAny(serve.stderr().lines()));
+                + (r.stderr().isEmpty() ? "" : ". Nix said:\n" + BuilderFailures.evaluatorError(r.stderr())));
+    }
+
+    private boolean isValid(StorePath path) throws BuilderException {
+        return request("checking " + path, timeouts.operation(), c -> c.queryValidPaths(false, false, List.of(path)))
+                .contains(path);
     }
 
     // ---- readDerivation -------------------------------------------------------------------------------------------
@@ -175,9 +186,7 @@ public final class SshBuilderSession implements BuilderSession {
     }
 
     private Derivation readDerivation(StorePath drv) throws BuilderException {
-        Set<StorePath> valid = request("checking " + drv, timeouts.operation(),
-                c -> c.queryValidPaths(false, false, List.of(drv)));
-        if (!valid.contains(drv)) {
+        if (!isValid(drv)) {
             throw new BuilderException(BuilderFailure.DERIVATION_UNAVAILABLE,
                     drv + " is not valid in the store of " + ssh.target());
         }
@@ -271,7 +280,7 @@ public final class SshBuilderSession implements BuilderSession {
     @Override
     public void close() {
         closed = true;
-        commands.forEach(RemoteProcess::close);
+        commands.close();
         ServeChannel s = serve;
         if (s != null) {
             s.close();
@@ -348,81 +357,6 @@ public final class SshBuilderSession implements BuilderSession {
         }
         return new BuilderException(BuilderFailure.PROTOCOL_ERROR,
                 what + " on " + target + " failed: " + e.getMessage(), e);
-    }
-
-    private record CommandResult(int status, byte[] stdout, List<String> stderr) {
-    }
-
-    /** Runs one command on its own exec channel with {@code input} as its stdin, within {@code limit}. */
-    private CommandResult run(String what, String command, byte[] input, LogSink log, Duration limit)
-            throws BuilderException {
-        if (closed) {
-            throw new BuilderException(BuilderFailure.PROTOCOL_ERROR,
-                    "cannot start " + what + ": the session with " + ssh.target() + " was closed");
-        }
-        StderrTail stderr = new StderrTail(line -> deliver(log, line));
-        RemoteProcess process = exec(command, stderr);
-        commands.add(process);
-        if (closed) {
-            process.close();
-        }
-        try (process; Watchdog.Guard guard = watchdog.arm(limit, process::close)) {
-            try {
-                try (OutputStream stdin = process.stdin()) {
-                    stdin.write(input);
-                }
-                byte[] out = readBounded(process.stdout(), what);
-                int status = process.waitFor(limit);
-                return new CommandResult(status, out, stderr.lines());
-            } catch (IOException e) {
-                if (closed) {
-                    throw new BuilderException(BuilderFailure.PROTOCOL_ERROR,
-                            "the session with " + ssh.target() + " was closed during " + what, e);
-                }
-                if (guard.fired()) {
-                    throw new BuilderException(BuilderFailure.PROTOCOL_ERROR, what + " on " + ssh.target()
-                            + " did not finish within " + BuilderFailures.seconds(limit)
-                            + quoteIfAny(stderr.lines()), e);
-                }
-                if (!ssh.isOpen()) {
-                    throw new BuilderException(BuilderFailure.UNREACHABLE, "connection to the builder was lost during "
-                            + what + ": " + ssh.lossReason(), e);
-                }
-                if (e instanceof SshTransportException t) {
-                    throw BuilderFailures.transport(t);
-                }
-                throw new BuilderException(BuilderFailure.PROTOCOL_ERROR,
-                        what + " on " + ssh.target() + " failed: " + e.getMessage(), e);
-            }
-        } finally {
-            commands.remove(process);
-        }
-    }
-
-    private RemoteProcess exec(String command, StderrTail stderr) throws BuilderException {
-        try {
-            return ssh.exec(command, stderr);
-        } catch (SshTransportException e) {
-            throw BuilderFailures.transport(e);
-        }
-    }
-
-    private static byte[] readBounded(InputStream in, String what) throws IOException {
-        BoundedBuffer out = new BoundedBuffer(MAX_COMMAND_OUTPUT, "the output of " + what);
-        in.transferTo(out);
-        return out.toByteArray();
-    }
-
-    /** Log sinks run on MINA's I/O threads: one that throws must not break the channel. */
-    private static void deliver(LogSink log, String line) {
-        if (log == null) {
-            return;
-        }
-        try {
-            log.line(line);
-        } catch (RuntimeException e) {
-            // the sink's own failure; the build goes on
-        }
     }
 
     private static StorePath parseDrv(String drvPath, BuilderFailure failure) throws BuilderException {

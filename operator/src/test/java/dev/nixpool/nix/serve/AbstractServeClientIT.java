@@ -12,6 +12,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
+import java.util.function.Supplier;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -66,6 +67,32 @@ public abstract class AbstractServeClientIT {
 
         /** Everything the serve process printed on stderr so far (build logs, errors). */
         String builderStderr();
+
+        /** A session over these streams; {@code onClose} ends it. */
+        static ServeSession of(InputStream fromBuilder, OutputStream toBuilder,
+                Supplier<String> stderr, AutoCloseable onClose) {
+            return new ServeSession() {
+                @Override
+                public InputStream fromBuilder() {
+                    return fromBuilder;
+                }
+
+                @Override
+                public OutputStream toBuilder() {
+                    return toBuilder;
+                }
+
+                @Override
+                public String builderStderr() {
+                    return stderr.get();
+                }
+
+                @Override
+                public void close() throws Exception {
+                    onClose.close();
+                }
+            };
+        }
     }
 
     /** Opens a new serve session to the builder. */

@@ -1,8 +1,5 @@
 package dev.nixpool.nix.serve;
 
-import java.io.InputStream;
-import java.io.OutputStream;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
@@ -30,27 +27,7 @@ class ServeClientLocalIT extends AbstractServeClientIT {
     @Override
     protected ServeSession openServe() throws Exception {
         NixProcess p = builder.startServe();
-        return new ServeSession() {
-            @Override
-            public InputStream fromBuilder() {
-                return p.stdout();
-            }
-
-            @Override
-            public OutputStream toBuilder() {
-                return p.stdin();
-            }
-
-            @Override
-            public String builderStderr() {
-                return p.stderr();
-            }
-
-            @Override
-            public void close() throws Exception {
-                p.close();
-            }
-        };
+        return ServeSession.of(p.stdout(), p.stdin(), p::stderr, p::close);
     }
 
     @Override

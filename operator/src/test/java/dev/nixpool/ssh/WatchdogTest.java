@@ -1,0 +1,52 @@
+package dev.nixpool.ssh;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.Test;
+
+class WatchdogTest {
+
+    @Test
+    void aGuardRunsItsActionAfterTheLimit() throws Exception {
+        try (Watchdog w = new Watchdog("test-watchdog")) {
+            CountDownLatch ran = new CountDownLatch(1);
+            Watchdog.Guard g = w.arm(Duration.ofMillis(50), ran::countDown);
+            assertThat(ran.await(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(g.fired()).isTrue();
+            assertThat(g.limit()).isEqualTo(Duration.ofMillis(50));
+        }
+    }
+
+    @Test
+    void aClosedGuardNeverFires() throws Exception {
+        try (Watchdog w = new Watchdog("test-watchdog")) {
+            AtomicInteger runs = new AtomicInteger();
+            Watchdog.Guard g = w.arm(Duration.ofMillis(100), runs::incrementAndGet);
+            g.close();
+            Thread.sleep(300);
+            assertThat(runs).hasValue(0);
+            assertThat(g.fired()).isFalse();
+        }
+    }
+
+    @Test
+    void stderrTailKeepsTheLastLinesAndPassesAllOn() {
+        AtomicInteger passed = new AtomicInteger();
+        StderrTail tail = new StderrTail(l -> passed.incrementAndGet());
+        for (int i = 0; i < StderrTail.KEPT_LINES + 5; i++) {
+            tail.accept("line " + i);
+        }
+        List<String> kept = tail.lines();
+        assertThat(kept).hasSize(StderrTail.KEPT_LINES).startsWith("line 5")
+                .endsWith("line " + (StderrTail.KEPT_LINES + 4));
+        assertThat(passed).hasValue(StderrTail.KEPT_LINES + 5);
+        tail.clear();
+        assertThat(tail.lines()).isEmpty();
+    }
+}
