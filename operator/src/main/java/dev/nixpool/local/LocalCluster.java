@@ -6,6 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.stream.Stream;
 
 import org.jboss.logging.Logger;
@@ -24,6 +26,7 @@ import dev.nixpool.runtime.BuilderRuntimeConfig;
 public final class LocalCluster implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(LocalCluster.class);
+    static final String BUILD_LOG_DIR = "nixpool.logs.dir";
 
     private final Path workDir;
     private InMemoryApiServer apiServer;
@@ -72,8 +75,12 @@ public final class LocalCluster implements AutoCloseable {
                         .withAddresses(config.addresses().first(), config.addresses().last()));
         runtime.start();
         Path log = config.operatorLog() != null ? config.operatorLog() : workDir.resolve("operator.log");
+        // build logs live and die with this cluster, not in the operator's default under /tmp
+        Map<String, String> properties = new LinkedHashMap<>(Map.of(BUILD_LOG_DIR, workDir.resolve("build-logs")
+                .toString()));
+        properties.putAll(config.effectiveOperatorProperties());
         operator = new OperatorProcess(new OperatorProcess.Settings(config.quarkusRunJar(), kubeconfig, log,
-                config.effectiveOperatorProperties(), LocalClusterConfig.OPERATOR_JVM_OPTIONS,
+                properties, LocalClusterConfig.OPERATOR_JVM_OPTIONS,
                 config.operatorReadyTimeout(), Duration.ofSeconds(20)));
         operator.start();
         LOG.infof("local cluster up: API server %s, kubeconfig %s, operator %s", apiServer.url(), kubeconfig,

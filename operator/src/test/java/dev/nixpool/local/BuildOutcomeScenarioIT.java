@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -78,7 +81,7 @@ class BuildOutcomeScenarioIT {
     }
 
     @Test
-    void failingDerivationFailsPermanentlyWithTheBuildersMessageInTheLogTail() {
+    void failingDerivationFailsPermanentlyWithTheBuildersMessageInTheLogTailAndTheLog() throws Exception {
         String ns = "failing";
         ScenarioFixture.createNamespace(CLUSTER.client(), ns);
         CLUSTER.client()
@@ -96,6 +99,15 @@ class BuildOutcomeScenarioIT {
         assertThat(done.getStatus().getLogTail()).as(summary).contains(marker);
         assertThat(done.getStatus().getAttempts()).as("a failed derivation is not retried: " + summary).isEqualTo(1);
         assertThat(done.getStatus().getOutputs()).extracting(BuildOutput::getPath).isEmpty();
+
+        HttpResponse<String> log = HttpClient.newHttpClient().send(HttpRequest.newBuilder(CLUSTER.cluster().operator()
+                .httpUrl().resolve("/api/v1/namespaces/" + ns + "/nixbuilds/broken/log")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(log.statusCode()).as(log.body()).isEqualTo(200);
+        assertThat(log.headers().firstValue("X-Nixpool-Attempt")).contains("1");
+        assertThat(log.body()).contains(marker);
+        assertThat(CLUSTER.cluster().workDir().resolve("build-logs").resolve(ns).resolve("broken"))
+                .as("build logs are kept in the cluster's work dir").isDirectory();
     }
 
     @Test
