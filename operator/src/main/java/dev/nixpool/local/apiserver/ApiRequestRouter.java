@@ -80,6 +80,12 @@ final class ApiRequestRouter {
         if (path == null) {
             return error(404, "the server could not find the requested resource", null);
         }
+        String contentType = request.getHeader("Content-Type");
+        if (contentType != null && !contentType.contains("json") && !contentType.contains("yaml")) {
+            // kubectl's typed commands (create namespace, create secret, ...) send protobuf
+            return error(415, "the embedded API server only accepts JSON or YAML bodies, got '" + contentType
+                    + "'; use kubectl apply -f with a manifest instead", path);
+        }
         return switch (method) {
             case GET -> path.isWatch()
                     ? store.dispatch(request)

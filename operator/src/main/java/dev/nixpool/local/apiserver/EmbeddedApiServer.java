@@ -166,8 +166,18 @@ public final class EmbeddedApiServer implements AutoCloseable {
 
     private void handle(HttpServerRequest request) {
         Future<Buffer> body = hasBody(request) ? request.body() : Future.succeededFuture(Buffer.buffer());
-        body.onFailure(e -> request.response().setStatusCode(400).end())
-                .onSuccess(bytes -> respond(request, bytes));
+        body.onFailure(e -> write(request.response(),
+                ApiRequestRouter.error(400, "could not read the request body: " + e.getMessage(), null)))
+                .onSuccess(bytes -> {
+                    try {
+                        respond(request, bytes);
+                    } catch (RuntimeException e) {
+                        // a request the store cannot handle must still get an answer, or the client hangs
+                        write(request.response(), ApiRequestRouter.error(500,
+                                e.getClass().getSimpleName() + ": " + e.getMessage(),
+                                ResourcePath.parse(request.uri())));
+                    }
+                });
     }
 
     private void respond(HttpServerRequest request, Buffer bytes) {
