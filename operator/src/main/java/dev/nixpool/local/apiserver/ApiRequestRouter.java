@@ -92,11 +92,12 @@ final class ApiRequestRouter {
                     : path.name() == null ? list(path, request) : get(path, request);
             case PATCH -> patch(path, request);
             case DELETE -> path.name() == null ? normalize(store.dispatch(request), path) : delete(path);
-            case POST, PUT -> {
+            case POST -> {
                 synchronized (writes) {
                     yield normalize(store.dispatch(request), path);
                 }
             }
+            case PUT -> put(path, request);
             default -> error(405, method + " is not supported", path);
         };
     }
@@ -184,9 +185,43 @@ final class ApiRequestRouter {
                         + " application/merge-patch+json, application/strategic-merge-patch+json or"
                         + " application/apply-patch+yaml", path);
             }
-            return normalize(store.handleUpdate(request(HttpMethod.PUT, path.storePath(), request,
-                    JSON.writeValueAsString(patched))), path);
+            return update(path, patched, current, request);
         }
+    }
+
+    private MockResponse put(ResourcePath path, RecordedRequest request) throws IOException {
+        JsonNode body = JSON.readTree(request.getUtf8Body());
+        if (body == null || !body.isObject()) {
+            return error(400, "expected a JSON object as the body of PUT " + path.storePath(), path);
+        }
+        synchronized (writes) {
+            MockResponse stored = store.handleGet(path.withoutSubresource().storePath());
+            if (stored.code() != 200) {
+                return normalize(stored, path);
+            }
+            return update(path, body, JSON.readTree(stored.getBody().readUtf8()), request);
+        }
+    }
+
+    /**
+     * Stores a full new state. Writes to the main resource of a type with a status subresource keep the stored
+     * status, as the API server does; the mock decides this from the path alone and misreads objects whose name is
+     * "status" or "scale" as subresource writes, so the parsed path decides here.
+     */
+    private MockResponse update(ResourcePath path, JsonNode updated, JsonNode current, RecordedRequest original)
+            throws IOException {
+        ObjectNode body = ((ObjectNode) updated).deepCopy();
+        boolean statusSubresource = discovery.find(path.group(), path.version(), path.plural())
+                .map(ApiResource::statusSubresource).orElse(false);
+        if (path.subresource() == null && statusSubresource) {
+            if (current.has("status")) {
+                body.set("status", current.get("status").deepCopy());
+            } else {
+                body.remove("status");
+            }
+        }
+        return normalize(store.handleUpdate(request(HttpMethod.PUT, path.storePath(), original,
+                JSON.writeValueAsString(body))), path);
     }
 
     private MockResponse delete(ResourcePath path) throws IOException {
@@ -211,8 +246,7 @@ final class ApiRequestRouter {
             ((ObjectNode) marked.get("metadata")).put("deletionTimestamp",
                     Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
             ((ObjectNode) marked.get("metadata")).put("deletionGracePeriodSeconds", 0);
-            return normalize(store.handleUpdate(request(HttpMethod.PUT, path.storePath(), null,
-                    JSON.writeValueAsString(marked))), path);
+            return update(path, marked, current, null);
         }
     }
 
