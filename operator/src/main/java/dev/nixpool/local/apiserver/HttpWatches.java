@@ -104,6 +104,9 @@ final class HttpWatches {
             boolean all = from == null || from.isEmpty() || from.equals("0");
             long since = all ? 0 : Long.parseLong(from);
             for (JsonNode item : listing.items()) {
+                if (!selects(item)) {
+                    continue;
+                }
                 if (all) {
                     send("ADDED", item);
                 } else if (item.path("metadata").path("resourceVersion").asLong(0) > since) {

@@ -161,6 +161,39 @@ class EmbeddedApiServerTest {
     }
 
     @Test
+    void plainHttpWatchesStreamOneEventPerLine() throws Exception {
+        for (String name : List.of("streamed", "not-selected")) {
+            client.genericKubernetesResources(KubectlFixture.NIXBUILDS).inNamespace(NS)
+                    .resource(newBuild(name, Map.of("system", "x86_64-linux"))).create();
+        }
+        HttpResponse<java.util.stream.Stream<String>> response = HTTP.send(HttpRequest.newBuilder(URI.create(
+                server.url() + "/apis/nixpool.dev/v1alpha1/namespaces/default/nixbuilds?watch=true&resourceVersion=0"
+                        + "&fieldSelector=metadata.name%3Dstreamed&timeoutSeconds=20"))
+                .header("Accept", "application/json").GET().build(), HttpResponse.BodyHandlers.ofLines());
+        assertThat(response.statusCode()).isEqualTo(200);
+        java.util.Iterator<String> lines = response.body().iterator();
+        try {
+            JsonNode added = JSON.readTree(lines.next());
+            assertThat(added.path("type").asText()).isEqualTo("ADDED");
+            assertThat(added.path("object").path("metadata").path("name").asText()).isEqualTo("streamed");
+
+            build("not-selected").patch(PatchContext.of(PatchType.JSON_MERGE),
+                    "{\"spec\":{\"system\":\"i686-linux\"}}");
+            build("streamed").patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"system\":\"aarch64-linux\"}}");
+            JsonNode modified = JSON.readTree(lines.next());
+            assertThat(modified.path("type").asText()).isEqualTo("MODIFIED");
+            assertThat(modified.path("object").path("spec").path("system").asText()).isEqualTo("aarch64-linux");
+
+            build("streamed").delete();
+            JsonNode deleted = JSON.readTree(lines.next());
+            assertThat(deleted.path("type").asText()).isEqualTo("DELETED");
+            assertThat(deleted.path("object").path("metadata").path("name").asText()).isEqualTo("streamed");
+        } finally {
+            response.body().close();
+        }
+    }
+
+    @Test
     void discoveryIsServedAsLegacyDocumentsWithAndWithoutTimeout() throws Exception {
         for (String path : List.of("/apis", "/apis?timeout=32s")) {
             HttpResponse<String> r = get(path,
