@@ -21,6 +21,12 @@ record ApiResource(String group, String version, String plural, String singular,
                 List.of(), status, PrinterColumn.defaults());
     }
 
+    /** The same type in the {@code all} category, as pods, services and deployments are on a cluster. */
+    ApiResource inCategoryAll() {
+        return new ApiResource(group, version, plural, singular, kind, namespaced, shortNames, List.of("all"),
+                statusSubresource, columns);
+    }
+
     /** The served versions of a stored CustomResourceDefinition. */
     static List<ApiResource> fromCrd(JsonNode crd) {
         JsonNode spec = crd.path("spec");

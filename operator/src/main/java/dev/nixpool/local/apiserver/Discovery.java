@@ -22,14 +22,14 @@ final class Discovery {
 
     private static final List<ApiResource> BUILTINS = List.of(
             ApiResource.builtin("", "v1", "namespaces", "Namespace", false, true, "ns"),
-            ApiResource.builtin("", "v1", "pods", "Pod", true, true, "po"),
+            ApiResource.builtin("", "v1", "pods", "Pod", true, true, "po").inCategoryAll(),
             ApiResource.builtin("", "v1", "events", "Event", true, false, "ev"),
             ApiResource.builtin("", "v1", "secrets", "Secret", true, false),
             ApiResource.builtin("", "v1", "configmaps", "ConfigMap", true, false, "cm"),
-            ApiResource.builtin("", "v1", "services", "Service", true, true, "svc"),
+            ApiResource.builtin("", "v1", "services", "Service", true, true, "svc").inCategoryAll(),
             ApiResource.builtin("", "v1", "serviceaccounts", "ServiceAccount", true, false, "sa"),
             ApiResource.builtin("", "v1", "nodes", "Node", false, true, "no"),
-            ApiResource.builtin("apps", "v1", "deployments", "Deployment", true, true, "deploy"),
+            ApiResource.builtin("apps", "v1", "deployments", "Deployment", true, true, "deploy").inCategoryAll(),
             ApiResource.builtin("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition",
                     false, true, "crd", "crds"),
             ApiResource.builtin("coordination.k8s.io", "v1", "leases", "Lease", true, false),

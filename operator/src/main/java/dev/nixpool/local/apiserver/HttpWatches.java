@@ -42,9 +42,12 @@ final class HttpWatches {
     void serve(ResourcePath path, boolean table, HttpServerResponse response) {
         Selector labels;
         Selector fields;
+        long timeoutMillis;
         try {
             labels = Selector.forQuery(path.query(), "labelSelector", false);
             fields = Selector.forQuery(path.query(), "fieldSelector", true);
+            timeoutMillis = timeoutMillis(path);
+            resourceVersion(path);
         } catch (IllegalArgumentException e) {
             var error = ApiRequestRouter.error(400, e.getMessage(), path);
             response.setStatusCode(400).putHeader("Content-Type", "application/json").end(error.getBody().readUtf8());
@@ -55,7 +58,7 @@ final class HttpWatches {
         response.setStatusCode(200).setChunked(true).putHeader("Content-Type", "application/json");
         response.write(Buffer.buffer());
         store.addListener(stream);
-        long timer = vertx.setTimer(timeoutMillis(path), t -> stream.finish());
+        long timer = vertx.setTimer(timeoutMillis, t -> stream.finish());
         response.closeHandler(v -> {
             store.removeListener(stream);
             vertx.cancelTimer(timer);
@@ -73,8 +76,22 @@ final class HttpWatches {
 
     private static long timeoutMillis(ResourcePath path) {
         String value = path.param("timeoutSeconds");
-        long seconds = value == null || value.isEmpty() ? DEFAULT_TIMEOUT_SECONDS : Long.parseLong(value);
-        return Math.max(1, seconds) * 1000;
+        return Math.max(1, value == null || value.isEmpty() ? DEFAULT_TIMEOUT_SECONDS : number("timeoutSeconds", value))
+                * 1000;
+    }
+
+    /** The resourceVersion to watch from; 0 (all objects, as ADDED) when unset. */
+    private static long resourceVersion(ResourcePath path) {
+        String value = path.param("resourceVersion");
+        return value == null || value.isEmpty() ? 0 : number("resourceVersion", value);
+    }
+
+    private static long number(String param, String value) {
+        try {
+            return Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(param + " must be a whole number, got '" + value + "'", e);
+        }
     }
 
     private final class Stream implements Consumer<StoreChange> {
@@ -100,9 +117,8 @@ final class HttpWatches {
         }
 
         void replay(ApiRequestRouter.Listing listing) {
-            String from = path.param("resourceVersion");
-            boolean all = from == null || from.isEmpty() || from.equals("0");
-            long since = all ? 0 : Long.parseLong(from);
+            long since = resourceVersion(path);
+            boolean all = since == 0;
             for (JsonNode item : listing.items()) {
                 if (!selects(item)) {
                     continue;

@@ -66,6 +66,9 @@ class EmbeddedApiServerKubectlIT {
         assertThat(k.ok("get", "--raw", "/apis/nixpool.dev/v1alpha1?timeout=32s"))
                 .contains("\"name\":\"nixbuilds/status\"").contains("\"shortNames\":[\"nb\"]");
         assertThat(k.ok("version", "-o", "json")).contains("\"serverVersion\"").contains("\"minor\": \"32\"");
+        ProcessResult all = k.kubectl("get", "all", "-n", "nothing-here");
+        assertThat(all.exitCode()).as(Processes.describe(all)).isZero();
+        assertThat(all.stderr()).contains("No resources found in nothing-here namespace.");
     }
 
     @Test

@@ -239,6 +239,13 @@ class EmbeddedApiServerTest {
         assertThat(badSelector.statusCode()).isEqualTo(400);
         assertThat(JSON.readTree(badSelector.body()).path("message").asText())
                 .contains("invalid field selector requirement 'metadata.name'");
+
+        HttpResponse<String> badWatch = get(
+                "/apis/nixpool.dev/v1alpha1/namespaces/default/nixbuilds?watch=1&timeoutSeconds=soon",
+                "application/json");
+        assertThat(badWatch.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(badWatch.body()).path("message").asText())
+                .isEqualTo("timeoutSeconds must be a whole number, got 'soon'");
     }
 
     @Test
