@@ -27,6 +27,8 @@ public final class CliLogging {
         handler.setFormatter(new OneLineFormatter());
         root.addHandler(handler);
         Logger.getLogger("org.apache.sshd").setLevel(verbose ? Level.FINE : Level.SEVERE);
+        // Fabric8 warns at the first use of each v1alpha1 kind; ours are v1alpha1 on purpose
+        Logger.getLogger("io.fabric8.kubernetes.client.dsl.internal.VersionUsageUtils").setLevel(Level.SEVERE);
     }
 
     /** {@code LEVEL [logger] message}, one line per record (JUL's default takes two). */

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
+import dev.nixpool.cli.bench.BenchCommand;
 import dev.nixpool.cli.ping.PingCommand;
 
 /**
@@ -18,7 +19,8 @@ public final class Main {
 
     /** The commands, in the order the usage lists them. Adding one is one line here. */
     static final Map<String, Command> COMMANDS = registry(
-            new PingCommand());
+            new PingCommand(),
+            new BenchCommand());
 
     private Main() {
     }

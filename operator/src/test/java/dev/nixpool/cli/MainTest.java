@@ -41,8 +41,8 @@ class MainTest {
 
     @Test
     void anUnknownCommandIsNamedAndExits2() {
-        assertThat(run("-v", "bench")).isEqualTo(2);
-        assertThat(err()).startsWith("nixpool: unknown command 'bench'\nusage: nixpool");
+        assertThat(run("-v", "frobnicate")).isEqualTo(2);
+        assertThat(err()).startsWith("nixpool: unknown command 'frobnicate'\nusage: nixpool");
     }
 
     @Test
@@ -55,6 +55,20 @@ class MainTest {
     void badCommandArgumentsExit2WithTheCommandsUsage() {
         assertThat(run("ping", "--frobnicate", "root@h")).isEqualTo(2);
         assertThat(err()).startsWith("nixpool ping: unknown option '--frobnicate'\nusage: nixpool ping");
+    }
+
+    @Test
+    void benchNeedsTheNameOfAKnownBenchmark() {
+        assertThat(run("bench")).isEqualTo(2);
+        assertThat(err()).startsWith("nixpool bench: expected a benchmark name, lifecycle or protocol, got nothing\n"
+                + "usage: nixpool bench lifecycle");
+        err.reset();
+        assertThat(run("bench", "throughput")).isEqualTo(2);
+        assertThat(err())
+                .startsWith("nixpool bench: expected a benchmark name, lifecycle or protocol, got 'throughput'");
+        err.reset();
+        assertThat(run("bench", "lifecycle", "--builds", "none")).isEqualTo(2);
+        assertThat(err()).startsWith("nixpool bench: --builds needs a positive number, got 'none'");
     }
 
     @Test

@@ -1,0 +1,87 @@
+package dev.nixpool.cli.bench;
+
+import java.io.PrintStream;
+import java.util.List;
+
+import dev.nixpool.bench.LifecycleBenchmark;
+import dev.nixpool.bench.ProtocolBenchmark;
+import dev.nixpool.cli.Command;
+import dev.nixpool.cli.UsageException;
+
+/** {@code nixpool bench lifecycle|protocol}: the benchmarks whose figures docs/benchmarks.md records. */
+public final class BenchCommand implements Command {
+
+    @Override
+    public String name() {
+        return "bench";
+    }
+
+    @Override
+    public String summary() {
+        return "run a benchmark: lifecycle (builds on a local cluster) or protocol (NAR codec, serve round trips)";
+    }
+
+    @Override
+    public String usage() {
+        return """
+                usage: nixpool bench lifecycle [--builds N] [--concurrency C] [--set KEY=VALUE]...
+                       nixpool bench protocol [--size-mib N] [--rounds N] [--serve-seconds N] [--no-serve]
+
+                lifecycle  starts a local cluster (in-memory API server, builder runtime, the packaged operator as
+                           its own process), runs N trivial NixBuilds (default 10), at most C at a time (default 1),
+                           and prints median and p95 of each phase: schedule, pod start, connect + handshake,
+                           evaluate, build, collect + finish, and end to end. --set passes an operator setting,
+                           e.g. --set nixpool.runner.poll-interval=100ms. Needs root.
+                protocol   NAR codec throughput and serve-protocol round trips against a local
+                           'nix-store --serve --write' on a throw-away store. Needs root.
+
+                exit codes: 0 done (lifecycle: every build succeeded), 1 a build failed or the benchmark could not
+                run, 2 bad arguments
+                """;
+    }
+
+    @Override
+    public int run(List<String> args, PrintStream out, PrintStream err) throws UsageException {
+        if (args.isEmpty()) {
+            throw new UsageException("expected a benchmark name, lifecycle or protocol, got nothing");
+        }
+        List<String> options = args.subList(1, args.size());
+        return switch (args.get(0)) {
+            case "lifecycle" -> lifecycle(options, out, err);
+            case "protocol" -> protocol(options, err);
+            default -> throw new UsageException(
+                    "expected a benchmark name, lifecycle or protocol, got '" + args.get(0) + "'");
+        };
+    }
+
+    private static int lifecycle(List<String> args, PrintStream out, PrintStream err) throws UsageException {
+        LifecycleBenchmark.Options options;
+        try {
+            options = LifecycleBenchmark.Options.parse(args);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+        try {
+            return LifecycleBenchmark.run(options, LifecycleBenchmark.repoRoot(), out);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            err.println("nixpool bench lifecycle: interrupted");
+            return 1;
+        } catch (RuntimeException e) {
+            err.println("nixpool bench lifecycle: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private static int protocol(List<String> args, PrintStream err) throws UsageException {
+        try {
+            ProtocolBenchmark.main(args.toArray(String[]::new));
+            return 0;
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        } catch (Exception e) {
+            err.println("nixpool bench protocol: " + e);
+            return 1;
+        }
+    }
+}

@@ -1,0 +1,92 @@
+package dev.nixpool.local;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+import dev.nixpool.runtime.BuilderRuntimeConfig.LoopbackRange;
+
+/**
+ * What a {@link LocalCluster} runs.
+ *
+ * @param quarkusRunJar the packaged operator, {@code operator/target/quarkus-app/quarkus-run.jar}
+ * @param entrypoint the builder image's entrypoint, {@code images/builder/entrypoint.sh}
+ * @param crdDir the CRDs to store in the API server, {@code crds/}
+ * @param parentDir where the cluster's own work directory is created (and removed at close); none of its ancestors may
+ *        be group- or world-writable (sshd's StrictModes checks the builders' key files up to /), so not /tmp
+ * @param operatorLog where the operator's output goes; null keeps it in the work directory (removed at close)
+ * @param addresses the loopback addresses the builder runtime hands out as pod IPs
+ * @param operatorProperties operator settings on top of {@link #DEFAULT_OPERATOR_PROPERTIES}
+ * @param apiServerPort the API server's port on 127.0.0.1; 0 picks a free one
+ */
+public record LocalClusterConfig(Path quarkusRunJar, Path entrypoint, Path crdDir, Path parentDir, Path operatorLog,
+        LoopbackRange addresses, Map<String, String> operatorProperties, int apiServerPort,
+        Duration operatorReadyTimeout) {
+
+    /**
+     * Settings local mode needs on top of the packaged application.properties: the local builders run as root, and
+     * builds that wait are looked at more often than in a cluster, since a laptop has no other work for the operator.
+     */
+    public static final Map<String, String> DEFAULT_OPERATOR_PROPERTIES = Map.of(
+            "nixpool.builder.ssh-user", "root",
+            "nixpool.scheduling.pending-requeue", "5s",
+            "nixpool.scheduling.builder-requeue", "2s",
+            "quarkus.banner.enabled", "false");
+
+    /** A small heap and the serial collector: the operator shares the machine with builders and the API server. */
+    static final List<String> OPERATOR_JVM_OPTIONS = List.of("-Xmx512m", "-XX:+UseSerialGC");
+
+    public LocalClusterConfig {
+        Objects.requireNonNull(quarkusRunJar, "quarkusRunJar");
+        Objects.requireNonNull(entrypoint, "entrypoint");
+        Objects.requireNonNull(crdDir, "crdDir");
+        Objects.requireNonNull(parentDir, "parentDir");
+        Objects.requireNonNull(addresses, "addresses");
+        Objects.requireNonNull(operatorReadyTimeout, "operatorReadyTimeout");
+        operatorProperties = Map.copyOf(operatorProperties);
+        if (apiServerPort < 0 || apiServerPort > 65535) {
+            throw new IllegalArgumentException(
+                    "apiServerPort must be 0 (any free port) or 1-65535, got " + apiServerPort);
+        }
+    }
+
+    /** The repository's built operator, builder entrypoint and CRDs; work directory under {@code parentDir}. */
+    public static LocalClusterConfig fromRepository(Path repoRoot, Path parentDir) {
+        Path root = repoRoot.toAbsolutePath().normalize();
+        return new LocalClusterConfig(root.resolve("operator/target/quarkus-app/quarkus-run.jar"),
+                root.resolve("images/builder/entrypoint.sh"), root.resolve("crds"), parentDir, null,
+                new LoopbackRange(2, 254), Map.of(), 0, Duration.ofSeconds(90));
+    }
+
+    public LocalClusterConfig withAddresses(int first, int last) {
+        return new LocalClusterConfig(quarkusRunJar, entrypoint, crdDir, parentDir, operatorLog,
+                new LoopbackRange(first, last), operatorProperties, apiServerPort, operatorReadyTimeout);
+    }
+
+    public LocalClusterConfig withOperatorLog(Path log) {
+        return new LocalClusterConfig(quarkusRunJar, entrypoint, crdDir, parentDir, log, addresses,
+                operatorProperties, apiServerPort, operatorReadyTimeout);
+    }
+
+    public LocalClusterConfig withOperatorProperty(String key, String value) {
+        Map<String, String> properties = new LinkedHashMap<>(operatorProperties);
+        properties.put(key, value);
+        return new LocalClusterConfig(quarkusRunJar, entrypoint, crdDir, parentDir, operatorLog, addresses,
+                properties, apiServerPort, operatorReadyTimeout);
+    }
+
+    public LocalClusterConfig withApiServerPort(int port) {
+        return new LocalClusterConfig(quarkusRunJar, entrypoint, crdDir, parentDir, operatorLog, addresses,
+                operatorProperties, port, operatorReadyTimeout);
+    }
+
+    /** The defaults with this config's properties on top. */
+    Map<String, String> effectiveOperatorProperties() {
+        Map<String, String> properties = new LinkedHashMap<>(DEFAULT_OPERATOR_PROPERTIES);
+        properties.putAll(operatorProperties);
+        return properties;
+    }
+}

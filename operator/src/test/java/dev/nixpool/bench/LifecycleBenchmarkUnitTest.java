@@ -1,0 +1,125 @@
+package dev.nixpool.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import io.fabric8.kubernetes.api.model.ConditionBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+
+import dev.nixpool.api.v1alpha1.BuildOutput;
+import dev.nixpool.api.v1alpha1.NixBuild;
+import dev.nixpool.api.v1alpha1.NixBuildPhase;
+import dev.nixpool.api.v1alpha1.NixBuildStatus;
+
+/** The lifecycle benchmark's options, milestone reading and statistics, without a cluster. */
+class LifecycleBenchmarkUnitTest {
+
+    @Test
+    void optionsDefaultToTenBuildsOneAtATime() {
+        assertThat(LifecycleBenchmark.Options.parse(List.of()))
+                .isEqualTo(new LifecycleBenchmark.Options(10, 1, Map.of()));
+        assertThat(LifecycleBenchmark.Options.parse(List.of("--builds", "3", "--concurrency", "2", "--set",
+                "nixpool.runner.poll-interval=100ms")))
+                .isEqualTo(new LifecycleBenchmark.Options(3, 2, Map.of("nixpool.runner.poll-interval", "100ms")));
+    }
+
+    @Test
+    void badOptionsSayWhatWasExpectedAndWhatCame() {
+        assertThatThrownBy(() -> LifecycleBenchmark.Options.parse(List.of("--builds", "0")))
+                .hasMessage("--builds needs a positive number, got '0'");
+        assertThatThrownBy(() -> LifecycleBenchmark.Options.parse(List.of("--builds", "many")))
+                .hasMessage("--builds needs a positive number, got 'many'");
+        assertThatThrownBy(() -> LifecycleBenchmark.Options.parse(List.of("--concurrency")))
+                .hasMessage("--concurrency needs a positive number after it, got nothing");
+        assertThatThrownBy(() -> LifecycleBenchmark.Options.parse(List.of("--set", "=x")))
+                .hasMessage("--set needs an operator setting KEY=VALUE, got '=x'");
+        assertThatThrownBy(() -> LifecycleBenchmark.Options.parse(List.of("--fast")))
+                .hasMessageStartingWith("unknown option '--fast'; expected --builds N");
+    }
+
+    @Test
+    void percentilesAreNearestRank() {
+        List<Double> values = new ArrayList<>();
+        for (int i = 1; i <= 20; i++) {
+            values.add((double) i);
+        }
+        LatencyStats stats = LatencyStats.of(values);
+        assertThat(stats.count()).isEqualTo(20);
+        assertThat(stats.median()).isEqualTo(10.0);
+        assertThat(stats.p95()).isEqualTo(19.0);
+        assertThat(stats.max()).isEqualTo(20.0);
+        assertThat(LatencyStats.of(Arrays.asList(5.0, null, 1.0))).isEqualTo(new LatencyStats(2, 1.0, 5.0, 5.0));
+        assertThat(LatencyStats.of(List.of()).count()).isZero();
+    }
+
+    @Test
+    void milestonesAreTakenFromTheFirstStatusThatShowsThem() {
+        BuildMilestones milestones = new BuildMilestones();
+        milestones.mark(Milestone.CREATED, 0);
+        milestones.observe(build(NixBuildPhase.Pending, false, null, false), 1_000_000);
+        milestones.observe(build(NixBuildPhase.Scheduled, false, null, false), 5_000_000);
+        milestones.observe(readyPod(), 7_000_000);
+        milestones.observe(build(NixBuildPhase.Building, true, null, false), 12_000_000);
+        milestones.observe(build(NixBuildPhase.Building, true, "/nix/store/x.drv", false), 20_000_000);
+        milestones.observe(build(NixBuildPhase.Succeeded, true, "/nix/store/x.drv", true), 50_000_000);
+        milestones.observe(build(NixBuildPhase.Succeeded, true, "/nix/store/x.drv", true), 90_000_000);
+
+        assertThat(milestones.millis(Milestone.CREATED, Milestone.SCHEDULED)).isEqualTo(5.0);
+        assertThat(milestones.millis(Milestone.SCHEDULED, Milestone.POD_READY)).isEqualTo(2.0);
+        assertThat(milestones.millis(Milestone.POD_READY, Milestone.BUILDER_READY)).isEqualTo(5.0);
+        assertThat(milestones.millis(Milestone.BUILDER_READY, Milestone.EVALUATED)).isEqualTo(8.0);
+        assertThat(milestones.millis(Milestone.EVALUATED, Milestone.BUILT)).isEqualTo(30.0);
+        assertThat(milestones.millis(Milestone.BUILT, Milestone.SUCCEEDED)).isEqualTo(0.0);
+        assertThat(milestones.isFinished()).isTrue();
+        assertThat(milestones.finalPhase()).isEqualTo(NixBuildPhase.Succeeded);
+    }
+
+    @Test
+    void reportPrintsEveryPhase() {
+        BuildMilestones milestones = new BuildMilestones();
+        milestones.mark(Milestone.CREATED, 0);
+        milestones.mark(Milestone.SUCCEEDED, 2_000_000_000L);
+        Map<String, BuildMilestones> builds = new LinkedHashMap<>();
+        builds.put("bench-1", milestones);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        LifecycleBenchmark.report(builds, new LifecycleBenchmark.Options(1, 1, Map.of()), 2.5,
+                new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        String text = bytes.toString(StandardCharsets.UTF_8);
+        assertThat(text).contains("1 builds, at most 1 at a time, 2.5 s in all");
+        LifecycleBenchmark.PHASES.keySet().forEach(phase -> assertThat(text).contains(phase));
+        assertThat(text).containsPattern("end to end \\(created -> Succeeded\\) +2000\\.0 +2000\\.0 +2000\\.0 +1");
+    }
+
+    private static NixBuild build(NixBuildPhase phase, boolean builderReady, String derivation, boolean built) {
+        NixBuildStatus status = new NixBuildStatus();
+        status.setPhase(phase);
+        if (builderReady) {
+            status.getConditions().add(new ConditionBuilder().withType("BuilderReady").withStatus("True").build());
+        }
+        status.setDerivation(derivation);
+        if (built) {
+            status.setBuildStatus("Built");
+            status.getOutputs().add(new BuildOutput("out", "/nix/store/x", "sha256:0", 1L));
+        }
+        NixBuild build = new NixBuild();
+        build.setStatus(status);
+        return build;
+    }
+
+    private static Pod readyPod() {
+        return new PodBuilder().withNewStatus().addNewCondition().withType("Ready").withStatus("True").endCondition()
+                .endStatus().build();
+    }
+}

@@ -1,0 +1,133 @@
+package dev.nixpool.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import dev.nixpool.Names;
+import dev.nixpool.api.v1alpha1.BuildMachine;
+import dev.nixpool.api.v1alpha1.NixBuild;
+import dev.nixpool.api.v1alpha1.NixBuildPhase;
+import dev.nixpool.runtime.LiveBuilder;
+
+/**
+ * Builds that lose their builder, their operator or themselves in the middle: a crashed builder pod is retried on a
+ * fresh one, an operator restart does not double the builder, and a deleted build leaves nothing running.
+ */
+class FailureRecoveryScenarioIT {
+
+    @RegisterExtension
+    static final LocalClusterExtension CLUSTER = new LocalClusterExtension("failure-recovery", 150, 169);
+
+    @Test
+    void builderKilledMidBuildIsRetriedOnAFreshBuilder() {
+        String ns = "crash";
+        prepare(ns);
+        createSlowBuild(ns, "crashy", 8);
+
+        LiveBuilder first = awaitBuilding(ns, "crashy");
+        CLUSTER.cluster().runtime().killAbruptly(ns, first.name());
+
+        NixBuild done = ScenarioFixture.awaitFinished(CLUSTER.client(), ns, "crashy");
+        String summary = ScenarioFixture.describe(done);
+        assertThat(done.getStatus().getPhase()).as(summary).isEqualTo(NixBuildPhase.Succeeded);
+        assertThat(done.getStatus().getAttempts()).as(summary).isEqualTo(2);
+        assertThat(done.getStatus().getBuilder()).as(summary).isNotEqualTo(first.name());
+        assertThat(done.getStatus().getOutputs()).singleElement()
+                .satisfies(out -> assertThat(out.getPath()).contains("-crashy-"));
+    }
+
+    @Test
+    void operatorRestartMidBuildFinishesTheBuildWithNeverTwoBuilders() {
+        String ns = "restart";
+        prepare(ns);
+        try (PodCensus census = new PodCensus(CLUSTER.client(), ns)) {
+            createSlowBuild(ns, "steady", 12);
+            awaitBuilding(ns, "steady");
+            CLUSTER.cluster().operator().restart();
+
+            NixBuild done = ScenarioFixture.awaitFinished(CLUSTER.client(), ns, "steady");
+            String summary = ScenarioFixture.describe(done);
+            assertThat(done.getStatus().getPhase()).as(summary).isEqualTo(NixBuildPhase.Succeeded);
+            assertThat(census.maxFor("steady")).as("builder pods at once; pod events " + census.events())
+                    .isEqualTo(1);
+        }
+    }
+
+    @Test
+    void buildDeletedMidBuildLeavesNoPodSecretOrProcess() {
+        String ns = "delete";
+        prepare(ns);
+        createSlowBuild(ns, "doomed", 300);
+        LiveBuilder builder = awaitBuilding(ns, "doomed");
+        await().atMost(ScenarioFixture.WAIT).until(() -> remoteNixProcess(ns, "doomed").isPresent());
+        ProcessHandle remote = remoteNixProcess(ns, "doomed").orElseThrow();
+        List<Long> pids = ScenarioFixture.liveBuilders(CLUSTER.cluster(), ns, "doomed").get(0).processIds();
+
+        CLUSTER.client().resources(NixBuild.class).inNamespace(ns).withName("doomed").delete();
+
+        await().atMost(ScenarioFixture.WAIT).untilAsserted(() -> {
+            assertThat(ScenarioFixture.get(CLUSTER.client(), ns, "doomed")).as("the NixBuild").isNull();
+            assertThat(remote.isAlive()).as("the remote nix-store --serve").isFalse();
+            assertThat(ScenarioFixture.builderPods(CLUSTER.client(), ns, "doomed")).as("builder pods").isEmpty();
+            assertThat(
+                    CLUSTER.client().secrets().inNamespace(ns).withLabel(Names.LABEL_BUILD, "doomed").list().getItems())
+                    .as("key Secrets").isEmpty();
+            assertThat(ScenarioFixture.liveBuilders(CLUSTER.cluster(), ns, "doomed")).as("live builders").isEmpty();
+            assertThat(pids.stream().map(ProcessHandle::of).flatMap(Optional::stream).filter(ProcessHandle::isAlive))
+                    .as("processes of the builder pod").isEmpty();
+            assertThat(ScenarioFixture.pgrep(builder.stateDir().toString())).as("sshd of the builder").isEmpty();
+            assertThat(builder.podDir()).doesNotExist();
+        });
+    }
+
+    private static void prepare(String ns) {
+        ScenarioFixture.createNamespace(CLUSTER.client(), ns);
+        CLUSTER.client()
+                .resource(
+                        ScenarioFixture.example(CLUSTER.client(), BuildMachine.class, "buildmachine-default.yaml", ns))
+                .create();
+    }
+
+    /** A build that takes {@code seconds} on its builder; its derivation is named after it, made unique. */
+    private static void createSlowBuild(String ns, String name, int seconds) {
+        CLUSTER.client().resource(ScenarioFixture.shellBuild(ns, name, name + "-" + System.nanoTime(),
+                ScenarioFixture.waitSeconds(seconds) + "; echo " + name + " > $out")).create();
+    }
+
+    /** Waits until the build runs on its builder (phase Building, derivation known) and returns that builder. */
+    private static LiveBuilder awaitBuilding(String ns, String name) {
+        await().atMost(ScenarioFixture.WAIT).until(() -> {
+            NixBuild build = ScenarioFixture.get(CLUSTER.client(), ns, name);
+            return build.getStatus() != null && build.getStatus().getPhase() == NixBuildPhase.Building
+                    && build.getStatus().getDerivation() != null
+                    && !ScenarioFixture.liveBuilders(CLUSTER.cluster(), ns, name).isEmpty();
+        });
+        return ScenarioFixture.liveBuilders(CLUSTER.cluster(), ns, name).get(0);
+    }
+
+    /** The {@code nix-store --serve} the operator's session runs on the build's builder, now. */
+    private static Optional<ProcessHandle> remoteNixProcess(String ns, String build) {
+        return ScenarioFixture.liveBuilders(CLUSTER.cluster(), ns, build).stream().flatMap(b -> b.processIds().stream())
+                .map(ProcessHandle::of).flatMap(Optional::stream)
+                .filter(p -> commandLine(p).contains("nix-store --serve"))
+                .findFirst();
+    }
+
+    /** From /proc: ProcessHandle.Info has no command line for a process whose executable lies in another mount namespace. */
+    private static String commandLine(ProcessHandle process) {
+        try {
+            return Files.readString(Path.of("/proc", Long.toString(process.pid()), "cmdline")).replace('\0', ' ');
+        } catch (IOException e) {
+            return "";
+        }
+    }
+}

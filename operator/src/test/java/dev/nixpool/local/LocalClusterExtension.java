@@ -1,0 +1,47 @@
+package dev.nixpool.local;
+
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+
+/**
+ * One local cluster for all tests of a class: {@code @RegisterExtension static LocalClusterExtension cluster = ...}.
+ * Started before the first test, closed after the last.
+ */
+final class LocalClusterExtension implements BeforeAllCallback, AfterAllCallback {
+
+    private final String label;
+    private final int firstHost;
+    private final int lastHost;
+    private LocalCluster cluster;
+
+    /** Builders of this class's cluster take 127.0.0.{firstHost..lastHost}. */
+    LocalClusterExtension(String label, int firstHost, int lastHost) {
+        this.label = label;
+        this.firstHost = firstHost;
+        this.lastHost = lastHost;
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        cluster = ScenarioFixture.start(label, firstHost, lastHost);
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        if (cluster != null) {
+            cluster.close();
+            cluster = null;
+        }
+    }
+
+    LocalCluster cluster() {
+        return cluster;
+    }
+
+    KubernetesClient client() {
+        return cluster.client();
+    }
+}

@@ -1,0 +1,144 @@
+package dev.nixpool.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+
+import dev.nixpool.Names;
+import dev.nixpool.api.v1alpha1.NixBuild;
+import dev.nixpool.api.v1alpha1.NixBuildSpec;
+import dev.nixpool.runtime.LiveBuilder;
+import dev.nixpool.testing.Processes;
+
+/** Starting a local cluster for scenario tests, loading examples into it and waiting on builds. */
+final class ScenarioFixture {
+
+    /** Generous but finite: a build here takes seconds, a builder start about one. */
+    static final Duration WAIT = Duration.ofSeconds(120);
+
+    private ScenarioFixture() {
+    }
+
+    static Path repoRoot() {
+        return Path.of(System.getProperty("nixpool.repo.root", "..")).toAbsolutePath().normalize();
+    }
+
+    /**
+     * A cluster whose builders take 127.0.0.{first..last}; the operator's log stays in
+     * operator/target/local-cluster-logs/{label}-operator.log for a failed test's reader.
+     */
+    static LocalCluster start(String label, int first, int last) {
+        Path target = repoRoot().resolve("operator/target");
+        return LocalCluster.start(LocalClusterConfig.fromRepository(repoRoot(), target)
+                .withAddresses(first, last)
+                .withOperatorLog(target.resolve("local-cluster-logs/" + label + "-operator.log")));
+    }
+
+    static void createNamespace(KubernetesClient client, String namespace) {
+        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
+                .create();
+    }
+
+    /** An examples/ file as a resource of {@code type}, moved to {@code namespace}. */
+    static <T extends HasMetadata> T example(KubernetesClient client, Class<T> type, String file, String namespace) {
+        try (InputStream in = Files.newInputStream(repoRoot().resolve("examples").resolve(file))) {
+            T resource = client.getKubernetesSerialization().unmarshal(in, type);
+            resource.getMetadata().setNamespace(namespace);
+            return resource;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read example " + file, e);
+        }
+    }
+
+    /** A build of a one-line shell derivation (bash, builtins only: the builder gets no PATH). */
+    static NixBuild shellBuild(String namespace, String name, String derivationName, String script) {
+        NixBuildSpec spec = new NixBuildSpec();
+        spec.setExpression("""
+                derivation {
+                  name = "%s";
+                  system = "x86_64-linux";
+                  builder = "/bin/bash";
+                  args = [ "-c" "%s" ];
+                }
+                """.formatted(derivationName, script.replace("\\", "\\\\").replace("\"", "\\\"")
+                .replace("${", "\\${")));
+        spec.setSystem("x86_64-linux");
+        NixBuild build = new NixBuild();
+        build.setMetadata(new ObjectMetaBuilder().withNamespace(namespace).withName(name).build());
+        build.setSpec(spec);
+        return build;
+    }
+
+    /**
+     * A bash line that waits {@code seconds} without a process or CPU: read with a time limit from a pipe whose write
+     * end the shell itself holds open.
+     */
+    static String waitSeconds(int seconds) {
+        return "exec 3> >(:); read -t " + seconds + " x < /proc/self/fd/3";
+    }
+
+    static NixBuild get(KubernetesClient client, String namespace, String name) {
+        return client.resources(NixBuild.class).inNamespace(namespace).withName(name).get();
+    }
+
+    /** Waits until the build's phase is final, and returns it then. */
+    static NixBuild awaitFinished(KubernetesClient client, String namespace, String name) {
+        await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).until(() -> {
+            NixBuild build = get(client, namespace, name);
+            return build != null && build.getStatus() != null && build.getStatus().getPhase() != null
+                    && build.getStatus().getPhase().isFinal();
+        });
+        return get(client, namespace, name);
+    }
+
+    static List<Pod> builderPods(KubernetesClient client, String namespace, String buildName) {
+        return client.pods().inNamespace(namespace).withLabel(Names.LABEL_BUILD, Names.labelValue(buildName)).list()
+                .getItems();
+    }
+
+    static List<LiveBuilder> liveBuilders(LocalCluster cluster, String namespace, String buildName) {
+        return cluster.runtime().liveBuilders().stream()
+                .filter(b -> b.namespace().equals(namespace) && b.name().startsWith(buildName + "-builder-"))
+                .toList();
+    }
+
+    /** Processes whose command line mentions {@code text} (pgrep -f), e.g. a builder's state directory. */
+    static List<String> pgrep(String text) {
+        var result = Processes.run(List.of("pgrep", "-a", "-f", text), Duration.ofSeconds(10));
+        return result.stdoutText().lines().filter(line -> !line.contains("pgrep")).toList();
+    }
+
+    /** A build's status in one line, for assertion messages. */
+    static String describe(NixBuild build) {
+        if (build == null) {
+            return "(gone)";
+        }
+        var status = build.getStatus();
+        if (status == null) {
+            return build.getMetadata().getName() + ": no status";
+        }
+        return build.getMetadata().getName() + ": phase " + status.getPhase() + ", buildStatus "
+                + status.getBuildStatus() + ", attempts " + status.getAttempts() + ", conditions "
+                + status.getConditions().stream()
+                        .map(c -> c.getType() + "=" + c.getStatus() + "/" + c.getReason() + ": " + c.getMessage())
+                        .toList()
+                + ", logTail " + status.getLogTail();
+    }
+
+    static void assertPhaseFinal(NixBuild build) {
+        assertThat(build.getStatus().getPhase().isFinal()).as(describe(build)).isTrue();
+    }
+}
