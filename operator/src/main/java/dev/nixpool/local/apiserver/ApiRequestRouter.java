@@ -1,0 +1,278 @@
+package dev.nixpool.local.apiserver;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+
+import io.fabric8.mockwebserver.dsl.HttpMethod;
+import io.fabric8.mockwebserver.http.Buffer;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.fabric8.zjsonpatch.JsonPatch;
+
+/**
+ * Answers one (non-streaming) API request: discovery, /version and /openapi itself; reads with field selectors and
+ * Tables on top of the store; every kind of PATCH as read-modify-PUT (so merge semantics are RFC 7386 and the store's
+ * status-subresource, generation and finalizer rules apply to patches too); DELETE honouring finalizers. The rest goes
+ * to the mock's CRUD store unchanged, including its WebSocket watches that the Fabric8 client uses.
+ */
+final class ApiRequestRouter {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    private static final String VERSION = """
+            {"major":"1","minor":"32","gitVersion":"v1.32.0-nixpool-local","gitCommit":"","gitTreeState":"clean",\
+            "buildDate":"1970-01-01T00:00:00Z","goVersion":"","compiler":"","platform":"linux/amd64"}""";
+
+    /** A page of stored objects and the store's resourceVersion when it was read. */
+    record Listing(List<JsonNode> items, String resourceVersion) {
+    }
+
+    private final ObservableCrudStore store;
+    private final Discovery discovery;
+    private final TableRenderer tables;
+    /** Read-modify-write sequences (patch, delete) must not interleave with other writes. */
+    private final Object writes = new Object();
+
+    ApiRequestRouter(ObservableCrudStore store, Discovery discovery, TableRenderer tables) {
+        this.store = store;
+        this.discovery = discovery;
+        this.tables = tables;
+    }
+
+    MockResponse dispatch(RecordedRequest request) {
+        String pathAndQuery = request.getPath();
+        ResourcePath path = ResourcePath.parse(pathAndQuery);
+        try {
+            return route(request, pathAndQuery, path);
+        } catch (IllegalArgumentException | IOException e) {
+            return error(400, e.getMessage(), path);
+        }
+    }
+
+    private MockResponse route(RecordedRequest request, String pathAndQuery, ResourcePath path) throws IOException {
+        String bare = pathAndQuery.split("\\?", 2)[0];
+        HttpMethod method = request.method();
+        if (method == HttpMethod.GET) {
+            if (bare.equals("/version")) {
+                return json(200, VERSION);
+            }
+            if (bare.equals("/openapi/v2")) {
+                // kubectl's client-side validation reads this; an empty document means "no schemas known"
+                return new MockResponse().setResponseCode(200).setBody("");
+            }
+            if (bare.startsWith("/openapi")) {
+                return error(404, "OpenAPI v3 is not served by the embedded API server", null);
+            }
+            var document = discovery.document(bare);
+            if (document.isPresent()) {
+                return json(200, document.get().toString());
+            }
+        }
+        if (path == null) {
+            return error(404, "the server could not find the requested resource", null);
+        }
+        String contentType = request.getHeader("Content-Type");
+        if (contentType != null && !contentType.contains("json") && !contentType.contains("yaml")) {
+            // kubectl's typed commands (create namespace, create secret, ...) send protobuf
+            return error(415, "the embedded API server only accepts JSON or YAML bodies, got '" + contentType
+                    + "'; use kubectl apply -f with a manifest instead", path);
+        }
+        return switch (method) {
+            case GET -> path.isWatch()
+                    ? store.dispatch(request)
+                    : path.name() == null ? list(path, request) : get(path, request);
+            case PATCH -> patch(path, request);
+            case DELETE -> path.name() == null ? normalize(store.dispatch(request), path) : delete(path);
+            case POST -> {
+                synchronized (writes) {
+                    yield normalize(store.dispatch(request), path);
+                }
+            }
+            case PUT -> put(path, request);
+            default -> error(405, method + " is not supported", path);
+        };
+    }
+
+    private MockResponse get(ResourcePath path, RecordedRequest request) throws IOException {
+        MockResponse stored = store.handleGet(path.storePath());
+        if (stored.code() != 200) {
+            return normalize(stored, path);
+        }
+        if (!wantsTable(request)) {
+            return json(200, stored.getBody().readUtf8());
+        }
+        JsonNode object = JSON.readTree(stored.getBody().readUtf8());
+        return json(200, tables.render(columns(path), List.of(object),
+                object.path("metadata").path("resourceVersion").asText(null),
+                TableRenderer.IncludeObject.fromQuery(path.param("includeObject")), true).toString());
+    }
+
+    private MockResponse list(ResourcePath path, RecordedRequest request) throws IOException {
+        Listing listing = listing(path);
+        if (wantsTable(request)) {
+            return json(200, tables.render(columns(path), listing.items(), listing.resourceVersion(),
+                    TableRenderer.IncludeObject.fromQuery(path.param("includeObject")), true).toString());
+        }
+        ObjectNode list = JSON.createObjectNode();
+        list.put("apiVersion", path.apiVersion());
+        list.put("kind", discovery.find(path.group(), path.version(), path.plural())
+                .map(r -> r.kind() + "List").orElse("List"));
+        list.putObject("metadata").put("resourceVersion", listing.resourceVersion());
+        list.putArray("items").addAll(listing.items());
+        return json(200, list.toString());
+    }
+
+    /** The objects of a collection that pass the path's namespace, label and field selectors. */
+    Listing listing(ResourcePath path) throws IOException {
+        Selector labels = Selector.forQuery(path.query(), "labelSelector", false);
+        Selector fields = Selector.forQuery(path.query(), "fieldSelector", true);
+        ResourcePath all = new ResourcePath(path.group(), path.version(), path.namespace(), path.plural(), null, null,
+                java.util.Map.of());
+        JsonNode stored = JSON.readTree(store.handleGet(all.storePath()).getBody().readUtf8());
+        List<JsonNode> items = new ArrayList<>();
+        for (JsonNode item : stored.path("items")) {
+            if (labels.matches(item) && fields.matches(item)) {
+                items.add(item);
+            }
+        }
+        return new Listing(items, stored.path("metadata").path("resourceVersion").asText("0"));
+    }
+
+    List<PrinterColumn> columns(ResourcePath path) {
+        return discovery.find(path.group(), path.version(), path.plural()).map(ApiResource::columns)
+                .orElse(PrinterColumn.defaults());
+    }
+
+    static boolean wantsTable(RecordedRequest request) {
+        String accept = request.getHeader("Accept");
+        return accept != null && accept.contains("as=Table");
+    }
+
+    private MockResponse patch(ResourcePath path, RecordedRequest request) throws IOException {
+        String contentType = String.valueOf(request.getHeader("Content-Type"));
+        String body = request.getUtf8Body();
+        synchronized (writes) {
+            MockResponse stored = store.handleGet(path.withoutSubresource().storePath());
+            if (stored.code() == 404 && contentType.startsWith("application/apply-patch")) {
+                // server-side apply creates what does not exist yet
+                JsonNode object = YAML.readTree(body);
+                return normalize(store.handleCreate(request(HttpMethod.POST, path.collection().storePath(),
+                        request, JSON.writeValueAsString(object))), path);
+            }
+            if (stored.code() != 200) {
+                return normalize(stored, path);
+            }
+            JsonNode current = JSON.readTree(stored.getBody().readUtf8());
+            JsonNode patched;
+            if (contentType.startsWith("application/json-patch+json")) {
+                patched = JsonPatch.apply(JSON.readTree(body), current);
+            } else if (contentType.startsWith("application/merge-patch+json")
+                    || contentType.startsWith("application/strategic-merge-patch+json")) {
+                patched = MergePatch.apply(current, JSON.readTree(body));
+            } else if (contentType.startsWith("application/apply-patch")) {
+                patched = MergePatch.apply(current, YAML.readTree(body));
+            } else {
+                return error(415, "unsupported patch type '" + contentType + "': expected application/json-patch+json,"
+                        + " application/merge-patch+json, application/strategic-merge-patch+json or"
+                        + " application/apply-patch+yaml", path);
+            }
+            return update(path, patched, current, request);
+        }
+    }
+
+    private MockResponse put(ResourcePath path, RecordedRequest request) throws IOException {
+        JsonNode body = JSON.readTree(request.getUtf8Body());
+        if (body == null || !body.isObject()) {
+            return error(400, "expected a JSON object as the body of PUT " + path.storePath(), path);
+        }
+        synchronized (writes) {
+            MockResponse stored = store.handleGet(path.withoutSubresource().storePath());
+            if (stored.code() != 200) {
+                return normalize(stored, path);
+            }
+            return update(path, body, JSON.readTree(stored.getBody().readUtf8()), request);
+        }
+    }
+
+    /**
+     * Stores a full new state. Writes to the main resource of a type with a status subresource keep the stored
+     * status, as the API server does; the mock decides this from the path alone and misreads objects whose name is
+     * "status" or "scale" as subresource writes, so the parsed path decides here.
+     */
+    private MockResponse update(ResourcePath path, JsonNode updated, JsonNode current, RecordedRequest original)
+            throws IOException {
+        ObjectNode body = ((ObjectNode) updated).deepCopy();
+        boolean statusSubresource = discovery.find(path.group(), path.version(), path.plural())
+                .map(ApiResource::statusSubresource).orElse(false);
+        if (path.subresource() == null && statusSubresource) {
+            if (current.has("status")) {
+                body.set("status", current.get("status").deepCopy());
+            } else {
+                body.remove("status");
+            }
+        }
+        return normalize(store.handleUpdate(request(HttpMethod.PUT, path.storePath(), original,
+                JSON.writeValueAsString(body))), path);
+    }
+
+    private MockResponse delete(ResourcePath path) throws IOException {
+        synchronized (writes) {
+            MockResponse stored = store.handleGet(path.storePath());
+            if (stored.code() != 200) {
+                return normalize(stored, path);
+            }
+            String body = stored.getBody().readUtf8();
+            ObjectNode current = (ObjectNode) JSON.readTree(body);
+            JsonNode metadata = current.path("metadata");
+            if (metadata.path("finalizers").isEmpty()) {
+                store.handleDelete(path.storePath());
+                return json(200, body);
+            }
+            if (metadata.hasNonNull("deletionTimestamp")) {
+                return json(200, body);
+            }
+            // The mock would stamp a zone-less local time that kubectl cannot parse; mark the object the way the
+            // API server does (RFC 3339, UTC) and leave it to whoever owns the finalizers.
+            ObjectNode marked = current.deepCopy();
+            ((ObjectNode) marked.get("metadata")).put("deletionTimestamp",
+                    Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+            ((ObjectNode) marked.get("metadata")).put("deletionGracePeriodSeconds", 0);
+            return update(path, marked, current, null);
+        }
+    }
+
+    private static RecordedRequest request(HttpMethod method, String path, RecordedRequest original, String body) {
+        var headers = io.fabric8.mockwebserver.http.Headers.builder().add("Content-Type", "application/json");
+        return new RecordedRequest(original == null ? "HTTP/1.1" : original.getHttpVersion(), method, path,
+                headers.build(), new Buffer(body.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** The store answers some failures without a body; kubectl expects a Status. */
+    private static MockResponse normalize(MockResponse response, ResourcePath path) {
+        if (response.getWebSocketListener() != null) {
+            return response;
+        }
+        if (response.code() >= 400 && (response.getBody() == null || response.getBody().size() == 0)) {
+            String message = response.code() == 404 ? ApiErrors.notFoundMessage(path) : "request failed";
+            return error(response.code(), message, path);
+        }
+        return response.setHeader("Content-Type", "application/json");
+    }
+
+    private static MockResponse json(int code, String body) {
+        return new MockResponse().setResponseCode(code).setHeader("Content-Type", "application/json").setBody(body);
+    }
+
+    static MockResponse error(int code, String message, ResourcePath path) {
+        return json(code, ApiErrors.status(code, ApiErrors.reasonFor(code), message, path).toString());
+    }
+}

@@ -1,0 +1,238 @@
+package dev.nixpool.local.apiserver;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.mockwebserver.dsl.HttpMethod;
+import io.fabric8.mockwebserver.http.Headers;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.fabric8.mockwebserver.vertx.ServerWebSocketHandler;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+
+/**
+ * An in-memory stand-in for a cluster's API server, on loopback, that both the Fabric8 client (operator, builder
+ * runtime) and the real kubectl can drive. The objects live in the Fabric8 mock server's CRUD store; this class puts
+ * its own HTTP front on it because kubectl needs what the mock's front cannot give: watches streamed over plain HTTP.
+ * Everything the mock does serve (its WebSocket watches included) is still served by the mock's code.
+ */
+public final class EmbeddedApiServer implements AutoCloseable {
+
+    /** The namespace kubectl and the client use when none is given. */
+    public static final String DEFAULT_NAMESPACE = "default";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long STOP_TIMEOUT_SECONDS = 10;
+
+    private final Vertx vertx;
+    private final HttpServer server;
+    private final ApiRequestRouter router;
+    private final HttpWatches watches;
+    private final KubernetesClient client;
+
+    private EmbeddedApiServer(Vertx vertx, ObservableCrudStore store, int port) {
+        this.vertx = vertx;
+        TableRenderer tables = new TableRenderer(Clock.systemUTC());
+        Discovery discovery = new Discovery(() -> storedCrds(store));
+        this.router = new ApiRequestRouter(store, discovery, tables);
+        this.watches = new HttpWatches(vertx, store, router, tables);
+        this.server = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(port))
+                .requestHandler(this::handle);
+        await(server.listen(), "listen on 127.0.0.1:" + port);
+        this.client = new KubernetesClientBuilder().withConfig(new ConfigBuilder(Config.empty())
+                .withMasterUrl(url()).withNamespace(DEFAULT_NAMESPACE).withHttp2Disable(true).build()).build();
+    }
+
+    /**
+     * Starts the server on 127.0.0.1 ({@code port} 0 picks a free one), creates the default namespace and stores the
+     * CustomResourceDefinitions found in {@code crdDirectory}'s *.yml/*.yaml files (other kinds there are skipped), so
+     * their resources, status subresources and printer columns are served from the start.
+     */
+    public static EmbeddedApiServer start(Path crdDirectory, int port) {
+        Vertx vertx = Vertx.vertx();
+        EmbeddedApiServer server;
+        try {
+            server = new EmbeddedApiServer(vertx, new ObservableCrudStore(), port);
+        } catch (RuntimeException e) {
+            await(vertx.close(), "stop Vert.x");
+            throw e;
+        }
+        try {
+            server.client.namespaces()
+                    .resource(
+                            new NamespaceBuilder().withNewMetadata().withName(DEFAULT_NAMESPACE).endMetadata().build())
+                    .create();
+            for (CustomResourceDefinition crd : loadCrds(crdDirectory)) {
+                server.client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
+            }
+            return server;
+        } catch (IOException | RuntimeException e) {
+            server.close();
+            throw new IllegalStateException("could not load the CRDs from " + crdDirectory + ": " + e.getMessage(), e);
+        }
+    }
+
+    static List<CustomResourceDefinition> loadCrds(Path directory) throws IOException {
+        if (!Files.isDirectory(directory)) {
+            throw new IOException("expected a directory of CRD manifests, found none at " + directory);
+        }
+        List<CustomResourceDefinition> crds = new ArrayList<>();
+        try (Stream<Path> files = Files.list(directory)) {
+            for (Path file : files.sorted().filter(f -> f.toString().matches(".*\\.ya?ml$")).toList()) {
+                String text = Files.readString(file, StandardCharsets.UTF_8);
+                if (text.contains("kind: \"CustomResourceDefinition\"")
+                        || text.contains("kind: CustomResourceDefinition")) {
+                    crds.add(Serialization.unmarshal(text, CustomResourceDefinition.class));
+                }
+            }
+        }
+        if (crds.isEmpty()) {
+            throw new IOException("no CustomResourceDefinition manifests (*.yml, *.yaml) in " + directory);
+        }
+        return crds;
+    }
+
+    private static List<JsonNode> storedCrds(ObservableCrudStore store) {
+        MockResponse response = store.handleGet("/apis/apiextensions.k8s.io/v1/customresourcedefinitions");
+        try {
+            List<JsonNode> result = new ArrayList<>();
+            JSON.readTree(response.getBody().readUtf8()).path("items").forEach(result::add);
+            return result;
+        } catch (IOException e) {
+            throw new IllegalStateException("the store returned a CRD list that is not JSON", e);
+        }
+    }
+
+    /** The base URL, e.g. http://127.0.0.1:40123. */
+    public String url() {
+        return "http://127.0.0.1:" + server.actualPort();
+    }
+
+    public int port() {
+        return server.actualPort();
+    }
+
+    /** A Fabric8 client for this server, namespace "default"; closed with the server. */
+    public KubernetesClient client() {
+        return client;
+    }
+
+    /** Writes a kubeconfig whose current context points kubectl at this server, namespace "default". */
+    public void writeKubeconfig(Path file) throws IOException {
+        String kubeconfig = """
+                apiVersion: v1
+                kind: Config
+                clusters:
+                - name: nixpool-local
+                  cluster:
+                    server: %s
+                contexts:
+                - name: nixpool-local
+                  context:
+                    cluster: nixpool-local
+                    user: nixpool-local
+                    namespace: %s
+                current-context: nixpool-local
+                users:
+                - name: nixpool-local
+                  user: {}
+                """.formatted(url(), DEFAULT_NAMESPACE);
+        Files.writeString(file, kubeconfig, StandardCharsets.UTF_8);
+    }
+
+    private void handle(HttpServerRequest request) {
+        Future<Buffer> body = hasBody(request) ? request.body() : Future.succeededFuture(Buffer.buffer());
+        body.onFailure(e -> write(request.response(),
+                ApiRequestRouter.error(400, "could not read the request body: " + e.getMessage(), null)))
+                .onSuccess(bytes -> {
+                    try {
+                        respond(request, bytes);
+                    } catch (RuntimeException e) {
+                        // a request the store cannot handle must still get an answer, or the client hangs
+                        write(request.response(), ApiRequestRouter.error(500,
+                                e.getClass().getSimpleName() + ": " + e.getMessage(),
+                                ResourcePath.parse(request.uri())));
+                    }
+                });
+    }
+
+    private void respond(HttpServerRequest request, Buffer bytes) {
+        RecordedRequest recorded = new RecordedRequest(request.version().alpnName().toUpperCase(Locale.ROOT),
+                HttpMethod.fromVertx(request.method()), request.uri(),
+                Headers.builder().addAll(request.headers()).build(),
+                new io.fabric8.mockwebserver.http.Buffer(bytes.getBytes()));
+        boolean webSocket = "websocket".equalsIgnoreCase(request.getHeader("Upgrade"));
+        ResourcePath path = ResourcePath.parse(request.uri());
+        if (!webSocket && path != null && path.isWatch() && request.method() == io.vertx.core.http.HttpMethod.GET) {
+            watches.serve(path, ApiRequestRouter.wantsTable(recorded), request.response());
+            return;
+        }
+        MockResponse response = router.dispatch(recorded);
+        if (webSocket && response.getWebSocketListener() != null) {
+            request.toWebSocket().onSuccess(new ServerWebSocketHandler(recorded, response))
+                    .onFailure(e -> request.response().setStatusCode(500).end());
+            return;
+        }
+        write(request.response(), response);
+    }
+
+    private static void write(HttpServerResponse out, MockResponse response) {
+        out.setStatusCode(response.code());
+        response.getHeaders().toMultimap().forEach((name, values) -> out.headers().add(name, values));
+        byte[] body = response.getBody() == null ? new byte[0] : response.getBody().getBytes();
+        out.end(Buffer.buffer(body));
+    }
+
+    private static boolean hasBody(HttpServerRequest request) {
+        String length = request.getHeader("Content-Length");
+        if (length != null && !length.isBlank()) {
+            return Long.parseLong(length.trim()) > 0;
+        }
+        return request.headers().contains("Transfer-Encoding");
+    }
+
+    @Override
+    public void close() {
+        client.close();
+        try {
+            await(server.close(), "stop the HTTP server");
+        } finally {
+            await(vertx.close(), "stop Vert.x");
+        }
+    }
+
+    private static <T> T await(Future<T> future, String what) {
+        try {
+            return future.toCompletionStage().toCompletableFuture().get(STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting to " + what, e);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("could not " + what + ": " + e.getMessage(), e);
+        }
+    }
+}
