@@ -22,7 +22,6 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Toleration;
 
 import dev.nixpool.Names;
-import dev.nixpool.api.v1alpha1.BuildMachine;
 import dev.nixpool.api.v1alpha1.BuildOutput;
 import dev.nixpool.api.v1alpha1.NixBuild;
 import dev.nixpool.api.v1alpha1.NixBuildPhase;
@@ -41,11 +40,7 @@ class BuildOutcomeScenarioIT {
     @Test
     void helloExampleSucceedsWithTheOutputAndNarHashOfALocalBuild() throws Exception {
         String ns = "hello";
-        ScenarioFixture.createNamespace(CLUSTER.client(), ns);
-        CLUSTER.client()
-                .resource(
-                        ScenarioFixture.example(CLUSTER.client(), BuildMachine.class, "buildmachine-default.yaml", ns))
-                .create();
+        ScenarioFixture.namespaceWithPool(CLUSTER.client(), ns, "buildmachine-default.yaml");
         NixBuild hello = ScenarioFixture.example(CLUSTER.client(), NixBuild.class, "nixbuild-hello-expression.yaml",
                 ns);
         CLUSTER.client().resource(hello).create();
@@ -83,11 +78,7 @@ class BuildOutcomeScenarioIT {
     @Test
     void failingDerivationFailsPermanentlyWithTheBuildersMessageInTheLogTailAndTheLog() throws Exception {
         String ns = "failing";
-        ScenarioFixture.createNamespace(CLUSTER.client(), ns);
-        CLUSTER.client()
-                .resource(
-                        ScenarioFixture.example(CLUSTER.client(), BuildMachine.class, "buildmachine-default.yaml", ns))
-                .create();
+        ScenarioFixture.namespaceWithPool(CLUSTER.client(), ns, "buildmachine-default.yaml");
         String marker = "nixpool-intended-failure-" + System.nanoTime();
         CLUSTER.client().resource(ScenarioFixture.shellBuild(ns, "broken", "broken-" + System.nanoTime(),
                 "echo " + marker + " >&2; exit 3")).create();
@@ -113,10 +104,7 @@ class BuildOutcomeScenarioIT {
     @Test
     void kvmBuildGetsTheKvmPlacementOnItsPod() {
         String ns = "kvm";
-        ScenarioFixture.createNamespace(CLUSTER.client(), ns);
-        CLUSTER.client()
-                .resource(ScenarioFixture.example(CLUSTER.client(), BuildMachine.class, "buildmachine-kvm.yaml", ns))
-                .create();
+        ScenarioFixture.namespaceWithPool(CLUSTER.client(), ns, "buildmachine-kvm.yaml");
         CLUSTER.client().resource(ScenarioFixture.example(CLUSTER.client(), NixBuild.class, "nixbuild-kvm.yaml", ns))
                 .create();
 
@@ -143,11 +131,7 @@ class BuildOutcomeScenarioIT {
     @Test
     void unsatisfiableFeatureGetsNoPod() throws Exception {
         String ns = "unsatisfiable";
-        ScenarioFixture.createNamespace(CLUSTER.client(), ns);
-        CLUSTER.client()
-                .resource(
-                        ScenarioFixture.example(CLUSTER.client(), BuildMachine.class, "buildmachine-default.yaml", ns))
-                .create();
+        ScenarioFixture.namespaceWithPool(CLUSTER.client(), ns, "buildmachine-default.yaml");
         NixBuild build = ScenarioFixture.shellBuild(ns, "needs-kvm", "needs-kvm-" + System.nanoTime(), "echo > $out");
         build.getSpec().getRequiredSystemFeatures().add("kvm");
         try (PodCensus census = new PodCensus(CLUSTER.client(), ns)) {

@@ -13,7 +13,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.nixpool.Names;
-import dev.nixpool.api.v1alpha1.BuildMachine;
 import dev.nixpool.api.v1alpha1.NixBuild;
 import dev.nixpool.api.v1alpha1.NixBuildPhase;
 import dev.nixpool.runtime.LiveBuilder;
@@ -90,11 +89,7 @@ class FailureRecoveryScenarioIT {
     }
 
     private static void prepare(String ns) {
-        ScenarioFixture.createNamespace(CLUSTER.client(), ns);
-        CLUSTER.client()
-                .resource(
-                        ScenarioFixture.example(CLUSTER.client(), BuildMachine.class, "buildmachine-default.yaml", ns))
-                .create();
+        ScenarioFixture.namespaceWithPool(CLUSTER.client(), ns, "buildmachine-default.yaml");
     }
 
     /** A build that takes {@code seconds} on its builder; its derivation is named after it, made unique. */

@@ -17,8 +17,6 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 
-import dev.nixpool.api.v1alpha1.BuildMachine;
-
 /**
  * The harness itself: a local cluster comes up with the CRDs, a usable kubeconfig, a ready operator process that runs
  * builder pods through the builder runtime, survives an operator restart, and leaves nothing behind when closed, even
@@ -49,9 +47,7 @@ class LocalClusterIT {
             }
 
             KubernetesClient client = cluster.client();
-            ScenarioFixture.createNamespace(client, NAMESPACE);
-            client.resource(ScenarioFixture.example(client, BuildMachine.class, "buildmachine-default.yaml",
-                    NAMESPACE)).create();
+            ScenarioFixture.namespaceWithPool(client, NAMESPACE, "buildmachine-default.yaml");
             try (PodCensus census = new PodCensus(client, NAMESPACE)) {
                 client.resource(ScenarioFixture.shellBuild(NAMESPACE, "linger", "harness-linger-" + System.nanoTime(),
                         ScenarioFixture.waitSeconds(600) + "; echo > $out")).create();

@@ -18,6 +18,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 
 import dev.nixpool.Names;
+import dev.nixpool.api.v1alpha1.BuildMachine;
 import dev.nixpool.api.v1alpha1.NixBuild;
 import dev.nixpool.api.v1alpha1.NixBuildSpec;
 import dev.nixpool.runtime.LiveBuilder;
@@ -50,6 +51,12 @@ final class ScenarioFixture {
     static void createNamespace(KubernetesClient client, String namespace) {
         client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
                 .create();
+    }
+
+    /** A new namespace with the BuildMachine of an examples/ file in it. */
+    static void namespaceWithPool(KubernetesClient client, String namespace, String poolExample) {
+        createNamespace(client, namespace);
+        client.resource(example(client, BuildMachine.class, poolExample, namespace)).create();
     }
 
     /** An examples/ file as a resource of {@code type}, moved to {@code namespace}. */
