@@ -21,6 +21,7 @@ import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.kubernetes.client.vertx.VertxHttpClientFactory;
 import io.fabric8.mockwebserver.dsl.HttpMethod;
 import io.fabric8.mockwebserver.http.Headers;
 import io.fabric8.mockwebserver.http.MockResponse;
@@ -63,8 +64,11 @@ public final class EmbeddedApiServer implements AutoCloseable {
         this.server = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(port))
                 .requestHandler(this::handle);
         await(server.listen(), "listen on 127.0.0.1:" + port);
-        this.client = new KubernetesClientBuilder().withConfig(new ConfigBuilder(Config.empty())
-                .withMasterUrl(url()).withNamespace(DEFAULT_NAMESPACE).withHttp2Disable(true).build()).build();
+        // on the server's own Vert.x: the client's default shared Vert.x keeps non-daemon threads after close()
+        this.client = new KubernetesClientBuilder().withHttpClientFactory(new VertxHttpClientFactory(vertx))
+                .withConfig(new ConfigBuilder(Config.empty())
+                        .withMasterUrl(url()).withNamespace(DEFAULT_NAMESPACE).withHttp2Disable(true).build())
+                .build();
     }
 
     /**
