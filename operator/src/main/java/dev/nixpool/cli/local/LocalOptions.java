@@ -1,10 +1,13 @@
 package dev.nixpool.cli.local;
 
+import static dev.nixpool.cli.OptionValues.value;
+
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import dev.nixpool.cli.OptionValues;
 import dev.nixpool.cli.UsageException;
 
 /**
@@ -31,7 +34,7 @@ record LocalOptions(Path stateDir, int apiPort, Path operatorLog, Map<String, St
             String arg = args.get(i);
             switch (arg) {
                 case "--state-dir" -> stateDir = Path.of(value(args, ++i, arg));
-                case "--api-port" -> apiPort = parsePort(value(args, ++i, arg));
+                case "--api-port" -> apiPort = OptionValues.port(value(args, ++i, arg), 0, arg);
                 case "--operator-log" -> operatorLog = Path.of(value(args, ++i, arg));
                 case "--set" -> {
                     String setting = value(args, ++i, arg);
@@ -49,22 +52,4 @@ record LocalOptions(Path stateDir, int apiPort, Path operatorLog, Map<String, St
         return new LocalOptions(stateDir, apiPort, operatorLog, properties);
     }
 
-    private static String value(List<String> args, int i, String option) throws UsageException {
-        if (i >= args.size()) {
-            throw new UsageException("option " + option + " needs a value");
-        }
-        return args.get(i);
-    }
-
-    private static int parsePort(String s) throws UsageException {
-        try {
-            int port = Integer.parseInt(s);
-            if (port >= 0 && port <= 65535) {
-                return port;
-            }
-        } catch (NumberFormatException e) {
-            // reported below with the expected range
-        }
-        throw new UsageException("expected a port between 0 (any free port) and 65535 for --api-port, got '" + s + "'");
-    }
 }
