@@ -53,14 +53,17 @@ final class LocalSession {
     int run(LocalClusterConfig config, Path examples, PrintStream out) {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(config.parentDir()), "nixpool-local-stop"));
         long begin = System.nanoTime();
-        LocalCluster started;
-        List<String> pools;
+        String summary;
+        Path kubeconfig;
         try {
             err.println("nixpool local: starting the API server, the builder runtime and the operator ...");
-            started = LocalCluster.start(config);
+            LocalCluster started = LocalCluster.start(config);
             cluster.set(started);
-            pools = applyPools(started.client(), examples);
+            List<String> pools = applyPools(started.client(), examples);
             awaitPoolsReady(started.client(), pools);
+            // read while the cluster surely runs: once settled, a signal may stop it at any moment
+            summary = describe(started, pools, (System.nanoTime() - begin) / 1e9);
+            kubeconfig = started.kubeconfig();
         } catch (RuntimeException e) {
             if (!stopping) {
                 err.println("nixpool local: could not start: " + e.getMessage());
@@ -70,8 +73,9 @@ final class LocalSession {
         } finally {
             settled.countDown();
         }
-        describe(started, pools, (System.nanoTime() - begin) / 1e9);
-        out.println("export KUBECONFIG=" + started.kubeconfig());
+        err.print(summary);
+        err.flush();
+        out.println("export KUBECONFIG=" + kubeconfig);
         out.flush();
         awaitShutdown();
         return 0;
@@ -131,8 +135,8 @@ final class LocalSession {
                 && Conditions.isTrue(machine.getStatus().getConditions(), Names.CONDITION_READY);
     }
 
-    private void describe(LocalCluster started, List<String> pools, double seconds) {
-        err.printf(Locale.ROOT, """
+    private static String describe(LocalCluster started, List<String> pools, double seconds) {
+        return String.format(Locale.ROOT, """
                 nixpool local: ready in %.1f s
                   API server    %s (in memory: everything is gone at stop)
                   pools         %s (examples/buildmachine-*.yaml, namespace %s)
@@ -146,7 +150,6 @@ final class LocalSession {
                 """, seconds, started.apiServer().url(), String.join(", ", pools),
                 EmbeddedApiServer.DEFAULT_NAMESPACE, started.operator().pid(), started.operator().httpUrl(),
                 started.operator().logFile(), started.workDir());
-        err.flush();
     }
 
     /** The main thread's part is done: the JVM ends on a signal, after {@link #stop(Path)}. */
