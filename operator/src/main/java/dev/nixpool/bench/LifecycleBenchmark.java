@@ -105,7 +105,7 @@ public final class LifecycleBenchmark {
 
     /** The repository: {@code -Dnixpool.repo.root} (the launcher sets it), else the current directory. */
     public static Path repoRoot() {
-        return Path.of(System.getProperty("nixpool.repo.root", ".")).toAbsolutePath().normalize();
+        return LocalClusterConfig.repoRoot();
     }
 
     /** @return 0 when every build succeeded, 1 otherwise */

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 import dev.nixpool.cli.bench.BenchCommand;
+import dev.nixpool.cli.local.LocalCommand;
 import dev.nixpool.cli.ping.PingCommand;
 
 /**
@@ -20,6 +21,7 @@ public final class Main {
     /** The commands, in the order the usage lists them. Adding one is one line here. */
     static final Map<String, Command> COMMANDS = registry(
             new PingCommand(),
+            new LocalCommand(),
             new BenchCommand());
 
     private Main() {

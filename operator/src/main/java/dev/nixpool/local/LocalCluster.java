@@ -12,14 +12,14 @@ import java.util.stream.Stream;
 
 import org.jboss.logging.Logger;
 
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 
+import dev.nixpool.local.apiserver.EmbeddedApiServer;
 import dev.nixpool.runtime.BuilderRuntime;
 import dev.nixpool.runtime.BuilderRuntimeConfig;
 
 /**
- * A whole Nixpool on this machine: the in-memory API server with the CRDs, a kubeconfig for it, the builder runtime
+ * A whole Nixpool on this machine: the embedded API server with the CRDs, a kubeconfig for it (kubectl works with it), the builder runtime
  * (which runs builder pods as local sshd + Nix processes) and the operator as a separate process. Used by the scenario
  * tests, the lifecycle benchmark and local mode. {@link #close()} leaves no process, mount or directory behind.
  */
@@ -29,7 +29,7 @@ public final class LocalCluster implements AutoCloseable {
     static final String BUILD_LOG_DIR = "nixpool.logs.dir";
 
     private final Path workDir;
-    private InMemoryApiServer apiServer;
+    private EmbeddedApiServer apiServer;
     private Path kubeconfig;
     private BuilderRuntime runtime;
     private OperatorProcess operator;
@@ -62,14 +62,13 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     private void startParts(LocalClusterConfig config) {
-        apiServer = InMemoryApiServer.start(config.apiServerPort());
-        apiServer.installCrds(config.crdDir());
-        apiServer.client().namespaces()
-                .resource(new NamespaceBuilder().withNewMetadata().withName(InMemoryApiServer.DEFAULT_NAMESPACE)
-                        .endMetadata().build())
-                .create();
-        kubeconfig = Kubeconfig.write(workDir.resolve("kubeconfig"), apiServer.url(),
-                InMemoryApiServer.DEFAULT_NAMESPACE);
+        apiServer = EmbeddedApiServer.start(config.crdDir(), config.apiServerPort());
+        kubeconfig = workDir.resolve("kubeconfig");
+        try {
+            apiServer.writeKubeconfig(kubeconfig);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the kubeconfig " + kubeconfig, e);
+        }
         runtime = new BuilderRuntime(apiServer.client(),
                 BuilderRuntimeConfig.of(config.entrypoint(), workDir.resolve("runtime"))
                         .withAddresses(config.addresses().first(), config.addresses().last()));
@@ -87,12 +86,12 @@ public final class LocalCluster implements AutoCloseable {
                 operator.httpUrl());
     }
 
-    /** A client of the API server (default namespace {@value InMemoryApiServer#DEFAULT_NAMESPACE}). */
+    /** A client of the API server (default namespace {@value EmbeddedApiServer#DEFAULT_NAMESPACE}). */
     public KubernetesClient client() {
         return apiServer.client();
     }
 
-    public InMemoryApiServer apiServer() {
+    public EmbeddedApiServer apiServer() {
         return apiServer;
     }
 

@@ -53,6 +53,11 @@ public record LocalClusterConfig(Path quarkusRunJar, Path entrypoint, Path crdDi
         }
     }
 
+    /** The repository: {@code -Dnixpool.repo.root} (the launcher sets it), else the current directory. */
+    public static Path repoRoot() {
+        return Path.of(System.getProperty("nixpool.repo.root", ".")).toAbsolutePath().normalize();
+    }
+
     /** The repository's built operator, builder entrypoint and CRDs; work directory under {@code parentDir}. */
     public static LocalClusterConfig fromRepository(Path repoRoot, Path parentDir) {
         Path root = repoRoot.toAbsolutePath().normalize();

@@ -1,9 +1,12 @@
 package dev.nixpool.cli.ping;
 
+import static dev.nixpool.cli.OptionValues.value;
+
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
+import dev.nixpool.cli.OptionValues;
 import dev.nixpool.cli.UsageException;
 import dev.nixpool.ssh.SshTarget;
 
@@ -30,7 +33,7 @@ record PingOptions(SshTarget target, Path identity, String hostKey, Duration tim
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
             switch (arg) {
-                case "-p", "--port" -> port = parsePort(value(args, ++i, arg));
+                case "-p", "--port" -> port = OptionValues.port(value(args, ++i, arg), 1, "-p");
                 case "-i", "--identity" -> identity = Path.of(value(args, ++i, arg));
                 case "--host-key" -> hostKey = value(args, ++i, arg);
                 case "--timeout" -> timeout = parseTimeout(value(args, ++i, arg));
@@ -57,25 +60,6 @@ record PingOptions(SshTarget target, Path identity, String hostKey, Duration tim
             throw new UsageException(e.getMessage());
         }
         return new PingOptions(target, identity, hostKey, timeout, verbose);
-    }
-
-    private static String value(List<String> args, int i, String option) throws UsageException {
-        if (i >= args.size()) {
-            throw new UsageException("option " + option + " needs a value");
-        }
-        return args.get(i);
-    }
-
-    private static int parsePort(String s) throws UsageException {
-        try {
-            int port = Integer.parseInt(s);
-            if (port >= 1 && port <= 65535) {
-                return port;
-            }
-        } catch (NumberFormatException e) {
-            // reported below with the expected range
-        }
-        throw new UsageException("expected a port between 1 and 65535 for -p, got '" + s + "'");
     }
 
     private static Duration parseTimeout(String s) throws UsageException {

@@ -1,0 +1,69 @@
+package dev.nixpool.cli.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.nixpool.cli.UsageException;
+
+/** The arguments of {@code nixpool local} and the check of its state directory. */
+class LocalOptionsTest {
+
+    @Test
+    void defaultsAreTheRepositoryStateDirAFreePortAndNoSettings() throws Exception {
+        LocalOptions options = LocalOptions.parse(List.of());
+        assertThat(options.stateDir()).isNull();
+        assertThat(options.apiPort()).isZero();
+        assertThat(options.operatorLog()).isNull();
+        assertThat(options.operatorProperties()).isEmpty();
+    }
+
+    @Test
+    void everyOptionIsRead() throws Exception {
+        LocalOptions options = LocalOptions.parse(List.of("--state-dir", "/srv/np", "--api-port", "6443",
+                "--operator-log", "op.log", "--set", "nixpool.runner.poll-interval=100ms", "--set", "a.b=x=y"));
+        assertThat(options.stateDir()).isEqualTo(Path.of("/srv/np"));
+        assertThat(options.apiPort()).isEqualTo(6443);
+        assertThat(options.operatorLog()).isEqualTo(Path.of("op.log"));
+        assertThat(options.operatorProperties())
+                .isEqualTo(Map.of("nixpool.runner.poll-interval", "100ms", "a.b", "x=y"));
+    }
+
+    @Test
+    void badArgumentsSayWhatWasExpected() {
+        assertThatThrownBy(() -> LocalOptions.parse(List.of("--api-port", "http")))
+                .isInstanceOf(UsageException.class)
+                .hasMessage("expected a port between 0 (any free port) and 65535 for --api-port, got 'http'");
+        assertThatThrownBy(() -> LocalOptions.parse(List.of("--api-port", "65536")))
+                .hasMessage("expected a port between 0 (any free port) and 65535 for --api-port, got '65536'");
+        assertThatThrownBy(() -> LocalOptions.parse(List.of("--set", "=x")))
+                .hasMessage("expected KEY=VALUE after --set, got '=x'");
+        assertThatThrownBy(() -> LocalOptions.parse(List.of("--state-dir")))
+                .hasMessage("option --state-dir needs a value");
+        assertThatThrownBy(() -> LocalOptions.parse(List.of("--detach"))).hasMessage("unknown option '--detach'");
+        assertThatThrownBy(() -> LocalOptions.parse(List.of("now"))).hasMessage("expected options only, got 'now'");
+    }
+
+    @Test
+    void aStateDirBelowAGroupOrWorldWritableDirectoryIsNamed(@TempDir Path dir) throws Exception {
+        Path safe = Files.createDirectory(dir.resolve("safe"), PosixFilePermissions.asFileAttribute(
+                PosixFilePermissions.fromString("rwxr-xr-x")));
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path shared = Files.createDirectory(dir.resolve("shared"));
+        Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxrwxr-x"));
+
+        // the temp dir's own ancestors (/tmp) are world-writable: what matters is that safe and dir are passed over
+        assertThat(LocalCommand.writableByOthers(safe.resolve("not-yet/.nixpool")))
+                .hasValueSatisfying(found -> assertThat(dir.getParent()).startsWith(Path.of(found)));
+        assertThat(LocalCommand.writableByOthers(shared.resolve(".nixpool"))).contains(shared.toString());
+        assertThat(LocalCommand.writableByOthers(Path.of("/tmp/.nixpool"))).contains("/tmp");
+    }
+}
