@@ -84,7 +84,7 @@ public final class OperatorProcess implements AutoCloseable {
         }
         if (!Files.isRegularFile(settings.quarkusRunJar())) {
             throw new IllegalStateException("operator application " + settings.quarkusRunJar()
-                    + " does not exist: build it with 'mvn -B -DskipTests package'");
+                    + " does not exist: build it with 'mvn -B package' (or run ./nixpool, which builds it)");
         }
         List<String> command = command();
         try {
