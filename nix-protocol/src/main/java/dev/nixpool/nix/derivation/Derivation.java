@@ -10,9 +10,8 @@ import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
+import dev.nixpool.nix.json.Json;
+import dev.nixpool.nix.json.JsonFormatException;
 import dev.nixpool.nix.store.Bytewise;
 
 /**
@@ -65,30 +64,30 @@ public record Derivation(SortedMap<String, DerivationOutput> outputs, SortedMap<
         SortedSet<String> features = new TreeSet<>(Bytewise.ORDER);
         String json = env.get(STRUCTURED_ATTRS);
         if (json != null) {
-            JsonNode attrs;
+            Object attrs;
             try {
-                attrs = new ObjectMapper().readTree(json);
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                attrs = Json.parse(json);
+            } catch (JsonFormatException e) {
                 throw new DerivationFormatException("expected JSON in the derivation's __json attribute: "
-                        + e.getOriginalMessage(), e);
+                        + e.getMessage(), e);
             }
-            if (attrs == null || !attrs.isObject()) {
+            if (!(attrs instanceof Map<?, ?> object)) {
                 throw new DerivationFormatException("expected a JSON object in the derivation's __json attribute");
             }
-            JsonNode list = attrs.get(REQUIRED_SYSTEM_FEATURES);
-            if (list == null || list.isNull()) {
+            Object list = object.get(REQUIRED_SYSTEM_FEATURES);
+            if (list == null) {
                 return features;
             }
-            if (!list.isArray()) {
+            if (!(list instanceof List<?> items)) {
                 throw new DerivationFormatException(
-                        "expected __json.requiredSystemFeatures to be a list of strings, got " + list.getNodeType());
+                        "expected __json.requiredSystemFeatures to be a list of strings, got " + Json.typeOf(list));
             }
-            for (JsonNode item : list) {
-                if (!item.isTextual()) {
+            for (Object item : items) {
+                if (!(item instanceof String s)) {
                     throw new DerivationFormatException(
-                            "expected __json.requiredSystemFeatures to hold strings, got " + item.getNodeType());
+                            "expected __json.requiredSystemFeatures to hold strings, got " + Json.typeOf(item));
                 }
-                features.add(item.textValue());
+                features.add(s);
             }
             return features;
         }

@@ -6,9 +6,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
+import dev.nixpool.nix.json.Json;
+import dev.nixpool.nix.json.JsonFormatException;
 import dev.nixpool.nix.store.StorePath;
 import dev.nixpool.nix.wire.NixWireException;
 import dev.nixpool.nix.wire.WireReader;
@@ -37,7 +36,6 @@ public final class BuildResultCodec {
 
     public static final int MAX_ERROR = 4 * 1024 * 1024;
     static final int MAX_OUTPUTS = 4096;
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private BuildResultCodec() {
     }
@@ -87,38 +85,36 @@ public final class BuildResultCodec {
         if (bang <= 0 || bang == key.length() - 1) {
             throw new NixWireException("expected a builtOutputs key '<hash>!<output>', got '" + cut(key) + "'");
         }
-        JsonNode node;
+        Object node;
         try {
-            node = JSON.readTree(json);
-        } catch (IOException e) {
+            node = Json.parse(json);
+        } catch (JsonFormatException e) {
             throw new NixWireException("expected a JSON realisation for '" + cut(key) + "', got '" + cut(json) + "'");
         }
-        JsonNode outPath = node == null ? null : node.get("outPath");
-        if (outPath == null || !outPath.isTextual()) {
+        Object outPath = node instanceof Map<?, ?> m ? m.get("outPath") : null;
+        if (!(outPath instanceof String base)) {
             throw new NixWireException("expected a string outPath in the realisation of '" + cut(key) + "'");
         }
-        String base = outPath.textValue();
         String path = base.startsWith("/")
                 ? StorePath.parse(base).toString()
                 : StorePath.parseBaseName(base).toString();
         List<String> sigs = new ArrayList<>();
-        JsonNode signatures = node.get("signatures");
-        if (signatures != null && signatures.isArray()) {
-            for (JsonNode s : signatures) {
-                sigs.add(s.asText());
+        if (((Map<?, ?>) node).get("signatures") instanceof List<?> signatures) {
+            for (Object s : signatures) {
+                sigs.add(String.valueOf(s));
             }
         }
         return new BuiltOutput(key.substring(bang + 1), path, key, sigs);
     }
 
     private static String realisationJson(BuiltOutput o) {
-        var node = JSON.createObjectNode();
-        node.putObject("dependentRealisations");
-        node.put("id", o.drvOutputId());
-        node.put("outPath", o.outPath().substring(StorePath.STORE_DIR.length() + 1));
-        var sigs = node.putArray("signatures");
-        o.signatures().forEach(sigs::add);
-        return node.toString();
+        StringBuilder sigs = new StringBuilder();
+        for (String s : o.signatures()) {
+            sigs.append(sigs.isEmpty() ? "" : ",").append(Json.quote(s));
+        }
+        return "{\"dependentRealisations\":{},\"id\":" + Json.quote(o.drvOutputId()) + ",\"outPath\":"
+                + Json.quote(o.outPath().substring(StorePath.STORE_DIR.length() + 1)) + ",\"signatures\":[" + sigs
+                + "]}";
     }
 
     private static String cut(String s) {
