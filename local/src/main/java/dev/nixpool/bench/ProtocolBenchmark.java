@@ -27,7 +27,7 @@ import dev.nixpool.nix.store.StorePath;
 /**
  * Throughput of the Nix protocol codecs next to plain stream copies of the same bytes, and serve-protocol round trips
  * per second against a local {@code nix-store --serve --write}. Plain classpath, no Quarkus:
- * {@code java -cp operator/target/classes:<jackson jars> dev.nixpool.bench.ProtocolBenchmark [--size-mib N]
+ * {@code java -cp 'local/target/nixpool-local.jar:local/target/lib/*' dev.nixpool.bench.ProtocolBenchmark [--size-mib N]
  * [--rounds N] [--serve-seconds N] [--no-serve]}.
  */
 public final class ProtocolBenchmark {
