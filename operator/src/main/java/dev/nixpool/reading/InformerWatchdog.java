@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Default;
 
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
@@ -25,6 +26,8 @@ import io.quarkus.arc.Unremovable;
  */
 @ApplicationScoped
 @Liveness
+// the Quarkus operator SDK looks the handler up unqualified: @Liveness alone would hide it from that lookup
+@Default
 @Unremovable
 public class InformerWatchdog implements InformerStoppedHandler, HealthCheck {
 
