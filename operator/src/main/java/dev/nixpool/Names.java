@@ -59,6 +59,8 @@ public final class Names {
         public static final String BUILDING = "Building";
         public static final String TIMED_OUT = "TimedOut";
         public static final String RETRYING = "Retrying";
+        /** The operator cannot read the object (a field of a type it does not know): it leaves it alone. */
+        public static final String UNREADABLE = "Unreadable";
 
         private Reasons() {
         }

@@ -40,9 +40,11 @@ public class BuildMachineReconciler implements Reconciler<BuildMachine> {
     public static final String NAME = "buildmachine";
 
     private final EventRecorder events;
+    private final UnreadableReport unreadable;
 
-    public BuildMachineReconciler(EventRecorder events) {
+    public BuildMachineReconciler(EventRecorder events, UnreadableReport unreadable) {
         this.events = events;
+        this.unreadable = unreadable;
     }
 
     @Override
@@ -66,6 +68,9 @@ public class BuildMachineReconciler implements Reconciler<BuildMachine> {
 
     @Override
     public UpdateControl<BuildMachine> reconcile(BuildMachine machine, Context<BuildMachine> context) {
+        if (unreadable.reported(machine, Names.CONDITION_READY)) {
+            return UpdateControl.noUpdate();
+        }
         String namespace = machine.getMetadata().getNamespace();
         String machineLabel = Names.labelValue(machine.getMetadata().getName());
         List<NixBuild> builds = buildsSource(context).list(namespace, b -> true).toList();

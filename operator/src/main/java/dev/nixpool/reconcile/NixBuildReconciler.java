@@ -55,9 +55,11 @@ public class NixBuildReconciler implements Reconciler<NixBuild>, Cleaner<NixBuil
     private final BuilderProvisioner provisioner;
     private final LogStore logs;
     private final RetryBackoff backoff;
+    private final UnreadableReport unreadable;
 
     public NixBuildReconciler(NixBuildLifecycle lifecycle, CapacityLedger ledger, EventRecorder events,
-            BuildRunner runner, BuilderProvisioner provisioner, LogStore logs, RetryBackoff backoff) {
+            BuildRunner runner, BuilderProvisioner provisioner, LogStore logs, RetryBackoff backoff,
+            UnreadableReport unreadable) {
         this.lifecycle = lifecycle;
         this.ledger = ledger;
         this.events = events;
@@ -65,6 +67,7 @@ public class NixBuildReconciler implements Reconciler<NixBuild>, Cleaner<NixBuil
         this.provisioner = provisioner;
         this.logs = logs;
         this.backoff = backoff;
+        this.unreadable = unreadable;
     }
 
     @Override
@@ -87,6 +90,9 @@ public class NixBuildReconciler implements Reconciler<NixBuild>, Cleaner<NixBuil
 
     @Override
     public UpdateControl<NixBuild> reconcile(NixBuild build, Context<NixBuild> context) {
+        if (unreadable.reported(build, Names.CONDITION_SCHEDULED)) {
+            return UpdateControl.noUpdate();
+        }
         NixBuildStatus status = StatusWriter.workingCopy(context, build, new NixBuildStatus());
         StepContext step = new StepContext(build, status, new InformerClusterView(context), Instant.now());
         StepOutcome outcome = notYetScheduled(status) ? validateThenRun(step) : lifecycle.run(step);
@@ -121,6 +127,7 @@ public class NixBuildReconciler implements Reconciler<NixBuild>, Cleaner<NixBuil
         logs.delete(build.getMetadata().getNamespace(), build.getMetadata().getName());
         ledger.release(key(build));
         backoff.clear(key(build));
+        unreadable.forget(build);
         return DeleteControl.defaultDelete();
     }
 
