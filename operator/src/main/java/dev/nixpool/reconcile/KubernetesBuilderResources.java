@@ -20,9 +20,6 @@ import dev.nixpool.lifecycle.CreateRejectedException;
 @ApplicationScoped
 public class KubernetesBuilderResources implements BuilderResources {
 
-    /** Too many requests: the API server asks us to come back later, not to give up. */
-    private static final int TOO_MANY_REQUESTS = 429;
-
     private final KubernetesClient client;
 
     public KubernetesBuilderResources(KubernetesClient client) {
@@ -49,10 +46,7 @@ public class KubernetesBuilderResources implements BuilderResources {
         return client.secrets().inNamespace(namespace).withLabel(Names.LABEL_BUILD, buildLabel).list().getItems();
     }
 
-    /**
-     * A 409 is fine (created since we looked); another 4xx is the API server's refusal; anything else (5xx, 429, no
-     * answer) may pass, and goes to the reconcile's retries.
-     */
+    /** A 409 is fine (created since we looked); see {@link CreateRejectedException#isRefusal} for the rest. */
     @Override
     public boolean create(HasMetadata resource) {
         try {
@@ -63,7 +57,7 @@ public class KubernetesBuilderResources implements BuilderResources {
             if (code == HttpURLConnection.HTTP_CONFLICT) {
                 return false;
             }
-            if (code >= 400 && code < 500 && code != TOO_MANY_REQUESTS) {
+            if (CreateRejectedException.isRefusal(code)) {
                 String message = e.getStatus() != null && e.getStatus().getMessage() != null
                         ? e.getStatus().getMessage()
                         : e.getMessage();
