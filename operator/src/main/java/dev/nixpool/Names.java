@@ -8,8 +8,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The one place for the names, labels, annotations, finalizer and event reasons the operator writes (see
- * docs/builder-contract.md). Generated names are deterministic, so that an operator restart finds what it created.
+ * The one place for the names, labels, annotations, finalizer and condition types the operator writes (see
+ * docs/builder-contract.md; reasons are {@link dev.nixpool.status.Reason}). Generated names are deterministic, so that an operator restart finds what it created.
  */
 public final class Names {
 
@@ -43,28 +43,6 @@ public final class Names {
     public static final String CONDITION_BUILDER_READY = "BuilderReady";
     public static final String CONDITION_READY = "Ready";
     public static final String CONDITION_SUCCEEDED = "Succeeded";
-
-    /** Condition and Event reasons, CamelCase as Kubernetes expects. */
-    public static final class Reasons {
-        public static final String SCHEDULED = "Scheduled";
-        public static final String UNSCHEDULABLE = "Unschedulable";
-        public static final String WAITING_FOR_CAPACITY = "WaitingForCapacity";
-        public static final String BUILDER_CREATED = "BuilderCreated";
-        public static final String WAITING_FOR_BUILDER = "WaitingForBuilder";
-        public static final String BUILDER_LOST = "BuilderLost";
-        public static final String BUILDER_NOT_READY = "BuilderNotReady";
-        public static final String INVALID_SPEC = "InvalidSpec";
-        public static final String SPEC_VALID = "SpecValid";
-        public static final String CONNECTED = "Connected";
-        public static final String BUILDING = "Building";
-        public static final String TIMED_OUT = "TimedOut";
-        public static final String RETRYING = "Retrying";
-        /** The operator cannot read the object (a field of a type it does not know): it leaves it alone. */
-        public static final String UNREADABLE = "Unreadable";
-
-        private Reasons() {
-        }
-    }
 
     /** Pod names become host names: keep them within a DNS label. */
     static final int MAX_POD_NAME = 63 - "-ssh".length();

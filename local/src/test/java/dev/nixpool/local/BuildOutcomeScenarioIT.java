@@ -27,6 +27,7 @@ import dev.nixpool.api.v1alpha1.NixBuild;
 import dev.nixpool.api.v1alpha1.NixBuildPhase;
 import dev.nixpool.nix.store.NixHash;
 import dev.nixpool.nix.testing.LocalNixStore;
+import dev.nixpool.status.Reason;
 
 /**
  * What a build ends as, end to end: the operator as its own process, builder pods run by the builder runtime, real sshd
@@ -143,7 +144,7 @@ class BuildOutcomeScenarioIT {
                         : seen.getStatus().getConditions().stream()
                                 .filter(c -> Names.CONDITION_SCHEDULED.equals(c.getType())).findFirst().orElse(null);
                 return scheduled != null && "False".equals(scheduled.getStatus())
-                        && Names.Reasons.UNSCHEDULABLE.equals(scheduled.getReason());
+                        && Reason.UNSCHEDULABLE.value().equals(scheduled.getReason());
             });
             // the pool's pending requeue (5 s in a local cluster) passes at least once in this time
             Thread.sleep(Duration.ofSeconds(6).toMillis());

@@ -17,8 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.fabric8.kubernetes.api.model.Event;
 
-import dev.nixpool.Names;
 import dev.nixpool.nix.testing.ProcessResult;
+import dev.nixpool.status.Reason;
 import dev.nixpool.testing.Processes;
 
 /**
@@ -140,7 +140,7 @@ class NewerSchemaScenarioIT {
             });
             String condition = "{.status.conditions[?(@.type==\"" + conditionType + "\")]";
             assertThat(kubectl("get", kind.toLowerCase(), name, "-o", "jsonpath=" + condition + ".reason}"))
-                    .isEqualTo(Names.Reasons.UNREADABLE);
+                    .isEqualTo(Reason.UNREADABLE.value());
             assertThat(kubectl("get", kind.toLowerCase(), name, "-o", "jsonpath=" + condition + ".message}"))
                     .contains(reasonStart);
         });
@@ -149,7 +149,7 @@ class NewerSchemaScenarioIT {
     private List<Event> unreadableEvents(String name) {
         return CLUSTER.client().v1().events().inNamespace(NS).list().getItems().stream()
                 .filter(e -> name.equals(e.getInvolvedObject().getName()))
-                .filter(e -> Names.Reasons.UNREADABLE.equals(e.getReason()))
+                .filter(e -> Reason.UNREADABLE.value().equals(e.getReason()))
                 .toList();
     }
 

@@ -5,20 +5,18 @@ import java.util.ArrayList;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
-import dev.nixpool.Names;
-import dev.nixpool.api.v1alpha1.NixBuildPhase;
 import dev.nixpool.api.v1alpha1.NixBuildStatus;
 import dev.nixpool.config.NixpoolConfig;
 import dev.nixpool.logs.LogStore;
 import dev.nixpool.logs.LogTail;
 import dev.nixpool.nix.build.BuildResult;
 import dev.nixpool.runner.RunResult;
-import dev.nixpool.status.Conditions;
+import dev.nixpool.status.Reason;
 
 /**
- * Ends a build: phase Succeeded or Failed, the {@code Succeeded} condition ({@code kubectl wait
- * --for=condition=Succeeded}), buildStatus, outputs, log tail, completion time, and one Event. Deleting the builder and
- * releasing its slot follow in the final phase's step, once this status is written.
+ * What a build's end needs beyond its transition: Nix's verdict turned into buildStatus, outputs and the reason of the
+ * {@code Succeeded} condition ({@code kubectl wait --for=condition=Succeeded}), and the log tail. Deleting the builder
+ * follows in the final phase's step, once this status is written.
  */
 @ApplicationScoped
 public class BuildFinisher {
@@ -46,37 +44,22 @@ public class BuildFinisher {
         BuildResult result = completed.result();
         NixBuildStatus status = context.status();
         status.setBuildStatus(result.status().nixName());
+        Reason reason = Reason.fromNixStatus(result.status());
         String nixMessage = LogTail.of(result.errorMsg(), 100, MAX_NIX_MESSAGE).strip();
         if (result.success()) {
             status.setOutputs(new ArrayList<>(completed.outputs()));
-            String message = "Nix: " + result.status().nixName()
+            String message = "Nix: " + reason
                     + (completed.outputs().isEmpty() ? "" : "; " + completed.outputs().get(0).getPath());
-            end(context, true, result.status().nixName(), message);
+            Transitions.succeeded(context, reason, message, tail(context));
         } else {
-            String message = "Nix: " + result.status().nixName() + (nixMessage.isEmpty() ? "" : ": " + nixMessage);
-            end(context, false, result.status().nixName(), message);
+            String message = "Nix: " + reason + (nixMessage.isEmpty() ? "" : ": " + nixMessage);
+            Transitions.failed(context, reason, message, tail(context));
         }
     }
 
-    /** The build failed without (or before) Nix's verdict: reason e.g. BuilderLost, TimedOut, HostKeyMismatch. */
-    public void failed(StepContext context, String reason, String message) {
-        end(context, false, reason, message);
-    }
-
-    private void end(StepContext context, boolean succeeded, String reason, String message) {
-        NixBuildStatus status = context.status();
-        status.setPhase(succeeded ? NixBuildPhase.Succeeded : NixBuildPhase.Failed);
-        status.setQueuePosition(null);
-        status.setCompletionTime(Conditions.timestamp(context.now()));
-        int attempt = status.getAttempts() != null && status.getAttempts() > 0 ? status.getAttempts() : 1;
-        String tail = logs.tail(context.namespace(), context.build().getMetadata().getName(), attempt, tailLines,
-                tailBytes);
-        status.setLogTail(tail.isEmpty() ? null : tail);
-        context.condition(Names.CONDITION_SUCCEEDED, succeeded, reason, message);
-        if (succeeded) {
-            context.normalEvent(reason, message);
-        } else {
-            context.warningEvent(reason, message);
-        }
+    /** The end of the current attempt's log, for status.logTail. */
+    public String tail(StepContext context) {
+        return logs.tail(context.namespace(), context.build().getMetadata().getName(),
+                BuilderLoss.currentAttempt(context.status()), tailLines, tailBytes);
     }
 }

@@ -61,7 +61,17 @@ public class BuilderAttempt {
             return loss.lost(context, failed.message());
         }
         runner.cancel(RunDispatcher.key(context));
-        finisher.failed(context, failed.reason(), failed.message());
+        Transitions.failed(context, failed.reason(), failed.message(), finisher.tail(context));
+        return StepOutcome.next();
+    }
+
+    /** As {@link #failed}, for a run that never connected: the builder is what failed (e.g. HostKeyMismatch). */
+    StepOutcome connectFailed(StepContext context, RunResult.Failed failed) {
+        if (failed.retryable()) {
+            return loss.lost(context, failed.message());
+        }
+        runner.cancel(RunDispatcher.key(context));
+        Transitions.connectFailed(context, failed.reason(), failed.message(), finisher.tail(context));
         return StepOutcome.next();
     }
 

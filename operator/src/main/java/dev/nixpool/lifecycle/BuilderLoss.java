@@ -1,13 +1,9 @@
 package dev.nixpool.lifecycle;
 
 import java.time.Duration;
-import java.util.ArrayList;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import dev.nixpool.Names;
-import dev.nixpool.Names.Reasons;
-import dev.nixpool.api.v1alpha1.NixBuildPhase;
 import dev.nixpool.api.v1alpha1.NixBuildStatus;
 import dev.nixpool.runner.BuildRunner;
 import dev.nixpool.runner.RunKey;
@@ -45,24 +41,15 @@ public class BuilderLoss {
         }
         if (attempt >= maxAttempts) {
             String message = why + "; no retries left (" + attempt + " of " + maxAttempts + " attempts used)";
-            context.condition(Names.CONDITION_BUILDER_READY, false, Reasons.BUILDER_LOST, message);
-            finisher.failed(context, Reasons.BUILDER_LOST, message);
+            Transitions.builderLostForGood(context, message, finisher.tail(context));
             return StepOutcome.next();
         }
         String buildKey = SchedulingInputs.request(context.build()).key();
         Duration delay = backoff.hold(buildKey, attempt, context.now());
         String message = why + "; attempt " + (attempt + 1) + " of " + maxAttempts + " starts on a fresh builder in "
                 + delay.toMillis() / 1000.0 + "s";
-        context.condition(Names.CONDITION_BUILDER_READY, false, Reasons.BUILDER_LOST, message);
-        context.warningEvent(Reasons.BUILDER_LOST, message);
         ledger.release(buildKey);
-        status.setAttempts(attempt + 1);
-        status.setPhase(NixBuildPhase.Pending);
-        status.setBuilder(null);
-        // back in the queue (it keeps its place: the queue is ordered by creation time)
-        status.setMachine(null);
-        status.setDerivation(null);
-        status.setOutputs(new ArrayList<>());
+        Transitions.builderLost(context, message, attempt + 1);
         return StepOutcome.requeue(delay);
     }
 

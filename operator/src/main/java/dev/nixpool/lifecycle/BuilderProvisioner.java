@@ -1,22 +1,15 @@
 package dev.nixpool.lifecycle;
 
-import java.net.HttpURLConnection;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
-import java.util.List;
 import java.util.Optional;
-import java.util.function.Supplier;
-import java.util.stream.Stream;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
 
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 
 import dev.nixpool.Names;
 import dev.nixpool.api.v1alpha1.BuildMachine;
@@ -30,8 +23,8 @@ import dev.nixpool.remote.BuilderCredentials;
 /**
  * Creates a build attempt's key Secret and then its builder pod, each only if absent (looked up by its deterministic
  * name on the API server, not in a cache that may lag): an operator restart or a repeated reconcile finds what exists
- * and creates nothing twice, and the keys are never regenerated. The Secret comes first so the pod never starts without
- * its keys.
+ * and creates nothing twice (a 409 on create is someone, an earlier run of ours, having been quicker), and the keys are
+ * never regenerated. The Secret comes first so the pod never starts without its keys.
  */
 @ApplicationScoped
 public class BuilderProvisioner {
@@ -42,25 +35,26 @@ public class BuilderProvisioner {
     public record Provisioned(String podName, boolean created) {
     }
 
-    private final KubernetesClient client;
+    private final BuilderResources resources;
     private final BuilderDefaults defaults;
 
-    public BuilderProvisioner(KubernetesClient client, NixpoolConfig config) {
-        this.client = client;
+    public BuilderProvisioner(BuilderResources resources, NixpoolConfig config) {
+        this.resources = resources;
         this.defaults = BuilderDefaults.from(config);
     }
 
+    /** @throws CreateRejectedException when the API server refuses the Secret or the pod */
     public Provisioned ensure(NixBuild build, BuildMachine machine, int attempt) {
         String namespace = build.getMetadata().getNamespace();
         String podName = Names.builderPodName(build.getMetadata().getName(), attempt);
         String secretName = Names.keySecretName(podName);
-        if (client.secrets().inNamespace(namespace).withName(secretName).get() == null) {
-            createIfAbsent(() -> KeySecretRenderer.renderWithNewKeys(build, podName, machine.getMetadata().getName(),
+        if (resources.secret(namespace, secretName).isEmpty()) {
+            resources.create(KeySecretRenderer.renderWithNewKeys(build, podName, machine.getMetadata().getName(),
                     attempt));
         }
         boolean created = false;
         if (findPod(namespace, podName).isEmpty()) {
-            created = createIfAbsent(() -> BuilderPodRenderer.render(build, machine, attempt, defaults));
+            created = resources.create(BuilderPodRenderer.render(build, machine, attempt, defaults));
             if (created) {
                 LOG.infof("created builder pod %s/%s for NixBuild %s on BuildMachine %s", namespace, podName,
                         build.getMetadata().getName(), machine.getMetadata().getName());
@@ -71,7 +65,7 @@ public class BuilderProvisioner {
 
     /** The operator's half of a builder's keys, from its Secret; empty while the Secret is missing or incomplete. */
     public Optional<BuilderCredentials> credentials(String namespace, String podName) {
-        Secret secret = client.secrets().inNamespace(namespace).withName(Names.keySecretName(podName)).get();
+        Secret secret = resources.secret(namespace, Names.keySecretName(podName)).orElse(null);
         if (secret == null || secret.getData() == null) {
             return Optional.empty();
         }
@@ -85,8 +79,8 @@ public class BuilderProvisioner {
 
     /** Deletes one attempt's builder pod and key Secret; what is already gone is fine. */
     public void delete(String namespace, String podName) {
-        client.pods().inNamespace(namespace).withName(podName).delete();
-        client.secrets().inNamespace(namespace).withName(Names.keySecretName(podName)).delete();
+        resources.deletePod(namespace, podName);
+        resources.deleteSecret(namespace, Names.keySecretName(podName));
     }
 
     /**
@@ -97,13 +91,12 @@ public class BuilderProvisioner {
         String namespace = build.getMetadata().getNamespace();
         String buildLabel = Names.labelValue(build.getMetadata().getName());
         String uid = build.getMetadata().getUid();
-        List<Pod> pods = client.pods().inNamespace(namespace).withLabel(Names.LABEL_BUILD, buildLabel).list()
-                .getItems();
-        List<Secret> secrets = client.secrets().inNamespace(namespace).withLabel(Names.LABEL_BUILD, buildLabel).list()
-                .getItems();
-        Stream.concat(pods.stream(), secrets.stream())
-                .filter(owned -> BuilderPods.isOwnedBy(owned, uid))
-                .forEach(owned -> client.resource((HasMetadata) owned).delete());
+        resources.podsOfBuild(namespace, buildLabel).stream()
+                .filter(pod -> BuilderPods.isOwnedBy(pod, uid))
+                .forEach(pod -> resources.deletePod(namespace, pod.getMetadata().getName()));
+        resources.secretsOfBuild(namespace, buildLabel).stream()
+                .filter(secret -> BuilderPods.isOwnedBy(secret, uid))
+                .forEach(secret -> resources.deleteSecret(namespace, secret.getMetadata().getName()));
     }
 
     private static String decode(String base64) {
@@ -111,19 +104,6 @@ public class BuilderProvisioner {
     }
 
     public Optional<Pod> findPod(String namespace, String podName) {
-        return Optional.ofNullable(client.pods().inNamespace(namespace).withName(podName).get());
-    }
-
-    /** A 409 means someone (an earlier run of ours) created it between our look-up and our create: that is fine. */
-    private boolean createIfAbsent(Supplier<? extends HasMetadata> render) {
-        try {
-            client.resource(render.get()).create();
-            return true;
-        } catch (KubernetesClientException e) {
-            if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
-                return false;
-            }
-            throw e;
-        }
+        return resources.pod(namespace, podName);
     }
 }

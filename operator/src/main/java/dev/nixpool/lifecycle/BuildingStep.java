@@ -7,8 +7,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import io.fabric8.kubernetes.api.model.Pod;
 
-import dev.nixpool.Names;
-import dev.nixpool.Names.Reasons;
 import dev.nixpool.api.v1alpha1.NixBuildPhase;
 import dev.nixpool.config.NixpoolConfig;
 import dev.nixpool.runner.RunProgress;
@@ -49,7 +47,7 @@ public class BuildingStep implements LifecycleStep {
             return redispatch(context, pod.get());
         }
         if (progress.get().derivation() != null) {
-            context.status().setDerivation(progress.get().derivation());
+            Transitions.derivationKnown(context, progress.get().derivation());
         }
         Optional<RunResult> result = progress.get().result();
         if (result.isEmpty()) {
@@ -72,8 +70,7 @@ public class BuildingStep implements LifecycleStep {
         }
         String message = "the operator restarted: reconnecting to builder pod " + pod.getMetadata().getName()
                 + " to continue attempt " + BuilderLoss.currentAttempt(context.status());
-        context.condition(Names.CONDITION_BUILDER_READY, true, Reasons.CONNECTED, message);
-        context.normalEvent(Reasons.BUILDING, message);
+        Transitions.reconnecting(context, message);
         return StepOutcome.requeue(poll);
     }
 }

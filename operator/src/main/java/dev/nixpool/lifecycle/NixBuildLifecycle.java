@@ -3,6 +3,7 @@ package dev.nixpool.lifecycle;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -10,10 +11,12 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 
-import dev.nixpool.Names.Reasons;
+import dev.nixpool.api.v1alpha1.NixBuild;
 import dev.nixpool.api.v1alpha1.NixBuildPhase;
 import dev.nixpool.api.v1alpha1.NixBuildStatus;
 import dev.nixpool.runner.BuildRunner;
+import dev.nixpool.status.Reason;
+import dev.nixpool.validation.SpecValidation;
 
 /**
  * The NixBuild state machine: runs the step of the build's current phase (Pending when it has none yet), after one
@@ -26,16 +29,21 @@ public class NixBuildLifecycle {
     private final Map<NixBuildPhase, LifecycleStep> steps = new EnumMap<>(NixBuildPhase.class);
     private final BuildRunner runner;
     private final BuildFinisher finisher;
+    private final CapacityLedger ledger;
+    private final RetryBackoff backoff;
 
     @Inject
-    public NixBuildLifecycle(Instance<LifecycleStep> available, BuildRunner runner, BuildFinisher finisher) {
-        this((Iterable<LifecycleStep>) available, runner, finisher);
+    public NixBuildLifecycle(Instance<LifecycleStep> available, BuildRunner runner, BuildFinisher finisher,
+            CapacityLedger ledger, RetryBackoff backoff) {
+        this((Iterable<LifecycleStep>) available, runner, finisher, ledger, backoff);
     }
 
     public NixBuildLifecycle(Iterable<? extends LifecycleStep> available, BuildRunner runner,
-            BuildFinisher finisher) {
+            BuildFinisher finisher, CapacityLedger ledger, RetryBackoff backoff) {
         this.runner = runner;
         this.finisher = finisher;
+        this.ledger = ledger;
+        this.backoff = backoff;
         for (LifecycleStep step : available) {
             LifecycleStep previous = steps.put(step.phase(), step);
             if (previous != null) {
@@ -45,19 +53,59 @@ public class NixBuildLifecycle {
         }
     }
 
-    /** Phases without a step wait for events. */
+    /**
+     * Runs the step of the build's phase, after the rules of every phase: a spec the schema let through but the
+     * operator cannot serve waits in Pending, and {@code spec.timeoutSeconds} fails the build. Phases without a step
+     * wait for events. A build that reached a final phase gives back its slot.
+     */
     public StepOutcome run(StepContext context) {
-        NixBuildPhase phase = context.status().getPhase() != null ? context.status().getPhase() : NixBuildPhase.Pending;
+        Transitions.admitted(context);
+        NixBuildPhase phase = context.status().getPhase();
+        if (phase == NixBuildPhase.Pending) {
+            List<String> problems = SpecValidation.problems(context.build().getSpec());
+            if (!problems.isEmpty()) {
+                Transitions.invalidSpec(context, "the spec is invalid: " + String.join("; ", problems));
+                return StepOutcome.waitForEvents();
+            }
+        }
         Optional<String> overdue = phase.isFinal() ? Optional.empty() : overdue(context);
+        StepOutcome outcome;
         if (overdue.isPresent()) {
             runner.end(context.build().getMetadata().getUid());
-            context.status().setBuildStatus(Reasons.TIMED_OUT);
-            finisher.failed(context, Reasons.TIMED_OUT, overdue.get());
-            return StepOutcome.next();
+            Transitions.timedOut(context, overdue.get(), finisher.tail(context));
+            outcome = StepOutcome.next();
+        } else {
+            LifecycleStep step = steps.get(phase);
+            outcome = step != null ? step.run(context) : StepOutcome.waitForEvents();
         }
-        LifecycleStep step = steps.get(phase);
-        StepOutcome outcome = step != null ? step.run(context) : StepOutcome.waitForEvents();
+        if (context.status().getPhase().isFinal()) {
+            release(context.build());
+        }
         return wakeByDeadline(context, outcome);
+    }
+
+    /**
+     * An error the steps did not handle (a bug, or an API server that kept failing through the reconcile's retries): the
+     * build fails with the error's message rather than staying in its phase unexplained, and gives back its slot.
+     */
+    public StepOutcome failOnError(StepContext context, Exception error) {
+        Transitions.admitted(context);
+        if (context.status().getPhase().isFinal()) {
+            return StepOutcome.waitForEvents();
+        }
+        runner.end(context.build().getMetadata().getUid());
+        String message = "the operator could not handle an error in phase " + context.status().getPhase() + ": "
+                + error;
+        Transitions.failed(context, Reason.INTERNAL_ERROR, message, finisher.tail(context));
+        release(context.build());
+        return StepOutcome.next();
+    }
+
+    /** The build ended or is gone: its reservation and its backoff are forgotten. */
+    public void release(NixBuild build) {
+        String key = SchedulingInputs.key(build);
+        ledger.release(key);
+        backoff.clear(key);
     }
 
     /** A build waiting for events or a long requeue is looked at again when its time is up. */

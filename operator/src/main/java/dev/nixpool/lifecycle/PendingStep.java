@@ -8,14 +8,12 @@ import jakarta.enterprise.context.ApplicationScoped;
 import io.fabric8.kubernetes.api.model.Pod;
 
 import dev.nixpool.Names;
-import dev.nixpool.Names.Reasons;
 import dev.nixpool.api.v1alpha1.BuildMachine;
 import dev.nixpool.api.v1alpha1.NixBuildPhase;
 import dev.nixpool.api.v1alpha1.NixBuildStatus;
 import dev.nixpool.config.NixpoolConfig;
 import dev.nixpool.scheduling.BuildRequest;
 import dev.nixpool.scheduling.Decision;
-import dev.nixpool.status.Conditions;
 
 /** Pending: find the build a pool (or say why not), then create its key Secret and builder pod. */
 @ApplicationScoped
@@ -24,11 +22,13 @@ public class PendingStep implements LifecycleStep {
     private final CapacityLedger ledger;
     private final BuilderProvisioner provisioner;
     private final RetryBackoff backoff;
+    private final BuildFinisher finisher;
     private final Duration pendingRequeue;
     private final Duration builderRequeue;
 
     public PendingStep(CapacityLedger ledger, BuilderProvisioner provisioner, RetryBackoff backoff,
-            NixpoolConfig config) {
+            BuildFinisher finisher, NixpoolConfig config) {
+        this.finisher = finisher;
         this.ledger = ledger;
         this.backoff = backoff;
         this.provisioner = provisioner;
@@ -60,27 +60,13 @@ public class PendingStep implements LifecycleStep {
                     .filter(m -> m.getMetadata().getName().equals(assign.pool().name()))
                     .findFirst()
                     .orElseThrow();
-            assign(context, machine, attempt);
-            return StepOutcome.requeue(builderRequeue);
+            return assign(context, machine, attempt);
         }
-        status.setPhase(NixBuildPhase.Pending);
         if (decision instanceof Decision.Wait wait) {
-            boolean newlyWaiting = !Conditions.find(status.getConditions(), Names.CONDITION_SCHEDULED)
-                    .map(c -> Reasons.WAITING_FOR_CAPACITY.equals(c.getReason()))
-                    .orElse(false);
-            status.setQueuePosition(wait.position());
-            String message = "waiting for a free builder slot in BuildMachine "
-                    + String.join(", ", wait.eligiblePools())
-                    + ": position " + wait.position() + " in the queue";
-            context.condition(Names.CONDITION_SCHEDULED, false, Reasons.WAITING_FOR_CAPACITY, message);
-            if (newlyWaiting) {
-                context.warningEvent(Reasons.WAITING_FOR_CAPACITY, message);
-            }
+            Transitions.waitingForCapacity(context, wait.position(), "waiting for a free builder slot in BuildMachine "
+                    + String.join(", ", wait.eligiblePools()) + ": position " + wait.position() + " in the queue");
         } else if (decision instanceof Decision.Unschedulable unschedulable) {
-            status.setQueuePosition(null);
-            if (context.condition(Names.CONDITION_SCHEDULED, false, Reasons.UNSCHEDULABLE, unschedulable.message())) {
-                context.warningEvent(Reasons.UNSCHEDULABLE, unschedulable.message());
-            }
+            Transitions.unschedulable(context, unschedulable.message());
         }
         return StepOutcome.requeue(pendingRequeue);
     }
@@ -105,27 +91,17 @@ public class PendingStep implements LifecycleStep {
                         new CapacityLedger.Reservation(machine, podName)));
     }
 
-    private void assign(StepContext context, BuildMachine machine, int attempt) {
-        NixBuildStatus status = context.status();
-        String machineName = machine.getMetadata().getName();
-        BuilderProvisioner.Provisioned builder = provisioner.ensure(context.build(), machine, attempt);
-        status.setPhase(NixBuildPhase.Scheduled);
-        status.setMachine(machineName);
-        status.setBuilder(builder.podName());
-        status.setAttempts(attempt);
-        status.setQueuePosition(null);
-        if (status.getStartTime() == null) {
-            status.setStartTime(Conditions.timestamp(context.now()));
+    /** A refusal from the API server fails the build: its quota, admission or validation would refuse a retry too. */
+    private StepOutcome assign(StepContext context, BuildMachine machine, int attempt) {
+        BuilderProvisioner.Provisioned builder;
+        try {
+            builder = provisioner.ensure(context.build(), machine, attempt);
+        } catch (CreateRejectedException e) {
+            Transitions.builderRejected(context, e.getMessage(), finisher.tail(context));
+            return StepOutcome.next();
         }
-        String scheduled = "assigned to BuildMachine " + machineName;
-        if (context.condition(Names.CONDITION_SCHEDULED, true, Reasons.SCHEDULED, scheduled)) {
-            context.normalEvent(Reasons.SCHEDULED, scheduled);
-        }
-        context.condition(Names.CONDITION_BUILDER_READY, false, Reasons.WAITING_FOR_BUILDER,
-                "waiting for builder pod " + builder.podName() + " to become Ready");
-        if (builder.created()) {
-            context.normalEvent(Reasons.BUILDER_CREATED, "created builder pod " + builder.podName()
-                    + " and its key Secret " + Names.keySecretName(builder.podName()));
-        }
+        Transitions.scheduled(context, machine.getMetadata().getName(), builder.podName(), attempt,
+                builder.created());
+        return StepOutcome.requeue(builderRequeue);
     }
 }

@@ -8,8 +8,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import io.fabric8.kubernetes.api.model.Pod;
 
-import dev.nixpool.Names;
-import dev.nixpool.Names.Reasons;
 import dev.nixpool.api.v1alpha1.NixBuildPhase;
 import dev.nixpool.config.NixpoolConfig;
 import dev.nixpool.runner.RunProgress;
@@ -53,8 +51,7 @@ public class ScheduledStep implements LifecycleStep {
             return StepOutcome.requeue(builderRequeue);
         }
         if (pod.get().getStatus().getPodIP() == null) {
-            context.condition(Names.CONDITION_BUILDER_READY, false, Reasons.WAITING_FOR_BUILDER,
-                    "builder pod " + podName + " is Ready but reports no pod IP yet");
+            Transitions.waitingForBuilder(context, "builder pod " + podName + " is Ready but reports no pod IP yet");
             return StepOutcome.requeue(builderRequeue);
         }
         Optional<RunProgress> progress = attempt.progress(context);
@@ -63,22 +60,17 @@ public class ScheduledStep implements LifecycleStep {
             if (problem.isPresent()) {
                 return attempt.lost(context, problem.get());
             }
-            context.condition(Names.CONDITION_BUILDER_READY, false, Reasons.WAITING_FOR_BUILDER, "builder pod "
-                    + podName + " is Ready; connecting to " + pod.get().getStatus().getPodIP() + " over SSH");
+            Transitions.waitingForBuilder(context, "builder pod " + podName + " is Ready; connecting to "
+                    + pod.get().getStatus().getPodIP() + " over SSH");
             return StepOutcome.requeue(poll);
         }
         if (progress.get().connected()) {
             String message = "connected to builder pod " + podName + ": " + progress.get().connection();
-            context.condition(Names.CONDITION_BUILDER_READY, true, Reasons.CONNECTED, message);
-            context.normalEvent(Reasons.CONNECTED, message);
-            context.status().setPhase(NixBuildPhase.Building);
+            Transitions.connected(context, message);
             return StepOutcome.next();
         }
         if (progress.get().result().orElse(null) instanceof RunResult.Failed failed) {
-            if (!failed.retryable()) {
-                context.condition(Names.CONDITION_BUILDER_READY, false, failed.reason(), failed.message());
-            }
-            return attempt.failed(context, failed);
+            return attempt.connectFailed(context, failed);
         }
         return StepOutcome.requeue(poll);
     }
@@ -86,12 +78,9 @@ public class ScheduledStep implements LifecycleStep {
     private void waitForReady(StepContext context, Pod pod, String podName) {
         if (isOverdue(pod, context.now())) {
             String message = "builder pod " + podName + " is not Ready after " + readinessTimeout.toSeconds() + "s";
-            if (context.condition(Names.CONDITION_BUILDER_READY, false, Reasons.BUILDER_NOT_READY, message)) {
-                context.warningEvent(Reasons.BUILDER_NOT_READY, message);
-            }
+            Transitions.builderNotReady(context, message);
         } else {
-            context.condition(Names.CONDITION_BUILDER_READY, false, Reasons.WAITING_FOR_BUILDER,
-                    "waiting for builder pod " + podName + " to become Ready");
+            Transitions.waitingForBuilder(context, "waiting for builder pod " + podName + " to become Ready");
         }
     }
 

@@ -26,6 +26,11 @@ public final class SchedulingInputs {
                 new HashSet<>(orEmpty(build.getSpec().getRequiredSystemFeatures())), build.getSpec().getMachine());
     }
 
+    /** The build's key in the ledger and the backoff, as {@link BuildRequest#key()}, without needing a spec. */
+    public static String key(NixBuild build) {
+        return BuildRequest.key(build.getMetadata().getNamespace(), build.getMetadata().getName());
+    }
+
     /**
      * Until warm builders are handed from build to build (a later issue), every build gets a pod of its own, so the pod
      * cap applies to every pool, ephemeral or not.

@@ -7,6 +7,7 @@ import java.util.List;
 import dev.nixpool.api.v1alpha1.NixBuild;
 import dev.nixpool.api.v1alpha1.NixBuildStatus;
 import dev.nixpool.status.Conditions;
+import dev.nixpool.status.Reason;
 
 /**
  * One run of a lifecycle step: the build as the reconcile saw it, a working copy of its status that the step changes,
@@ -15,7 +16,7 @@ import dev.nixpool.status.Conditions;
 public final class StepContext {
 
     /** An Event a step wants the user to see. */
-    public record PendingEvent(boolean warning, String reason, String message) {
+    public record PendingEvent(boolean warning, Reason reason, String message) {
     }
 
     private final NixBuild build;
@@ -51,17 +52,20 @@ public final class StepContext {
         return build.getMetadata().getNamespace();
     }
 
-    /** Sets a condition through the one conditions helper; true when status, reason or message changed. */
-    public boolean condition(String type, boolean value, String reason, String message) {
+    /**
+     * Sets a condition through the one conditions helper; true when status, reason or message changed. Only
+     * {@link Transitions} writes conditions and Events, so that a phase and what it says are set together.
+     */
+    boolean condition(String type, boolean value, Reason reason, String message) {
         return Conditions.set(status.getConditions(), type, value, reason, message,
                 build.getMetadata().getGeneration(), now);
     }
 
-    public void normalEvent(String reason, String message) {
+    void normalEvent(Reason reason, String message) {
         events.add(new PendingEvent(false, reason, message));
     }
 
-    public void warningEvent(String reason, String message) {
+    void warningEvent(Reason reason, String message) {
         events.add(new PendingEvent(true, reason, message));
     }
 

@@ -19,7 +19,6 @@ import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 
 import dev.nixpool.Names;
-import dev.nixpool.Names.Reasons;
 import dev.nixpool.api.v1alpha1.BuildMachine;
 import dev.nixpool.api.v1alpha1.BuildMachineStatus;
 import dev.nixpool.api.v1alpha1.NixBuild;
@@ -28,6 +27,7 @@ import dev.nixpool.lifecycle.SchedulingInputs;
 import dev.nixpool.scheduling.Eligibility;
 import dev.nixpool.scheduling.Pool;
 import dev.nixpool.status.Conditions;
+import dev.nixpool.status.Reason;
 import dev.nixpool.validation.SpecValidation;
 
 /**
@@ -98,14 +98,14 @@ public class BuildMachineReconciler implements Reconciler<BuildMachine> {
         List<String> problems = SpecValidation.problems(machine.getSpec());
         Instant now = Instant.now();
         if (problems.isEmpty()) {
-            Conditions.set(status.getConditions(), Names.CONDITION_READY, true, Reasons.SPEC_VALID,
+            Conditions.set(status.getConditions(), Names.CONDITION_READY, true, Reason.SPEC_VALID,
                     "serving builds for " + String.join(", ", machine.getSpec().getSystems()),
                     machine.getMetadata().getGeneration(), now);
         } else {
             String message = "the spec is invalid: " + String.join("; ", problems);
-            if (Conditions.set(status.getConditions(), Names.CONDITION_READY, false, Reasons.INVALID_SPEC, message,
+            if (Conditions.set(status.getConditions(), Names.CONDITION_READY, false, Reason.INVALID_SPEC, message,
                     machine.getMetadata().getGeneration(), now)) {
-                events.warning(machine, Reasons.INVALID_SPEC, message);
+                events.warning(machine, Reason.INVALID_SPEC, message);
             }
         }
         StatusWriter.writeIfChanged(context, machine, status);

@@ -15,6 +15,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 
 import dev.nixpool.Names;
 import dev.nixpool.status.Conditions;
+import dev.nixpool.status.Reason;
 
 /** Kubernetes Events (core/v1) for what a user should see in {@code kubectl describe}. */
 @ApplicationScoped
@@ -31,16 +32,16 @@ public class EventRecorder {
         this.client = client;
     }
 
-    public void normal(HasMetadata object, String reason, String message) {
+    public void normal(HasMetadata object, Reason reason, String message) {
         record(object, "Normal", reason, message);
     }
 
-    public void warning(HasMetadata object, String reason, String message) {
+    public void warning(HasMetadata object, Reason reason, String message) {
         record(object, "Warning", reason, message);
     }
 
     /** An Event is information, not state: failing to write one must not fail the reconcile. */
-    private void record(HasMetadata object, String type, String reason, String message) {
+    private void record(HasMetadata object, String type, Reason reason, String message) {
         String now = Conditions.timestamp(Instant.now());
         String name = Names.eventName(object.getMetadata().getName(),
                 Long.toHexString(System.nanoTime()) + Long.toHexString(sequence.incrementAndGet()));
@@ -59,7 +60,7 @@ public class EventRecorder {
                             .withResourceVersion(object.getMetadata().getResourceVersion())
                             .build())
                     .withType(type)
-                    .withReason(reason)
+                    .withReason(reason.value())
                     .withMessage(message.length() > MAX_MESSAGE ? message.substring(0, MAX_MESSAGE) : message)
                     .withNewSource(COMPONENT, null)
                     .withReportingComponent(COMPONENT)

@@ -12,6 +12,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
@@ -21,26 +22,22 @@ import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 
 import dev.nixpool.Names;
-import dev.nixpool.Names.Reasons;
 import dev.nixpool.api.v1alpha1.BuildMachine;
 import dev.nixpool.api.v1alpha1.NixBuild;
-import dev.nixpool.api.v1alpha1.NixBuildPhase;
 import dev.nixpool.api.v1alpha1.NixBuildStatus;
 import dev.nixpool.lifecycle.BuilderPods;
 import dev.nixpool.lifecycle.BuilderProvisioner;
-import dev.nixpool.lifecycle.CapacityLedger;
 import dev.nixpool.lifecycle.NixBuildLifecycle;
-import dev.nixpool.lifecycle.RetryBackoff;
 import dev.nixpool.lifecycle.SchedulingInputs;
 import dev.nixpool.lifecycle.StepContext;
 import dev.nixpool.lifecycle.StepOutcome;
 import dev.nixpool.logs.LogStore;
 import dev.nixpool.runner.BuildRunner;
-import dev.nixpool.validation.SpecValidation;
+import dev.nixpool.status.Reason;
 
 /**
- * Thin: checks what the schema cannot, runs the lifecycle step of the build's phase, writes the status once and
- * publishes the step's Events. Pending builds are woken by events (a BuildMachine appears or changes, a builder pod goes
+ * Thin: runs the lifecycle on the build, writes the status once and publishes the lifecycle's Events; an error the
+ * lifecycle did not handle goes to its error path (see {@link #updateErrorStatus}). Pending builds are woken by events (a BuildMachine appears or changes, a builder pod goes
  * away) with a periodic requeue as a safety net.
  */
 @ControllerConfiguration(name = NixBuildReconciler.NAME, finalizerName = Names.FINALIZER)
@@ -49,24 +46,19 @@ public class NixBuildReconciler implements Reconciler<NixBuild>, Cleaner<NixBuil
     public static final String NAME = "nixbuild";
 
     private final NixBuildLifecycle lifecycle;
-    private final CapacityLedger ledger;
     private final EventRecorder events;
     private final BuildRunner runner;
     private final BuilderProvisioner provisioner;
     private final LogStore logs;
-    private final RetryBackoff backoff;
     private final UnreadableReport unreadable;
 
-    public NixBuildReconciler(NixBuildLifecycle lifecycle, CapacityLedger ledger, EventRecorder events,
-            BuildRunner runner, BuilderProvisioner provisioner, LogStore logs, RetryBackoff backoff,
-            UnreadableReport unreadable) {
+    public NixBuildReconciler(NixBuildLifecycle lifecycle, EventRecorder events, BuildRunner runner,
+            BuilderProvisioner provisioner, LogStore logs, UnreadableReport unreadable) {
         this.lifecycle = lifecycle;
-        this.ledger = ledger;
         this.events = events;
         this.runner = runner;
         this.provisioner = provisioner;
         this.logs = logs;
-        this.backoff = backoff;
         this.unreadable = unreadable;
     }
 
@@ -95,12 +87,39 @@ public class NixBuildReconciler implements Reconciler<NixBuild>, Cleaner<NixBuil
         }
         NixBuildStatus status = StatusWriter.workingCopy(context, build, new NixBuildStatus());
         StepContext step = new StepContext(build, status, new InformerClusterView(context), Instant.now());
-        StepOutcome outcome = notYetScheduled(status) ? validateThenRun(step) : lifecycle.run(step);
-        if (status.getPhase() == null) {
-            status.setPhase(NixBuildPhase.Pending);
+        StepOutcome outcome = lifecycle.run(step);
+        write(build, context, step);
+        UpdateControl<NixBuild> control = UpdateControl.noUpdate();
+        return outcome.requeueAfter().map(delay -> control.rescheduleAfter(delay)).orElse(control);
+    }
+
+    /**
+     * The reconcile threw. A stale read is retried with fresh data; other errors are said in an Event while JOSDK
+     * retries, and once its retries are used up the build fails with the error in its status, and gives back its slot.
+     */
+    @Override
+    public ErrorStatusUpdateControl<NixBuild> updateErrorStatus(NixBuild build, Context<NixBuild> context,
+            Exception error) {
+        ReconcileErrors.Verdict verdict = ReconcileErrors.verdict(error, context.getRetryInfo());
+        if (verdict == ReconcileErrors.Verdict.RETRY_QUIETLY) {
+            return ErrorStatusUpdateControl.defaultErrorProcessing();
         }
-        status.setObservedGeneration(build.getMetadata().getGeneration());
-        StatusWriter.writeIfChanged(context, build, status);
+        if (verdict == ReconcileErrors.Verdict.RETRY) {
+            events.warning(build, Reason.INTERNAL_ERROR, "reconciling failed, retrying: " + error);
+            return ErrorStatusUpdateControl.defaultErrorProcessing();
+        }
+        NixBuildStatus status = StatusWriter.workingCopy(context, build, new NixBuildStatus());
+        StepContext step = new StepContext(build, status, new InformerClusterView(context), Instant.now());
+        StepOutcome outcome = lifecycle.failOnError(step, error);
+        write(build, context, step);
+        ErrorStatusUpdateControl<NixBuild> control = ErrorStatusUpdateControl.<NixBuild>noStatusUpdate().withNoRetry();
+        return outcome.requeueAfter().map(control::rescheduleAfter).orElse(control);
+    }
+
+    /** The status once, then the step's Events (an Event about a status that was never written would mislead). */
+    private void write(NixBuild build, Context<NixBuild> context, StepContext step) {
+        step.status().setObservedGeneration(build.getMetadata().getGeneration());
+        StatusWriter.writeIfChanged(context, build, step.status());
         step.events().forEach(event -> {
             if (event.warning()) {
                 events.warning(build, event.reason(), event.message());
@@ -108,12 +127,6 @@ public class NixBuildReconciler implements Reconciler<NixBuild>, Cleaner<NixBuil
                 events.normal(build, event.reason(), event.message());
             }
         });
-        if (status.getPhase().isFinal()) {
-            ledger.release(key(build));
-            backoff.clear(key(build));
-        }
-        UpdateControl<NixBuild> control = UpdateControl.noUpdate();
-        return outcome.requeueAfter().map(delay -> control.rescheduleAfter(delay)).orElse(control);
     }
 
     /**
@@ -125,27 +138,9 @@ public class NixBuildReconciler implements Reconciler<NixBuild>, Cleaner<NixBuil
         runner.end(build.getMetadata().getUid());
         provisioner.deleteAll(build);
         logs.delete(build.getMetadata().getNamespace(), build.getMetadata().getName());
-        ledger.release(key(build));
-        backoff.clear(key(build));
+        lifecycle.release(build);
         unreadable.forget(build);
         return DeleteControl.defaultDelete();
-    }
-
-    private StepOutcome validateThenRun(StepContext step) {
-        List<String> problems = SpecValidation.problems(step.build().getSpec());
-        if (problems.isEmpty()) {
-            return lifecycle.run(step);
-        }
-        String message = "the spec is invalid: " + String.join("; ", problems);
-        step.status().setPhase(NixBuildPhase.Pending);
-        if (step.condition(Names.CONDITION_SCHEDULED, false, Reasons.INVALID_SPEC, message)) {
-            step.warningEvent(Reasons.INVALID_SPEC, message);
-        }
-        return StepOutcome.waitForEvents();
-    }
-
-    private static boolean notYetScheduled(NixBuildStatus status) {
-        return status.getPhase() == null || status.getPhase() == NixBuildPhase.Pending;
     }
 
     /** A new or changed pool may take any waiting build of its namespace. */
@@ -163,9 +158,5 @@ public class NixBuildReconciler implements Reconciler<NixBuild>, Cleaner<NixBuil
                 .map(ResourceID::fromResource)
                 .forEach(targets::add);
         return targets;
-    }
-
-    private static String key(NixBuild build) {
-        return build.getMetadata().getNamespace() + "/" + build.getMetadata().getName();
     }
 }

@@ -18,10 +18,10 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 
-import dev.nixpool.Names.Reasons;
 import dev.nixpool.reading.UnreadableObjects;
 import dev.nixpool.reading.UnreadableObjects.Unreadable;
 import dev.nixpool.status.Conditions;
+import dev.nixpool.status.Reason;
 
 /**
  * Tells the user about an object the operator could not read (see {@link UnreadableObjects}): a condition with reason
@@ -58,7 +58,7 @@ public class UnreadableReport {
         }
         conditions.add(condition(object, conditionType, message));
         patchConditions(object, found.get().rawStatus(), conditions);
-        events.warning(object, Reasons.UNREADABLE, message);
+        events.warning(object, Reason.UNREADABLE, message);
         return true;
     }
 
@@ -78,7 +78,7 @@ public class UnreadableReport {
             if (!type.equals(condition.path("type").asText())) {
                 others.add(condition);
             } else if ("False".equals(condition.path("status").asText())
-                    && Reasons.UNREADABLE.equals(condition.path("reason").asText())
+                    && Reason.UNREADABLE.value().equals(condition.path("reason").asText())
                     && message.equals(condition.path("message").asText())) {
                 return null;
             }
@@ -90,7 +90,7 @@ public class UnreadableReport {
         ObjectNode condition = JSON.objectNode()
                 .put("type", type)
                 .put("status", "False")
-                .put("reason", Reasons.UNREADABLE)
+                .put("reason", Reason.UNREADABLE.value())
                 .put("message", message)
                 .put("lastTransitionTime", Conditions.timestamp(Instant.now()));
         if (object.getMetadata().getGeneration() != null) {

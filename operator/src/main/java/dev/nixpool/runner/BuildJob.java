@@ -3,7 +3,6 @@ package dev.nixpool.runner;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -22,8 +21,8 @@ import dev.nixpool.nix.serve.PathInfo;
 import dev.nixpool.remote.BuilderAddress;
 import dev.nixpool.remote.BuilderConnector;
 import dev.nixpool.remote.BuilderException;
-import dev.nixpool.remote.BuilderFailure;
 import dev.nixpool.remote.BuilderSession;
+import dev.nixpool.status.Reason;
 
 /** The work of one run, on a runner thread: connect, instantiate, check the derivation, build, collect the outputs. */
 final class BuildJob implements Runnable {
@@ -46,12 +45,14 @@ final class BuildJob implements Runnable {
         try (BuildLog log = logs.open(request.namespace(), request.name(), request.key().uid(),
                 request.key().attempt())) {
             run.finish(work(request, log));
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // an Error too: a run that dies without a result would leave its build Building for ever
             if (!run.cancelled()) {
                 LOG.errorf(e, "the run of NixBuild %s/%s attempt %d failed unexpectedly", request.namespace(),
                         request.name(), request.key().attempt());
-                run.finish(new RunResult.Failed("InternalError", "the operator failed while running the build: " + e,
-                        false));
+                run.finish(
+                        new RunResult.Failed(Reason.INTERNAL_ERROR, "the operator failed while running the build: " + e,
+                                false));
             }
         }
     }
@@ -64,7 +65,7 @@ final class BuildJob implements Runnable {
             BuilderSession session = connector.open(address, request.credentials());
             try {
                 if (!run.attach(session)) {
-                    return new RunResult.Failed("Cancelled", "the run was cancelled", false);
+                    return new RunResult.Failed(Reason.CANCELLED, "the run was cancelled", false);
                 }
                 run.connected("serve protocol " + (session.serveVersion() >> 8) + "." + (session.serveVersion() & 0xff)
                         + ", host key " + session.hostKeyFingerprint());
@@ -74,9 +75,10 @@ final class BuildJob implements Runnable {
             }
         } catch (BuilderException e) {
             log.line("[nixpool] " + e.getMessage());
-            return new RunResult.Failed(reason(e.failure()), e.getMessage(), e.failure().retryable());
+            return new RunResult.Failed(Reason.fromBuilderFailure(e.failure()), e.getMessage(),
+                    e.failure().retryable());
         } catch (DerivationFormatException e) {
-            return new RunResult.Failed("InvalidDerivation", e.getMessage(), false);
+            return new RunResult.Failed(Reason.INVALID_DERIVATION, e.getMessage(), false);
         }
     }
 
@@ -88,7 +90,7 @@ final class BuildJob implements Runnable {
         Optional<String> misfit = request.fit().problem(drvPath, derivation);
         if (misfit.isPresent()) {
             log.line("[nixpool] " + misfit.get());
-            return new RunResult.Failed("DerivationMismatch", misfit.get(), false);
+            return new RunResult.Failed(Reason.DERIVATION_MISMATCH, misfit.get(), false);
         }
         log.line("[nixpool] building " + drvPath);
         BuildResult result = session.build(drvPath, derivation, request.options(), log);
@@ -124,14 +126,5 @@ final class BuildJob implements Runnable {
             }
         });
         return outputs;
-    }
-
-    /** HOST_KEY_MISMATCH becomes HostKeyMismatch, as condition reasons are written. */
-    static String reason(BuilderFailure failure) {
-        StringBuilder b = new StringBuilder();
-        for (String part : failure.name().split("_")) {
-            b.append(part.charAt(0)).append(part.substring(1).toLowerCase(Locale.ROOT));
-        }
-        return b.toString();
     }
 }

@@ -4,6 +4,7 @@ import java.util.List;
 
 import dev.nixpool.api.v1alpha1.BuildOutput;
 import dev.nixpool.nix.build.BuildResult;
+import dev.nixpool.status.Reason;
 
 /** How a run ended. */
 public sealed interface RunResult {
@@ -19,9 +20,9 @@ public sealed interface RunResult {
     /**
      * The run could not get Nix's verdict: the builder failed us, or the derivation does not fit.
      *
-     * @param reason a CamelCase condition reason, e.g. {@code HostKeyMismatch}
+     * @param reason e.g. {@link Reason#HOST_KEY_MISMATCH}
      * @param retryable true when a fresh builder may succeed (the builder is lost, not the build)
      */
-    record Failed(String reason, String message, boolean retryable) implements RunResult {
+    record Failed(Reason reason, String message, boolean retryable) implements RunResult {
     }
 }

@@ -25,6 +25,11 @@ public record BuildRequest(String namespace, String name, Instant created, Strin
     }
 
     public String key() {
+        return key(namespace, name);
+    }
+
+    /** How the ledger and the backoff know a build: namespace/name. */
+    public static String key(String namespace, String name) {
         return namespace + "/" + name;
     }
 

@@ -57,6 +57,12 @@ public final class Conditions {
         return changed;
     }
 
+    /** {@link #set(List, String, boolean, String, String, Long, Instant)} with a reason of the one vocabulary. */
+    public static boolean set(List<Condition> conditions, String type, boolean status, Reason reason, String message,
+            Long observedGeneration, Instant now) {
+        return set(conditions, type, status, reason.value(), message, observedGeneration, now);
+    }
+
     public static Optional<Condition> find(List<Condition> conditions, String type) {
         return conditions.stream().filter(c -> type.equals(c.getType())).findFirst();
     }

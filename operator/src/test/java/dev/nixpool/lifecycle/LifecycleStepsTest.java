@@ -40,6 +40,7 @@ import dev.nixpool.config.NixpoolConfig;
 import dev.nixpool.logs.LogStore;
 import dev.nixpool.nix.build.BuildResult;
 import dev.nixpool.nix.build.BuildStatus;
+import dev.nixpool.reconcile.KubernetesBuilderResources;
 import dev.nixpool.remote.BuilderFailure;
 import dev.nixpool.runner.BuildRunner;
 import dev.nixpool.runner.FakeBuilder;
@@ -101,17 +102,7 @@ class LifecycleStepsTest {
 
     /** The lifecycle around the current runner (a restarted operator gets a new one, and all in-memory state anew). */
     private void assemble() {
-        BuilderProvisioner provisioner = new BuilderProvisioner(client, config);
-        CapacityLedger ledger = new CapacityLedger();
-        RetryBackoff backoff = new RetryBackoff(config);
-        BuildFinisher finisher = new BuildFinisher(logs, config);
-        BuilderLoss loss = new BuilderLoss(provisioner, runner, ledger, backoff, finisher);
-        RunDispatcher dispatcher = new RunDispatcher(provisioner, runner, config);
-        BuilderAttempt attempt = new BuilderAttempt(provisioner, runner, dispatcher, loss, finisher);
-        EndedStep ended = new EndedStep(provisioner, runner, config);
-        lifecycle = new NixBuildLifecycle(List.of(new PendingStep(ledger, provisioner, backoff, config),
-                new ScheduledStep(attempt, config), new BuildingStep(attempt, config),
-                new EndedStep.Succeeded(ended), new EndedStep.Failed(ended)), runner, finisher);
+        lifecycle = new LifecycleAssembly(new KubernetesBuilderResources(client), runner, logs, config).lifecycle;
     }
 
     @AfterEach
@@ -161,7 +152,7 @@ class LifecycleStepsTest {
     }
 
     private List<String> eventReasons() {
-        return events.stream().map(StepContext.PendingEvent::reason).toList();
+        return events.stream().map(e -> e.reason().value()).toList();
     }
 
     @Test
@@ -264,6 +255,11 @@ class LifecycleStepsTest {
             assertThat(c.getMessage()).isEqualTo("builder pod hello-builder-1 no longer exists; attempt 2 of 2 starts"
                     + " on a fresh builder in 2.0s");
         });
+        assertThat(condition(Names.CONDITION_SCHEDULED)).as("no longer assigned during the backoff").satisfies(c -> {
+            assertThat(c.getStatus()).isEqualTo("False");
+            assertThat(c.getReason()).isEqualTo("Retrying");
+        });
+        assertThat(status.getMachine()).isNull();
         assertThat(client.secrets().inNamespace(NS).withName("hello-builder-1-ssh").get()).isNull();
         await().atMost(FakeBuilder.WAIT).until(() -> builder.closed.get() > 0);
 

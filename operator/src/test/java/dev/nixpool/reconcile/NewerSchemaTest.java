@@ -29,6 +29,7 @@ import dev.nixpool.TestResources;
 import dev.nixpool.api.v1alpha1.NixBuild;
 import dev.nixpool.api.v1alpha1.NixBuildPhase;
 import dev.nixpool.reading.InformerWatchdog;
+import dev.nixpool.status.Reason;
 
 /**
  * Objects written against a newer CRD than the operator's, as a rollback or a partial upgrade leaves them: they are
@@ -84,7 +85,7 @@ class NewerSchemaTest {
         await().atMost(MockCluster.TIMEOUT).untilAsserted(() -> assertThat(conditions(ns, "BuildMachine", "pool"))
                 .anySatisfy(c -> assertThat(c).containsEntry("type", Names.CONDITION_READY)
                         .containsEntry("status", "True")));
-        assertThat(cluster.reasonsOfEvents(ns, "copied")).doesNotContain(Names.Reasons.UNREADABLE);
+        assertThat(cluster.reasonsOfEvents(ns, "copied")).doesNotContain(Reason.UNREADABLE.value());
 
         // the operator's writes (status, finalizer) leave the fields it does not know in place
         assertThat(spec(ns, "BuildMachine", "pool")).containsEntry("minIdle", 2);
@@ -121,7 +122,7 @@ class NewerSchemaTest {
         cluster.create(build(ns, "waits", X86, List.of()));
         await().atMost(MockCluster.TIMEOUT).untilAsserted(
                 () -> assertThat(MockCluster.reason(cluster.get(ns, "waits"), Names.CONDITION_SCHEDULED))
-                        .isEqualTo(Names.Reasons.UNSCHEDULABLE));
+                        .isEqualTo(Reason.UNSCHEDULABLE.value()));
 
         GenericKubernetesResource pool = raw(ns, "BuildMachine").withName("pool").get();
         pool.setAdditionalProperty("spec", Map.of("systems", List.of(X86), "maxBuilders", 1));
@@ -146,12 +147,12 @@ class NewerSchemaTest {
         await().atMost(MockCluster.TIMEOUT).untilAsserted(() -> assertThat(conditions(ns, kind, name))
                 .anySatisfy(c -> assertThat(c).containsEntry("type", conditionType)
                         .containsEntry("status", "False")
-                        .containsEntry("reason", Names.Reasons.UNREADABLE)
+                        .containsEntry("reason", Reason.UNREADABLE.value())
                         .hasEntrySatisfying("message", m -> assertThat((String) m).contains(reasonStart))));
     }
 
     private List<Event> unreadableEvents(String ns, String name) {
-        return cluster.events(ns, name).stream().filter(e -> Names.Reasons.UNREADABLE.equals(e.getReason())).toList();
+        return cluster.events(ns, name).stream().filter(e -> Reason.UNREADABLE.value().equals(e.getReason())).toList();
     }
 
     private void createRaw(String ns, String kind, String name, String specJson) {

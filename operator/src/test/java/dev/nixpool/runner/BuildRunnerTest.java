@@ -21,6 +21,7 @@ import dev.nixpool.remote.BuildSource;
 import dev.nixpool.remote.BuilderAddress;
 import dev.nixpool.remote.BuilderCredentials;
 import dev.nixpool.remote.BuilderFailure;
+import dev.nixpool.status.Reason;
 
 class BuildRunnerTest {
 
@@ -91,7 +92,7 @@ class BuildRunnerTest {
                 "root@127.0.0.9:2222 presented host key SHA256:b, expected SHA256:a");
         runner().dispatch(request("uid-2", 1));
         RunKey key = new RunKey("uid-2", 1);
-        assertThat(awaitResult(key)).isEqualTo(new RunResult.Failed("HostKeyMismatch",
+        assertThat(awaitResult(key)).isEqualTo(new RunResult.Failed(Reason.HOST_KEY_MISMATCH,
                 "root@127.0.0.9:2222 presented host key SHA256:b, expected SHA256:a", false));
         assertThat(runner.progress(key).orElseThrow().connected()).isFalse();
     }
@@ -102,7 +103,7 @@ class BuildRunnerTest {
         runner().dispatch(request("uid-3", 1));
         RunResult result = awaitResult(new RunKey("uid-3", 1));
         assertThat(result).isInstanceOfSatisfying(RunResult.Failed.class, failed -> {
-            assertThat(failed.reason()).isEqualTo("DerivationMismatch");
+            assertThat(failed.reason()).isEqualTo(Reason.DERIVATION_MISMATCH);
             assertThat(failed.message()).contains("set spec.requiredSystemFeatures: [kvm]");
             assertThat(failed.retryable()).isFalse();
         });
@@ -129,7 +130,7 @@ class BuildRunnerTest {
         builder.buildFailure = FakeBuilder.failure(BuilderFailure.UNREACHABLE, "the connection dropped");
         runner().dispatch(request("uid-5", 2));
         assertThat(awaitResult(new RunKey("uid-5", 2)))
-                .isEqualTo(new RunResult.Failed("Unreachable", "the connection dropped", true));
+                .isEqualTo(new RunResult.Failed(Reason.UNREACHABLE, "the connection dropped", true));
     }
 
     @Test

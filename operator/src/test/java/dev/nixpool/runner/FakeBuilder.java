@@ -43,6 +43,10 @@ public final class FakeBuilder implements BuilderConnector {
     public volatile BuilderException buildFailure;
     public volatile String system = "x86_64-linux";
     public volatile String requiredFeatures;
+    /** When set, the derivation's {@code __json} (structured attrs), e.g. malformed JSON for an invalid derivation. */
+    public volatile String structuredAttrs;
+    /** When set, thrown by a build: a RuntimeException or an Error the operator did not expect. */
+    public volatile Throwable crash;
     public volatile BuildResult result = new BuildResult(BuildStatus.BUILT, "", 1, false, 0, 0, Map.of());
     /** When set, a build waits for it (or for the session to be closed). */
     public volatile CountDownLatch buildGate;
@@ -67,6 +71,9 @@ public final class FakeBuilder implements BuilderConnector {
         Map<String, String> env = new TreeMap<>(Map.of("out", OUT, "system", system));
         if (requiredFeatures != null) {
             env.put(Derivation.REQUIRED_SYSTEM_FEATURES, requiredFeatures);
+        }
+        if (structuredAttrs != null) {
+            env.put(Derivation.STRUCTURED_ATTRS, structuredAttrs);
         }
         return new Derivation(new TreeMap<>(Map.of("out", DerivationOutput.inputAddressed(OUT))), new TreeMap<>(),
                 new TreeSet<>(), system, "/bin/sh", List.of("-c", "echo hello > $out"), new TreeMap<>(env));
@@ -117,6 +124,12 @@ public final class FakeBuilder implements BuilderConnector {
             }
             if (buildFailure != null) {
                 throw buildFailure;
+            }
+            if (crash instanceof RuntimeException e) {
+                throw e;
+            }
+            if (crash instanceof Error e) {
+                throw e;
             }
             log.line("\u001B[31;1merror:\u001B[0m last line of the build");
             return result;

@@ -1,0 +1,550 @@
+package dev.nixpool.lifecycle;
+
+import static dev.nixpool.api.v1alpha1.NixBuildPhase.Building;
+import static dev.nixpool.api.v1alpha1.NixBuildPhase.Failed;
+import static dev.nixpool.api.v1alpha1.NixBuildPhase.Pending;
+import static dev.nixpool.api.v1alpha1.NixBuildPhase.Scheduled;
+import static dev.nixpool.api.v1alpha1.NixBuildPhase.Succeeded;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.PodStatusBuilder;
+
+import dev.nixpool.Names;
+import dev.nixpool.TestConfig;
+import dev.nixpool.TestResources;
+import dev.nixpool.api.v1alpha1.BuildMachine;
+import dev.nixpool.api.v1alpha1.NixBuild;
+import dev.nixpool.api.v1alpha1.NixBuildPhase;
+import dev.nixpool.api.v1alpha1.NixBuildStatus;
+import dev.nixpool.config.NixpoolConfig;
+import dev.nixpool.logs.LogStore;
+import dev.nixpool.nix.build.BuildResult;
+import dev.nixpool.nix.build.BuildStatus;
+import dev.nixpool.remote.BuilderFailure;
+import dev.nixpool.runner.BuildRunner;
+import dev.nixpool.runner.FakeBuilder;
+import dev.nixpool.runner.RunKey;
+import dev.nixpool.runner.RunProgress;
+import dev.nixpool.status.Conditions;
+
+/**
+ * The NixBuild lifecycle as a table: a build brought to a phase, one observation (what the pod, the run, the clock or
+ * the API server did), one reconcile, and the phase, conditions and Events that follow. No server: the cluster is
+ * {@link InMemoryBuilderResources}, the builder a {@link FakeBuilder}, the clock a fixed instant moved by hand.
+ */
+class LifecycleTransitionsTest {
+
+    private static final String NS = "table";
+    private static final String X86 = "x86_64-linux";
+    private static final String POD = "hello-builder-1";
+    private static final Instant T0 = Instant.parse("2025-01-01T00:00:00Z");
+
+    @TempDir
+    Path logDir;
+
+    final InMemoryBuilderResources resources = new InMemoryBuilderResources();
+    final FakeBuilder builder = new FakeBuilder();
+    final Map<String, String> otherBuilders = new HashMap<>();
+    final List<StepContext.PendingEvent> events = new ArrayList<>();
+    NixpoolConfig config;
+    LogStore logs;
+    BuildRunner runner;
+    LifecycleAssembly assembly;
+    BuildMachine machine;
+    NixBuild build;
+    NixBuildStatus status = new NixBuildStatus();
+    Instant now = T0;
+
+    @BeforeEach
+    void wire() {
+        config = TestConfig.nixpool(Map.of("nixpool.builder.ssh-user", "root", "nixpool.retry.initial-backoff", "2s",
+                "nixpool.builder.readiness-timeout", "10m"));
+        logs = new LogStore(logDir, 1_000_000);
+        runner = new BuildRunner(builder, logs, 2);
+        assembly = new LifecycleAssembly(resources, runner, logs, config);
+        resources.createdAt(T0);
+        machine = TestResources.machine(NS, "pool", 1, List.of(X86), List.of(), List.of());
+        build = TestResources.build(NS, "hello", X86, List.of());
+        build.getSpec().setDerivation(null);
+        build.getSpec().setExpression("derivation { }");
+        build.getSpec().setRetries(1);
+        build.getMetadata().setUid(UUID.randomUUID().toString());
+        build.getMetadata().setGeneration(1L);
+        build.getMetadata().setCreationTimestamp(Conditions.timestamp(T0));
+    }
+
+    @AfterEach
+    void stop() {
+        runner.close();
+    }
+
+    // the table
+
+    static Stream<Row> rows() {
+        return Stream.of(
+                // Pending
+                row("Pending, a pool with a free slot").given(Pending).then(Scheduled)
+                        .conditions("Scheduled=True/Scheduled", "BuilderReady=False/WaitingForBuilder")
+                        .events("Normal Scheduled", "Normal BuilderCreated")
+                        .check(t -> assertThat(t.resources.created()).containsExactly("Secret/hello-builder-1-ssh",
+                                "Pod/hello-builder-1")),
+                row("Pending, the pool is full").given(Pending)
+                        .before(t -> t.otherBuilders.put("other-builder-1", "pool")).then(Pending)
+                        .conditions("Scheduled=False/WaitingForCapacity").events("Warning WaitingForCapacity")
+                        .check(t -> assertThat(t.status.getQueuePosition()).isEqualTo(1)),
+                row("Pending, no pool can take it").given(Pending)
+                        .before(t -> t.build.getSpec().setSystem("aarch64-linux")).then(Pending)
+                        .conditions("Scheduled=False/Unschedulable").events("Warning Unschedulable"),
+                row("Pending, invalid spec").given(Pending).before(t -> t.build.getSpec().setFlake("github:a/b#c"))
+                        .then(Pending).conditions("Scheduled=False/InvalidSpec").events("Warning InvalidSpec")
+                        .message("Scheduled", "exactly one of spec.derivation, spec.expression or spec.flake"),
+                row("Pending, the API server refuses the pod (403)").given(Pending)
+                        .before(t -> t.resources.refuseCreate("Pod", 403, "pods \"hello-builder-1\" is forbidden:"
+                                + " exceeded quota: builders, requested: pods=1, used: pods=10, limited: pods=10"))
+                        .then(Failed)
+                        .conditions("BuilderReady=False/BuilderRejected", "Succeeded=False/BuilderRejected")
+                        .events("Warning BuilderRejected")
+                        .message("Succeeded", "the API server refused to create Pod hello-builder-1 (HTTP 403):"
+                                + " pods \"hello-builder-1\" is forbidden: exceeded quota")
+                        .check(LifecycleTransitionsTest::slotReleased),
+                row("Pending, the API server refuses the key Secret (422)").given(Pending)
+                        .before(t -> t.resources.refuseCreate("Secret", 422, "Secret \"hello-builder-1-ssh\" is"
+                                + " invalid: metadata.labels: Invalid value"))
+                        .then(Failed).conditions("Succeeded=False/BuilderRejected").events("Warning BuilderRejected")
+                        .message("Succeeded", "(HTTP 422): Secret \"hello-builder-1-ssh\" is invalid")
+                        .check(t -> assertThat(t.resources.created()).isEmpty())
+                        .check(LifecycleTransitionsTest::slotReleased),
+                row("Pending, a lost builder's backoff is not over").given(Pending)
+                        .when(t -> t.arriveAfterALostBuilder()).then(Pending)
+                        .conditions("Scheduled=False/Retrying", "BuilderReady=False/BuilderLost").events(),
+                row("Pending, a lost builder's backoff is over").given(Pending)
+                        .when(t -> {
+                            t.arriveAfterALostBuilder();
+                            t.now = t.now.plusSeconds(3);
+                        }).then(Scheduled).conditions("Scheduled=True/Scheduled")
+                        .events("Normal Scheduled", "Normal BuilderCreated")
+                        .check(t -> assertThat(t.status.getBuilder()).isEqualTo("hello-builder-2")),
+                row("Pending, an error the lifecycle cannot handle").given(Pending)
+                        .failing(new IllegalStateException("boom")).then(Failed)
+                        .conditions("Succeeded=False/InternalError").events("Warning InternalError")
+                        .message("Succeeded", "could not handle an error in phase Pending:"
+                                + " java.lang.IllegalStateException: boom"),
+
+                // Scheduled
+                row("Scheduled, the pod is not Ready yet").given(Scheduled).then(Scheduled)
+                        .conditions("Scheduled=True/Scheduled", "BuilderReady=False/WaitingForBuilder").events(),
+                row("Scheduled, the pod is not Ready past the readiness timeout").given(Scheduled)
+                        .when(t -> t.now = t.now.plus(Duration.ofMinutes(11))).then(Scheduled)
+                        .conditions("BuilderReady=False/BuilderNotReady").events("Warning BuilderNotReady"),
+                row("Scheduled, the pod is Ready without a pod IP").given(Scheduled)
+                        .when(t -> t.resources.changePod(NS, POD, pod -> pod.setStatus(new PodStatusBuilder()
+                                .withPhase("Running").addNewCondition().withType("Ready").withStatus("True")
+                                .endCondition().build())))
+                        .then(Scheduled).conditions("BuilderReady=False/WaitingForBuilder").events()
+                        .message("BuilderReady", "is Ready but reports no pod IP yet"),
+                row("Scheduled, the pod is Ready: the run is dispatched").given(Scheduled)
+                        .when(t -> t.resources.podRunning(NS, POD, "10.0.0.7")).then(Scheduled)
+                        .conditions("BuilderReady=False/WaitingForBuilder").events()
+                        .message("BuilderReady", "connecting to 10.0.0.7 over SSH"),
+                row("Scheduled, the key Secret is missing").given(Scheduled)
+                        .when(t -> {
+                            t.resources.deleteSecret(NS, Names.keySecretName(POD));
+                            t.resources.podRunning(NS, POD, "10.0.0.7");
+                        }).then(Pending)
+                        .conditions("Scheduled=False/Retrying", "BuilderReady=False/BuilderLost")
+                        .events("Warning BuilderLost")
+                        .message("BuilderReady", "the key Secret of builder pod hello-builder-1 is missing")
+                        .check(LifecycleTransitionsTest::aFreshAttemptIsQueued),
+                row("Scheduled, the run connected").given(Scheduled)
+                        .before(t -> t.builder.buildGate = new CountDownLatch(1))
+                        .when(t -> t.runUntil(RunProgress::connected)).then(Building)
+                        .conditions("BuilderReady=True/Connected").events("Normal Connected"),
+                row("Scheduled, the builder presents another host key").given(Scheduled)
+                        .when(t -> {
+                            t.builder.connectFailure = FakeBuilder.failure(BuilderFailure.HOST_KEY_MISMATCH,
+                                    "presented host key SHA256:b, expected SHA256:a");
+                            t.runUntil(p -> p.result().isPresent());
+                        }).then(Failed)
+                        .conditions("BuilderReady=False/HostKeyMismatch", "Succeeded=False/HostKeyMismatch")
+                        .events("Warning HostKeyMismatch").check(LifecycleTransitionsTest::slotReleased),
+                row("Scheduled, the builder is unreachable").given(Scheduled)
+                        .when(t -> {
+                            t.builder.connectFailure = FakeBuilder.failure(BuilderFailure.UNREACHABLE, "refused");
+                            t.runUntil(p -> p.result().isPresent());
+                        }).then(Pending)
+                        .conditions("Scheduled=False/Retrying", "BuilderReady=False/BuilderLost")
+                        .events("Warning BuilderLost").check(LifecycleTransitionsTest::aFreshAttemptIsQueued),
+                row("Scheduled, the pod vanished (lost builder)").given(Scheduled)
+                        .when(t -> t.resources.deletePod(NS, POD)).then(Pending)
+                        .conditions("Scheduled=False/Retrying", "BuilderReady=False/BuilderLost")
+                        .events("Warning BuilderLost").check(LifecycleTransitionsTest::aFreshAttemptIsQueued),
+                row("Scheduled, the timeout passed").given(Scheduled)
+                        .before(t -> t.build.getSpec().setTimeoutSeconds(60L))
+                        .when(t -> t.now = t.now.plusSeconds(61)).then(Failed)
+                        .conditions("Succeeded=False/TimedOut").events("Warning TimedOut")
+                        .check(t -> assertThat(t.status.getBuildStatus()).isEqualTo("TimedOut"))
+                        .check(LifecycleTransitionsTest::slotReleased),
+
+                // Building
+                row("Building, the run is still building").given(Building).then(Building)
+                        .conditions("Scheduled=True/Scheduled", "BuilderReady=True/Connected").events()
+                        .check(t -> assertThat(t.status.getDerivation()).isEqualTo(FakeBuilder.DRV)),
+                row("Building, Nix built it").given(Building).when(t -> t.finishRun()).then(Succeeded)
+                        .conditions("Succeeded=True/Built").events("Normal Built")
+                        .check(t -> assertThat(t.status.getOutputs()).singleElement()
+                                .satisfies(o -> assertThat(o.getPath()).isEqualTo(FakeBuilder.OUT)))
+                        .check(LifecycleTransitionsTest::slotReleased),
+                row("Building, Nix failed to build it").given(Building)
+                        .when(t -> {
+                            t.builder.result = new BuildResult(BuildStatus.PERMANENT_FAILURE, "builder failed", 1,
+                                    false, 0, 0, Map.of());
+                            t.finishRun();
+                        }).then(Failed).conditions("Succeeded=False/PermanentFailure")
+                        .events("Warning PermanentFailure")
+                        .message("Succeeded", "Nix: PermanentFailure: builder failed")
+                        .check(t -> assertThat(t.status.getBuildStatus()).isEqualTo("PermanentFailure")),
+                row("Building, the derivation is invalid").given(Building)
+                        .before(t -> t.builder.structuredAttrs = "{not json")
+                        .when(t -> t.runUntil(p -> p.result().isPresent())).then(Failed)
+                        .conditions("Succeeded=False/InvalidDerivation").events("Warning InvalidDerivation")
+                        .message("Succeeded", "expected JSON in the derivation's __json attribute"),
+                row("Building, the derivation does not fit the pool").given(Building)
+                        .before(t -> t.builder.system = "aarch64-linux")
+                        .when(t -> t.runUntil(p -> p.result().isPresent())).then(Failed)
+                        .conditions("Succeeded=False/DerivationMismatch").events("Warning DerivationMismatch")
+                        .message("Succeeded", "set spec.system: aarch64-linux"),
+                row("Building, the run threw (internal error)").given(Building)
+                        .when(t -> {
+                            t.builder.crash = new IllegalArgumentException("a bug in the operator");
+                            t.finishRun();
+                        }).then(Failed).conditions("Succeeded=False/InternalError").events("Warning InternalError")
+                        .message("Succeeded", "java.lang.IllegalArgumentException: a bug in the operator"),
+                row("Building, the run died of an Error").given(Building)
+                        .when(t -> {
+                            t.builder.crash = new StackOverflowError("deep");
+                            t.finishRun();
+                        }).then(Failed).conditions("Succeeded=False/InternalError").events("Warning InternalError")
+                        .message("Succeeded", "java.lang.StackOverflowError: deep"),
+                row("Building, the session dropped").given(Building)
+                        .when(t -> {
+                            t.builder.buildFailure = FakeBuilder.failure(BuilderFailure.UNREACHABLE, "dropped");
+                            t.finishRun();
+                        }).then(Pending)
+                        .conditions("Scheduled=False/Retrying", "BuilderReady=False/BuilderLost")
+                        .events("Warning BuilderLost").check(LifecycleTransitionsTest::aFreshAttemptIsQueued),
+                row("Building, the pod vanished (lost builder)").given(Building)
+                        .when(t -> t.resources.deletePod(NS, POD)).then(Pending)
+                        .conditions("Scheduled=False/Retrying", "BuilderReady=False/BuilderLost")
+                        .events("Warning BuilderLost").message("BuilderReady", "builder pod hello-builder-1 no"
+                                + " longer exists; attempt 2 of 2 starts on a fresh builder in 2.0s")
+                        .check(LifecycleTransitionsTest::aFreshAttemptIsQueued),
+                row("Building, the pod vanished and no retries are left").given(Building)
+                        .before(t -> t.build.getSpec().setRetries(0))
+                        .when(t -> t.resources.deletePod(NS, POD)).then(Failed)
+                        .conditions("BuilderReady=False/BuilderLost", "Succeeded=False/BuilderLost")
+                        .events("Warning BuilderLost").message("Succeeded", "no retries left (1 of 1 attempts used)")
+                        .check(LifecycleTransitionsTest::slotReleased),
+                row("Building, the timeout passed").given(Building)
+                        .before(t -> t.build.getSpec().setTimeoutSeconds(60L))
+                        .when(t -> t.now = t.now.plusSeconds(61)).then(Failed)
+                        .conditions("Succeeded=False/TimedOut").events("Warning TimedOut")
+                        .check(LifecycleTransitionsTest::slotReleased),
+                row("Building, after an operator restart on a Ready pod").given(Building)
+                        .when(t -> t.restart()).then(Building).conditions("BuilderReady=True/Connected")
+                        .events("Normal Building"),
+                row("Building, after an operator restart on a pod no longer Ready").given(Building)
+                        .when(t -> {
+                            t.restart();
+                            t.resources.changePod(NS, POD,
+                                    pod -> pod.setStatus(new PodStatusBuilder().withPhase("Running").build()));
+                        }).then(Pending).conditions("Scheduled=False/Retrying", "BuilderReady=False/BuilderLost")
+                        .events("Warning BuilderLost"),
+                row("Building, an error the lifecycle cannot handle").given(Building)
+                        .failing(new IllegalStateException("boom")).then(Failed)
+                        .conditions("Succeeded=False/InternalError").events("Warning InternalError")
+                        .check(LifecycleTransitionsTest::slotReleased)
+                        .check(t -> assertThat(t.runner.size()).as("its runs ended").isZero()),
+
+                // Succeeded, Failed
+                row("Succeeded: the builder is deleted").given(Succeeded).then(Succeeded)
+                        .conditions("Succeeded=True/Built").events().check(LifecycleTransitionsTest::nothingLeft),
+                row("Failed: the builder is deleted").given(Failed).then(Failed)
+                        .conditions("Succeeded=False/PermanentFailure").events()
+                        .check(LifecycleTransitionsTest::nothingLeft),
+                row("Failed: an error after the end changes nothing").given(Failed)
+                        .failing(new IllegalStateException("late")).then(Failed)
+                        .conditions("Succeeded=False/PermanentFailure").events());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("rows")
+    void transition(Row row) {
+        row.before.accept(this);
+        arrive(row.given);
+        row.when.accept(this);
+        events.clear();
+        NixBuildPhase from = Transitions.phaseOf(status);
+        StepContext context = context();
+        if (row.error != null) {
+            assembly.lifecycle.failOnError(context, row.error);
+        } else {
+            assembly.lifecycle.run(context);
+        }
+        events.addAll(context.events());
+
+        assertThat(status.getPhase()).as("phase").isEqualTo(row.then);
+        assertThat(from == row.then || Transitions.allowed(from, row.then)).as("an edge of the table").isTrue();
+        for (String expected : row.conditions) {
+            String[] parts = expected.split("[=/]");
+            assertThat(condition(parts[0])).as(expected).satisfies(c -> {
+                assertThat(c.getStatus()).as(expected).isEqualTo(parts[1]);
+                assertThat(c.getReason()).as(expected).isEqualTo(parts[2]);
+            });
+        }
+        row.messages.forEach((type, fragment) -> assertThat(condition(type).getMessage()).contains(fragment));
+        assertThat(events).extracting(e -> (e.warning() ? "Warning " : "Normal ") + e.reason().value())
+                .as("events").containsExactlyElementsOf(row.events);
+        row.checks.forEach(check -> check.accept(this));
+    }
+
+    @Test
+    void theEdgesAreTheDocumentedOnes() {
+        assertThat(Transitions.EDGES).containsOnlyKeys(EnumSet.allOf(NixBuildPhase.class));
+        assertThat(Transitions.EDGES.get(Pending)).containsExactlyInAnyOrder(Scheduled, Failed);
+        assertThat(Transitions.EDGES.get(Scheduled)).containsExactlyInAnyOrder(Building, Pending, Failed);
+        assertThat(Transitions.EDGES.get(Building)).containsExactlyInAnyOrder(Succeeded, Failed, Pending);
+        assertThat(Transitions.EDGES.get(Succeeded)).isEmpty();
+        assertThat(Transitions.EDGES.get(Failed)).isEmpty();
+    }
+
+    @Test
+    void anIllegalMoveIsABug() {
+        status.setPhase(Succeeded);
+        assertThatThrownBy(() -> Transitions.builderLost(context(), "lost", 2))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("NixBuild table/hello: no transition from Succeeded to Pending");
+        status.setPhase(Pending);
+        assertThatThrownBy(() -> Transitions.connected(context(), "connected"))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("NixBuild table/hello: no transition from Pending to Building");
+        assertThatThrownBy(() -> Transitions.waitingForBuilder(context(), "waiting"))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("news for phase [Scheduled] while it is Pending");
+    }
+
+    // the observations' vocabulary
+
+    /** Brings the build to the phase through the lifecycle itself, as reconciles would. */
+    private void arrive(NixBuildPhase phase) {
+        switch (phase) {
+            case Pending -> {
+            }
+            case Scheduled -> {
+                reconcile();
+                assertThat(status.getPhase()).isEqualTo(Scheduled);
+            }
+            case Building -> {
+                if (builder.buildGate == null) {
+                    // held in build() until the row says how it ends
+                    builder.buildGate = new CountDownLatch(1);
+                }
+                arrive(Scheduled);
+                runUntil(RunProgress::connected);
+                reconcile();
+                assertThat(status.getPhase()).isEqualTo(Building);
+            }
+            case Succeeded -> {
+                arrive(Building);
+                finishRun();
+                reconcile();
+                assertThat(status.getPhase()).isEqualTo(Succeeded);
+            }
+            case Failed -> {
+                builder.result = new BuildResult(BuildStatus.PERMANENT_FAILURE, "", 1, false, 0, 0, Map.of());
+                arrive(Building);
+                finishRun();
+                reconcile();
+                assertThat(status.getPhase()).isEqualTo(Failed);
+            }
+            default -> throw new IllegalArgumentException("no way to arrive at " + phase);
+        }
+    }
+
+    /** The pod of attempt 1 vanishes mid-build: Pending again, in the backoff before attempt 2. */
+    private void arriveAfterALostBuilder() {
+        arrive(Building);
+        resources.deletePod(NS, POD);
+        reconcile();
+        assertThat(status.getPhase()).isEqualTo(Pending);
+    }
+
+    /** The pod is Ready and the run dispatched; waits (on the runner's thread, milliseconds) until the run is there. */
+    private void runUntil(Predicate<RunProgress> reached) {
+        if (resources.pod(NS, status.getBuilder()).map(p -> p.getStatus().getPodIP() == null).orElse(false)) {
+            resources.podRunning(NS, status.getBuilder(), "10.0.0.7");
+        }
+        if (runner.progress(key()).isEmpty()) {
+            reconcile();
+        }
+        await().atMost(FakeBuilder.WAIT).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(2))
+                .until(() -> runner.progress(key()).filter(reached).isPresent());
+    }
+
+    /** Lets a held build end, and waits for its result. */
+    private void finishRun() {
+        CountDownLatch gate = builder.buildGate;
+        if (gate != null) {
+            gate.countDown();
+        }
+        runUntil(p -> p.result().isPresent());
+    }
+
+    /** A new operator process: nothing in memory; the status and the cluster are what is left. */
+    private void restart() {
+        runner.close();
+        runner = new BuildRunner(builder, logs, 2);
+        assembly = new LifecycleAssembly(resources, runner, logs, config);
+    }
+
+    private RunKey key() {
+        return new RunKey(build.getMetadata().getUid(), BuilderLoss.currentAttempt(status));
+    }
+
+    private StepContext context() {
+        return new StepContext(build, status, resources.view(List.of(machine), otherBuilders), now);
+    }
+
+    private void reconcile() {
+        StepContext context = context();
+        assembly.lifecycle.run(context);
+        events.addAll(context.events());
+    }
+
+    private Condition condition(String type) {
+        return Conditions.find(status.getConditions(), type).orElseThrow(() -> new AssertionError("no " + type));
+    }
+
+    private static void slotReleased(LifecycleTransitionsTest t) {
+        assertThat(t.assembly.ledger.reservation(SchedulingInputs.key(t.build))).as("slot released").isEmpty();
+    }
+
+    /** Lost: its pod and Secret deleted, the slot given back, attempt 2 queued without a pool. */
+    private static void aFreshAttemptIsQueued(LifecycleTransitionsTest t) {
+        assertThat(t.status.getAttempts()).isEqualTo(2);
+        assertThat(t.status.getMachine()).isNull();
+        assertThat(t.status.getBuilder()).isNull();
+        assertThat(t.resources.pod(NS, POD)).isEmpty();
+        assertThat(t.resources.secret(NS, Names.keySecretName(POD))).isEmpty();
+        slotReleased(t);
+    }
+
+    private static void nothingLeft(LifecycleTransitionsTest t) {
+        assertThat(t.resources.podsOfBuild(NS, "hello")).isEmpty();
+        assertThat(t.resources.secretsOfBuild(NS, "hello")).isEmpty();
+        assertThat(t.runner.size()).isZero();
+    }
+
+    // rows
+
+    private static Row row(String name) {
+        return new Row(name);
+    }
+
+    /** One line of the table: given a phase (and a setup before it), an observation, and what follows. */
+    static final class Row {
+
+        final String name;
+        NixBuildPhase given = Pending;
+        Consumer<LifecycleTransitionsTest> before = t -> {
+        };
+        Consumer<LifecycleTransitionsTest> when = t -> {
+        };
+        Exception error;
+        NixBuildPhase then;
+        List<String> conditions = List.of();
+        List<String> events = List.of();
+        final Map<String, String> messages = new HashMap<>();
+        final List<Consumer<LifecycleTransitionsTest>> checks = new ArrayList<>();
+
+        Row(String name) {
+            this.name = name;
+        }
+
+        Row given(NixBuildPhase phase) {
+            this.given = phase;
+            return this;
+        }
+
+        Row before(Consumer<LifecycleTransitionsTest> setup) {
+            this.before = setup;
+            return this;
+        }
+
+        Row when(Consumer<LifecycleTransitionsTest> observation) {
+            this.when = observation;
+            return this;
+        }
+
+        /** Instead of a reconcile: the error handler gets this error. */
+        Row failing(Exception e) {
+            this.error = e;
+            return this;
+        }
+
+        Row then(NixBuildPhase phase) {
+            this.then = phase;
+            return this;
+        }
+
+        /** {@code Type=Status/Reason} of conditions that must be there. */
+        Row conditions(String... expected) {
+            this.conditions = List.of(expected);
+            return this;
+        }
+
+        /** {@code Normal Reason} or {@code Warning Reason}: exactly the Events of the observed reconcile, in order. */
+        Row events(String... expected) {
+            this.events = List.of(expected);
+            return this;
+        }
+
+        Row message(String type, String fragment) {
+            messages.put(type, fragment);
+            return this;
+        }
+
+        Row check(Consumer<LifecycleTransitionsTest> check) {
+            checks.add(check);
+            return this;
+        }
+
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+}
