@@ -15,7 +15,7 @@ import dev.nixpool.runner.RunProgress;
 import dev.nixpool.runner.RunResult;
 
 /**
- * Building: the run works on a runner thread; this step watches it and the builder pod. A finished run ends the build;
+ * Building: the run works on a runner thread; this step looks at it and the builder pod when either has news. A finished run ends the build;
  * a vanished pod or a broken session is a lost builder. No run for the current attempt means the operator restarted:
  * the attempt is dispatched again on the same builder if its pod is still Ready (Nix finds the output valid, or waits
  * for the running build's lock), otherwise the builder is lost.
@@ -24,11 +24,11 @@ import dev.nixpool.runner.RunResult;
 public class BuildingStep implements LifecycleStep {
 
     private final BuilderAttempt attempt;
-    private final Duration poll;
+    private final Duration progressRequeue;
 
     public BuildingStep(BuilderAttempt attempt, NixpoolConfig config) {
         this.attempt = attempt;
-        this.poll = config.runner().pollInterval();
+        this.progressRequeue = config.runner().progressRequeue();
     }
 
     @Override
@@ -53,7 +53,7 @@ public class BuildingStep implements LifecycleStep {
         }
         Optional<RunResult> result = progress.get().result();
         if (result.isEmpty()) {
-            return StepOutcome.requeue(poll);
+            return StepOutcome.requeue(progressRequeue);
         }
         if (result.get() instanceof RunResult.Failed failed) {
             return attempt.failed(context, failed);
@@ -74,6 +74,6 @@ public class BuildingStep implements LifecycleStep {
                 + " to continue attempt " + BuilderLoss.currentAttempt(context.status());
         context.condition(Names.CONDITION_BUILDER_READY, true, Reasons.CONNECTED, message);
         context.normalEvent(Reasons.BUILDING, message);
-        return StepOutcome.requeue(poll);
+        return StepOutcome.requeue(progressRequeue);
     }
 }

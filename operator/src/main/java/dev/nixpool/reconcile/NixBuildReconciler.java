@@ -40,8 +40,8 @@ import dev.nixpool.validation.SpecValidation;
 
 /**
  * Thin: checks what the schema cannot, runs the lifecycle step of the build's phase, writes the status once and
- * publishes the step's Events. Pending builds are woken by events (a BuildMachine appears or changes, a builder pod goes
- * away) with a periodic requeue as a safety net.
+ * publishes the step's Events. Builds are woken by events (a BuildMachine appears or changes, a builder pod changes or
+ * goes away, the build's run connects, knows its derivation or finishes) with a long requeue as a safety net.
  */
 @ControllerConfiguration(name = NixBuildReconciler.NAME, finalizerName = Names.FINALIZER)
 public class NixBuildReconciler implements Reconciler<NixBuild>, Cleaner<NixBuild> {
@@ -82,7 +82,9 @@ public class NixBuildReconciler implements Reconciler<NixBuild>, Cleaner<NixBuil
                         .withSecondaryToPrimaryMapper(pod -> ownerAndWaiting(builds, pod))
                         .build(),
                 context);
-        return List.of(machines, pods);
+        RunEventSource runs = new RunEventSource();
+        runner.listen(runs);
+        return List.of(machines, pods, runs);
     }
 
     @Override
