@@ -1,7 +1,10 @@
 package dev.nixpool.bench;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -34,8 +37,10 @@ import dev.nixpool.runtime.BuilderRuntime;
 /**
  * How long each step of a NixBuild's life takes, end to end on a {@link LocalCluster}: the operator as its own
  * process, builder pods run by the builder runtime, real sshd and Nix. Runs N trivial builds (at most C at a time),
- * watches the builds and their pods with timestamps, and prints median and p95 per phase.
- * {@code ./nixpool bench lifecycle [--builds N] [--concurrency C]}; needs root and the packaged operator.
+ * watches the builds and their pods with timestamps, and prints median and p95 per phase. Before that, in the same
+ * run, it times N offloads of the same kind of build by a real Nix client to a warm builder ({@link DirectOffload})
+ * and prints the end-to-end median beside that one, with the ratio and the target ({@link OffloadComparison}).
+ * {@code ./nixpool bench lifecycle [--builds N] [--concurrency C]}; needs root, Nix and the packaged operator.
  */
 public final class LifecycleBenchmark {
 
@@ -118,11 +123,35 @@ public final class LifecycleBenchmark {
         try (LocalCluster cluster = LocalCluster.start(config)) {
             out.printf(Locale.ROOT, "local cluster started in %.1f s (API server, builder runtime, operator process)%n",
                     (System.nanoTime() - clusterStart) / 1e9);
-            return measure(cluster.client(), options, out);
+            LatencyStats direct;
+            try {
+                direct = direct(cluster, options.builds(), out);
+            } catch (IOException e) {
+                out.println("FAILED: the direct offload: " + e.getMessage());
+                return 1;
+            }
+            return measure(cluster.client(), options, direct, out);
         }
     }
 
-    private static int measure(KubernetesClient client, Options options, PrintStream out) throws InterruptedException {
+    /** The yardstick, before the operator's builds so that the two never share the machine. */
+    private static LatencyStats direct(LocalCluster cluster, int builds, PrintStream out)
+            throws IOException, InterruptedException {
+        Path dir = Files.createDirectory(cluster.workDir().resolve("direct-offload"),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        String runId = Long.toString(System.currentTimeMillis());
+        try (DirectOffload offload = DirectOffload.start(cluster.client(), dir)) {
+            offload.warmUp(runId);
+            LatencyStats stats = LatencyStats.of(offload.measure(runId, builds));
+            out.printf(Locale.ROOT, "direct offload: %d x nix-build --max-jobs 0 --builders ssh://... to a warm builder"
+                    + " pod (Ready %.0f ms after its create call): median %.1f ms, p95 %.1f ms, max %.1f ms%n%n",
+                    stats.count(), offload.startMillis(), stats.median(), stats.p95(), stats.max());
+            return stats;
+        }
+    }
+
+    private static int measure(KubernetesClient client, Options options, LatencyStats direct, PrintStream out)
+            throws InterruptedException {
         client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build())
                 .create();
         client.resource(pool(options.concurrency())).create();
@@ -162,6 +191,7 @@ public final class LifecycleBenchmark {
                     TimeUnit.SECONDS);
             double wall = (System.nanoTime() - started) / 1e9;
             report(builds, options, wall, out);
+            comparison(builds, direct).print(out);
             List<String> problems = problems(builds, options, allEnded);
             problems.forEach(problem -> out.println("FAILED: " + problem));
             return problems.isEmpty() ? 0 : 1;
@@ -191,6 +221,15 @@ public final class LifecycleBenchmark {
             out.printf(Locale.ROOT, "%-52s %10.1f %10.1f %10.1f %4d%n", label, stats.median(), stats.p95(),
                     stats.max(), stats.count());
         });
+    }
+
+    static OffloadComparison comparison(Map<String, BuildMilestones> builds, LatencyStats direct) {
+        return new OffloadComparison(median(builds, Milestone.CREATED, Milestone.SUCCEEDED), direct.median(),
+                median(builds, Milestone.SCHEDULED, Milestone.POD_READY));
+    }
+
+    private static double median(Map<String, BuildMilestones> builds, Milestone from, Milestone to) {
+        return LatencyStats.of(builds.values().stream().map(m -> m.millis(from, to)).toList()).median();
     }
 
     private static Map<String, Milestone[]> phases() {
@@ -223,8 +262,7 @@ public final class LifecycleBenchmark {
     /** Distinct by name, so nothing is valid anywhere beforehand; the smallest build there is. */
     private static NixBuild build(String name, String derivationName, int index) {
         NixBuildSpec spec = new NixBuildSpec();
-        spec.setExpression("derivation { name = \"" + derivationName + "\"; system = \"x86_64-linux\";"
-                + " builder = \"/bin/sh\"; args = [ \"-c\" \"echo " + index + " > $out\" ]; }");
+        spec.setExpression(DirectOffload.expression(derivationName, index));
         spec.setSystem("x86_64-linux");
         NixBuild build = new NixBuild();
         build.setMetadata(new ObjectMetaBuilder().withNamespace(NAMESPACE).withName(name).build());

@@ -2,6 +2,7 @@ package dev.nixpool.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.offset;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -31,8 +32,8 @@ class LifecycleBenchmarkUnitTest {
         assertThat(LifecycleBenchmark.Options.parse(List.of()))
                 .isEqualTo(new LifecycleBenchmark.Options(10, 1, Map.of()));
         assertThat(LifecycleBenchmark.Options.parse(List.of("--builds", "3", "--concurrency", "2", "--set",
-                "nixpool.runner.poll-interval=100ms")))
-                .isEqualTo(new LifecycleBenchmark.Options(3, 2, Map.of("nixpool.runner.poll-interval", "100ms")));
+                "nixpool.runner.threads=4")))
+                .isEqualTo(new LifecycleBenchmark.Options(3, 2, Map.of("nixpool.runner.threads", "4")));
     }
 
     @Test
@@ -100,6 +101,34 @@ class LifecycleBenchmarkUnitTest {
         assertThat(text).contains("1 builds, at most 1 at a time, 2.5 s in all");
         LifecycleBenchmark.PHASES.keySet().forEach(phase -> assertThat(text).contains(phase));
         assertThat(text).containsPattern("end to end \\(created -> Succeeded\\) +2000\\.0 +2000\\.0 +2000\\.0 +1");
+    }
+
+    @Test
+    void theComparisonTakesMediansAndHoldsEndToEndToDirectPlusPodStartPlusHalfASecond() {
+        Map<String, BuildMilestones> builds = new LinkedHashMap<>();
+        long[][] createdScheduledReadySucceededMs = {{0, 100, 400, 1500}, {0, 100, 300, 1200}, {0, 200, 700, 3000}};
+        for (int i = 0; i < createdScheduledReadySucceededMs.length; i++) {
+            long[] at = createdScheduledReadySucceededMs[i];
+            BuildMilestones milestones = new BuildMilestones();
+            milestones.mark(Milestone.CREATED, at[0] * 1_000_000);
+            milestones.mark(Milestone.SCHEDULED, at[1] * 1_000_000);
+            milestones.mark(Milestone.POD_READY, at[2] * 1_000_000);
+            milestones.mark(Milestone.SUCCEEDED, at[3] * 1_000_000);
+            builds.put("bench-" + i, milestones);
+        }
+        OffloadComparison comparison = LifecycleBenchmark.comparison(builds,
+                LatencyStats.of(List.of(400.0, 500.0, 450.0)));
+
+        assertThat(comparison).isEqualTo(new OffloadComparison(1500.0, 450.0, 300.0));
+        assertThat(comparison.ratio()).isCloseTo(3.333, offset(0.001));
+        assertThat(comparison.budget()).isEqualTo(1250.0);
+        assertThat(comparison.met()).isFalse();
+        assertThat(new OffloadComparison(1250.0, 450.0, 300.0).met()).isTrue();
+
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        comparison.print(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        assertThat(bytes.toString(StandardCharsets.UTF_8)).containsPattern("ratio end to end / direct +3\\.33x")
+                .containsPattern("target: direct \\+ pod start \\+ 500 +1250\\.0  MISSED \\(by 250\\.0 ms\\)");
     }
 
     private static NixBuild build(NixBuildPhase phase, boolean builderReady, String derivation, boolean built) {

@@ -16,11 +16,11 @@ class LocalClusterConfigTest {
         LocalClusterConfig config = LocalClusterConfig
                 .fromRepository(Path.of("/repo"), Path.of("/repo/operator/target"))
                 .withOperatorProperty("nixpool.scheduling.pending-requeue", "1s")
-                .withOperatorProperty("nixpool.runner.poll-interval", "100ms");
+                .withOperatorProperty("nixpool.runner.threads", "4");
         Map<String, String> effective = config.effectiveOperatorProperties();
         assertThat(effective).containsEntry("nixpool.builder.ssh-user", "root")
                 .containsEntry("nixpool.scheduling.pending-requeue", "1s")
-                .containsEntry("nixpool.runner.poll-interval", "100ms");
+                .containsEntry("nixpool.runner.threads", "4");
         assertThat(config.quarkusRunJar()).isEqualTo(Path.of("/repo/operator/target/quarkus-app/quarkus-run.jar"));
         assertThat(config.entrypoint()).isEqualTo(Path.of("/repo/images/builder/entrypoint.sh"));
         assertThat(config.crdDir()).isEqualTo(Path.of("/repo/crds"));

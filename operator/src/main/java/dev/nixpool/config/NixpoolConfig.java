@@ -125,9 +125,12 @@ public interface NixpoolConfig {
         @WithDefault("32")
         int threads();
 
-        /** How often a connecting or building NixBuild looks at its run. */
-        @WithDefault("1s")
-        Duration pollInterval();
+        /**
+         * Safety net: how often a connecting or building NixBuild looks at its run even without news from it. The
+         * runner's events move builds on; this only covers an event that never came.
+         */
+        @WithDefault("30s")
+        Duration progressRequeue();
     }
 
     /** Backoff between attempts after a lost builder: initial, doubled per attempt, capped. */

@@ -11,7 +11,7 @@ import dev.nixpool.runner.RunProgress;
 import dev.nixpool.runner.RunResult;
 
 /**
- * What the Scheduled and Building steps do with the current attempt: find its pod, dispatch and poll its run, and end
+ * What the Scheduled and Building steps do with the current attempt: find its pod, dispatch and read its run, and end
  * it as lost or failed.
  */
 @ApplicationScoped

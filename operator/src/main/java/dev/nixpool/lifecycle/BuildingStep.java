@@ -13,7 +13,7 @@ import dev.nixpool.runner.RunProgress;
 import dev.nixpool.runner.RunResult;
 
 /**
- * Building: the run works on a runner thread; this step watches it and the builder pod. A finished run ends the build;
+ * Building: the run works on a runner thread; this step looks at it and the builder pod when either has news. A finished run ends the build;
  * a vanished pod or a broken session is a lost builder. No run for the current attempt means the operator restarted:
  * the attempt is dispatched again on the same builder if its pod is still Ready (Nix finds the output valid, or waits
  * for the running build's lock), otherwise the builder is lost.
@@ -22,11 +22,11 @@ import dev.nixpool.runner.RunResult;
 public class BuildingStep implements LifecycleStep {
 
     private final BuilderAttempt attempt;
-    private final Duration poll;
+    private final Duration progressRequeue;
 
     public BuildingStep(BuilderAttempt attempt, NixpoolConfig config) {
         this.attempt = attempt;
-        this.poll = config.runner().pollInterval();
+        this.progressRequeue = config.runner().progressRequeue();
     }
 
     @Override
@@ -51,7 +51,7 @@ public class BuildingStep implements LifecycleStep {
         }
         Optional<RunResult> result = progress.get().result();
         if (result.isEmpty()) {
-            return StepOutcome.requeue(poll);
+            return StepOutcome.requeue(progressRequeue);
         }
         if (result.get() instanceof RunResult.Failed failed) {
             return attempt.failed(context, failed);
@@ -71,6 +71,6 @@ public class BuildingStep implements LifecycleStep {
         String message = "the operator restarted: reconnecting to builder pod " + pod.getMetadata().getName()
                 + " to continue attempt " + BuilderLoss.currentAttempt(context.status());
         Transitions.reconnecting(context, message);
-        return StepOutcome.requeue(poll);
+        return StepOutcome.requeue(progressRequeue);
     }
 }

@@ -15,7 +15,7 @@ import dev.nixpool.runner.RunResult;
 
 /**
  * Scheduled: wait for the builder pod to be Ready, then connect to it (on a runner thread: the reconcile only
- * dispatches and polls). Connected: {@code BuilderReady=True} and phase Building. A builder that fails the connection
+ * dispatches; the run's events wake it again). Connected: {@code BuilderReady=True} and phase Building. A builder that fails the connection
  * is lost (retryable failures) or fails the build (e.g. HostKeyMismatch: a fresh builder would not help).
  */
 @ApplicationScoped
@@ -23,13 +23,13 @@ public class ScheduledStep implements LifecycleStep {
 
     private final BuilderAttempt attempt;
     private final Duration builderRequeue;
-    private final Duration poll;
+    private final Duration progressRequeue;
     private final Duration readinessTimeout;
 
     public ScheduledStep(BuilderAttempt attempt, NixpoolConfig config) {
         this.attempt = attempt;
         this.builderRequeue = config.scheduling().builderRequeue();
-        this.poll = config.runner().pollInterval();
+        this.progressRequeue = config.runner().progressRequeue();
         this.readinessTimeout = config.builder().readinessTimeout();
     }
 
@@ -62,7 +62,7 @@ public class ScheduledStep implements LifecycleStep {
             }
             Transitions.waitingForBuilder(context, "builder pod " + podName + " is Ready; connecting to "
                     + pod.get().getStatus().getPodIP() + " over SSH");
-            return StepOutcome.requeue(poll);
+            return StepOutcome.requeue(progressRequeue);
         }
         if (progress.get().connected()) {
             String message = "connected to builder pod " + podName + ": " + progress.get().connection();
@@ -72,7 +72,7 @@ public class ScheduledStep implements LifecycleStep {
         if (progress.get().result().orElse(null) instanceof RunResult.Failed failed) {
             return attempt.connectFailed(context, failed);
         }
-        return StepOutcome.requeue(poll);
+        return StepOutcome.requeue(progressRequeue);
     }
 
     private void waitForReady(StepContext context, Pod pod, String podName) {

@@ -37,8 +37,9 @@ import dev.nixpool.status.Reason;
 
 /**
  * Thin: runs the lifecycle on the build, writes the status once and publishes the lifecycle's Events; an error the
- * lifecycle did not handle goes to its error path (see {@link #updateErrorStatus}). Pending builds are woken by events (a BuildMachine appears or changes, a builder pod goes
- * away) with a periodic requeue as a safety net.
+ * lifecycle did not handle goes to its error path (see {@link #updateErrorStatus}). Builds are woken by events (a
+ * BuildMachine appears or changes, a builder pod changes or goes away, the build's run connects, knows its derivation
+ * or finishes) with a long requeue as a safety net.
  */
 @ControllerConfiguration(name = NixBuildReconciler.NAME, finalizerName = Names.FINALIZER)
 public class NixBuildReconciler implements Reconciler<NixBuild>, Cleaner<NixBuild> {
@@ -77,7 +78,9 @@ public class NixBuildReconciler implements Reconciler<NixBuild>, Cleaner<NixBuil
                         .withSecondaryToPrimaryMapper(pod -> ownerAndWaiting(builds, pod))
                         .build(),
                 context);
-        return List.of(machines, pods);
+        RunEventSource runs = new RunEventSource();
+        runner.listen(runs);
+        return List.of(machines, pods, runs);
     }
 
     @Override

@@ -4,54 +4,51 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
-import dev.nixpool.config.NixpoolConfig;
+import org.jboss.logging.Logger;
+
 import dev.nixpool.logs.LogStore;
 import dev.nixpool.remote.BuilderConnector;
 
 /**
- * Runs builds off the reconcile threads. A reconcile dispatches a run and later polls its progress; it never waits for
- * a builder. Runs are keyed by NixBuild uid and attempt and live in memory only: after an operator restart there are
- * none, and the lifecycle dispatches the current attempt again. A fixed number of threads bounds what the operator
- * does at once; a run beyond that waits in the queue (still "connecting" to its reconciles).
+ * Runs builds off the reconcile threads. A reconcile dispatches a run and reads its progress when the run tells its
+ * {@link RunListener}s that it got somewhere; it never waits for a builder. Runs are keyed by NixBuild uid and attempt
+ * and live in memory only: after an operator restart there are none, and the lifecycle dispatches the current attempt
+ * again. The injected executor's fixed number of threads bounds what the operator does at once; a run beyond that waits
+ * in its queue (still "connecting" to its reconciles).
  */
 @ApplicationScoped
 public class BuildRunner {
+
+    private static final Logger LOG = Logger.getLogger(BuildRunner.class);
 
     private final BuilderConnector connector;
     private final LogStore logs;
     private final ExecutorService executor;
     private final Map<RunKey, Run> runs = new ConcurrentHashMap<>();
+    private final List<RunListener> listeners = new CopyOnWriteArrayList<>();
 
     @Inject
-    public BuildRunner(BuilderConnector connector, LogStore logs, NixpoolConfig config) {
-        this(connector, logs, config.runner().threads());
-    }
-
-    public BuildRunner(BuilderConnector connector, LogStore logs, int threads) {
-        if (threads < 1) {
-            throw new IllegalArgumentException("nixpool.runner.threads must be at least 1, got " + threads);
-        }
+    public BuildRunner(BuilderConnector connector, LogStore logs, @RunnerThreads ExecutorService executor) {
         this.connector = connector;
         this.logs = logs;
-        this.executor = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-                daemonThreads());
-        ((ThreadPoolExecutor) executor).allowCoreThreadTimeOut(true);
+        this.executor = executor;
+    }
+
+    /** From now on, {@code listener} hears every run's milestones. */
+    public void listen(RunListener listener) {
+        listeners.add(listener);
     }
 
     /** Starts the run unless one with this key exists; true when this call started it. */
     public boolean dispatch(RunRequest request) {
-        Run fresh = new Run(request);
+        Run fresh = new Run(request, this::tell);
         Run existing = runs.putIfAbsent(request.key(), fresh);
         if (existing != null) {
             return false;
@@ -83,18 +80,21 @@ public class BuildRunner {
         return runs.size();
     }
 
+    /** Ends every run; the executor belongs to its producer, which shuts it down. */
     @PreDestroy
     public void close() {
         List.copyOf(runs.keySet()).forEach(this::cancel);
-        executor.shutdownNow();
     }
 
-    private static ThreadFactory daemonThreads() {
-        AtomicInteger count = new AtomicInteger();
-        return task -> {
-            Thread thread = new Thread(task, "nixpool-build-" + count.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        };
+    /** A listener's failure costs at most a wake-up (the lifecycle's safety requeue covers it), never the run. */
+    private void tell(RunRequest request, RunMilestone milestone) {
+        for (RunListener listener : listeners) {
+            try {
+                listener.reached(request, milestone);
+            } catch (RuntimeException e) {
+                LOG.warnf(e, "a listener failed on %s of NixBuild %s/%s attempt %d", milestone, request.namespace(),
+                        request.name(), request.key().attempt());
+            }
+        }
     }
 }

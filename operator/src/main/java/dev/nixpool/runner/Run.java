@@ -5,10 +5,14 @@ import java.util.concurrent.Future;
 
 import dev.nixpool.remote.BuilderSession;
 
-/** One dispatched attempt: its progress, written by its worker thread and read by reconciles, and its session. */
+/**
+ * One dispatched attempt: its progress, written by its worker thread and read by reconciles, and its session. Each
+ * milestone is told to the listener after the progress shows it.
+ */
 final class Run {
 
     private final RunRequest request;
+    private final RunListener listener;
     private volatile String connection;
     private volatile String derivation;
     private volatile RunResult result;
@@ -16,8 +20,9 @@ final class Run {
     private BuilderSession session;
     private Future<?> future;
 
-    Run(RunRequest request) {
+    Run(RunRequest request, RunListener listener) {
         this.request = request;
+        this.listener = listener;
     }
 
     RunRequest request() {
@@ -30,14 +35,23 @@ final class Run {
 
     void connected(String connection) {
         this.connection = connection;
+        tell(RunMilestone.CONNECTED);
     }
 
     void derivation(String derivation) {
         this.derivation = derivation;
+        tell(RunMilestone.DERIVATION_KNOWN);
     }
 
     void finish(RunResult result) {
         this.result = result;
+        tell(RunMilestone.FINISHED);
+    }
+
+    private void tell(RunMilestone milestone) {
+        if (!cancelled) {
+            listener.reached(request, milestone);
+        }
     }
 
     boolean cancelled() {

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -44,6 +45,7 @@ import dev.nixpool.reconcile.KubernetesBuilderResources;
 import dev.nixpool.remote.BuilderFailure;
 import dev.nixpool.runner.BuildRunner;
 import dev.nixpool.runner.FakeBuilder;
+import dev.nixpool.runner.RunnerExecutorProducer;
 import dev.nixpool.status.Conditions;
 
 /**
@@ -62,6 +64,7 @@ class LifecycleStepsTest {
     private KubernetesMockServer server;
     private KubernetesClient client;
     private final FakeBuilder builder = new FakeBuilder();
+    private final ExecutorService executor = RunnerExecutorProducer.threads(2);
     private BuildRunner runner;
     private NixBuildLifecycle lifecycle;
     private BuildMachine machine;
@@ -82,11 +85,11 @@ class LifecycleStepsTest {
 
     private void wire(Map<String, String> settings) {
         Map<String, String> all = new HashMap<>(Map.of("nixpool.builder.ssh-user", "root",
-                "nixpool.retry.initial-backoff", "2s", "nixpool.runner.poll-interval", "10ms"));
+                "nixpool.retry.initial-backoff", "2s"));
         all.putAll(settings);
         config = TestConfig.nixpool(all);
         logs = new LogStore(logDir, 1_000_000);
-        runner = new BuildRunner(builder, logs, 2);
+        runner = new BuildRunner(builder, logs, executor);
         assemble();
         machine = client.resource(TestResources.machine(NS, "pool", 2, List.of(X86), List.of(), List.of())).create();
         NixBuild fresh = TestResources.build(NS, "hello", X86, List.of());
@@ -110,6 +113,7 @@ class LifecycleStepsTest {
         if (runner != null) {
             runner.close();
         }
+        executor.shutdownNow();
         client.close();
         server.destroy();
     }
@@ -163,6 +167,8 @@ class LifecycleStepsTest {
         reconcile();
         assertThat(builder.opened).as("no connection before the pod is Ready").isEmpty();
         podBecomesReady("hello-builder-1");
+        assertThat(reconcile().requeueAfter()).as("dispatched: the run's events wake the build, not a poll")
+                .contains(Duration.ofSeconds(30));
 
         reconcileUntil(NixBuildPhase.Building);
         assertThat(condition(Names.CONDITION_BUILDER_READY)).satisfies(c -> {
@@ -293,7 +299,7 @@ class LifecycleStepsTest {
         reconcileUntil(NixBuildPhase.Building);
         runner.close();
         // a new operator process: nothing in memory, the status and the pod are what is left
-        runner = new BuildRunner(builder, logs, 2);
+        runner = new BuildRunner(builder, logs, executor);
         assemble();
         builder.buildGate = null;
 

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
@@ -49,6 +50,7 @@ import dev.nixpool.runner.BuildRunner;
 import dev.nixpool.runner.FakeBuilder;
 import dev.nixpool.runner.RunKey;
 import dev.nixpool.runner.RunProgress;
+import dev.nixpool.runner.RunnerExecutorProducer;
 import dev.nixpool.status.Conditions;
 
 /**
@@ -78,13 +80,14 @@ class LifecycleTransitionsTest {
     NixBuild build;
     NixBuildStatus status = new NixBuildStatus();
     Instant now = T0;
+    private final ExecutorService executor = RunnerExecutorProducer.threads(2);
 
     @BeforeEach
     void wire() {
         config = TestConfig.nixpool(Map.of("nixpool.builder.ssh-user", "root", "nixpool.retry.initial-backoff", "2s",
                 "nixpool.builder.readiness-timeout", "10m"));
         logs = new LogStore(logDir, 1_000_000);
-        runner = new BuildRunner(builder, logs, 2);
+        runner = new BuildRunner(builder, logs, executor);
         assembly = new LifecycleAssembly(resources, runner, logs, config);
         resources.createdAt(T0);
         machine = TestResources.machine(NS, "pool", 1, List.of(X86), List.of(), List.of());
@@ -100,6 +103,7 @@ class LifecycleTransitionsTest {
     @AfterEach
     void stop() {
         runner.close();
+        executor.shutdownNow();
     }
 
     // the table
@@ -426,7 +430,7 @@ class LifecycleTransitionsTest {
     /** A new operator process: nothing in memory; the status and the cluster are what is left. */
     private void restart() {
         runner.close();
-        runner = new BuildRunner(builder, logs, 2);
+        runner = new BuildRunner(builder, logs, executor);
         assembly = new LifecycleAssembly(resources, runner, logs, config);
     }
 

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -31,12 +32,13 @@ class BuildRunnerTest {
     Path dir;
 
     private final FakeBuilder builder = new FakeBuilder();
+    private final ExecutorService executor = RunnerExecutorProducer.threads(2);
     private BuildRunner runner;
     private LogStore logs;
 
     private BuildRunner runner() {
         logs = new LogStore(dir, 1_000_000);
-        runner = new BuildRunner(builder, logs, 2);
+        runner = new BuildRunner(builder, logs, executor);
         return runner;
     }
 
@@ -45,6 +47,7 @@ class BuildRunnerTest {
         if (runner != null) {
             runner.close();
         }
+        executor.shutdownNow();
     }
 
     private static RunRequest request(String uid, int attempt) {

@@ -31,7 +31,7 @@ public final class BenchCommand implements Command {
                            its own process), runs N trivial NixBuilds (default 10), at most C at a time (default 1),
                            and prints median and p95 of each phase: schedule, pod start, connect + handshake,
                            evaluate, build, collect + finish, and end to end. --set passes an operator setting,
-                           e.g. --set nixpool.runner.poll-interval=100ms. Needs root.
+                           e.g. --set nixpool.runner.threads=4. Needs root.
                 protocol   NAR codec throughput and serve-protocol round trips against a local
                            'nix-store --serve --write' on a throw-away store. Needs root.
 

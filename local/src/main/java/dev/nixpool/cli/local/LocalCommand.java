@@ -51,7 +51,7 @@ public final class LocalCommand implements Command {
                 --api-port PORT      the API server's port on 127.0.0.1 (default 0: a free one)
                 --operator-log FILE  keep the operator's output there (default: in the run's directory, removed at
                                      stop)
-                --set KEY=VALUE      an operator setting, e.g. --set nixpool.runner.poll-interval=100ms
+                --set KEY=VALUE      an operator setting, e.g. --set nixpool.runner.threads=4
 
                 exit codes: 1 could not start, 2 bad arguments; after Ctrl-C or SIGTERM the JVM's 130 or 143
                 """;

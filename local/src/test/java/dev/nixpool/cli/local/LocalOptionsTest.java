@@ -29,12 +29,12 @@ class LocalOptionsTest {
     @Test
     void everyOptionIsRead() throws Exception {
         LocalOptions options = LocalOptions.parse(List.of("--state-dir", "/srv/np", "--api-port", "6443",
-                "--operator-log", "op.log", "--set", "nixpool.runner.poll-interval=100ms", "--set", "a.b=x=y"));
+                "--operator-log", "op.log", "--set", "nixpool.runner.threads=4", "--set", "a.b=x=y"));
         assertThat(options.stateDir()).isEqualTo(Path.of("/srv/np"));
         assertThat(options.apiPort()).isEqualTo(6443);
         assertThat(options.operatorLog()).isEqualTo(Path.of("op.log"));
         assertThat(options.operatorProperties())
-                .isEqualTo(Map.of("nixpool.runner.poll-interval", "100ms", "a.b", "x=y"));
+                .isEqualTo(Map.of("nixpool.runner.threads", "4", "a.b", "x=y"));
     }
 
     @Test

@@ -1,0 +1,193 @@
+package dev.nixpool.bench;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+
+import dev.nixpool.Names;
+import dev.nixpool.api.v1alpha1.BuildMachine;
+import dev.nixpool.api.v1alpha1.BuildMachineSpec;
+import dev.nixpool.api.v1alpha1.NixBuild;
+import dev.nixpool.api.v1alpha1.NixBuildSpec;
+import dev.nixpool.builder.BuilderPodRenderer;
+import dev.nixpool.builder.KeySecretRenderer;
+import dev.nixpool.config.BuilderDefaults;
+
+/**
+ * The yardstick of the lifecycle benchmark: what a real Nix client takes to offload the same trivial build to a warm
+ * builder on the same machine, {@code nix-build --max-jobs 0 --builders 'ssh://...'} over OpenSSH. The builder is a
+ * builder pod like the operator's (same renderers, same key Secret) created directly, without any NixBuild or
+ * operator, so the builder runtime runs it exactly as it runs the operator's: the real entrypoint, sshd on its own
+ * loopback address, its own Nix store (the build provably happens there, not in the host's store). Each build is a
+ * fresh derivation (its name carries the run and the index), so nothing is valid on either side beforehand.
+ */
+final class DirectOffload implements AutoCloseable {
+
+    static final String NAMESPACE = "bench-direct";
+    private static final String NAME = "direct";
+    private static final String SYSTEM = "x86_64-linux";
+    private static final String HOST_ALIAS = "nixpool-direct";
+    private static final long READY_LIMIT_SECONDS = 60;
+    private static final long BUILD_LIMIT_SECONDS = 60;
+
+    private final KubernetesClient client;
+    private final Path dir;
+    private final String podName;
+    private final double startMillis;
+
+    private DirectOffload(KubernetesClient client, Path dir, String podName, double startMillis) {
+        this.client = client;
+        this.dir = dir;
+        this.podName = podName;
+        this.startMillis = startMillis;
+    }
+
+    /** Creates the builder pod, waits until it is Ready and writes the OpenSSH client's files into {@code dir}. */
+    static DirectOffload start(KubernetesClient client, Path dir) throws IOException {
+        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build())
+                .create();
+        NixBuild owner = owner();
+        BuildMachine pool = pool();
+        String podName = Names.builderPodName(NAME, 1);
+        Secret keys = KeySecretRenderer.renderWithNewKeys(owner, podName, NAME, 1);
+        client.resource(keys).create();
+        BuilderDefaults defaults = new BuilderDefaults("nixpool/builder:0.1.0", "IfNotPresent", 2222,
+                new ResourceRequirements(), Optional.empty(), Map.of());
+        long created = System.nanoTime();
+        client.resource(BuilderPodRenderer.render(owner, pool, 1, defaults)).create();
+        Pod ready = client.pods().inNamespace(NAMESPACE).withName(podName)
+                .waitUntilCondition(DirectOffload::isReady, READY_LIMIT_SECONDS, TimeUnit.SECONDS);
+        double startMillis = (System.nanoTime() - created) / 1e6;
+        writeClientFiles(dir, keys, ready.getStatus().getPodIP(), defaults.sshPort());
+        return new DirectOffload(client, dir, podName, startMillis);
+    }
+
+    /** Milliseconds from the pod's create call to seeing it Ready. */
+    double startMillis() {
+        return startMillis;
+    }
+
+    /** One build, untimed: the builder's first login initialises its store; the timed builds find it warm. */
+    void warmUp(String runId) throws IOException, InterruptedException {
+        build(runId + "-warm", 0);
+    }
+
+    /** Wall time of each {@code nix-build}, in milliseconds, in order. */
+    List<Double> measure(String runId, int builds) throws IOException, InterruptedException {
+        List<Double> millis = new ArrayList<>();
+        for (int i = 1; i <= builds; i++) {
+            millis.add(build(runId, i));
+        }
+        return millis;
+    }
+
+    private double build(String runId, int index) throws IOException, InterruptedException {
+        Path log = dir.resolve("nix-build.log");
+        ProcessBuilder command = new ProcessBuilder("nix-build", "--no-out-link", "--max-jobs", "0",
+                "--builders", "ssh://" + HOST_ALIAS + " " + SYSTEM + " " + dir.resolve("client_key") + " 1 1",
+                "--option", "substituters", "", "--option", "builders-use-substitutes", "false",
+                "--option", "build-users-group", "",
+                "-E", expression("nixpool-direct-" + runId + "-" + index, index))
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        command.environment().put("NIX_SSHOPTS", "-F " + dir.resolve("ssh_config"));
+        long started = System.nanoTime();
+        Process process = command.start();
+        if (!process.waitFor(BUILD_LIMIT_SECONDS, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new IOException("nix-build did not finish within " + BUILD_LIMIT_SECONDS + " s; its output: "
+                    + Files.readString(log));
+        }
+        double millis = (System.nanoTime() - started) / 1e6;
+        String output = Files.readString(log);
+        if (process.exitValue() != 0) {
+            throw new IOException("nix-build exited with " + process.exitValue() + ": " + output);
+        }
+        if (!output.contains("on 'ssh://" + HOST_ALIAS + "'")) {
+            throw new IOException("nix-build did not offload to ssh://" + HOST_ALIAS + ": " + output);
+        }
+        return millis;
+    }
+
+    /** The lifecycle benchmark's build, under another name. */
+    static String expression(String derivationName, int index) {
+        return "derivation { name = \"" + derivationName + "\"; system = \"" + SYSTEM + "\";"
+                + " builder = \"/bin/sh\"; args = [ \"-c\" \"echo " + index + " > $out\" ]; }";
+    }
+
+    /** Deleting the pod makes the runtime stop its processes and remove its store. */
+    @Override
+    public void close() {
+        client.pods().inNamespace(NAMESPACE).withName(podName).delete();
+        client.secrets().inNamespace(NAMESPACE).withName(Names.keySecretName(podName)).delete();
+    }
+
+    private static boolean isReady(Pod pod) {
+        return pod != null && pod.getStatus() != null && pod.getStatus().getPodIP() != null
+                && pod.getStatus().getConditions() != null && pod.getStatus().getConditions().stream()
+                        .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+    }
+
+    /** The client key, the pinned host key and an ssh_config whose host alias carries address, port and user. */
+    private static void writeClientFiles(Path dir, Secret keys, String address, int port) throws IOException {
+        write(dir.resolve("client_key"), decode(keys, Names.KEY_CLIENT_PRIVATE));
+        write(dir.resolve("known_hosts"), "[" + address + "]:" + port + " " + decode(keys, Names.KEY_HOST_PUBLIC));
+        write(dir.resolve("ssh_config"), String.join("\n",
+                "Host " + HOST_ALIAS,
+                "  HostName " + address,
+                "  Port " + port,
+                "  User root",
+                "  IdentityFile " + dir.resolve("client_key"),
+                "  IdentitiesOnly yes",
+                "  UserKnownHostsFile " + dir.resolve("known_hosts"),
+                "  GlobalKnownHostsFile /dev/null",
+                "  StrictHostKeyChecking yes",
+                "  BatchMode yes",
+                ""));
+    }
+
+    private static String decode(Secret secret, String key) {
+        return new String(Base64.getDecoder().decode(secret.getData().get(key)), StandardCharsets.UTF_8);
+    }
+
+    /** ssh refuses a private key that others may read. */
+    private static void write(Path file, String content) throws IOException {
+        Files.writeString(file, content, StandardCharsets.UTF_8);
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+    }
+
+    private static NixBuild owner() {
+        NixBuildSpec spec = new NixBuildSpec();
+        spec.setSystem(SYSTEM);
+        NixBuild build = new NixBuild();
+        build.setMetadata(new ObjectMetaBuilder().withNamespace(NAMESPACE).withName(NAME)
+                .withUid(UUID.randomUUID().toString()).build());
+        build.setSpec(spec);
+        return build;
+    }
+
+    private static BuildMachine pool() {
+        BuildMachineSpec spec = new BuildMachineSpec();
+        spec.setSystems(new ArrayList<>(List.of(SYSTEM)));
+        spec.setMaxBuilders(1);
+        BuildMachine pool = new BuildMachine();
+        pool.setMetadata(new ObjectMetaBuilder().withNamespace(NAMESPACE).withName(NAME).build());
+        pool.setSpec(spec);
+        return pool;
+    }
+}
