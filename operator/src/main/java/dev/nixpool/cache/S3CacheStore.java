@@ -16,6 +16,7 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.profiles.ProfileFile;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.model.HeadObjectRequest;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -23,8 +24,9 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 /**
  * An {@code s3://} cache on AWS or any S3-compatible server, through the AWS SDK. The client is built from explicit
  * values only: the given credentials, the URI's region and endpoint, an empty profile file; nothing is read from the
- * environment, {@code ~/.aws} or instance metadata. Checksums are only sent where S3 requires them: the SDK's default
- * (trailing CRC checksums in aws-chunked bodies) is not understood by every S3-compatible server.
+ * environment, {@code ~/.aws} or instance metadata. Bodies go as plain PUTs with their SHA-256 signed, checksums only
+ * where S3 requires them: the SDK's defaults (aws-chunked bodies with per-chunk signatures, trailing CRC checksums)
+ * are not understood by every S3-compatible server (s3rver stores the chunk framing as the object's content).
  */
 public final class S3CacheStore implements CacheStore {
 
@@ -45,6 +47,7 @@ public final class S3CacheStore implements CacheStore {
                 .httpClientBuilder(UrlConnectionHttpClient.builder())
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+                .serviceConfiguration(S3Configuration.builder().chunkedEncodingEnabled(false).build())
                 .overrideConfiguration(c -> c.defaultProfileFile(ProfileFile.aggregator().build())
                         .defaultProfileName("default"));
         if (location.endpoint() != null) {
