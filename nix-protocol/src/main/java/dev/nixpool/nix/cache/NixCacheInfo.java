@@ -64,6 +64,10 @@ public record NixCacheInfo(String storeDir, Boolean wantMassQuery, OptionalInt p
         if (storeDir == null) {
             throw new NarInfoFormatException("expected a StoreDir line in nix-cache-info");
         }
-        return new NixCacheInfo(storeDir, mass, priority);
+        try {
+            return new NixCacheInfo(storeDir, mass, priority);
+        } catch (IllegalArgumentException e) {
+            throw new NarInfoFormatException("nix-cache-info: " + e.getMessage());
+        }
     }
 }
