@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What the operator image carries: the packaged Quarkus app's libraries hold no mock API server, no mockwebserver, no
- * BouncyCastle (only the mock needed it) and no class of the local cluster, the CLI or the benchmarks.
+ * BouncyCastle (only the mock needed it), none of the AWS SDK's own HTTP clients, and no class of the local cluster,
+ * the CLI or the benchmarks.
  */
 class OperatorClasspathIT {
 
@@ -27,7 +28,11 @@ class OperatorClasspathIT {
                 .anySatisfy(j -> assertThat(j).contains("nixpool-nix-protocol"))
                 .anySatisfy(j -> assertThat(j).contains("nixpool-ssh"))
                 .noneSatisfy(j -> assertThat(j).containsAnyOf("kubernetes-server-mock", "mockwebserver",
-                        "bcprov", "bcpkix", "nixpool-local"));
+                        "bcprov", "bcpkix", "nixpool-local"))
+                // the S3 uploads use the JDK-based client: the SDK's Netty and Apache clients stay out of the image
+                .anySatisfy(j -> assertThat(j).contains("url-connection-client"))
+                .noneSatisfy(j -> assertThat(j).containsAnyOf("awssdk.netty-nio-client", "awssdk.apache-client",
+                        "awssdk.apache5-client"));
         for (String jar : jars) {
             try (ZipFile zip = new ZipFile(APP.resolve(jar).toFile())) {
                 assertThat(zip.stream().map(e -> e.getName()))

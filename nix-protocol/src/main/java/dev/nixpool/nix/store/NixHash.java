@@ -100,6 +100,11 @@ public final class NixHash {
             bytes = Nix32.decode(rest, size);
         } else if (rest.length() == ((size + 2) / 3) * 4) {
             bytes = decodeBase64(rest, whole);
+            if (bytes.length != size) {
+                // 44 base64 characters without padding decode to 33 bytes, not a sha256's 32
+                throw new NixWireException("expected " + size + " bytes in base64 hash '"
+                        + StorePath.abbreviate(whole) + "', got " + bytes.length);
+            }
         } else {
             throw new NixWireException("expected a " + algo + " hash of " + size * 2 + " base16, "
                     + Nix32.encodedLength(size) + " nix32 or " + ((size + 2) / 3) * 4

@@ -28,6 +28,14 @@ class NixHashTest {
     }
 
     @Test
+    void base64OfTheRightLengthButTheWrongByteCountIsATypedError() {
+        // 44 characters without padding are 33 bytes: found by fuzzing narinfo FileHash lines
+        String unpadded = "A".repeat(44);
+        assertThatThrownBy(() -> NixHash.parse("sha256:" + unpadded)).isInstanceOf(NixWireException.class)
+                .hasMessageContaining("expected 32 bytes in base64 hash");
+    }
+
+    @Test
     void rejectsUnknownAlgorithmsAndLengths() {
         assertThatThrownBy(() -> NixHash.parse("sha3:" + HEX)).isInstanceOf(NixWireException.class)
                 .hasMessageContaining("got 'sha3'");
