@@ -152,9 +152,10 @@ class EmbeddedApiServerKubectlIT {
         String ns = "wait";
         k.namespace(ns);
         k.ok("apply", "-n", ns, "-f", KubectlFixture.example("nixbuild-hello-expression.yaml").toString());
+        // -v=6 logs every request: once the watch is open, kubectl has looked at the object and is waiting on it
         KubectlFixture.Background wait = k.start("wait", "-n", ns, "--for=condition=Succeeded", "nixbuild/hello",
-                "--timeout=60s");
-        Thread.sleep(1000);
+                "--timeout=60s", "-v=6");
+        awaitWatchOpened(wait);
         assertThat(wait.process().isAlive()).as("kubectl wait is still waiting: " + wait.text()).isTrue();
 
         k.patchStatus(ns, "hello", SUCCEEDED_STATUS);
@@ -210,8 +211,8 @@ class EmbeddedApiServerKubectlIT {
         assertThat(k.ok("get", "nb", "hello", "-n", ns, "-o", "jsonpath={.metadata.deletionTimestamp}"))
                 .isEqualTo(lingering.getMetadata().getDeletionTimestamp());
 
-        KubectlFixture.Background waitingDelete = k.start("delete", "nixbuild", "hello", "-n", ns);
-        Thread.sleep(1000);
+        KubectlFixture.Background waitingDelete = k.start("delete", "nixbuild", "hello", "-n", ns, "-v=6");
+        awaitWatchOpened(waitingDelete);
         assertThat(waitingDelete.process().isAlive()).as("kubectl delete waits for the finalizer: "
                 + waitingDelete.text()).isTrue();
 
@@ -267,5 +268,11 @@ class EmbeddedApiServerKubectlIT {
         } finally {
             informer.close();
         }
+    }
+
+    /** Until kubectl's request log (-v=6) shows the watch it waits on answered by the server. */
+    private static void awaitWatchOpened(KubectlFixture.Background kubectl) {
+        await().atMost(WAIT).untilAsserted(() -> assertThat(kubectl.text()).as("kubectl's requests")
+                .containsPattern("GET \\S+watch=true\\S* 200 OK"));
     }
 }
