@@ -15,8 +15,8 @@ import dev.nixpool.runtime.BuilderRuntimeConfig.LoopbackRange;
  * @param quarkusRunJar the packaged operator, {@code operator/target/quarkus-app/quarkus-run.jar}
  * @param entrypoint the builder image's entrypoint, {@code images/builder/entrypoint.sh}
  * @param crdDir the CRDs to store in the API server, {@code crds/}
- * @param parentDir where the cluster's own work directory is created (and removed at close); none of its ancestors may
- *        be group- or world-writable (sshd's StrictModes checks the builders' key files up to /), so not /tmp
+ * @param parentDir where the cluster's own work directory is created (and removed at close); anywhere for tests (the
+ *        builders' sshd runs with StrictModes off), somewhere no other user can write for real keys (local mode checks)
  * @param operatorLog where the operator's output goes; null keeps it in the work directory (removed at close)
  * @param addresses the loopback addresses the builder runtime hands out as pod IPs
  * @param operatorProperties operator settings on top of {@link #DEFAULT_OPERATOR_PROPERTIES}

@@ -9,8 +9,9 @@ import java.util.Objects;
  * How a {@link BuilderRuntime} runs builder pods on this machine.
  *
  * @param entrypoint the builder image's entrypoint, normally {@code images/builder/entrypoint.sh} of this repository
- * @param workDir where the runtime keeps one private directory per pod (keys, state, Nix store); its ancestors must not be
- *        group- or world-writable, because sshd's StrictModes checks every directory above the key files
+ * @param workDir where the runtime keeps one private directory per pod (keys, state, Nix store); the builders' sshd runs
+ *        with StrictModes off, so it may be anywhere (a test's target/ in a clone under /tmp), but only where no other
+ *        user can write should real keys be kept (local mode checks that: cli.local.StateDirectory)
  * @param addresses the loopback addresses handed out as pod IPs
  * @param stopGracePeriod how long a deleted pod's processes get between SIGTERM and SIGKILL
  * @param probePeriod how often the readiness probe tries the SSH port

@@ -1,6 +1,7 @@
 package dev.nixpool.images;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -11,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -219,22 +221,21 @@ class BuilderEntrypointIT {
         return env;
     }
 
-    private static void awaitListening() throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (System.nanoTime() < deadline) {
-            if (!builder.isAlive()) {
-                throw new AssertionError("entrypoint exited with " + builder.exitValue() + ": "
-                        + Files.readString(builderLog));
-            }
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress(address, port), 500);
-                return;
-            } catch (IOException notYet) {
-                Thread.sleep(100);
-            }
-        }
-        throw new AssertionError("sshd did not listen on " + address + ":" + port + " within 20 s: "
-                + Files.readString(builderLog));
+    private static void awaitListening() {
+        // an entrypoint that exited fails at once (Awaitility passes the AssertionError on), not after the limit
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+                .alias("sshd listening on " + address + ":" + port).until(() -> {
+                    if (!builder.isAlive()) {
+                        throw new AssertionError("entrypoint exited with " + builder.exitValue() + ": "
+                                + Files.readString(builderLog));
+                    }
+                    try (Socket s = new Socket()) {
+                        s.connect(new InetSocketAddress(address, port), 500);
+                        return true;
+                    } catch (IOException notYet) {
+                        return false;
+                    }
+                });
     }
 
     private static int freePort(String host) throws IOException {

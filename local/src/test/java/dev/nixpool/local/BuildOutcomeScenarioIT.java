@@ -9,7 +9,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -22,6 +22,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Toleration;
 
 import dev.nixpool.Names;
+import dev.nixpool.TestResources;
 import dev.nixpool.api.v1alpha1.BuildOutput;
 import dev.nixpool.api.v1alpha1.NixBuild;
 import dev.nixpool.api.v1alpha1.NixBuildPhase;
@@ -146,8 +147,13 @@ class BuildOutcomeScenarioIT {
                 return scheduled != null && "False".equals(scheduled.getStatus())
                         && Reason.UNSCHEDULABLE.value().equals(scheduled.getReason());
             });
-            // the pool's pending requeue (5 s in a local cluster) passes at least once in this time
-            Thread.sleep(Duration.ofSeconds(6).toMillis());
+            // another reconcile, woken by a pool the build cannot use either: seen in the verdict it writes
+            CLUSTER.client().resource(TestResources.machine(ns, "riscv", 1, List.of("riscv64-linux"), List.of(),
+                    List.of())).create();
+            await().atMost(ScenarioFixture.WAIT).untilAsserted(() -> assertThat(ScenarioFixture
+                    .get(CLUSTER.client(), ns, "needs-kvm").getStatus().getConditions())
+                    .filteredOn(c -> Names.CONDITION_SCHEDULED.equals(c.getType()))
+                    .singleElement().satisfies(c -> assertThat(c.getMessage()).contains("- riscv (")));
             assertThat(census.seen()).as("builder pods in the namespace").isEmpty();
         }
         NixBuild pending = ScenarioFixture.get(CLUSTER.client(), ns, "needs-kvm");

@@ -36,6 +36,9 @@ public class BuilderLoss {
         int attempt = currentAttempt(status);
         int maxAttempts = maxAttempts(context);
         runner.cancel(new RunKey(context.build().getMetadata().getUid(), attempt));
+        String buildKey = SchedulingInputs.request(context.build()).key();
+        // the slot goes back before the pod: the pod's deletion wakes the builds waiting for that slot
+        ledger.release(buildKey);
         if (status.getBuilder() != null) {
             provisioner.delete(context.namespace(), status.getBuilder());
         }
@@ -44,11 +47,9 @@ public class BuilderLoss {
             Transitions.builderLostForGood(context, message, finisher.tail(context));
             return StepOutcome.next();
         }
-        String buildKey = SchedulingInputs.request(context.build()).key();
         Duration delay = backoff.hold(buildKey, attempt, context.now());
         String message = why + "; attempt " + (attempt + 1) + " of " + maxAttempts + " starts on a fresh builder in "
                 + delay.toMillis() / 1000.0 + "s";
-        ledger.release(buildKey);
         Transitions.builderLost(context, message, attempt + 1);
         return StepOutcome.requeue(delay);
     }

@@ -1,9 +1,11 @@
 package dev.nixpool.lifecycle;
 
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -23,6 +25,11 @@ import dev.nixpool.scheduling.Scheduler;
  * reservations (union by key: a build or pod seen in both counts once). A reservation lives until its build ends or is
  * deleted. The operator runs as a single leader, so an in-process lock is enough; after a restart the ledger is empty
  * and the caches, fully synced before the first reconcile, already show every earlier assignment.
+ * <p>
+ * The same lag holds the other way: a build that just gave back its slot may still show as assigned in the cache, and
+ * the event that wakes the builds waiting for the slot (its pod's deletion) can reach them first. So a released build
+ * is remembered until the cache no longer shows it holding a slot, and does not count meanwhile. Its pod still counts
+ * while it lives, so maxBuilders holds.
  */
 @ApplicationScoped
 public class CapacityLedger {
@@ -32,6 +39,7 @@ public class CapacityLedger {
     }
 
     private final Map<String, Reservation> reservations = new HashMap<>();
+    private final Set<String> released = new HashSet<>();
 
     /** Decides for {@code build} and, when it gets a pool, reserves the slot before anyone else decides. */
     public synchronized Decision scheduleAndReserve(BuildRequest build, ClusterSnapshot snapshot, String podName) {
@@ -48,6 +56,7 @@ public class CapacityLedger {
         Decision decision = Scheduler.schedule(build, poolsOf(build.namespace(), snapshot), waiting);
         if (decision instanceof Decision.Assign assign) {
             reservations.put(build.key(), new Reservation(assign.pool().name(), podName));
+            released.remove(build.key());
         }
         return decision;
     }
@@ -55,20 +64,24 @@ public class CapacityLedger {
     /** Records a slot a build already holds: its builder pod exists although its status does not say so yet. */
     public synchronized void adopt(String buildKey, Reservation reservation) {
         reservations.put(buildKey, reservation);
+        released.remove(buildKey);
     }
 
     public synchronized Optional<Reservation> reservation(String buildKey) {
         return Optional.ofNullable(reservations.get(buildKey));
     }
 
-    /** The build ended or is gone: its slot is the cache's business again. */
+    /** The build ended, lost its builder or is gone: its slot is free now, whatever the cache still shows. */
     public synchronized void release(String buildKey) {
         reservations.remove(buildKey);
+        released.add(buildKey);
     }
 
     /** The pools of the build's namespace with their use: cache and reservations merged. */
     private List<Pool> poolsOf(String namespace, ClusterSnapshot snapshot) {
         Map<String, String> builds = new HashMap<>(snapshot.assignedBuilds());
+        released.removeIf(key -> key.startsWith(namespace + "/") && !builds.containsKey(key));
+        builds.keySet().removeAll(released);
         Map<String, String> pods = new HashMap<>(snapshot.builderPods());
         reservations.forEach((key, reservation) -> {
             if (key.startsWith(namespace + "/")) {

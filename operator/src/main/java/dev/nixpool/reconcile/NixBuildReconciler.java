@@ -133,15 +133,17 @@ public class NixBuildReconciler implements Reconciler<NixBuild>, Cleaner<NixBuil
     }
 
     /**
-     * Deletion: stop the build's runs first (closing the session ends the remote build), then delete its builder pods
-     * and Secrets ourselves (no garbage collector is trusted) and its logs.
+     * Deletion: stop the build's runs first (closing the session ends the remote build), give back its slot, then delete
+     * its builder pods and Secrets ourselves (no garbage collector is trusted) and its logs. The slot goes back before
+     * the pods: their deletion is the event that wakes the builds waiting for that slot, and a build woken while the
+     * reservation still stood would see the pool full and wait for an event that has already passed.
      */
     @Override
     public DeleteControl cleanup(NixBuild build, Context<NixBuild> context) {
         runner.end(build.getMetadata().getUid());
+        lifecycle.release(build);
         provisioner.deleteAll(build);
         logs.delete(build.getMetadata().getNamespace(), build.getMetadata().getName());
-        lifecycle.release(build);
         unreadable.forget(build);
         return DeleteControl.defaultDelete();
     }

@@ -87,4 +87,37 @@ class CapacityLedgerTest {
         assertThat(ledger.scheduleAndReserve(build(2), oneRunning, "b2-builder-1")).isInstanceOf(Decision.Assign.class);
         assertThat(ledger.scheduleAndReserve(build(3), oneRunning, "b3-builder-1")).isInstanceOf(Decision.Wait.class);
     }
+
+    /**
+     * The cache still shows a released build as assigned (its final status is not written yet) when the deletion of
+     * its pod wakes a waiting build: the slot is free all the same. Its pod, while alive, still counts.
+     */
+    @Test
+    void aReleasedBuildTheCacheStillShowsAssignedFreesItsSlotButNotItsLivePod() {
+        BuildMachine single = TestResources.machine("ns", "single", 1, List.of("x86_64-linux"), List.of(), List.of());
+        CapacityLedger ledger = new CapacityLedger();
+        ClusterSnapshot lagging = new ClusterSnapshot(List.of(single), Map.of("ns/b1", "single"), Map.of(),
+                List.of());
+        ClusterSnapshot laggingWithPod = new ClusterSnapshot(List.of(single), Map.of("ns/b1", "single"),
+                Map.of("b1-builder-1", "single"), List.of());
+        assertThat(ledger.scheduleAndReserve(build(2), lagging, "b2-builder-1")).isInstanceOf(Decision.Wait.class);
+
+        ledger.release("ns/b1");
+        assertThat(ledger.scheduleAndReserve(build(2), laggingWithPod, "b2-builder-1"))
+                .as("b1's pod is still alive").isInstanceOf(Decision.Wait.class);
+        assertThat(ledger.scheduleAndReserve(build(2), lagging, "b2-builder-1")).isInstanceOf(Decision.Assign.class);
+    }
+
+    /** Once the cache has caught up, a released build that is scheduled again counts like any other. */
+    @Test
+    void aReleasedBuildScheduledAgainHoldsItsNewSlot() {
+        BuildMachine single = TestResources.machine("ns", "single", 1, List.of("x86_64-linux"), List.of(), List.of());
+        CapacityLedger ledger = new CapacityLedger();
+        ClusterSnapshot empty = new ClusterSnapshot(List.of(single), Map.of(), Map.of(), List.of());
+        ledger.release("ns/b1");
+        assertThat(ledger.scheduleAndReserve(build(1), empty, "b1-builder-2")).isInstanceOf(Decision.Assign.class);
+        ClusterSnapshot b1Assigned = new ClusterSnapshot(List.of(single), Map.of("ns/b1", "single"), Map.of(),
+                List.of());
+        assertThat(ledger.scheduleAndReserve(build(2), b1Assigned, "b2-builder-1")).isInstanceOf(Decision.Wait.class);
+    }
 }

@@ -7,7 +7,6 @@ import static org.awaitility.Awaitility.await;
 
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.inject.Inject;
 
@@ -48,34 +47,33 @@ class EventDrivenSchedulingTest {
     @Test
     void fullPoolQueuesInFifoOrderAndNeverExceedsMaxBuilders() {
         String ns = "queue";
-        cluster.create(machine(ns, "small", 1, List.of(X86), List.of(), List.of()));
-        cluster.create(build(ns, "q1", X86, List.of()));
-        cluster.awaitPhase(ns, "q1", NixBuildPhase.Scheduled);
-        cluster.create(build(ns, "q2", X86, List.of()));
-        cluster.create(build(ns, "q3", X86, List.of()));
+        try (PodWatch pods = new PodWatch(client, ns)) {
+            cluster.create(machine(ns, "small", 1, List.of(X86), List.of(), List.of()));
+            cluster.create(build(ns, "q1", X86, List.of()));
+            cluster.awaitPhase(ns, "q1", NixBuildPhase.Scheduled);
+            cluster.create(build(ns, "q2", X86, List.of()));
+            cluster.create(build(ns, "q3", X86, List.of()));
 
-        AtomicInteger mostPods = new AtomicInteger();
-        await().atMost(MockCluster.TIMEOUT).untilAsserted(() -> {
-            mostPods.accumulateAndGet(client.pods().inNamespace(ns).list().getItems().size(), Math::max);
-            assertThat(cluster.queuePositions(ns)).isEqualTo(Map.of("q2", 1, "q3", 2));
-        });
-        assertThat(MockCluster.condition(cluster.get(ns, "q2"), Names.CONDITION_SCHEDULED).getReason())
-                .isEqualTo("WaitingForCapacity");
-        assertThat(MockCluster.condition(cluster.get(ns, "q3"), Names.CONDITION_SCHEDULED).getMessage())
-                .contains("position 2");
+            await().atMost(MockCluster.TIMEOUT)
+                    .untilAsserted(() -> assertThat(cluster.queuePositions(ns)).isEqualTo(Map.of("q2", 1, "q3", 2)));
+            assertThat(MockCluster.condition(cluster.get(ns, "q2"), Names.CONDITION_SCHEDULED).getReason())
+                    .isEqualTo("WaitingForCapacity");
+            assertThat(MockCluster.condition(cluster.get(ns, "q3"), Names.CONDITION_SCHEDULED).getMessage())
+                    .contains("position 2");
 
-        // the first build goes away: its pod and Secret are cleaned up, q2 takes the slot, q3 moves up
-        client.resources(NixBuild.class).inNamespace(ns).withName("q1").delete();
-        await().atMost(MockCluster.TIMEOUT).untilAsserted(() -> {
-            mostPods.accumulateAndGet(client.pods().inNamespace(ns).list().getItems().size(), Math::max);
-            assertThat(client.pods().inNamespace(ns).withName("q1-builder-1").get()).isNull();
-            assertThat(client.secrets().inNamespace(ns).withName("q1-builder-1-ssh").get()).isNull();
-            assertThat(cluster.get(ns, "q2").getStatus().getPhase()).isEqualTo(NixBuildPhase.Scheduled);
-            assertThat(cluster.queuePositions(ns)).isEqualTo(Map.of("q3", 1));
-        });
-        assertThat(mostPods.get()).isEqualTo(1);
-        assertThat(client.pods().inNamespace(ns).list().getItems()).extracting(p -> p.getMetadata().getName())
-                .containsExactly("q2-builder-1");
+            // the first build goes away: its pod and Secret are cleaned up, q2 takes the slot, q3 moves up
+            client.resources(NixBuild.class).inNamespace(ns).withName("q1").delete();
+            await().atMost(MockCluster.TIMEOUT).untilAsserted(() -> {
+                assertThat(client.pods().inNamespace(ns).withName("q1-builder-1").get()).isNull();
+                assertThat(client.secrets().inNamespace(ns).withName("q1-builder-1-ssh").get()).isNull();
+                assertThat(cluster.get(ns, "q2").getStatus().getPhase()).isEqualTo(NixBuildPhase.Scheduled);
+                assertThat(cluster.queuePositions(ns)).isEqualTo(Map.of("q3", 1));
+                assertThat(pods.alive()).containsExactly("q2-builder-1");
+            });
+            assertThat(pods.problems()).isEmpty();
+            assertThat(pods.created()).containsExactlyInAnyOrder("q1-builder-1", "q2-builder-1");
+            assertThat(pods.mostAlive()).as("builder pods alive at once").isEqualTo(1);
+        }
     }
 
     @Test

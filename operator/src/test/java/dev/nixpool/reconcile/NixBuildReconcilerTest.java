@@ -5,9 +5,12 @@ import static dev.nixpool.TestResources.machine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 import jakarta.inject.Inject;
 
@@ -16,6 +19,7 @@ import org.junit.jupiter.api.Test;
 
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodConditionBuilder;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
@@ -124,17 +128,23 @@ class NixBuildReconcilerTest {
     }
 
     @Test
-    void repeatedReconcilesAndARestartedProvisionerCreateNothingNew() throws InterruptedException {
+    void repeatedReconcilesAndARestartedProvisionerCreateNothingNew() {
         String ns = "restart";
         BuildMachine pool = cluster.create(machine(ns, "pool", 2, List.of(X86), List.of(), List.of()));
         cluster.create(build(ns, "once", X86, List.of()));
         cluster.awaitPhase(ns, "once", NixBuildPhase.Scheduled);
         Secret secret = client.secrets().inNamespace(ns).withName("once-builder-1-ssh").get();
-        String podVersion = client.pods().inNamespace(ns).withName("once-builder-1").get().getMetadata()
-                .getResourceVersion();
+        String podUid = client.pods().inNamespace(ns).withName("once-builder-1").get().getMetadata().getUid();
 
-        // the test profile requeues Scheduled builds every 2s: let several reconciles pass
-        Thread.sleep(5000);
+        // several reconciles of the Scheduled build, each seen in the BuilderReady message it writes for the pod's state
+        String podVersion = null;
+        for (boolean ready : new boolean[]{true, false, true}) {
+            podVersion = setReady(ns, "once-builder-1", ready);
+            String expected = ready ? "is Ready but reports no pod IP yet" : "to become Ready";
+            await().atMost(MockCluster.TIMEOUT).untilAsserted(() -> assertThat(
+                    MockCluster.condition(cluster.get(ns, "once"), Names.CONDITION_BUILDER_READY).getMessage())
+                    .contains(expected));
+        }
         // what a restarted operator does first: look the builder up on the API server, not in a cache
         BuilderProvisioner.Provisioned again = provisioner.ensure(cluster.get(ns, "once"), pool, 1);
 
@@ -142,11 +152,22 @@ class NixBuildReconcilerTest {
         assertThat(again.podName()).isEqualTo("once-builder-1");
         assertThat(client.pods().inNamespace(ns).list().getItems()).hasSize(1);
         assertThat(client.secrets().inNamespace(ns).list().getItems()).hasSize(1);
-        assertThat(client.pods().inNamespace(ns).withName("once-builder-1").get().getMetadata().getResourceVersion())
-                .isEqualTo(podVersion);
+        ObjectMeta podNow = client.pods().inNamespace(ns).withName("once-builder-1").get().getMetadata();
+        assertThat(podNow.getUid()).as("the operator did not replace the pod").isEqualTo(podUid);
+        assertThat(podNow.getResourceVersion()).as("the operator did not change the pod").isEqualTo(podVersion);
         assertThat(client.secrets().inNamespace(ns).withName("once-builder-1-ssh").get().getData())
                 .as("keys are never regenerated").isEqualTo(secret.getData());
         assertThat(cluster.reasonsOfEvents(ns, "once").stream().filter("BuilderCreated"::equals)).hasSize(1);
+    }
+
+    /** Plays kubelet for a pod without an IP: Running, Ready or not. Returns the pod's new resourceVersion. */
+    private String setReady(String ns, String podName, boolean ready) {
+        Pod pod = client.pods().inNamespace(ns).withName(podName).get();
+        pod.setStatus(new PodStatusBuilder().withPhase("Running")
+                .withConditions(
+                        new PodConditionBuilder().withType("Ready").withStatus(ready ? "True" : "False").build())
+                .build());
+        return client.pods().inNamespace(ns).resource(pod).updateStatus().getMetadata().getResourceVersion();
     }
 
     /**
@@ -181,7 +202,7 @@ class NixBuildReconcilerTest {
     }
 
     @Test
-    void unsatisfiableBuildIsUnschedulableWithAPerPoolTableAndOneWarning() throws InterruptedException {
+    void unsatisfiableBuildIsUnschedulableWithAPerPoolTableAndOneWarningPerVerdict() {
         String ns = "unsat";
         cluster.create(machine(ns, "arm", 2, List.of("aarch64-linux"), List.of(), List.of()));
         cluster.create(machine(ns, "bench", 2, List.of(X86), List.of(), List.of("benchmark")));
@@ -199,33 +220,70 @@ class NixBuildReconcilerTest {
                 .contains("- bench (").contains("missing feature kvm")
                 .contains("mandatory feature benchmark not requested");
 
-        // more reconciles, woken by pool changes that leave the verdict as it was: still exactly one Warning, no pod
+        // more reconciles, woken by pool changes that leave the verdict as it was: no Warning for them; then one change
+        // that alters the verdict, whose reconcile comes after theirs (one informer, events in order): seen in the
+        // message, and the only second Warning
         for (double speed : new double[]{2.0, 3.0}) {
             cluster.editMachine(ns, "arm", spec -> spec.setSpeedFactor(speed));
         }
-        Thread.sleep(3000);
-        List<Event> warnings = cluster.events(ns, "needs-kvm").stream()
-                .filter(e -> "Unschedulable".equals(e.getReason()))
-                .toList();
-        assertThat(warnings).hasSize(1);
-        assertThat(warnings.get(0).getType()).isEqualTo("Warning");
+        cluster.create(machine(ns, "riscv", 1, List.of("riscv64-linux"), List.of(), List.of()));
+        await().atMost(MockCluster.TIMEOUT).untilAsserted(() -> assertThat(unschedulableWarnings(ns, "needs-kvm"))
+                .anySatisfy(e -> assertThat(e.getMessage()).contains("- riscv (")));
+        List<Event> warnings = unschedulableWarnings(ns, "needs-kvm");
+        assertThat(warnings).hasSize(2).allSatisfy(e -> assertThat(e.getType()).isEqualTo("Warning"));
+        assertThat(warnings).filteredOn(e -> e.getMessage().contains("riscv")).hasSize(1);
+        assertThat(MockCluster.condition(cluster.get(ns, "needs-kvm"), Names.CONDITION_SCHEDULED).getMessage())
+                .contains("- riscv (");
         assertThat(client.pods().inNamespace(ns).list().getItems()).isEmpty();
     }
 
+    /**
+     * Six builds on a pool of two, placed two at a time as the placed ones go away: a watch on the namespace's pods sees
+     * every creation and deletion, so the bound holds at every moment, not only when the test looked.
+     */
     @Test
     void parallelBuildsNeverGetMoreBuildersThanMaxBuilders() {
         String ns = "burst";
-        cluster.create(machine(ns, "pair", 2, List.of(X86), List.of(), List.of()));
-        for (int i = 1; i <= 6; i++) {
-            cluster.create(build(ns, "burst-" + i, X86, List.of()));
+        try (PodWatch pods = new PodWatch(client, ns)) {
+            cluster.create(machine(ns, "pair", 2, List.of(X86), List.of(), List.of()));
+            for (int i = 1; i <= 6; i++) {
+                cluster.create(build(ns, "burst-" + i, X86, List.of()));
+            }
+            // nothing ends by itself here (no kubelet): two placed, four queued in order is where the operator settles
+            await().atMost(MockCluster.TIMEOUT).untilAsserted(() -> {
+                assertThat(scheduledBuilders(ns)).hasSize(2);
+                assertThat(cluster.queuePositions(ns).values()).containsExactlyInAnyOrder(1, 2, 3, 4);
+            });
+
+            Set<String> placed = new HashSet<>();
+            while (placed.size() < 6) {
+                await().atMost(MockCluster.TIMEOUT).untilAsserted(() -> assertThat(scheduledBuilders(ns))
+                        .hasSize(Math.min(2, 6 - placed.size())));
+                Map<String, String> running = scheduledBuilders(ns);
+                assertThat(placed).doesNotContainAnyElementsOf(running.keySet());
+                placed.addAll(running.keySet());
+                running.keySet().forEach(name -> client.resources(NixBuild.class).inNamespace(ns).withName(name)
+                        .delete());
+            }
+            await().atMost(MockCluster.TIMEOUT).untilAsserted(() -> assertThat(pods.alive()).isEmpty());
+
+            assertThat(pods.problems()).isEmpty();
+            assertThat(pods.created()).containsExactlyInAnyOrder("burst-1-builder-1", "burst-2-builder-1",
+                    "burst-3-builder-1", "burst-4-builder-1", "burst-5-builder-1", "burst-6-builder-1");
+            assertThat(pods.mostAlive()).as("builder pods alive at once").isEqualTo(2);
         }
-        AtomicInteger mostPods = new AtomicInteger();
-        await().atMost(MockCluster.TIMEOUT).untilAsserted(() -> {
-            mostPods.accumulateAndGet(client.pods().inNamespace(ns).list().getItems().size(), Math::max);
-            assertThat(cluster.queuePositions(ns).values()).containsExactlyInAnyOrder(1, 2, 3, 4);
-        });
-        assertThat(mostPods.get()).isEqualTo(2);
-        assertThat(client.pods().inNamespace(ns).list().getItems()).hasSize(2);
+    }
+
+    private List<Event> unschedulableWarnings(String ns, String build) {
+        return cluster.events(ns, build).stream().filter(e -> "Unschedulable".equals(e.getReason())).toList();
+    }
+
+    /** Builds placed on a builder that still exist (not being deleted), with the builder pod's name. */
+    private Map<String, String> scheduledBuilders(String ns) {
+        return client.resources(NixBuild.class).inNamespace(ns).list().getItems().stream()
+                .filter(b -> b.getMetadata().getDeletionTimestamp() == null)
+                .filter(b -> b.getStatus() != null && b.getStatus().getPhase() == NixBuildPhase.Scheduled)
+                .collect(Collectors.toMap(b -> b.getMetadata().getName(), b -> b.getStatus().getBuilder()));
     }
 
     @Test

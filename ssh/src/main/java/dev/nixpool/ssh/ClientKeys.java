@@ -14,6 +14,10 @@ import org.apache.sshd.common.util.security.SecurityUtils;
 /** Reads client private keys in OpenSSH's file format (and the PEM forms MINA understands). */
 public final class ClientKeys {
 
+    static {
+        MinaSecurity.configure();
+    }
+
     private ClientKeys() {
     }
 

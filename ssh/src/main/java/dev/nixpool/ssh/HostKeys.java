@@ -15,6 +15,10 @@ import org.apache.sshd.common.digest.BuiltinDigests;
 /** Public SSH keys as people and Nix write them: OpenSSH lines, the base64 form of Nix's machines file, fingerprints. */
 public final class HostKeys {
 
+    static {
+        MinaSecurity.configure();
+    }
+
     /** {@code ssh-ed25519}, {@code ecdsa-sha2-nistp256}, {@code sk-ssh-ed25519@openssh.com}, ... */
     private static final Pattern KEY_LINE = Pattern.compile("^(ssh|ecdsa|sk)-[A-Za-z0-9@.+-]+\\s+[A-Za-z0-9+/=]+.*",
             Pattern.DOTALL);

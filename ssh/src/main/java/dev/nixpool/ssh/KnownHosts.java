@@ -18,6 +18,10 @@ import org.apache.sshd.common.config.keys.PublicKeyEntryResolver;
  */
 public final class KnownHosts {
 
+    static {
+        MinaSecurity.configure();
+    }
+
     private KnownHosts() {
     }
 

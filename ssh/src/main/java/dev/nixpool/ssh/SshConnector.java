@@ -28,6 +28,10 @@ import dev.nixpool.ssh.SshFailures.Step;
  */
 public final class SshConnector implements AutoCloseable {
 
+    static {
+        MinaSecurity.configure();
+    }
+
     private final SshClient client;
 
     public SshConnector() {

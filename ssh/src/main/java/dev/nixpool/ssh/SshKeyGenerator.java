@@ -15,6 +15,10 @@ import org.apache.sshd.common.keyprovider.KeyPairProvider;
 /** Generates ed25519 key pairs with MINA, in the formats OpenSSH reads. */
 public final class SshKeyGenerator {
 
+    static {
+        MinaSecurity.configure();
+    }
+
     private SshKeyGenerator() {
     }
 

@@ -29,7 +29,11 @@ class WatchdogTest {
             AtomicInteger runs = new AtomicInteger();
             Watchdog.Guard g = w.arm(Duration.ofMillis(100), runs::incrementAndGet);
             g.close();
-            Thread.sleep(300);
+            // one timer thread runs guards in the order of their deadlines: once a later one has run, the closed
+            // guard's deadline has passed too
+            CountDownLatch later = new CountDownLatch(1);
+            w.arm(Duration.ofMillis(150), later::countDown);
+            assertThat(later.await(10, TimeUnit.SECONDS)).isTrue();
             assertThat(runs).hasValue(0);
             assertThat(g.fired()).isFalse();
         }

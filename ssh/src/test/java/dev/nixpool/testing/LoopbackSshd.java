@@ -1,5 +1,7 @@
 package dev.nixpool.testing;
 
+import static org.awaitility.Awaitility.await;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -15,6 +17,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+
+import org.awaitility.core.ConditionTimeoutException;
 
 import dev.nixpool.nix.testing.LocalNixStore;
 import dev.nixpool.nix.testing.ProcessResult;
@@ -234,23 +238,25 @@ public final class LoopbackSshd implements AutoCloseable {
     }
 
     private void awaitListening() throws IOException {
-        long deadline = System.nanoTime() + START_LIMIT.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                String log = log();
-                throw new IOException("sshd exited with " + process.exitValue() + " at start-up:\n" + log);
-            }
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress(address, port), 200);
-                return;
-            } catch (IOException notYet) {
-                sleep(50);
-            }
+        try {
+            // an sshd that exited fails at once (Awaitility passes the exception on), not after the limit
+            await().atMost(START_LIMIT).pollInterval(Duration.ofMillis(50)).until(() -> {
+                if (!process.isAlive()) {
+                    throw new IOException("sshd exited with " + process.exitValue() + " at start-up:\n" + log());
+                }
+                try (Socket s = new Socket()) {
+                    s.connect(new InetSocketAddress(address, port), 200);
+                    return true;
+                } catch (IOException notYet) {
+                    return false;
+                }
+            });
+        } catch (ConditionTimeoutException e) {
+            String log = log();
+            close();
+            throw new IOException(
+                    "sshd did not listen on " + address + ":" + port + " within " + START_LIMIT + ":\n" + log);
         }
-        String log = log();
-        close();
-        throw new IOException(
-                "sshd did not listen on " + address + ":" + port + " within " + START_LIMIT + ":\n" + log);
     }
 
     private static String randomLoopbackAddress() {
@@ -266,15 +272,6 @@ public final class LoopbackSshd implements AutoCloseable {
     private static void writePrivate(Path file, String content) throws IOException {
         Files.writeString(file, content, StandardCharsets.US_ASCII);
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for sshd", e);
-        }
     }
 
     /** Deletes the store and with it the sshd directory; root can delete read-only store paths. */

@@ -1,13 +1,8 @@
 package dev.nixpool.cli.local;
 
-import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
 import java.util.List;
-import java.util.Optional;
-import java.util.Set;
 
 import dev.nixpool.cli.Command;
 import dev.nixpool.cli.UsageException;
@@ -46,8 +41,9 @@ public final class LocalCommand implements Command {
                 files. Needs root (./nixpool checks, and installs Nix, OpenSSH and kubectl when missing).
 
                 --state-dir DIR      where this run's directory (kubeconfig, builders, build logs, operator log) is
-                                     created; default: .nixpool/ in the repository. No ancestor may be group- or
-                                     world-writable (sshd's StrictModes), so not /tmp
+                                     created; default: .nixpool/ in the repository, or /var/lib/nixpool/HASH when
+                                     sshd's StrictModes would refuse that (a clone below /tmp). Every directory up to
+                                     / must be owned by root (or you) and writable by no one else
                 --api-port PORT      the API server's port on 127.0.0.1 (default 0: a free one)
                 --operator-log FILE  keep the operator's output there (default: in the run's directory, removed at
                                      stop)
@@ -61,15 +57,16 @@ public final class LocalCommand implements Command {
     public int run(List<String> args, PrintStream out, PrintStream err) throws UsageException {
         LocalOptions options = LocalOptions.parse(args);
         Path repo = LocalClusterConfig.repoRoot();
-        Path stateDir = (options.stateDir() != null ? options.stateDir() : repo.resolve(".nixpool")).toAbsolutePath()
-                .normalize();
-        Optional<String> unsafe = writableByOthers(stateDir);
-        if (unsafe.isPresent()) {
-            err.println("nixpool local: the state directory " + stateDir + " is below " + unsafe.get()
-                    + ", which others may write to; sshd refuses builder keys there (StrictModes). Choose another"
-                    + " with --state-dir, e.g. under your home or the repository");
+        StateDirectory state;
+        try {
+            state = StateDirectory.choose(options.stateDir(), repo, StateDirectory.SYSTEM_BASE);
+        } catch (StateDirectory.UnusableStateDirectory e) {
+            err.println("nixpool local: " + e.getMessage());
             return 1;
         }
+        err.println("nixpool local: state directory " + state.dir()
+                + state.note().map(note -> " (" + note + ")").orElse(""));
+        Path stateDir = state.dir();
         LocalClusterConfig config = LocalClusterConfig.fromRepository(repo, stateDir)
                 .withAddresses(FIRST_ADDRESS, LAST_ADDRESS)
                 .withApiServerPort(options.apiPort());
@@ -80,24 +77,5 @@ public final class LocalCommand implements Command {
             config = config.withOperatorProperty(setting.getKey(), setting.getValue());
         }
         return new LocalSession(err).run(config, repo.resolve("examples"), out);
-    }
-
-    /** The first existing directory from {@code dir} up to / that is group- or world-writable. */
-    static Optional<String> writableByOthers(Path dir) {
-        for (Path p = dir; p != null; p = p.getParent()) {
-            if (!Files.isDirectory(p)) {
-                continue;
-            }
-            try {
-                Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(p);
-                if (permissions.contains(PosixFilePermission.GROUP_WRITE)
-                        || permissions.contains(PosixFilePermission.OTHERS_WRITE)) {
-                    return Optional.of(p.toString());
-                }
-            } catch (IOException e) {
-                return Optional.of(p + " (cannot read its permissions: " + e.getMessage() + ")");
-            }
-        }
-        return Optional.empty();
     }
 }

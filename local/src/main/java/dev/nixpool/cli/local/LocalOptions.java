@@ -14,7 +14,7 @@ import dev.nixpool.cli.UsageException;
  * Arguments of {@code nixpool local}.
  *
  * @param stateDir where the run's own directory (kubeconfig, builders, logs) is created, and removed at stop; null: the
- *        repository's {@code .nixpool/}
+ *        default of {@link StateDirectory}
  * @param apiPort the API server's port on 127.0.0.1; 0 picks a free one
  * @param operatorLog where the operator's output goes, kept after stop; null: inside the run's directory
  * @param operatorProperties operator settings ({@code --set KEY=VALUE}) on top of the local defaults

@@ -45,7 +45,8 @@ class LocalModeIT {
     @Test
     void runsTheHelloExampleForKubectlAndLeavesNothingAfterSigterm() throws Exception {
         Path repo = repoRoot();
-        Path stateDir = repo.resolve(".nixpool");
+        // the repository's .nixpool/, or /var/lib/nixpool/HASH for a clone where sshd would refuse that (below /tmp)
+        Path stateDir = StateDirectory.choose(null, repo, StateDirectory.SYSTEM_BASE).dir();
         List<ProcessHandle> started = new ArrayList<>();
         Path workDir;
         int apiPort;
@@ -54,8 +55,9 @@ class LocalModeIT {
                 repo.resolve("operator/target/local-mode-it/stderr.log"))) {
             Path kubeconfig = local.awaitKubeconfig(READY_LIMIT);
             workDir = kubeconfig.getParent();
-            assertThat(workDir.getParent()).as("the run's directory is in the repository's .nixpool/")
+            assertThat(workDir.getParent()).as("the run's directory is in the default state directory")
                     .isEqualTo(stateDir);
+            assertThat(local.stderrText()).contains("nixpool local: state directory " + stateDir);
             apiPort = URI.create(Config.fromKubeconfig(Files.readString(kubeconfig)).getMasterUrl()).getPort();
             assertThat(local.stderrText()).contains("operator log  " + workDir.resolve("operator.log"));
             Kubectl kubectl = new Kubectl(kubeconfig, scratch.resolve("kubectl-cache"));
@@ -105,7 +107,7 @@ class LocalModeIT {
         assertThat(processesMentioning(workDir.toString())).as("processes of the run's directory").isEmpty();
         assertThat(mountsMentioning(workDir.toString())).as("mounts of the run's directory").isEmpty();
         assertThat(workDir).doesNotExist();
-        assertThat(stateDir).as("the empty .nixpool/ goes too").doesNotExist();
+        assertThat(stateDir).as("the empty state directory goes too").doesNotExist();
         assertThat(isListening(apiPort)).as("the API server's port " + apiPort).isFalse();
     }
 

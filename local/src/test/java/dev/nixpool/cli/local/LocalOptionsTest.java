@@ -3,18 +3,15 @@ package dev.nixpool.cli.local;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import dev.nixpool.cli.UsageException;
 
-/** The arguments of {@code nixpool local} and the check of its state directory. */
+/** The arguments of {@code nixpool local}. */
 class LocalOptionsTest {
 
     @Test
@@ -50,20 +47,5 @@ class LocalOptionsTest {
                 .hasMessage("option --state-dir needs a value");
         assertThatThrownBy(() -> LocalOptions.parse(List.of("--detach"))).hasMessage("unknown option '--detach'");
         assertThatThrownBy(() -> LocalOptions.parse(List.of("now"))).hasMessage("expected options only, got 'now'");
-    }
-
-    @Test
-    void aStateDirBelowAGroupOrWorldWritableDirectoryIsNamed(@TempDir Path dir) throws Exception {
-        Path safe = Files.createDirectory(dir.resolve("safe"), PosixFilePermissions.asFileAttribute(
-                PosixFilePermissions.fromString("rwxr-xr-x")));
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Path shared = Files.createDirectory(dir.resolve("shared"));
-        Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxrwxr-x"));
-
-        // the temp dir's own ancestors (/tmp) are world-writable: what matters is that safe and dir are passed over
-        assertThat(LocalCommand.writableByOthers(safe.resolve("not-yet/.nixpool")))
-                .hasValueSatisfying(found -> assertThat(dir.getParent()).startsWith(Path.of(found)));
-        assertThat(LocalCommand.writableByOthers(shared.resolve(".nixpool"))).contains(shared.toString());
-        assertThat(LocalCommand.writableByOthers(Path.of("/tmp/.nixpool"))).contains("/tmp");
     }
 }

@@ -1,6 +1,7 @@
 package dev.nixpool.nix.serve;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -8,6 +9,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
@@ -403,11 +405,7 @@ public abstract class AbstractServeClientIT {
     }
 
     /** Build logs reach stderr asynchronously to the reply; wait a bounded time for them. */
-    protected static void awaitStderr(ServeSession s, String text) throws InterruptedException {
-        long deadline = System.nanoTime() + 20_000_000_000L;
-        while (!s.builderStderr().contains(text) && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
-        assertThat(s.builderStderr()).contains(text);
+    protected static void awaitStderr(ServeSession s, String text) {
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(s.builderStderr()).contains(text));
     }
 }

@@ -1,6 +1,7 @@
 package dev.nixpool.remote.ssh;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -413,12 +414,8 @@ class SshBuilderSessionIT {
         Object outcome = build.get(30, TimeUnit.SECONDS);
         assertThat(outcome).isInstanceOf(BuilderException.class);
         assertThat(((BuilderException) outcome).getMessage()).contains("closed");
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (System.nanoTime() < deadline && builder.sessionProcesses().stream()
-                .anyMatch(p -> p.contains(marker) || p.contains("--serve"))) {
-            Thread.sleep(100);
-        }
-        assertThat(builder.sessionProcesses()).noneMatch(p -> p.contains(marker) || p.contains("--serve"));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(builder.sessionProcesses())
+                .noneMatch(p -> p.contains(marker) || p.contains("--serve")));
         assertThat(validOnBuilder(d.outputs().get("out").path())).isFalse();
     }
 
