@@ -8,8 +8,8 @@ import dev.nixpool.api.v1alpha1.BuildMachineSpec;
 
 /**
  * The comma lists a BuildMachine's status carries for kubectl: a printer column over a JSON array prints the array's
- * JSON ({@code ["kvm","nixos-test"]}), so the columns read these strings instead. Null when empty, which kubectl prints
- * as {@code <none>}.
+ * JSON ({@code ["kvm","nixos-test"]}), so the columns read these strings instead. Null when empty, so the field is
+ * absent and kubectl leaves the cell blank rather than printing an empty list.
  */
 final class PoolSummaries {
 

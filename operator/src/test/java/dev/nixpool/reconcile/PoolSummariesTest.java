@@ -22,7 +22,7 @@ class PoolSummariesTest {
     }
 
     @Test
-    void aPoolWithoutFeaturesHasNoSummarySoKubectlPrintsNone() {
+    void aPoolWithoutFeaturesHasNoSummary() {
         BuildMachineSpec spec = new BuildMachineSpec();
         spec.setSystems(List.of("x86_64-linux"));
 
