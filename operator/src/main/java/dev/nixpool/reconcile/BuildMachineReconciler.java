@@ -94,6 +94,8 @@ public class BuildMachineReconciler implements Reconciler<BuildMachine> {
         status.setBuilders(alive.size());
         status.setBusyBuilders((int) busy);
         status.setQueued((int) queued);
+        status.setSystemsSummary(PoolSummaries.systems(machine.getSpec()));
+        status.setFeaturesSummary(PoolSummaries.features(machine.getSpec()));
         status.setObservedGeneration(machine.getMetadata().getGeneration());
         List<String> problems = SpecValidation.problems(machine.getSpec());
         Instant now = Instant.now();

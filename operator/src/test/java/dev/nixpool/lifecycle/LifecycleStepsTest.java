@@ -46,6 +46,7 @@ import dev.nixpool.remote.BuilderFailure;
 import dev.nixpool.runner.BuildRunner;
 import dev.nixpool.runner.FakeBuilder;
 import dev.nixpool.runner.RunnerExecutorProducer;
+import dev.nixpool.runner.RunnerExecutors;
 import dev.nixpool.status.Conditions;
 
 /**
@@ -109,11 +110,11 @@ class LifecycleStepsTest {
     }
 
     @AfterEach
-    void stop() {
+    void stop() throws InterruptedException {
         if (runner != null) {
             runner.close();
         }
-        executor.shutdownNow();
+        RunnerExecutors.stop(executor);
         client.close();
         server.destroy();
     }

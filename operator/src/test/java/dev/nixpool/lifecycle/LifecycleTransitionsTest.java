@@ -51,6 +51,7 @@ import dev.nixpool.runner.FakeBuilder;
 import dev.nixpool.runner.RunKey;
 import dev.nixpool.runner.RunProgress;
 import dev.nixpool.runner.RunnerExecutorProducer;
+import dev.nixpool.runner.RunnerExecutors;
 import dev.nixpool.status.Conditions;
 
 /**
@@ -101,9 +102,9 @@ class LifecycleTransitionsTest {
     }
 
     @AfterEach
-    void stop() {
+    void stop() throws InterruptedException {
         runner.close();
-        executor.shutdownNow();
+        RunnerExecutors.stop(executor);
     }
 
     // the table

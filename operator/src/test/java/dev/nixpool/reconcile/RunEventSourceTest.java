@@ -31,6 +31,7 @@ import dev.nixpool.runner.RunKey;
 import dev.nixpool.runner.RunProgress;
 import dev.nixpool.runner.RunRequest;
 import dev.nixpool.runner.RunnerExecutorProducer;
+import dev.nixpool.runner.RunnerExecutors;
 
 /**
  * The runner's milestones reach JOSDK as events for exactly the run's NixBuild: a real runner on a fake builder, the
@@ -65,9 +66,9 @@ class RunEventSourceTest {
     }
 
     @AfterEach
-    void stop() {
+    void stop() throws InterruptedException {
         runner.close();
-        executor.shutdownNow();
+        RunnerExecutors.stop(executor);
     }
 
     private static RunRequest request() {

@@ -43,11 +43,11 @@ class BuildRunnerTest {
     }
 
     @AfterEach
-    void close() {
+    void close() throws InterruptedException {
         if (runner != null) {
             runner.close();
         }
-        executor.shutdownNow();
+        RunnerExecutors.stop(executor);
     }
 
     private static RunRequest request(String uid, int attempt) {

@@ -76,17 +76,23 @@ class LocalModeIT {
 
                 String outPath = kubectl.ok("get", "nixbuild", "hello", "-o", "jsonpath={.status.outputs[0].path}");
                 assertThat(outPath).isEqualTo(expectedOutPath(example));
+                // a plain build lands on the plain pool: big-parallel's feature is mandatory in the examples
                 assertThat(kubectl.ok("get", "nixbuilds").lines().toList()).as("kubectl get nixbuilds")
-                        .anySatisfy(row -> assertThat(row).startsWith("hello ").contains(outPath)
-                                .endsWith("Succeeded"))
-                        .first().satisfies(header -> assertThat(header).contains("OUTPUT", "PHASE"));
+                        .anySatisfy(row -> assertThat(row)
+                                .matches("hello\\s+Succeeded\\s+default\\s+" + outPath + "\\s+\\d+s"))
+                        .first().satisfies(header -> assertThat(header.split("\\s+"))
+                                .containsExactly("NAME", "PHASE", "MACHINE", "OUTPUT", "AGE"));
+                assertThat(kubectl.ok("get", "nixbuild", "hello", "-o", "jsonpath={.status.logTail}"))
+                        .as("the log tail").contains("[nixpool] building").doesNotContain("--add-root");
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(kubectl.ok("get", "bm"))
+                        .as("kubectl get bm").containsPattern("kvm\\s+x86_64-linux\\s+kvm,nixos-test\\s"));
                 assertThat(kubectl.ok("describe", "nixbuild", "hello")).as("kubectl describe shows the events")
                         .containsPattern("Events:\\s+Type\\s+Reason")
                         .containsPattern("Normal\\s+Scheduled\\s+.*nixpool-operator")
                         .containsPattern("Normal\\s+Built\\s+.*" + outPath);
                 await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(
                         Files.readString(scratch.resolve("watch.out"), StandardCharsets.UTF_8))
-                        .as("kubectl get nb -w").containsPattern("hello\\s+.*" + outPath + "\\s+Succeeded"));
+                        .as("kubectl get nb -w").containsPattern("hello\\s+Succeeded\\s+default\\s+" + outPath));
             } finally {
                 watch.destroy();
             }

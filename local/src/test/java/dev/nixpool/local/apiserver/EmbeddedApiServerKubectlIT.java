@@ -106,23 +106,31 @@ class EmbeddedApiServerKubectlIT {
         k.ok("apply", "-n", ns, "-f", KubectlFixture.example("buildmachine-default.yaml").toString());
         k.patchStatus(ns, "hello", SUCCEEDED_STATUS);
 
+        k.patchMachineStatus(ns, "default", """
+                {"builders":2,"busyBuilders":1,"queued":3,"systemsSummary":"x86_64-linux",
+                 "featuresSummary":"kvm,nixos-test"}""");
+
+        // the CRD's column order, as the real API server serves it; priority 1 columns only with -o wide
         List<String> table = k.ok("get", "nixbuilds", "-n", ns).lines().toList();
-        assertThat(table.get(0).split("\\s+")).containsExactly("NAME", "AGE", "MACHINE", "OUTPUT", "PHASE");
-        assertThat(table.get(1).split("\\s+")).hasSize(5).startsWith("hello").endsWith("default",
-                "/nix/store/0123456789abcdfghijklmnpqrsvwxyz-hello-nixpool", "Succeeded");
-        assertThat(table.get(1).split("\\s+")[1]).matches("\\d+s");
+        assertThat(table.get(0).split("\\s+")).containsExactly("NAME", "PHASE", "MACHINE", "OUTPUT", "AGE");
+        assertThat(table.get(1).split("\\s+")).hasSize(5).startsWith("hello", "Succeeded", "default",
+                "/nix/store/0123456789abcdfghijklmnpqrsvwxyz-hello-nixpool");
+        assertThat(table.get(1).split("\\s+")[4]).matches("\\d+s");
         // the short name gives the same table; AGE is left out, as a second may pass between the two calls
         assertThat(k.ok("get", "nb", "-n", ns).lines().map(EmbeddedApiServerKubectlIT::withoutAge))
                 .containsExactlyElementsOf(table.stream().map(EmbeddedApiServerKubectlIT::withoutAge).toList());
 
         List<String> wide = k.ok("get", "nb", "-n", ns, "-o", "wide").lines().toList();
-        assertThat(wide.get(0).split("\\s+")).containsExactly("NAME", "AGE", "ATTEMPTS", "BUILDER", "MACHINE",
-                "OUTPUT", "PHASE");
-        assertThat(wide.get(1)).contains(" 1 ").contains("nixpool-builder-abc");
+        assertThat(wide.get(0).split("\\s+")).containsExactly("NAME", "PHASE", "MACHINE", "OUTPUT", "AGE", "BUILDER",
+                "ATTEMPTS", "QUEUE");
+        // a missing value is a null cell, which kubectl prints as nothing: Queue (no queuePosition) is empty here
+        assertThat(wide.get(1).split("\\s+")).hasSize(7).endsWith("nixpool-builder-abc", "1");
 
         List<String> machines = k.ok("get", "bm", "-n", ns).lines().toList();
-        assertThat(machines.get(0)).startsWith("NAME").contains("SYSTEMS");
-        assertThat(machines.get(1)).startsWith("default").contains("[\"x86_64-linux\"]");
+        assertThat(machines.get(0).split("\\s+")).containsExactly("NAME", "SYSTEMS", "FEATURES", "BUILDERS", "BUSY",
+                "QUEUED", "AGE");
+        assertThat(machines.get(1).split("\\s+")).hasSize(7).startsWith("default", "x86_64-linux", "kvm,nixos-test",
+                "2", "1", "3");
 
         assertThat(k.ok("get", "nixpool", "-n", ns, "-o", "name").lines())
                 .containsExactlyInAnyOrder("buildmachine.nixpool.dev/default", "nixbuild.nixpool.dev/hello");
@@ -145,7 +153,7 @@ class EmbeddedApiServerKubectlIT {
 
         k.patchStatus(ns, "hello", SUCCEEDED_STATUS);
         await().atMost(WAIT).untilAsserted(() -> assertThat(watch.text().lines())
-                .anySatisfy(line -> assertThat(line).startsWith("hello").endsWith("Succeeded")));
+                .anySatisfy(line -> assertThat(line).matches("hello\\s+Succeeded\\s+default\\s+.*")));
         assertThat(watch.process().isAlive()).as("kubectl get -w keeps watching").isTrue();
         assertThat(watch.text().lines().filter(l -> l.startsWith("NAME")).count()).isEqualTo(1);
     }
@@ -280,9 +288,10 @@ class EmbeddedApiServerKubectlIT {
     }
 
     /** A row of {@code kubectl get}'s default table without its second column, AGE. */
+    /** A row of the default NixBuild table without its last cell, AGE. */
     private static List<String> withoutAge(String row) {
         List<String> cells = new ArrayList<>(List.of(row.split("\\s+")));
-        cells.remove(1);
+        cells.remove(cells.size() - 1);
         return cells;
     }
 }

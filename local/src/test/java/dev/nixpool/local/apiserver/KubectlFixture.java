@@ -140,6 +140,11 @@ final class KubectlFixture implements AutoCloseable {
                 .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"status\":" + statusJson + "}");
     }
 
+    void patchMachineStatus(String namespace, String name, String statusJson) {
+        client().genericKubernetesResources(BUILDMACHINES).inNamespace(namespace).withName(name).subresource("status")
+                .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"status\":" + statusJson + "}");
+    }
+
     @Override
     public void close() {
         try {

@@ -2,10 +2,12 @@ package dev.nixpool.local.apiserver;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
@@ -14,6 +16,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 
 class TableRendererTest {
 
@@ -58,6 +62,33 @@ class TableRendererTest {
         assertThat(object.path("kind").asText()).isEqualTo("PartialObjectMetadata");
         assertThat(object.path("metadata").path("name").asText()).isEqualTo("hello");
         assertThat(object.has("spec")).isFalse();
+    }
+
+    @Test
+    void followsTheCommittedCrdsColumnOrderAndPriorityAsTheApiServerDoes() throws Exception {
+        // the API server sends every column, priority 1 ones too, in the CRD's order; kubectl hides priority 1 unless
+        // -o wide
+        CustomResourceDefinition crd = EmbeddedApiServer.loadCrds(repoRoot().resolve("crds")).stream()
+                .filter(c -> c.getSpec().getNames().getKind().equals("NixBuild")).findFirst().orElseThrow();
+        JsonNode version = JSON.valueToTree(crd.getSpec().getVersions().get(0));
+        JsonNode build = JSON.readTree("""
+                {"metadata":{"name":"hello","creationTimestamp":"2026-01-01T00:59:00Z"},
+                 "status":{"phase":"Pending","machine":"default","attempts":1,"queuePosition":4}}""");
+
+        JsonNode table = TABLES.render(PrinterColumn.forCrdVersion(version), List.of(build), null,
+                TableRenderer.IncludeObject.NONE, true);
+
+        List<String> definitions = new ArrayList<>();
+        table.path("columnDefinitions")
+                .forEach(d -> definitions.add(d.path("name").asText() + "@" + d.path("priority").asInt()));
+        assertThat(definitions).containsExactly("Name@0", "Phase@0", "Machine@0", "Output@0", "Age@0", "Builder@1",
+                "Attempts@1", "Queue@1");
+        assertThat(table.path("rows").get(0).path("cells"))
+                .isEqualTo(JSON.readTree("[\"hello\",\"Pending\",\"default\",null,\"60s\",null,1,4]"));
+    }
+
+    private static Path repoRoot() {
+        return Path.of(System.getProperty("nixpool.repo.root")).toAbsolutePath().normalize();
     }
 
     @Test

@@ -1,5 +1,7 @@
 package dev.nixpool.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.kubernetes.api.model.Namespaced;
@@ -9,16 +11,20 @@ import io.fabric8.kubernetes.model.annotation.Group;
 import io.fabric8.kubernetes.model.annotation.ShortNames;
 import io.fabric8.kubernetes.model.annotation.Version;
 
-/** A pool of identical ephemeral Nix builders, described with the fields of a Nix machines-file entry. */
+/**
+ * A pool of identical ephemeral Nix builders, described with the fields of a Nix machines-file entry. The printer
+ * columns print in the order declared here (see {@link PrinterColumnOrder}); systems and features print from status
+ * summaries because a column over a JSON array prints the array's JSON.
+ */
 @Group(BuildMachine.GROUP)
 @Version(BuildMachine.VERSION)
 @ShortNames("bm")
 @Categories("nixpool")
-@AdditionalPrinterColumn(name = "Systems", jsonPath = ".spec.systems", type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "Features", jsonPath = ".spec.supportedFeatures", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Systems", jsonPath = ".status.systemsSummary", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Features", jsonPath = ".status.featuresSummary", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "Builders", jsonPath = ".status.builders", type = AdditionalPrinterColumn.Type.INTEGER)
-@AdditionalPrinterColumn(name = "Busy", jsonPath = ".status.busyBuilders", type = AdditionalPrinterColumn.Type.INTEGER, priority = 1)
-@AdditionalPrinterColumn(name = "Queued", jsonPath = ".status.queued", type = AdditionalPrinterColumn.Type.INTEGER, priority = 1)
+@AdditionalPrinterColumn(name = "Busy", jsonPath = ".status.busyBuilders", type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(name = "Queued", jsonPath = ".status.queued", type = AdditionalPrinterColumn.Type.INTEGER)
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
 public class BuildMachine extends CustomResource<BuildMachineSpec, BuildMachineStatus> implements Namespaced {
 
@@ -28,8 +34,16 @@ public class BuildMachine extends CustomResource<BuildMachineSpec, BuildMachineS
     /** Overridden only to mark spec required in the schema: an object without one means nothing. */
     @Override
     @Required
+    @JsonPropertyDescription("The pool: the machines-file fields (systems, maxJobs, speedFactor, features), the builder pod template and capacity.")
     public BuildMachineSpec getSpec() {
         return super.getSpec();
+    }
+
+    /** Overridden only to give kubectl explain a description of status. */
+    @Override
+    @JsonPropertyDescription("What the operator observed: builder pods alive and busy, builds queued for this pool, and the Ready condition.")
+    public BuildMachineStatus getStatus() {
+        return super.getStatus();
     }
 
     @Override

@@ -26,6 +26,12 @@ public class BuildMachineStatus {
     @JsonPropertyDescription("NixBuilds waiting for capacity in this pool.")
     private Integer queued = 0;
 
+    @JsonPropertyDescription("spec.systems joined with commas, for kubectl's Systems column.")
+    private String systemsSummary;
+
+    @JsonPropertyDescription("The features the pool offers (supported, then mandatory ones not also listed as supported) joined with commas, for kubectl's Features column.")
+    private String featuresSummary;
+
     public List<Condition> getConditions() {
         return conditions;
     }
@@ -64,5 +70,21 @@ public class BuildMachineStatus {
 
     public void setQueued(Integer queued) {
         this.queued = queued;
+    }
+
+    public String getSystemsSummary() {
+        return systemsSummary;
+    }
+
+    public void setSystemsSummary(String systemsSummary) {
+        this.systemsSummary = systemsSummary;
+    }
+
+    public String getFeaturesSummary() {
+        return featuresSummary;
+    }
+
+    public void setFeaturesSummary(String featuresSummary) {
+        this.featuresSummary = featuresSummary;
     }
 }

@@ -38,11 +38,32 @@ class CrdContentTest {
     }
 
     @Test
-    void printerColumns() {
-        assertThat(columns(BM)).contains("Systems=.spec.systems", "Features=.spec.supportedFeatures",
-                "Builders=.status.builders", "Age=.metadata.creationTimestamp");
-        assertThat(columns(NB)).contains("Phase=.status.phase", "Machine=.status.machine",
-                "Output=.status.outputs[0].path", "Age=.metadata.creationTimestamp");
+    void printerColumnsInTheirDeliberateOrderWithTheWideOnesLast() {
+        assertThat(columns(NB)).containsExactly("Phase=.status.phase@0", "Machine=.status.machine@0",
+                "Output=.status.outputs[0].path@0", "Age=.metadata.creationTimestamp@0", "Builder=.status.builder@1",
+                "Attempts=.status.attempts@1", "Queue=.status.queuePosition@1");
+        assertThat(columns(BM)).containsExactly("Systems=.status.systemsSummary@0",
+                "Features=.status.featuresSummary@0", "Builders=.status.builders@0", "Busy=.status.busyBuilders@0",
+                "Queued=.status.queued@0", "Age=.metadata.creationTimestamp@0");
+    }
+
+    @Test
+    void everyPrinterColumnReadsAFieldTheSchemaHas() {
+        for (String file : CrdFiles.NAMES) {
+            JsonNode schema = CrdFiles.schema(file);
+            CrdFiles.committed(file).at("/spec/versions/0/additionalPrinterColumns").forEach(c -> {
+                String path = c.path("jsonPath").asText();
+                if (path.startsWith(".metadata.")) {
+                    return;
+                }
+                JsonNode node = schema;
+                for (String step : path.substring(1).replace("[0]", ".[]").split("\\.")) {
+                    node = step.equals("[]") ? node.path("items") : node.path("properties").path(step);
+                }
+                assertThat(node.isMissingNode()).as(file + " column " + c.path("name").asText() + " at " + path)
+                        .isFalse();
+            });
+        }
     }
 
     @Test
@@ -78,7 +99,8 @@ class CrdContentTest {
     void buildMachineStatusFields() {
         JsonNode p = CrdFiles.schema(CrdFiles.BUILD_MACHINES).at("/properties/status/properties");
         assertThat(p.fieldNames()).toIterable()
-                .containsExactlyInAnyOrder("conditions", "observedGeneration", "builders", "busyBuilders", "queued");
+                .containsExactlyInAnyOrder("conditions", "observedGeneration", "builders", "busyBuilders", "queued",
+                        "systemsSummary", "featuresSummary");
     }
 
     @Test
@@ -126,7 +148,8 @@ class CrdContentTest {
     private static List<String> columns(JsonNode crd) {
         List<String> out = new ArrayList<>();
         crd.at("/spec/versions/0/additionalPrinterColumns")
-                .forEach(c -> out.add(c.path("name").asText() + "=" + c.path("jsonPath").asText()));
+                .forEach(c -> out.add(c.path("name").asText() + "=" + c.path("jsonPath").asText() + "@"
+                        + c.path("priority").asInt()));
         return out;
     }
 }

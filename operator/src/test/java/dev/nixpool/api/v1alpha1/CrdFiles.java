@@ -54,6 +54,7 @@ final class CrdFiles {
         new CRDGenerator()
                 .customResourceClasses(BuildMachine.class, NixBuild.class)
                 .forCRDVersions("v1")
+                .withPostProcessor(new PrinterColumnOrder())
                 .inOutputDir(dir.toFile())
                 .generate();
     }

@@ -60,7 +60,13 @@ public final class SshBuilderSession implements BuilderSession {
     static final long EXIT_TIMED_OUT = 101;
 
     static final String FLAKE_COMMAND = "nix --extra-experimental-features 'nix-command flakes' path-info --derivation ";
-    static final String EXPRESSION_COMMAND = "nix-instantiate -";
+    /**
+     * Evaluates stdin to a .drv. No GC root: the build follows on the same session straight away, and with
+     * {@code --add-root} nix-instantiate prints the root's path instead of the .drv's and leaves a symlink behind on a
+     * builder that may be reused. Without a root Nix warns about the missing one on stderr, which would open every
+     * build log; --no-gc-warning (Nix 2.8 has it) says the omission is deliberate.
+     */
+    static final String EXPRESSION_COMMAND = "nix-instantiate --no-gc-warning -";
     /** Evaluates stdin with the store writable, so that builtins.storePath substitutes. */
     static final String ENSURE_COMMAND = "nix-instantiate --eval --read-write-mode -";
 
