@@ -46,9 +46,10 @@ class BuilderRuntimeJvmKillIT {
             await().atMost(Duration.ofSeconds(60)).until(() -> isReady(client.pods().inNamespace(NAMESPACE)
                     .withName("orphan").get()));
             long jvmPid = jvm.pid();
-            // the runtime JVM's own command line names the work dir too
+            // the runtime JVM's own command line names the work dir too; unshare (store path) and sshd (state dir)
+            // always do, and a connection sshd has just forked (the readiness check's) may also be there for a moment
             List<Long> builderPids = pgrep(runtimeDir).stream().filter(pid -> pid != jvmPid).toList();
-            assertThat(builderPids).as("unshare (store path) and sshd (state dir) name the work dir").hasSize(2);
+            assertThat(builderPids).as("unshare and sshd name the work dir").hasSizeGreaterThanOrEqualTo(2);
 
             jvm.destroyForcibly().waitFor();
 
