@@ -20,6 +20,10 @@ public final class Names {
     public static final String LABEL_BUILD = "nixpool.dev/build";
     public static final String LABEL_MACHINE = "nixpool.dev/machine";
     public static final String LABEL_ATTEMPT = "nixpool.dev/attempt";
+    /** A pool builder's slot: 0 to maxBuilders - 1, the index of its store claim. */
+    public static final String LABEL_SLOT = "nixpool.dev/slot";
+    /** A hash of what a pool's builder pod is rendered from: an idle builder with an old hash is replaced. */
+    public static final String ANNOTATION_TEMPLATE_HASH = "nixpool.dev/template-hash";
 
     /** Selects every builder pod and key Secret this operator made. */
     public static final String BUILDER_SELECTOR = LABEL_MANAGED_BY + "=" + MANAGED_BY + "," + LABEL_COMPONENT + "="
@@ -30,6 +34,9 @@ public final class Names {
     public static final String CONTAINER_BUILDER = "builder";
     public static final String PORT_SSH = "ssh";
     public static final String VOLUME_SSH_KEYS = "ssh-keys";
+    public static final String VOLUME_STORE = "nix-store";
+    /** Where the builder keeps its Nix store (docs/builder-contract.md): a store claim is mounted here. */
+    public static final String STORE_DIR = "/nix";
     public static final String SSH_DIR = "/etc/nixpool/ssh";
 
     /** Keys of the per-builder Secret (docs/builder-contract.md, "Keys: one Secret per builder"). */
@@ -53,9 +60,19 @@ public final class Names {
     private Names() {
     }
 
-    /** The builder pod of one attempt of a build, e.g. {@code hello-builder-1}. */
-    public static String builderPodName(String buildName, int attempt) {
-        return bounded(buildName + "-builder-" + attempt, MAX_POD_NAME);
+    /** A builder pod of a pool, e.g. {@code default-0-x7k2q}: pool, slot and a random suffix, as a ReplicaSet names. */
+    public static String poolBuilderName(String machineName, int slot, String suffix) {
+        return bounded(machineName + "-" + slot + "-" + suffix, MAX_POD_NAME);
+    }
+
+    /** The store claim of a pool's builder slot, e.g. {@code default-store-0}. */
+    public static String storeClaimName(String machineName, int slot) {
+        return bounded(machineName + "-store-" + slot, MAX_OBJECT_NAME);
+    }
+
+    /** The selector of one pool's builder pods (BuildMachine status.selector, for the scale subresource). */
+    public static String poolSelector(String machineName) {
+        return BUILDER_SELECTOR + "," + LABEL_MACHINE + "=" + labelValue(machineName);
     }
 
     /** The key Secret of a builder pod: the pod's name plus {@code -ssh}. */
@@ -73,13 +90,23 @@ public final class Names {
         return bounded(value, MAX_LABEL_VALUE);
     }
 
-    /** The labels of a build's builder pod and Secret. */
-    public static Map<String, String> builderLabels(String buildName, String machineName, int attempt) {
+    /** The labels of a pool's builder pod, its key Secret and its store claim. */
+    public static Map<String, String> builderLabels(String machineName, int slot) {
         Map<String, String> labels = new LinkedHashMap<>();
         labels.put(LABEL_MANAGED_BY, MANAGED_BY);
         labels.put(LABEL_COMPONENT, COMPONENT_BUILDER);
-        labels.put(LABEL_BUILD, labelValue(buildName));
         labels.put(LABEL_MACHINE, labelValue(machineName));
+        labels.put(LABEL_SLOT, Integer.toString(slot));
+        return labels;
+    }
+
+    /**
+     * What an ephemeral builder's pod gains when a build claims it: the build and attempt, so that {@code kubectl get
+     * pods -l nixpool.dev/build=NAME} finds it, and so that nobody else ever claims a builder that served a build.
+     */
+    public static Map<String, String> claimLabels(String buildName, int attempt) {
+        Map<String, String> labels = new LinkedHashMap<>();
+        labels.put(LABEL_BUILD, labelValue(buildName));
         labels.put(LABEL_ATTEMPT, Integer.toString(attempt));
         return labels;
     }
@@ -94,6 +121,11 @@ public final class Names {
         }
         String prefix = name.substring(0, max - HASH_LENGTH - 1).replaceAll("[^a-z0-9]+$", "");
         return prefix + "-" + sha256Hex(name).substring(0, HASH_LENGTH);
+    }
+
+    /** The first {@code length} hex digits of the SHA-256 of {@code value}. */
+    public static String shortHash(String value, int length) {
+        return sha256Hex(value).substring(0, length);
     }
 
     private static String sha256Hex(String value) {

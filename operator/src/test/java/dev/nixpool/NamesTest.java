@@ -14,20 +14,21 @@ class NamesTest {
 
     @Test
     void shortNamesAreKeptReadable() {
-        assertThat(Names.builderPodName("hello", 1)).isEqualTo("hello-builder-1");
-        assertThat(Names.keySecretName("hello-builder-1")).isEqualTo("hello-builder-1-ssh");
+        assertThat(Names.poolBuilderName("default", 0, "x7k2q")).isEqualTo("default-0-x7k2q");
+        assertThat(Names.keySecretName("default-0-x7k2q")).isEqualTo("default-0-x7k2q-ssh");
+        assertThat(Names.storeClaimName("default", 3)).isEqualTo("default-store-3");
         assertThat(Names.labelValue("hello")).isEqualTo("hello");
     }
 
     @Test
     void longNamesAreBoundedDistinctAndStillValid() {
         String base = "a".repeat(70);
-        String one = Names.builderPodName(base + "-x", 1);
-        String two = Names.builderPodName(base + "-y", 1);
+        String one = Names.poolBuilderName(base + "-x", 1, "abcde");
+        String two = Names.poolBuilderName(base + "-y", 1, "abcde");
         assertThat(one).hasSizeLessThanOrEqualTo(Names.MAX_POD_NAME).matches(DNS_LABEL).isNotEqualTo(two);
         assertThat(Names.keySecretName(one)).hasSizeLessThanOrEqualTo(63).matches(DNS_LABEL);
-        assertThat(Names.builderPodName(base + "-x", 1)).as("deterministic").isEqualTo(one);
-        assertThat(Names.builderPodName(base + "-x", 2)).as("attempts differ").isNotEqualTo(one);
+        assertThat(Names.poolBuilderName(base + "-x", 1, "abcde")).as("deterministic").isEqualTo(one);
+        assertThat(Names.poolBuilderName(base + "-x", 1, "fghjk")).as("suffixes differ").isNotEqualTo(one);
     }
 
     @Test
@@ -49,12 +50,15 @@ class NamesTest {
 
     @Test
     void builderLabelsFollowTheContract() {
-        assertThat(Names.builderLabels("hello", "kvm-pool", 2))
+        assertThat(Names.builderLabels("kvm-pool", 2))
                 .containsEntry("app.kubernetes.io/managed-by", "nixpool")
                 .containsEntry("app.kubernetes.io/component", "builder")
-                .containsEntry("nixpool.dev/build", "hello")
                 .containsEntry("nixpool.dev/machine", "kvm-pool")
-                .containsEntry("nixpool.dev/attempt", "2")
-                .hasSize(5);
+                .containsEntry("nixpool.dev/slot", "2")
+                .hasSize(4);
+        assertThat(Names.claimLabels("hello", 2)).containsEntry("nixpool.dev/build", "hello")
+                .containsEntry("nixpool.dev/attempt", "2").hasSize(2);
+        assertThat(Names.poolSelector("kvm-pool")).isEqualTo("app.kubernetes.io/managed-by=nixpool,"
+                + "app.kubernetes.io/component=builder,nixpool.dev/machine=kvm-pool");
     }
 }

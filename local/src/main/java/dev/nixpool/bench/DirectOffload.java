@@ -23,8 +23,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import dev.nixpool.Names;
 import dev.nixpool.api.v1alpha1.BuildMachine;
 import dev.nixpool.api.v1alpha1.BuildMachineSpec;
-import dev.nixpool.api.v1alpha1.NixBuild;
-import dev.nixpool.api.v1alpha1.NixBuildSpec;
 import dev.nixpool.builder.BuilderPodRenderer;
 import dev.nixpool.builder.KeySecretRenderer;
 import dev.nixpool.config.BuilderDefaults;
@@ -62,15 +60,14 @@ final class DirectOffload implements AutoCloseable {
     static DirectOffload start(KubernetesClient client, Path dir) throws IOException {
         client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build())
                 .create();
-        NixBuild owner = owner();
         BuildMachine pool = pool();
-        String podName = Names.builderPodName(NAME, 1);
-        Secret keys = KeySecretRenderer.renderWithNewKeys(owner, podName, NAME, 1);
+        String podName = Names.poolBuilderName(NAME, 0, "direct");
+        Secret keys = KeySecretRenderer.renderWithNewKeys(pool, podName, 0);
         client.resource(keys).create();
         BuilderDefaults defaults = new BuilderDefaults("nixpool/builder:0.1.0", "IfNotPresent", 2222,
                 new ResourceRequirements(), Optional.empty(), Map.of());
         long created = System.nanoTime();
-        client.resource(BuilderPodRenderer.render(owner, pool, 1, defaults)).create();
+        client.resource(BuilderPodRenderer.render(pool, podName, 0, Map.of(), defaults)).create();
         Pod ready = client.pods().inNamespace(NAMESPACE).withName(podName)
                 .waitUntilCondition(DirectOffload::isReady, READY_LIMIT_SECONDS, TimeUnit.SECONDS);
         double startMillis = (System.nanoTime() - created) / 1e6;
@@ -171,22 +168,13 @@ final class DirectOffload implements AutoCloseable {
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
     }
 
-    private static NixBuild owner() {
-        NixBuildSpec spec = new NixBuildSpec();
-        spec.setSystem(SYSTEM);
-        NixBuild build = new NixBuild();
-        build.setMetadata(new ObjectMetaBuilder().withNamespace(NAMESPACE).withName(NAME)
-                .withUid(UUID.randomUUID().toString()).build());
-        build.setSpec(spec);
-        return build;
-    }
-
     private static BuildMachine pool() {
         BuildMachineSpec spec = new BuildMachineSpec();
         spec.setSystems(new ArrayList<>(List.of(SYSTEM)));
         spec.setMaxBuilders(1);
         BuildMachine pool = new BuildMachine();
-        pool.setMetadata(new ObjectMetaBuilder().withNamespace(NAMESPACE).withName(NAME).build());
+        pool.setMetadata(new ObjectMetaBuilder().withNamespace(NAMESPACE).withName(NAME)
+                .withUid(UUID.randomUUID().toString()).build());
         pool.setSpec(spec);
         return pool;
     }

@@ -70,6 +70,8 @@ class FailureRecoveryScenarioIT {
         await().atMost(ScenarioFixture.WAIT).until(() -> remoteNixProcess(ns, "doomed").isPresent());
         ProcessHandle remote = remoteNixProcess(ns, "doomed").orElseThrow();
         List<Long> pids = ScenarioFixture.liveBuilders(CLUSTER.cluster(), ns, "doomed").get(0).processIds();
+        String secretName = Names.keySecretName(ScenarioFixture.get(CLUSTER.client(), ns, "doomed").getStatus()
+                .getBuilder());
 
         CLUSTER.client().resources(NixBuild.class).inNamespace(ns).withName("doomed").delete();
 
@@ -77,9 +79,8 @@ class FailureRecoveryScenarioIT {
             assertThat(ScenarioFixture.get(CLUSTER.client(), ns, "doomed")).as("the NixBuild").isNull();
             assertThat(remote.isAlive()).as("the remote nix-store --serve").isFalse();
             assertThat(ScenarioFixture.builderPods(CLUSTER.client(), ns, "doomed")).as("builder pods").isEmpty();
-            assertThat(
-                    CLUSTER.client().secrets().inNamespace(ns).withLabel(Names.LABEL_BUILD, "doomed").list().getItems())
-                    .as("key Secrets").isEmpty();
+            assertThat(CLUSTER.client().secrets().inNamespace(ns).withName(secretName).get()).as("the key Secret")
+                    .isNull();
             assertThat(ScenarioFixture.liveBuilders(CLUSTER.cluster(), ns, "doomed")).as("live builders").isEmpty();
             assertThat(pids.stream().map(ProcessHandle::of).flatMap(Optional::stream).filter(ProcessHandle::isAlive))
                     .as("processes of the builder pod").isEmpty();

@@ -65,7 +65,8 @@ class NewerSchemaScenarioIT {
                 spec:
                   systems: [x86_64-linux]
                   maxBuilders: 2
-                  minIdle: 2
+                  prewarm:
+                    schedule: "0 8 * * 1-5"
                 ---
                 apiVersion: nixpool.dev/v1alpha1
                 kind: NixBuild
@@ -80,8 +81,8 @@ class NewerSchemaScenarioIT {
                 """.formatted(indented(derivation("copied-" + run))));
 
         assertThat(awaitPhase("copied")).isEqualTo("Succeeded");
-        assertThat(kubectl("get", "buildmachine", "pool", "-o", "jsonpath={.spec.minIdle}"))
-                .as("the operator's writes leave the newer field in place").isEqualTo("2");
+        assertThat(kubectl("get", "buildmachine", "pool", "-o", "jsonpath={.spec.prewarm.schedule}"))
+                .as("the operator's writes leave the newer field in place").isEqualTo("0 8 * * 1-5");
         assertReported("BuildMachine", "broken", "Ready", "spec.maxBuilders: ");
         assertReported("NixBuild", "garbled", "Scheduled", "spec: ");
 

@@ -23,18 +23,21 @@ import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.Toleration;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.client.utils.Serialization;
 
 import dev.nixpool.Names;
 import dev.nixpool.api.v1alpha1.BuildMachine;
 import dev.nixpool.api.v1alpha1.BuildMachineSpec;
 import dev.nixpool.api.v1alpha1.BuilderTemplate;
-import dev.nixpool.api.v1alpha1.NixBuild;
-import dev.nixpool.api.v1alpha1.NixBuildSpec;
 import dev.nixpool.config.BuilderDefaults;
 
 /**
- * Renders the builder pod of one build attempt from the pool's template, the operator's defaults and the build's needs,
- * exactly as docs/builder-contract.md describes it. Pure: no client, no clock.
+ * Renders a builder pod of a pool from the pool's template and the operator's defaults, exactly as
+ * docs/builder-contract.md describes it. A builder belongs to its pool, not to a build: it is placed where all of the
+ * pool's features are (a BuildMachine is one kind of machine, as a line of Nix's machines file is), so any build the
+ * pool takes can run on any of its builders. Pure: no client, no clock.
  */
 public final class BuilderPodRenderer {
 
@@ -47,20 +50,42 @@ public final class BuilderPodRenderer {
     static final int KEY_FILE_MODE_NON_ROOT = 0440;
     static final String STATE_DIR = "/run/nixpool";
     static final String LISTEN_ADDRESS = "0.0.0.0";
+    private static final int HASH_LENGTH = 10;
 
     private BuilderPodRenderer() {
     }
 
-    public static Pod render(NixBuild build, BuildMachine pool, int attempt, BuilderDefaults defaults) {
+    /**
+     * The pod of builder {@code podName} in {@code slot} of {@code pool}; {@code claimLabels} are added when it is
+     * created for one build ({@link Names#claimLabels}).
+     */
+    public static Pod render(BuildMachine pool, String podName, int slot, Map<String, String> claimLabels,
+            BuilderDefaults defaults) {
+        Pod pod = renderTemplate(pool, podName, slot, defaults);
+        pod.getMetadata().getLabels().putAll(claimLabels);
+        pod.getMetadata().getAnnotations().put(Names.ANNOTATION_TEMPLATE_HASH, templateHash(pool, defaults));
+        return pod;
+    }
+
+    /**
+     * A hash of everything a pool's builder pods are rendered from (template, features, store, the operator's defaults),
+     * but not of their names: an idle builder whose hash differs was made from an older template and is replaced.
+     */
+    public static String templateHash(BuildMachine pool, BuilderDefaults defaults) {
+        Pod pod = renderTemplate(pool, "template", 0, defaults);
+        String json = Serialization.asJson(pod.getSpec()) + Serialization.asJson(pod.getMetadata().getLabels())
+                + Serialization.asJson(pod.getMetadata().getAnnotations());
+        return Names.shortHash(json, HASH_LENGTH);
+    }
+
+    private static Pod renderTemplate(BuildMachine pool, String podName, int slot, BuilderDefaults defaults) {
         BuildMachineSpec poolSpec = pool.getSpec();
         BuilderTemplate template = poolSpec.getTemplate() != null ? poolSpec.getTemplate() : new BuilderTemplate();
-        NixBuildSpec buildSpec = build.getSpec();
-        FeaturePlacements placements = FeaturePlacements.resolve(buildSpec.getRequiredSystemFeatures(),
+        FeaturePlacements placements = FeaturePlacements.resolve(poolFeatures(poolSpec),
                 poolSpec.getFeaturePlacement(), defaults.featurePlacement());
-        String podName = Names.builderPodName(build.getMetadata().getName(), attempt);
 
         Map<String, String> labels = new LinkedHashMap<>(orEmpty(template.getLabels()));
-        labels.putAll(Names.builderLabels(build.getMetadata().getName(), pool.getMetadata().getName(), attempt));
+        labels.putAll(Names.builderLabels(pool.getMetadata().getName(), slot));
 
         Map<String, String> nodeSelector = new LinkedHashMap<>(orEmpty(template.getNodeSelector()));
         nodeSelector.putAll(placements.nodeSelector());
@@ -68,13 +93,32 @@ public final class BuilderPodRenderer {
         List<Toleration> tolerations = new ArrayList<>(orEmpty(template.getTolerations()));
         placements.tolerations().stream().filter(t -> !tolerations.contains(t)).forEach(tolerations::add);
 
+        List<Volume> volumes = new ArrayList<>();
+        volumes.add(new VolumeBuilder()
+                .withName(Names.VOLUME_SSH_KEYS)
+                .withNewSecret()
+                .withSecretName(Names.keySecretName(podName))
+                .withDefaultMode(keyMode(defaults))
+                .withItems(mounted(Names.KEY_HOST_PRIVATE, defaults), mounted(Names.KEY_HOST_PUBLIC, defaults),
+                        mounted(Names.KEY_AUTHORIZED_KEYS, defaults))
+                .endSecret()
+                .build());
+        if (hasStoreClaim(poolSpec)) {
+            volumes.add(new VolumeBuilder()
+                    .withName(Names.VOLUME_STORE)
+                    .withNewPersistentVolumeClaim()
+                    .withClaimName(Names.storeClaimName(pool.getMetadata().getName(), slot))
+                    .endPersistentVolumeClaim()
+                    .build());
+        }
+
         return new PodBuilder()
                 .withNewMetadata()
                 .withName(podName)
-                .withNamespace(build.getMetadata().getNamespace())
+                .withNamespace(pool.getMetadata().getNamespace())
                 .withLabels(labels)
                 .withAnnotations(new LinkedHashMap<>(orEmpty(template.getAnnotations())))
-                .withOwnerReferences(ownerReference(build))
+                .withOwnerReferences(ownerReference(pool))
                 .endMetadata()
                 .withNewSpec()
                 .withRestartPolicy("Never")
@@ -86,35 +130,41 @@ public final class BuilderPodRenderer {
                 .withTolerations(tolerations)
                 .withAffinity(template.getAffinity())
                 .withSecurityContext(podSecurityContext(defaults))
-                .withContainers(container(build, pool, template, placements, defaults))
-                .addNewVolume()
-                .withName(Names.VOLUME_SSH_KEYS)
-                .withNewSecret()
-                .withSecretName(Names.keySecretName(podName))
-                .withDefaultMode(keyMode(defaults))
-                .withItems(mounted(Names.KEY_HOST_PRIVATE, defaults), mounted(Names.KEY_HOST_PUBLIC, defaults),
-                        mounted(Names.KEY_AUTHORIZED_KEYS, defaults))
-                .endSecret()
-                .endVolume()
+                .withContainers(container(pool, template, placements, defaults))
+                .withVolumes(volumes)
                 .endSpec()
                 .build();
     }
 
-    /** Controller owner: a real API server's garbage collector deletes the pod with its NixBuild. */
-    public static OwnerReference ownerReference(NixBuild build) {
+    /** The pool's features: supported ones and mandatory ones (a mandatory feature is offered too). */
+    static Set<String> poolFeatures(BuildMachineSpec spec) {
+        Set<String> features = new LinkedHashSet<>(orEmpty(spec.getSupportedFeatures()));
+        features.addAll(orEmpty(spec.getMandatoryFeatures()));
+        return features;
+    }
+
+    public static boolean hasStoreClaim(BuildMachineSpec spec) {
+        return spec.getStore() != null && spec.getStore().getVolumeClaimTemplate() != null;
+    }
+
+    /**
+     * Controller owner: the pool. A real API server's garbage collector deletes the pod with its BuildMachine, which
+     * the operator lets go only once its builders are drained (no running build is killed by deleting a pool).
+     */
+    public static OwnerReference ownerReference(BuildMachine pool) {
         return new OwnerReferenceBuilder()
-                .withApiVersion(build.getApiVersion())
-                .withKind(build.getKind())
-                .withName(build.getMetadata().getName())
-                .withUid(build.getMetadata().getUid())
+                .withApiVersion(pool.getApiVersion())
+                .withKind(pool.getKind())
+                .withName(pool.getMetadata().getName())
+                .withUid(pool.getMetadata().getUid())
                 .withController(true)
                 .withBlockOwnerDeletion(true)
                 .build();
     }
 
-    private static Container container(NixBuild build, BuildMachine pool, BuilderTemplate template,
-            FeaturePlacements placements, BuilderDefaults defaults) {
-        return new ContainerBuilder()
+    private static Container container(BuildMachine pool, BuilderTemplate template, FeaturePlacements placements,
+            BuilderDefaults defaults) {
+        ContainerBuilder container = new ContainerBuilder()
                 .withName(Names.CONTAINER_BUILDER)
                 .withImage(template.getImage() != null ? template.getImage() : defaults.image())
                 .withImagePullPolicy(template.getImagePullPolicy() != null
@@ -132,37 +182,52 @@ public final class BuilderPodRenderer {
                 .withPeriodSeconds(2)
                 .withFailureThreshold(3)
                 .endReadinessProbe()
-                .withEnv(env(build, pool, template, defaults))
+                .withEnv(env(pool, template, defaults))
                 .withResources(resources(template, placements, defaults))
                 .withSecurityContext(containerSecurityContext(defaults))
                 .addNewVolumeMount()
                 .withName(Names.VOLUME_SSH_KEYS)
                 .withMountPath(Names.SSH_DIR)
                 .withReadOnly(true)
-                .endVolumeMount()
-                .build();
+                .endVolumeMount();
+        if (hasStoreClaim(pool.getSpec())) {
+            container.addNewVolumeMount().withName(Names.VOLUME_STORE).withMountPath(Names.STORE_DIR).endVolumeMount();
+        }
+        return container.build();
     }
 
-    /** The NIXPOOL_* variables of the contract win over template variables of the same name. */
-    static List<EnvVar> env(NixBuild build, BuildMachine pool, BuilderTemplate template, BuilderDefaults defaults) {
+    /**
+     * The NIXPOOL_* variables of the contract win over template variables of the same name. A build's own substituters
+     * travel on its session; the pool's are the builder's defaults.
+     */
+    static List<EnvVar> env(BuildMachine pool, BuilderTemplate template, BuilderDefaults defaults) {
         BuildMachineSpec spec = pool.getSpec();
-        Set<String> features = new LinkedHashSet<>(orEmpty(spec.getSupportedFeatures()));
-        features.addAll(orEmpty(spec.getMandatoryFeatures()));
         Map<String, String> contract = new LinkedHashMap<>();
         contract.put("NIXPOOL_SSH_DIR", Names.SSH_DIR);
         contract.put("NIXPOOL_SSH_PORT", Integer.toString(defaults.sshPort()));
         contract.put("NIXPOOL_LISTEN_ADDRESS", LISTEN_ADDRESS);
         contract.put("NIXPOOL_SYSTEMS", String.join(" ", orEmpty(spec.getSystems())));
-        contract.put("NIXPOOL_SYSTEM_FEATURES", String.join(" ", features));
+        contract.put("NIXPOOL_SYSTEM_FEATURES", String.join(" ", poolFeatures(spec)));
         contract.put("NIXPOOL_MAX_JOBS", Integer.toString(spec.getMaxJobs() != null ? spec.getMaxJobs() : 1));
-        contract.put("NIXPOOL_SUBSTITUTERS", String.join(" ", orEmpty(build.getSpec().getSubstituters())));
-        contract.put("NIXPOOL_TRUSTED_PUBLIC_KEYS", String.join(" ", orEmpty(build.getSpec().getTrustedPublicKeys())));
+        contract.put("NIXPOOL_SUBSTITUTERS", String.join(" ", orEmpty(spec.getSubstituters())));
+        contract.put("NIXPOOL_TRUSTED_PUBLIC_KEYS", String.join(" ", orEmpty(spec.getTrustedPublicKeys())));
         contract.put("NIXPOOL_STATE_DIR", STATE_DIR);
+        if (spec.getStore() != null && spec.getStore().getMinFree() != null) {
+            contract.put("NIXPOOL_MIN_FREE", bytes(spec.getStore().getMinFree()));
+        }
+        if (spec.getStore() != null && spec.getStore().getMaxFree() != null) {
+            contract.put("NIXPOOL_MAX_FREE", bytes(spec.getStore().getMaxFree()));
+        }
 
         List<EnvVar> env = new ArrayList<>();
         contract.forEach((name, value) -> env.add(new EnvVar(name, value, null)));
         orEmpty(template.getEnv()).stream().filter(var -> !contract.containsKey(var.getName())).forEach(env::add);
         return env;
+    }
+
+    /** Nix's min-free/max-free take bytes; the API takes Kubernetes quantities (5Gi). */
+    static String bytes(Quantity quantity) {
+        return Quantity.getAmountInBytes(quantity).setScale(0, java.math.RoundingMode.CEILING).toPlainString();
     }
 
     /**

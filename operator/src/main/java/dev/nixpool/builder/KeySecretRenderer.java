@@ -9,13 +9,14 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 
 import dev.nixpool.Names;
-import dev.nixpool.api.v1alpha1.NixBuild;
+import dev.nixpool.api.v1alpha1.BuildMachine;
 import dev.nixpool.ssh.OpenSshKeyPair;
 import dev.nixpool.ssh.SshKeyGenerator;
 
 /**
  * Renders the key Secret of one builder pod (docs/builder-contract.md, "Keys"): the builder's host key pair, pinned by
- * the operator, and the operator's client key pair, the only key the builder accepts.
+ * the operator, and the operator's client key pair, the only key the builder accepts. One pair per builder pod, not per
+ * build: a reusable builder serves many builds of its pool with the same keys.
  */
 public final class KeySecretRenderer {
 
@@ -23,8 +24,8 @@ public final class KeySecretRenderer {
     }
 
     /** Generates fresh keys: call only when the Secret does not exist yet, keys are never regenerated. */
-    public static Secret renderWithNewKeys(NixBuild build, String podName, String machineName, int attempt) {
-        return render(build, podName, machineName, attempt, SshKeyGenerator.generateEd25519("nixpool-host-" + podName),
+    public static Secret renderWithNewKeys(BuildMachine pool, String podName, int slot) {
+        return render(pool, podName, slot, SshKeyGenerator.generateEd25519("nixpool-host-" + podName),
                 SshKeyGenerator.generateEd25519("nixpool-client-" + podName));
     }
 
@@ -32,8 +33,7 @@ public final class KeySecretRenderer {
      * Uses {@code data}, not {@code stringData}: only a real API server converts the latter, and the operator reads the
      * keys back later.
      */
-    static Secret render(NixBuild build, String podName, String machineName, int attempt, OpenSshKeyPair host,
-            OpenSshKeyPair client) {
+    static Secret render(BuildMachine pool, String podName, int slot, OpenSshKeyPair host, OpenSshKeyPair client) {
         Map<String, String> data = new LinkedHashMap<>();
         data.put(Names.KEY_HOST_PRIVATE, base64(host.privateKey()));
         data.put(Names.KEY_HOST_PUBLIC, base64(host.publicKey() + "\n"));
@@ -43,9 +43,9 @@ public final class KeySecretRenderer {
         return new SecretBuilder()
                 .withNewMetadata()
                 .withName(Names.keySecretName(podName))
-                .withNamespace(build.getMetadata().getNamespace())
-                .withLabels(Names.builderLabels(build.getMetadata().getName(), machineName, attempt))
-                .withOwnerReferences(BuilderPodRenderer.ownerReference(build))
+                .withNamespace(pool.getMetadata().getNamespace())
+                .withLabels(Names.builderLabels(pool.getMetadata().getName(), slot))
+                .withOwnerReferences(BuilderPodRenderer.ownerReference(pool))
                 .endMetadata()
                 .withType("Opaque")
                 .withData(data)

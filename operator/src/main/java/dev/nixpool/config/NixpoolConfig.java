@@ -40,10 +40,6 @@ public interface NixpoolConfig {
         /** Requests and limits of a builder container whose pool sets none. */
         Resources resources();
 
-        /** How long a builder pod may take to become Ready before the attempt counts as lost. */
-        @WithDefault("10m")
-        Duration readinessTimeout();
-
         /** The uid the builder runs as; empty runs as the image's user (see docs/configuration.md). */
         Optional<Long> runAsUser();
 

@@ -9,8 +9,8 @@ import dev.nixpool.runner.BuildRunner;
 import dev.nixpool.runner.RunKey;
 
 /**
- * A builder was lost (its pod vanished or ended, or the session broke in a way a fresh builder may not): the attempt is
- * stopped and its pod and Secret deleted; then either a new attempt follows after a backoff (phase Pending, attempts
+ * A builder was lost (its pod vanished or ended, never became Ready, or the session broke in a way a fresh builder may
+ * not): the attempt is stopped and the builder retired (an ephemeral one deleted at once); then either a new attempt follows after a backoff (phase Pending, attempts
  * n+1, a fresh pod through the provisioner) or, with {@code spec.retries} used up, the build fails with BuilderLost.
  */
 @ApplicationScoped
@@ -36,11 +36,14 @@ public class BuilderLoss {
         int attempt = currentAttempt(status);
         int maxAttempts = maxAttempts(context);
         runner.cancel(new RunKey(context.build().getMetadata().getUid(), attempt));
-        String buildKey = SchedulingInputs.request(context.build()).key();
-        // the slot goes back before the pod: the pod's deletion wakes the builds waiting for that slot
-        ledger.release(buildKey);
-        if (status.getBuilder() != null) {
+        String buildKey = SchedulingInputs.key(context.build());
+        // the slot goes back before the pod: the pod's deletion wakes the builds waiting for that slot. The builder is
+        // retired (no build gets it again); an ephemeral one is deleted now, a reusable one by its pool once the
+        // other builds it runs are done
+        ledger.release(context.namespace(), buildKey, status.getBuilder(), true, context.now());
+        if (status.getBuilder() != null && isEphemeralPool(context)) {
             provisioner.delete(context.namespace(), status.getBuilder());
+            ledger.deleted(context.namespace(), status.getBuilder(), context.now());
         }
         if (attempt >= maxAttempts) {
             String message = why + "; no retries left (" + attempt + " of " + maxAttempts + " attempts used)";
@@ -52,6 +55,13 @@ public class BuilderLoss {
                 + delay.toMillis() / 1000.0 + "s";
         Transitions.builderLost(context, message, attempt + 1);
         return StepOutcome.requeue(delay);
+    }
+
+    /** A pool deleted meanwhile counts as ephemeral: nobody else would delete its builder. */
+    static boolean isEphemeralPool(StepContext context) {
+        return context.cluster().snapshot(context.namespace()).machine(context.status().getMachine())
+                .map(SchedulingInputs::isEphemeral)
+                .orElse(true);
     }
 
     static int currentAttempt(NixBuildStatus status) {

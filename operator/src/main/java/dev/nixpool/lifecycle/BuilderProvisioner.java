@@ -2,6 +2,7 @@ package dev.nixpool.lifecycle;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.Map;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -13,27 +14,23 @@ import io.fabric8.kubernetes.api.model.Secret;
 
 import dev.nixpool.Names;
 import dev.nixpool.api.v1alpha1.BuildMachine;
-import dev.nixpool.api.v1alpha1.NixBuild;
 import dev.nixpool.builder.BuilderPodRenderer;
 import dev.nixpool.builder.KeySecretRenderer;
+import dev.nixpool.builder.StoreClaimRenderer;
 import dev.nixpool.config.BuilderDefaults;
 import dev.nixpool.config.NixpoolConfig;
 import dev.nixpool.remote.BuilderCredentials;
 
 /**
- * Creates a build attempt's key Secret and then its builder pod, each only if absent (looked up by its deterministic
- * name on the API server, not in a cache that may lag): an operator restart or a repeated reconcile finds what exists
- * and creates nothing twice (a 409 on create is someone, an earlier run of ours, having been quicker), and the keys are
- * never regenerated. The Secret comes first so the pod never starts without its keys.
+ * Creates a pool builder's key Secret, store claim (if the pool has a template) and pod, each only if absent (looked up
+ * on the API server, not in a cache that may lag): a repeated call creates nothing twice (a 409 on create is an earlier
+ * call having been quicker) and keys are never regenerated. The Secret comes first so the pod never starts without its
+ * keys. Deleting a builder deletes its pod and Secret; store claims stay with their slot until the pool is deleted.
  */
 @ApplicationScoped
 public class BuilderProvisioner {
 
     private static final Logger LOG = Logger.getLogger(BuilderProvisioner.class);
-
-    /** The builder pod of the attempt, and whether this call created it. */
-    public record Provisioned(String podName, boolean created) {
-    }
 
     private final BuilderResources resources;
     private final BuilderDefaults defaults;
@@ -43,24 +40,36 @@ public class BuilderProvisioner {
         this.defaults = BuilderDefaults.from(config);
     }
 
-    /** @throws CreateRejectedException when the API server refuses the Secret or the pod */
-    public Provisioned ensure(NixBuild build, BuildMachine machine, int attempt) {
-        String namespace = build.getMetadata().getNamespace();
-        String podName = Names.builderPodName(build.getMetadata().getName(), attempt);
-        String secretName = Names.keySecretName(podName);
-        if (resources.secret(namespace, secretName).isEmpty()) {
-            resources.create(KeySecretRenderer.renderWithNewKeys(build, podName, machine.getMetadata().getName(),
-                    attempt));
+    /**
+     * Creates builder {@code podName} in {@code slot} of {@code machine}.
+     *
+     * @param claimLabels labels of the build it is created for (ephemeral pools), else empty
+     * @return whether this call created the pod
+     * @throws CreateRejectedException when the API server refuses the Secret, the claim or the pod
+     */
+    public boolean create(BuildMachine machine, String podName, int slot, Map<String, String> claimLabels) {
+        String namespace = machine.getMetadata().getNamespace();
+        if (resources.secret(namespace, Names.keySecretName(podName)).isEmpty()) {
+            resources.create(KeySecretRenderer.renderWithNewKeys(machine, podName, slot));
         }
-        boolean created = false;
-        if (findPod(namespace, podName).isEmpty()) {
-            created = resources.create(BuilderPodRenderer.render(build, machine, attempt, defaults));
-            if (created) {
-                LOG.infof("created builder pod %s/%s for NixBuild %s on BuildMachine %s", namespace, podName,
-                        build.getMetadata().getName(), machine.getMetadata().getName());
-            }
+        if (BuilderPodRenderer.hasStoreClaim(machine.getSpec())
+                && resources.claim(namespace, Names.storeClaimName(machine.getMetadata().getName(), slot)).isEmpty()) {
+            resources.create(StoreClaimRenderer.render(machine, slot));
         }
-        return new Provisioned(podName, created);
+        if (findPod(namespace, podName).isPresent()) {
+            return false;
+        }
+        boolean created = resources.create(BuilderPodRenderer.render(machine, podName, slot, claimLabels, defaults));
+        if (created) {
+            LOG.infof("created builder pod %s/%s in slot %d of BuildMachine %s", namespace, podName, slot,
+                    machine.getMetadata().getName());
+        }
+        return created;
+    }
+
+    /** Marks an existing ephemeral builder as the build's (see {@link Names#claimLabels}). */
+    public void claim(String namespace, String podName, Map<String, String> claimLabels) {
+        resources.labelPod(namespace, podName, claimLabels);
     }
 
     /** The operator's half of a builder's keys, from its Secret; empty while the Secret is missing or incomplete. */
@@ -77,33 +86,34 @@ public class BuilderProvisioner {
         return Optional.of(new BuilderCredentials(decode(clientKey), decode(hostKey).trim()));
     }
 
-    /** Deletes one attempt's builder pod and key Secret; what is already gone is fine. */
+    /** Deletes one builder's pod and key Secret; what is already gone is fine. */
     public void delete(String namespace, String podName) {
         resources.deletePod(namespace, podName);
         resources.deleteSecret(namespace, Names.keySecretName(podName));
     }
 
     /**
-     * Deletes every builder pod and key Secret of the build, any attempt (listed by label, checked by owner uid): the
-     * mock and real clusters alike, instead of waiting for a garbage collector.
+     * What is left of a pool being deleted once its builders are drained: key Secrets without a pod and the store
+     * claims. True when nothing is left.
      */
-    public void deleteAll(NixBuild build) {
-        String namespace = build.getMetadata().getNamespace();
-        String buildLabel = Names.labelValue(build.getMetadata().getName());
-        String uid = build.getMetadata().getUid();
-        resources.podsOfBuild(namespace, buildLabel).stream()
-                .filter(pod -> BuilderPods.isOwnedBy(pod, uid))
-                .forEach(pod -> resources.deletePod(namespace, pod.getMetadata().getName()));
-        resources.secretsOfBuild(namespace, buildLabel).stream()
-                .filter(secret -> BuilderPods.isOwnedBy(secret, uid))
-                .forEach(secret -> resources.deleteSecret(namespace, secret.getMetadata().getName()));
-    }
-
-    private static String decode(String base64) {
-        return new String(Base64.getDecoder().decode(base64), StandardCharsets.UTF_8);
+    public boolean deleteRemains(BuildMachine machine) {
+        String namespace = machine.getMetadata().getNamespace();
+        String label = Names.labelValue(machine.getMetadata().getName());
+        if (!resources.podsOfMachine(namespace, label).isEmpty()) {
+            return false;
+        }
+        resources.secretsOfMachine(namespace, label)
+                .forEach(s -> resources.deleteSecret(namespace, s.getMetadata().getName()));
+        resources.claimsOfMachine(namespace, label)
+                .forEach(c -> resources.deleteClaim(namespace, c.getMetadata().getName()));
+        return true;
     }
 
     public Optional<Pod> findPod(String namespace, String podName) {
         return resources.pod(namespace, podName);
+    }
+
+    private static String decode(String base64) {
+        return new String(Base64.getDecoder().decode(base64), StandardCharsets.UTF_8);
     }
 }

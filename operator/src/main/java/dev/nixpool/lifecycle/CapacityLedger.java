@@ -1,99 +1,388 @@
 package dev.nixpool.lifecycle;
 
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import io.fabric8.kubernetes.api.model.Pod;
 
 import dev.nixpool.Names;
+import dev.nixpool.api.v1alpha1.BuildMachine;
+import dev.nixpool.builder.BuilderPodRenderer;
+import dev.nixpool.capacity.Builder;
+import dev.nixpool.capacity.BuilderCounts;
+import dev.nixpool.capacity.Capacity;
+import dev.nixpool.capacity.PoolSettings;
+import dev.nixpool.capacity.ScalePlan;
+import dev.nixpool.config.BuilderDefaults;
+import dev.nixpool.config.NixpoolConfig;
 import dev.nixpool.scheduling.BuildRequest;
 import dev.nixpool.scheduling.Decision;
 import dev.nixpool.scheduling.Pool;
 import dev.nixpool.scheduling.Scheduler;
 
 /**
- * The assignments this operator process made, so that capacity is never given out twice.
+ * The one place where capacity is decided: which pool and which builder a build gets, and which builders a pool starts
+ * and stops. Every decision is taken under this object's lock and recorded here before the lock is released, so that
+ * capacity is never given out twice.
  * <p>
- * JOSDK reconciles different NixBuilds in parallel, and the informer caches the scheduler reads lag behind the API
- * server: a pod created a moment ago, or a status.machine just written, may not be in the cache yet. Deciding from the
- * cache alone, two parallel reconciles could both see the last free slot. So every decision is taken under this lock and
- * recorded here before the lock is released; the capacity a pool shows is the union of the cache and these
- * reservations (union by key: a build or pod seen in both counts once). A reservation lives until its build ends or is
- * deleted. The operator runs as a single leader, so an in-process lock is enough; after a restart the ledger is empty
- * and the caches, fully synced before the first reconcile, already show every earlier assignment.
+ * JOSDK reconciles different NixBuilds and BuildMachines in parallel, and the informer caches lag behind the API server:
+ * a pod created a moment ago, or a status.builder just written, may not be in the cache yet. So the pools' builders are
+ * the union of the cache and what this process did since: builds it assigned (reservations), pods it created, pods it
+ * retired. After a restart all of that is empty and the caches, fully synced before the first reconcile, show every
+ * earlier decision (pods carry their pool and slot; builds name their pod), so the ledger is rebuilt from the cluster.
+ * What is lost on a restart is only soft: how long builders have been idle (counted again from the restart, so never
+ * stopped early) and how many builds a reusable builder served.
  * <p>
- * The same lag holds the other way: a build that just gave back its slot may still show as assigned in the cache, and
- * the event that wakes the builds waiting for the slot (its pod's deletion) can reach them first. So a released build
- * is remembered until the cache no longer shows it holding a slot, and does not count meanwhile. Its pod still counts
- * while it lives, so maxBuilders holds.
+ * The lag also holds the other way: a build that just gave back its builder may still show as holding it in the cache,
+ * so a released build is remembered until the cache no longer shows it holding a slot.
  */
 @ApplicationScoped
 public class CapacityLedger {
 
-    /** A build given a pool by this process, and the builder pod it will get. */
-    public record Reservation(String machine, String podName) {
+    /** Where a build goes: its pool and builder, and whether that builder must be created now (its slot). */
+    public record Placement(Decision decision, String pod, Integer newSlot) {
+
+        public boolean assigned() {
+            return decision instanceof Decision.Assign;
+        }
+
+        public String machine() {
+            return ((Decision.Assign) decision).pool().name();
+        }
     }
 
-    private final Map<String, Reservation> reservations = new HashMap<>();
-    private final Set<String> released = new HashSet<>();
+    /** A builder the pool starts now: create its pod with this name and slot. */
+    public record NewBuilder(String pod, int slot) {
+    }
 
-    /** Decides for {@code build} and, when it gets a pool, reserves the slot before anyone else decides. */
-    public synchronized Decision scheduleAndReserve(BuildRequest build, ClusterSnapshot snapshot, String podName) {
-        Reservation existing = reservations.get(build.key());
-        if (existing != null && snapshot.machineNames().contains(existing.machine())) {
-            return new Decision.Assign(poolsOf(build.namespace(), snapshot).stream()
-                    .filter(p -> p.name().equals(existing.machine()))
-                    .findFirst()
-                    .orElseThrow());
+    /** A pool's plan with the names of the builders to create, and its builders by state. */
+    public record PoolScale(ScalePlan plan, List<NewBuilder> creates, BuilderCounts counts) {
+    }
+
+    private record Created(String machine, int slot, Instant at) {
+    }
+
+    /**
+     * How long a decision of this process is remembered after an informer cache first agrees with it. The operator has
+     * several caches (the NixBuild and BuildMachine controllers each watch pods and builds) that catch up with a write
+     * at different moments: one cache showing a new pod, or no longer showing a released build, says nothing of the
+     * others. Overlap is harmless (the cache and the ledger are merged by name), so remembering longer only costs a
+     * moment of overcounting.
+     */
+    static final Duration SETTLE = Duration.ofSeconds(2);
+    /** A builder this process created that no cache ever showed (deleted by someone else at once) stops counting. */
+    static final Duration UNSEEN_LIMIT = Duration.ofSeconds(60);
+
+    private static final String SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
+    private static final int SUFFIX_LENGTH = 5;
+
+    private final Map<String, ClusterSnapshot.Claim> reservations = new HashMap<>();
+    private final Map<String, Instant> released = new HashMap<>();
+    private final Map<String, Created> created = new HashMap<>();
+    private final Map<String, Instant> seen = new HashMap<>();
+    private final Map<String, Instant> retired = new HashMap<>();
+    private final Map<String, Instant> deleted = new HashMap<>();
+    private final Map<String, Instant> idleSince = new HashMap<>();
+    private final Map<String, Integer> served = new HashMap<>();
+    private final List<Consumer<String>> releaseListeners = new CopyOnWriteArrayList<>();
+    private final Supplier<String> suffixes;
+    private final BuilderDefaults defaults;
+    private final boolean keepFailed;
+    private final Instant started;
+
+    @Inject
+    public CapacityLedger(NixpoolConfig config) {
+        this(BuilderDefaults.from(config), config.builder().keepFailed(), Instant.now(), randomSuffixes());
+    }
+
+    /** @param suffixes the random part of new builder names (tests pass a predictable one) */
+    public CapacityLedger(BuilderDefaults defaults, boolean keepFailed, Instant started, Supplier<String> suffixes) {
+        this.suffixes = suffixes;
+        this.defaults = defaults;
+        this.keepFailed = keepFailed;
+        this.started = started;
+    }
+
+    /** Called with the namespace whenever a build gives back capacity there: builds waiting in it may now fit. */
+    public void onRelease(Consumer<String> listener) {
+        releaseListeners.add(listener);
+    }
+
+    /**
+     * Decides for {@code build} and, when it gets a pool, claims a builder there (an idle or starting one with room,
+     * else a new one in the lowest free slot) before anyone else decides. Asked again, it answers the same.
+     */
+    public synchronized Placement place(BuildRequest build, ClusterSnapshot snapshot, Instant now) {
+        String namespace = build.namespace();
+        ClusterSnapshot.Claim existing = reservations.get(build.key());
+        Map<String, List<Builder>> views = new HashMap<>();
+        snapshot.machines().forEach(m -> views.put(m.getMetadata().getName(), builders(namespace, m, snapshot, now)));
+        List<Pool> pools = snapshot.machines().stream().map(m -> {
+            List<Builder> view = views.get(m.getMetadata().getName());
+            int load = view.stream().mapToInt(Builder::claims).sum();
+            return SchedulingInputs.pool(m, Capacity.freeSlots(SchedulingInputs.settings(m), view), load);
+        }).toList();
+        if (existing != null && views.containsKey(existing.machine())) {
+            Pool pool = pools.stream().filter(p -> p.name().equals(existing.machine())).findFirst().orElseThrow();
+            // a builder this process decided to start but the cache has not shown yet: starting it again is harmless
+            // (create-if-absent) and covers a create that failed after the decision
+            Created unseen = created.get(key(namespace, existing.pod()));
+            return new Placement(new Decision.Assign(pool), existing.pod(), unseen != null ? unseen.slot() : null);
         }
         List<BuildRequest> waiting = snapshot.waiting().stream()
                 .filter(other -> !reservations.containsKey(other.key()))
                 .toList();
-        Decision decision = Scheduler.schedule(build, poolsOf(build.namespace(), snapshot), waiting);
-        if (decision instanceof Decision.Assign assign) {
-            reservations.put(build.key(), new Reservation(assign.pool().name(), podName));
-            released.remove(build.key());
+        Decision decision = Scheduler.schedule(build, pools, waiting);
+        if (!(decision instanceof Decision.Assign assign)) {
+            return new Placement(decision, null, null);
         }
-        return decision;
+        BuildMachine machine = snapshot.machine(assign.pool().name()).orElseThrow();
+        PoolSettings settings = SchedulingInputs.settings(machine);
+        List<Builder> view = views.get(assign.pool().name());
+        Optional<Builder> chosen = Capacity.choose(settings, view);
+        String pod;
+        Integer slot = null;
+        if (chosen.isPresent()) {
+            pod = chosen.get().name();
+        } else {
+            slot = Capacity.nextSlot(settings, view).orElseThrow(() -> new IllegalStateException(
+                    "pool " + assign.pool().name() + " reported free slots but has neither room nor a builder"));
+            pod = newPodName(machine, slot);
+            created.put(key(namespace, pod), new Created(assign.pool().name(), slot, now));
+        }
+        reservations.put(build.key(), new ClusterSnapshot.Claim(assign.pool().name(), pod));
+        released.remove(build.key());
+        return new Placement(decision, pod, slot);
     }
 
-    /** Records a slot a build already holds: its builder pod exists although its status does not say so yet. */
-    public synchronized void adopt(String buildKey, Reservation reservation) {
-        reservations.put(buildKey, reservation);
-        released.remove(buildKey);
+    /**
+     * The build ended or lost its builder: its capacity is free now, whatever the cache still shows. An ephemeral
+     * builder, or one that was lost, is retired (no build gets it again); a reusable one is idle from now on.
+     */
+    public void release(String namespace, String buildKey, String pod, boolean retire, Instant now) {
+        synchronized (this) {
+            reservations.remove(buildKey);
+            released.put(buildKey, now);
+            if (pod != null) {
+                String podKey = key(namespace, pod);
+                if (retire) {
+                    retired.putIfAbsent(podKey, now);
+                } else {
+                    served.merge(podKey, 1, Integer::sum);
+                    idleSince.put(podKey, now);
+                }
+            }
+        }
+        releaseListeners.forEach(listener -> listener.accept(namespace));
     }
 
-    public synchronized Optional<Reservation> reservation(String buildKey) {
+    /** Forgets a final or deleted build's claim without counting it again (it was released when it ended). */
+    public synchronized void forget(String buildKey, Instant now) {
+        reservations.remove(buildKey);
+        released.putIfAbsent(buildKey, now);
+    }
+
+    /** A builder the API server refused to create, or one being deleted: no build gets it. */
+    public synchronized void retire(String namespace, String pod, Instant now) {
+        String podKey = key(namespace, pod);
+        created.remove(podKey);
+        retired.putIfAbsent(podKey, now);
+    }
+
+    /** The builder's pod was deleted (retired before, or now): it counts until the cache shows it gone. */
+    public synchronized void deleted(String namespace, String pod, Instant now) {
+        String podKey = key(namespace, pod);
+        retired.putIfAbsent(podKey, now);
+        if (created.containsKey(podKey)) {
+            deleted.putIfAbsent(podKey, now);
+        }
+    }
+
+    /**
+     * When the earliest remembered decision in the namespace settles (after which the caches alone speak for it): a
+     * build told to wait looks again then, since no cache event may come to say that the capacity was there all along.
+     */
+    public synchronized Optional<Duration> settlesIn(String namespace, Instant now) {
+        Stream<Instant> since = Stream.of(seen.entrySet().stream()
+                .filter(e -> created.containsKey(e.getKey())), retired.entrySet().stream(),
+                deleted.entrySet().stream(), released.entrySet().stream())
+                .flatMap(entries -> entries)
+                .filter(e -> e.getKey().startsWith(namespace + "/"))
+                .map(Map.Entry::getValue);
+        return since.map(at -> at.plus(SETTLE)).filter(now::isBefore).min(Instant::compareTo)
+                .map(at -> Duration.between(now, at));
+    }
+
+    public synchronized Optional<ClusterSnapshot.Claim> reservation(String buildKey) {
         return Optional.ofNullable(reservations.get(buildKey));
     }
 
-    /** The build ended, lost its builder or is gone: its slot is free now, whatever the cache still shows. */
-    public synchronized void release(String buildKey) {
-        reservations.remove(buildKey);
-        released.add(buildKey);
+    /**
+     * The pool's plan (builders to start and stop) and its builders by state. Builders to start get their names and
+     * slots here and count at once; builders to stop are retired at once, so no build is given one.
+     */
+    public synchronized PoolScale plan(BuildMachine machine, ClusterSnapshot snapshot, Instant now) {
+        String namespace = machine.getMetadata().getNamespace();
+        PoolSettings settings = SchedulingInputs.settings(machine);
+        List<Builder> view = new ArrayList<>(builders(namespace, machine, snapshot, now));
+        ScalePlan plan = Capacity.plan(settings, view, now);
+        plan.delete().forEach(r -> retired.putIfAbsent(key(namespace, r.name()), now));
+        List<NewBuilder> creates = new ArrayList<>();
+        for (int i = 0; i < plan.create(); i++) {
+            Optional<Integer> slot = Capacity.nextSlot(settings, view);
+            if (slot.isEmpty()) {
+                break;
+            }
+            String pod = newPodName(machine, slot.get());
+            created.put(key(namespace, pod), new Created(machine.getMetadata().getName(), slot.get(), now));
+            creates.add(new NewBuilder(pod, slot.get()));
+            view.add(new Builder(pod, slot.get(), Builder.State.STARTING, 0, now, now, false, 0));
+        }
+        return new PoolScale(plan, creates, BuilderCounts.of(builders(namespace, machine, snapshot, now)));
     }
 
-    /** The pools of the build's namespace with their use: cache and reservations merged. */
-    private List<Pool> poolsOf(String namespace, ClusterSnapshot snapshot) {
-        Map<String, String> builds = new HashMap<>(snapshot.assignedBuilds());
-        released.removeIf(key -> key.startsWith(namespace + "/") && !builds.containsKey(key));
-        builds.keySet().removeAll(released);
-        Map<String, String> pods = new HashMap<>(snapshot.builderPods());
-        reservations.forEach((key, reservation) -> {
-            if (key.startsWith(namespace + "/")) {
-                builds.put(key, reservation.machine());
-                pods.put(reservation.podName(), Names.labelValue(reservation.machine()));
+    /** The pool's builders: the cache's pods and this process's creations, with their claims and states. */
+    private List<Builder> builders(String namespace, BuildMachine machine, ClusterSnapshot snapshot, Instant now) {
+        String machineName = machine.getMetadata().getName();
+        String label = Names.labelValue(machineName);
+        boolean ephemeral = SchedulingInputs.isEphemeral(machine);
+        // a pool without a spec (unreadable) renders nothing; its builders are not stale for that
+        String hash = machine.getSpec() != null ? BuilderPodRenderer.templateHash(machine, defaults) : null;
+
+        expireCreated(namespace, now);
+        Map<String, String> podOfBuild = new HashMap<>();
+        snapshot.claims().forEach((build, claim) -> {
+            if (!released.containsKey(build) && machineName.equals(claim.machine()) && claim.pod() != null) {
+                podOfBuild.put(build, claim.pod());
             }
         });
-        return snapshot.machines().stream().map(machine -> {
-            String name = machine.getMetadata().getName();
-            int inFlight = (int) builds.values().stream().filter(name::equals).count();
-            int podCount = (int) pods.values().stream().filter(Names.labelValue(name)::equals).count();
-            return SchedulingInputs.pool(machine, inFlight, podCount);
-        }).toList();
+        released.entrySet().removeIf(e -> e.getKey().startsWith(namespace + "/")
+                && !snapshot.claims().containsKey(e.getKey()) && settled(e.getValue(), now));
+        reservations.forEach((build, claim) -> {
+            if (build.startsWith(namespace + "/") && machineName.equals(claim.machine())) {
+                podOfBuild.put(build, claim.pod());
+            }
+        });
+        Map<String, Integer> claims = new HashMap<>();
+        podOfBuild.values().forEach(pod -> claims.merge(pod, 1, Integer::sum));
+        List<Builder> result = new ArrayList<>();
+        Set<String> seenNow = new HashSet<>();
+        for (Pod pod : snapshot.builderPods()) {
+            Map<String, String> labels = pod.getMetadata().getLabels();
+            if (labels == null || !label.equals(labels.get(Names.LABEL_MACHINE))) {
+                continue;
+            }
+            String name = pod.getMetadata().getName();
+            String podKey = key(namespace, name);
+            seenNow.add(podKey);
+            seen.putIfAbsent(podKey, now);
+            int slot = slotOf(labels);
+            int claimed = claims.getOrDefault(name, 0);
+            if (claimed == 0 && keepFailed && snapshot.failedOn().contains(name)) {
+                claimed = 1; // kept for inspection: neither given to a build nor stopped
+            }
+            Builder.State state;
+            if (retired.containsKey(podKey) || pod.getMetadata().getDeletionTimestamp() != null || slot < 0
+                    || !BuilderPods.isAlive(pod)
+                    || (ephemeral && claimed == 0 && labels.containsKey(Names.LABEL_BUILD))) {
+                state = Builder.State.RETIRING;
+            } else {
+                state = BuilderPodState.isReady(pod) ? Builder.State.READY : Builder.State.STARTING;
+            }
+            Instant createdAt = parse(pod.getMetadata().getCreationTimestamp(), now);
+            Instant idle = idleSince.getOrDefault(podKey, createdAt.isAfter(started) ? createdAt : started);
+            String podHash = pod.getMetadata().getAnnotations() != null
+                    ? pod.getMetadata().getAnnotations().get(Names.ANNOTATION_TEMPLATE_HASH)
+                    : null;
+            result.add(new Builder(name, Math.max(slot, 0), state, claimed, createdAt, idle,
+                    hash != null && !hash.equals(podHash), served.getOrDefault(podKey, 0)));
+        }
+        created.forEach((podKey, c) -> {
+            if (podKey.startsWith(namespace + "/") && c.machine().equals(machineName) && !seenNow.contains(podKey)) {
+                String name = podKey.substring(namespace.length() + 1);
+                Builder.State state = retired.containsKey(podKey) ? Builder.State.RETIRING : Builder.State.STARTING;
+                result.add(new Builder(name, c.slot(), state, claims.getOrDefault(name, 0), c.at(), c.at(), false,
+                        0));
+            }
+        });
+        forgetSettled(namespace, seenNow, now);
+        return result;
+    }
+
+    /**
+     * Forgets what every cache has shown for a while: a created builder once seen (or deleted, or never seen for a
+     * minute), a retired one once gone. Idle times and served counts go with their builder.
+     */
+    private void forgetSettled(String namespace, Set<String> seenNow, Instant now) {
+        expireCreated(namespace, now);
+        Set<String> present = new HashSet<>(created.keySet());
+        present.addAll(seenNow);
+        retired.entrySet().removeIf(e -> e.getKey().startsWith(namespace + "/") && !present.contains(e.getKey())
+                && settled(e.getValue(), now));
+        deleted.keySet().removeIf(podKey -> !created.containsKey(podKey));
+        seen.keySet().removeIf(podKey -> podKey.startsWith(namespace + "/") && !present.contains(podKey));
+        idleSince.keySet().removeIf(podKey -> podKey.startsWith(namespace + "/") && !present.contains(podKey)
+                && !retired.containsKey(podKey));
+        served.keySet().removeIf(podKey -> podKey.startsWith(namespace + "/") && !present.contains(podKey)
+                && !retired.containsKey(podKey));
+    }
+
+    /** Before and after reading the caches: a decision every cache agrees with is the caches' alone. */
+    private void expireCreated(String namespace, Instant now) {
+        created.entrySet().removeIf(e -> e.getKey().startsWith(namespace + "/")
+                && ((seen.containsKey(e.getKey()) && settled(seen.get(e.getKey()), now))
+                        || (deleted.containsKey(e.getKey()) && settled(deleted.get(e.getKey()), now))
+                        || !now.isBefore(e.getValue().at().plus(UNSEEN_LIMIT))));
+    }
+
+    private static boolean settled(Instant since, Instant now) {
+        return !now.isBefore(since.plus(SETTLE));
+    }
+
+    private String newPodName(BuildMachine machine, int slot) {
+        return Names.poolBuilderName(machine.getMetadata().getName(), slot, suffixes.get());
+    }
+
+    /** Five characters as a ReplicaSet's pods get: no vowels (no words), no look-alikes. */
+    static Supplier<String> randomSuffixes() {
+        SecureRandom random = new SecureRandom();
+        return () -> {
+            StringBuilder suffix = new StringBuilder();
+            for (int i = 0; i < SUFFIX_LENGTH; i++) {
+                suffix.append(SUFFIX_ALPHABET.charAt(random.nextInt(SUFFIX_ALPHABET.length())));
+            }
+            return suffix.toString();
+        };
+    }
+
+    private static int slotOf(Map<String, String> labels) {
+        try {
+            return Integer.parseInt(labels.getOrDefault(Names.LABEL_SLOT, "-1"));
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private static Instant parse(String timestamp, Instant fallback) {
+        return timestamp != null ? Instant.parse(timestamp) : fallback;
+    }
+
+    private static String key(String namespace, String pod) {
+        return namespace + "/" + pod;
     }
 }

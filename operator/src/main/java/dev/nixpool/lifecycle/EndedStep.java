@@ -8,26 +8,32 @@ import dev.nixpool.config.NixpoolConfig;
 import dev.nixpool.runner.BuildRunner;
 
 /**
- * After the final status is written: forget the build's runs and delete its builder pods and key Secrets (a failed
- * build's are kept with {@code nixpool.builder.keep-failed}). Idempotent: what is gone stays gone.
+ * After the final status is written: forget the build's runs and delete its builder if that was ephemeral (a failed
+ * build's is kept with {@code nixpool.builder.keep-failed}); a reusable builder stays for the next build of its pool.
+ * Idempotent: what is gone stays gone.
  */
 @ApplicationScoped
 public class EndedStep {
 
     private final BuilderProvisioner provisioner;
     private final BuildRunner runner;
+    private final CapacityLedger ledger;
     private final boolean keepFailed;
 
-    public EndedStep(BuilderProvisioner provisioner, BuildRunner runner, NixpoolConfig config) {
+    public EndedStep(BuilderProvisioner provisioner, BuildRunner runner, CapacityLedger ledger, NixpoolConfig config) {
         this.provisioner = provisioner;
+        this.ledger = ledger;
         this.runner = runner;
         this.keepFailed = config.builder().keepFailed();
     }
 
     StepOutcome run(StepContext context) {
         runner.end(context.build().getMetadata().getUid());
-        if (!(keepFailed && context.status().getPhase() == NixBuildPhase.Failed)) {
-            provisioner.deleteAll(context.build());
+        String pod = context.status().getBuilder();
+        boolean kept = keepFailed && context.status().getPhase() == NixBuildPhase.Failed;
+        if (pod != null && !kept && BuilderLoss.isEphemeralPool(context)) {
+            provisioner.delete(context.namespace(), pod);
+            ledger.deleted(context.namespace(), pod, context.now());
         }
         return StepOutcome.waitForEvents();
     }

@@ -31,15 +31,17 @@ public class NixBuildLifecycle {
     private final BuildFinisher finisher;
     private final CapacityLedger ledger;
     private final RetryBackoff backoff;
+    private final BuilderProvisioner provisioner;
 
     @Inject
     public NixBuildLifecycle(Instance<LifecycleStep> available, BuildRunner runner, BuildFinisher finisher,
-            CapacityLedger ledger, RetryBackoff backoff) {
-        this((Iterable<LifecycleStep>) available, runner, finisher, ledger, backoff);
+            CapacityLedger ledger, RetryBackoff backoff, BuilderProvisioner provisioner) {
+        this((Iterable<LifecycleStep>) available, runner, finisher, ledger, backoff, provisioner);
     }
 
     public NixBuildLifecycle(Iterable<? extends LifecycleStep> available, BuildRunner runner,
-            BuildFinisher finisher, CapacityLedger ledger, RetryBackoff backoff) {
+            BuildFinisher finisher, CapacityLedger ledger, RetryBackoff backoff, BuilderProvisioner provisioner) {
+        this.provisioner = provisioner;
         this.runner = runner;
         this.finisher = finisher;
         this.ledger = ledger;
@@ -61,6 +63,7 @@ public class NixBuildLifecycle {
     public StepOutcome run(StepContext context) {
         Transitions.admitted(context);
         NixBuildPhase phase = context.status().getPhase();
+        NixBuildPhase before = phase;
         if (phase == NixBuildPhase.Pending) {
             List<String> problems = SpecValidation.problems(context.build().getSpec());
             if (!problems.isEmpty()) {
@@ -75,13 +78,37 @@ public class NixBuildLifecycle {
             Transitions.timedOut(context, overdue.get(), finisher.tail(context));
             outcome = StepOutcome.next();
         } else {
-            LifecycleStep step = steps.get(phase);
-            outcome = step != null ? step.run(context) : StepOutcome.waitForEvents();
+            outcome = runSteps(context, phase);
         }
         if (context.status().getPhase().isFinal()) {
-            release(context.build());
+            if (before.isFinal()) {
+                ledger.forget(SchedulingInputs.key(context.build()), context.now());
+            } else {
+                releaseEnded(context);
+            }
         }
         return wakeByDeadline(context, outcome);
+    }
+
+    /**
+     * Runs the phase's step, and at once the step of Scheduled or of a final phase when a step moved the build there and
+     * asks to go on: a build given a Ready builder dispatches in the same reconcile (no requeue between Pending and
+     * Scheduled), and an ended one frees its builder at once. Building is entered by the run's own events.
+     */
+    private StepOutcome runSteps(StepContext context, NixBuildPhase phase) {
+        StepOutcome outcome = StepOutcome.waitForEvents();
+        NixBuildPhase current = phase;
+        for (int i = 0; i < NixBuildPhase.values().length; i++) {
+            LifecycleStep step = steps.get(current);
+            outcome = step != null ? step.run(context) : StepOutcome.waitForEvents();
+            NixBuildPhase next = context.status().getPhase();
+            if (next == current || !outcome.equals(StepOutcome.next())
+                    || !(next == NixBuildPhase.Scheduled || next.isFinal())) {
+                break;
+            }
+            current = next;
+        }
+        return outcome;
     }
 
     /**
@@ -97,14 +124,38 @@ public class NixBuildLifecycle {
         String message = "the operator could not handle an error in phase " + context.status().getPhase() + ": "
                 + error;
         Transitions.failed(context, Reason.INTERNAL_ERROR, message, finisher.tail(context));
-        release(context.build());
+        releaseEnded(context);
         return StepOutcome.next();
     }
 
-    /** The build ended or is gone: its reservation and its backoff are forgotten. */
-    public void release(NixBuild build) {
-        String key = SchedulingInputs.key(build);
-        ledger.release(key);
+    /**
+     * The build is being deleted: its runs end (closing the session ends the remote build), it gives back its builder
+     * and an ephemeral builder is deleted, kept-failed ones included (they were kept for the build).
+     */
+    public void deleted(StepContext context) {
+        runner.end(context.build().getMetadata().getUid());
+        NixBuildPhase phase = context.status().getPhase();
+        if (phase != null && phase.isFinal()) {
+            ledger.forget(SchedulingInputs.key(context.build()), context.now());
+        } else {
+            releaseEnded(context);
+        }
+        backoff.clear(SchedulingInputs.key(context.build()));
+        String pod = context.status().getBuilder();
+        if (pod != null && BuilderLoss.isEphemeralPool(context)) {
+            provisioner.delete(context.namespace(), pod);
+            ledger.deleted(context.namespace(), pod, context.now());
+        }
+    }
+
+    /**
+     * The build just ended: its builder is free now (an ephemeral one retired, a reusable one idle) and its backoff is
+     * forgotten.
+     */
+    private void releaseEnded(StepContext context) {
+        String key = SchedulingInputs.key(context.build());
+        String pod = context.status().getBuilder();
+        ledger.release(context.namespace(), key, pod, BuilderLoss.isEphemeralPool(context), context.now());
         backoff.clear(key);
     }
 

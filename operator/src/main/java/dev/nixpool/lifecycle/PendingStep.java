@@ -1,11 +1,9 @@
 package dev.nixpool.lifecycle;
 
 import java.time.Duration;
-import java.util.Optional;
+import java.util.Map;
 
 import jakarta.enterprise.context.ApplicationScoped;
-
-import io.fabric8.kubernetes.api.model.Pod;
 
 import dev.nixpool.Names;
 import dev.nixpool.api.v1alpha1.BuildMachine;
@@ -15,7 +13,10 @@ import dev.nixpool.config.NixpoolConfig;
 import dev.nixpool.scheduling.BuildRequest;
 import dev.nixpool.scheduling.Decision;
 
-/** Pending: find the build a pool (or say why not), then create its key Secret and builder pod. */
+/**
+ * Pending: find the build a pool and a builder there (or say why not): an idle builder if the pool has one, else one
+ * that is starting, else a new one the build starts now.
+ */
 @ApplicationScoped
 public class PendingStep implements LifecycleStep {
 
@@ -24,7 +25,6 @@ public class PendingStep implements LifecycleStep {
     private final RetryBackoff backoff;
     private final BuildFinisher finisher;
     private final Duration pendingRequeue;
-    private final Duration builderRequeue;
 
     public PendingStep(CapacityLedger ledger, BuilderProvisioner provisioner, RetryBackoff backoff,
             BuildFinisher finisher, NixpoolConfig config) {
@@ -33,7 +33,6 @@ public class PendingStep implements LifecycleStep {
         this.backoff = backoff;
         this.provisioner = provisioner;
         this.pendingRequeue = config.scheduling().pendingRequeue();
-        this.builderRequeue = config.scheduling().builderRequeue();
     }
 
     @Override
@@ -52,56 +51,46 @@ public class PendingStep implements LifecycleStep {
             return StepOutcome.requeue(pause);
         }
         ClusterSnapshot snapshot = context.cluster().snapshot(context.namespace());
-        String podName = Names.builderPodName(request.name(), attempt);
-        adoptExistingBuilder(context, snapshot, podName);
-        Decision decision = ledger.scheduleAndReserve(request, snapshot, podName);
-        if (decision instanceof Decision.Assign assign) {
-            BuildMachine machine = snapshot.machines().stream()
-                    .filter(m -> m.getMetadata().getName().equals(assign.pool().name()))
-                    .findFirst()
-                    .orElseThrow();
-            return assign(context, machine, attempt);
+        CapacityLedger.Placement placement = ledger.place(request, snapshot, context.now());
+        if (placement.assigned()) {
+            BuildMachine machine = snapshot.machine(placement.machine()).orElseThrow();
+            return assign(context, machine, placement, attempt);
         }
-        if (decision instanceof Decision.Wait wait) {
+        if (placement.decision() instanceof Decision.Wait wait) {
             Transitions.waitingForCapacity(context, wait.position(), "waiting for a free builder slot in BuildMachine "
                     + String.join(", ", wait.eligiblePools()) + ": position " + wait.position() + " in the queue");
-        } else if (decision instanceof Decision.Unschedulable unschedulable) {
+        } else if (placement.decision() instanceof Decision.Unschedulable unschedulable) {
             Transitions.unschedulable(context, unschedulable.message());
         }
-        return StepOutcome.requeue(pendingRequeue);
+        Duration settle = ledger.settlesIn(context.namespace(), context.now()).orElse(pendingRequeue);
+        return StepOutcome.requeue(settle.compareTo(pendingRequeue) < 0 ? settle.plusMillis(50) : pendingRequeue);
     }
 
     /**
-     * An operator that stopped after creating the builder pod but before writing the status finds the pod on restart. It
-     * holds a slot of its pool: the build takes that slot again rather than waiting for capacity its own pod uses.
+     * Starts the new builder, or marks the chosen ephemeral one as this build's. A refusal from the API server fails
+     * the build: its quota, admission or validation would refuse a retry too.
      */
-    private void adoptExistingBuilder(StepContext context, ClusterSnapshot snapshot, String podName) {
-        Optional<Pod> pod = context.cluster().builderPod(context.namespace(), podName)
-                .or(() -> provisioner.findPod(context.namespace(), podName))
-                .filter(p -> BuilderPods.isOwnedBy(p, context.build().getMetadata().getUid()));
-        if (pod.isEmpty()) {
-            return;
+    private StepOutcome assign(StepContext context, BuildMachine machine, CapacityLedger.Placement placement,
+            int attempt) {
+        boolean ephemeral = SchedulingInputs.isEphemeral(machine);
+        Map<String, String> claimLabels = ephemeral
+                ? Names.claimLabels(context.build().getMetadata().getName(), attempt)
+                : Map.of();
+        boolean created = false;
+        if (placement.newSlot() != null) {
+            try {
+                created = provisioner.create(machine, placement.pod(), placement.newSlot(), claimLabels);
+            } catch (CreateRejectedException e) {
+                ledger.retire(context.namespace(), placement.pod(), context.now());
+                ledger.release(context.namespace(), SchedulingInputs.key(context.build()), null, true,
+                        context.now());
+                Transitions.builderRejected(context, e.getMessage(), finisher.tail(context));
+                return StepOutcome.next();
+            }
+        } else if (ephemeral) {
+            provisioner.claim(context.namespace(), placement.pod(), claimLabels);
         }
-        String machineLabel = pod.get().getMetadata().getLabels().get(Names.LABEL_MACHINE);
-        snapshot.machines().stream()
-                .map(m -> m.getMetadata().getName())
-                .filter(name -> Names.labelValue(name).equals(machineLabel))
-                .findFirst()
-                .ifPresent(machine -> ledger.adopt(SchedulingInputs.request(context.build()).key(),
-                        new CapacityLedger.Reservation(machine, podName)));
-    }
-
-    /** A refusal from the API server fails the build: its quota, admission or validation would refuse a retry too. */
-    private StepOutcome assign(StepContext context, BuildMachine machine, int attempt) {
-        BuilderProvisioner.Provisioned builder;
-        try {
-            builder = provisioner.ensure(context.build(), machine, attempt);
-        } catch (CreateRejectedException e) {
-            Transitions.builderRejected(context, e.getMessage(), finisher.tail(context));
-            return StepOutcome.next();
-        }
-        Transitions.scheduled(context, machine.getMetadata().getName(), builder.podName(), attempt,
-                builder.created());
-        return StepOutcome.requeue(builderRequeue);
+        Transitions.scheduled(context, machine.getMetadata().getName(), placement.pod(), attempt, created);
+        return StepOutcome.next();
     }
 }

@@ -24,13 +24,13 @@ public class ScheduledStep implements LifecycleStep {
     private final BuilderAttempt attempt;
     private final Duration builderRequeue;
     private final Duration progressRequeue;
-    private final Duration readinessTimeout;
+    /** The CRD's default, for a pool deleted while its build waits for a builder. */
+    static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(600);
 
     public ScheduledStep(BuilderAttempt attempt, NixpoolConfig config) {
         this.attempt = attempt;
         this.builderRequeue = config.scheduling().builderRequeue();
         this.progressRequeue = config.runner().progressRequeue();
-        this.readinessTimeout = config.builder().readinessTimeout();
     }
 
     @Override
@@ -47,8 +47,7 @@ public class ScheduledStep implements LifecycleStep {
             return attempt.lost(context, gone.get());
         }
         if (!BuilderPodState.isReady(pod.get())) {
-            waitForReady(context, pod.get(), podName);
-            return StepOutcome.requeue(builderRequeue);
+            return waitForReady(context, pod.get(), podName);
         }
         if (pod.get().getStatus().getPodIP() == null) {
             Transitions.waitingForBuilder(context, "builder pod " + podName + " is Ready but reports no pod IP yet");
@@ -75,17 +74,34 @@ public class ScheduledStep implements LifecycleStep {
         return StepOutcome.requeue(progressRequeue);
     }
 
-    private void waitForReady(StepContext context, Pod pod, String podName) {
-        if (isOverdue(pod, context.now())) {
-            String message = "builder pod " + podName + " is not Ready after " + readinessTimeout.toSeconds() + "s";
-            Transitions.builderNotReady(context, message);
+    /**
+     * Waits for the pod, saying why in the pod's own words; past the pool's builderStartTimeoutSeconds the attempt ends
+     * as a lost builder with that reason (retried on a fresh builder, or failed when no retries are left).
+     */
+    private StepOutcome waitForReady(StepContext context, Pod pod, String podName) {
+        Optional<String> problem = PodWaitReason.of(pod);
+        Duration startTimeout = startTimeout(context);
+        Instant created = pod.getMetadata().getCreationTimestamp() != null
+                ? Instant.parse(pod.getMetadata().getCreationTimestamp())
+                : context.now();
+        Instant deadline = created.plus(startTimeout);
+        if (!context.now().isBefore(deadline)) {
+            return attempt.lost(context, "builder pod " + podName + " was not Ready within "
+                    + startTimeout.toSeconds() + "s (builderStartTimeoutSeconds)"
+                    + problem.map(p -> ": it " + p).orElse(""));
+        }
+        if (problem.isPresent()) {
+            Transitions.builderNotReady(context, "builder pod " + podName + " " + problem.get());
         } else {
             Transitions.waitingForBuilder(context, "waiting for builder pod " + podName + " to become Ready");
         }
+        Duration untilDeadline = Duration.between(context.now(), deadline).plusMillis(500);
+        return StepOutcome.requeue(untilDeadline.compareTo(builderRequeue) < 0 ? untilDeadline : builderRequeue);
     }
 
-    private boolean isOverdue(Pod pod, Instant now) {
-        String created = pod.getMetadata().getCreationTimestamp();
-        return created != null && Instant.parse(created).plus(readinessTimeout).isBefore(now);
+    private static Duration startTimeout(StepContext context) {
+        return context.cluster().snapshot(context.namespace()).machine(context.status().getMachine())
+                .map(m -> SchedulingInputs.settings(m).startTimeout())
+                .orElse(DEFAULT_START_TIMEOUT);
     }
 }

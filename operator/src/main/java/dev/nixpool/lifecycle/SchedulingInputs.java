@@ -1,5 +1,6 @@
 package dev.nixpool.lifecycle;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
@@ -9,6 +10,7 @@ import dev.nixpool.api.v1alpha1.BuildMachine;
 import dev.nixpool.api.v1alpha1.BuildMachineSpec;
 import dev.nixpool.api.v1alpha1.NixBuild;
 import dev.nixpool.api.v1alpha1.NixBuildPhase;
+import dev.nixpool.capacity.PoolSettings;
 import dev.nixpool.scheduling.BuildRequest;
 import dev.nixpool.scheduling.Pool;
 import dev.nixpool.validation.SpecValidation;
@@ -31,24 +33,45 @@ public final class SchedulingInputs {
         return BuildRequest.key(build.getMetadata().getNamespace(), build.getMetadata().getName());
     }
 
-    /**
-     * Until warm builders are handed from build to build (a later issue), every build gets a pod of its own, so the pod
-     * cap applies to every pool, ephemeral or not.
-     */
-    public static Pool pool(BuildMachine machine, int buildsInFlight, int builderPods) {
+    /** The pool as the scheduler sees it, with its free slots and load from the capacity ledger. */
+    public static Pool pool(BuildMachine machine, int freeSlots, int load) {
         BuildMachineSpec spec = machine.getSpec();
         List<String> problems = SpecValidation.problems(spec);
         String invalid = problems.isEmpty() ? null : String.join("; ", problems);
+        if (invalid == null && machine.getMetadata().getDeletionTimestamp() != null) {
+            invalid = "the BuildMachine is being deleted";
+        }
         if (spec == null) {
-            return new Pool(machine.getMetadata().getName(), List.of(), Set.of(), Set.of(), 1, 1, 0, true,
-                    buildsInFlight, builderPods, invalid);
+            return new Pool(machine.getMetadata().getName(), List.of(), Set.of(), Set.of(), 1, 1, 0, load, invalid);
         }
         return new Pool(machine.getMetadata().getName(), orEmpty(spec.getSystems()),
                 new HashSet<>(orEmpty(spec.getSupportedFeatures())),
                 new HashSet<>(orEmpty(spec.getMandatoryFeatures())),
                 spec.getMaxJobs() != null ? spec.getMaxJobs() : 1,
-                spec.getSpeedFactor() != null ? spec.getSpeedFactor() : 1.0,
-                spec.getMaxBuilders() != null ? spec.getMaxBuilders() : 0, true, buildsInFlight, builderPods, invalid);
+                spec.getSpeedFactor() != null ? spec.getSpeedFactor() : 1.0, freeSlots, load, invalid);
+    }
+
+    /** The pool's capacity settings; defaults as the CRD's (an API server that did not apply them). */
+    public static PoolSettings settings(BuildMachine machine) {
+        BuildMachineSpec spec = machine.getSpec() != null ? machine.getSpec() : new BuildMachineSpec();
+        int maxBuilders = spec.getMaxBuilders() != null ? spec.getMaxBuilders() : 10;
+        int jobs = isEphemeral(machine) ? 1 : Math.max(1, spec.getMaxJobs() != null ? spec.getMaxJobs() : 1);
+        // an invalid spec starts no warm builders: its template may be what is wrong
+        boolean valid = SpecValidation.problems(machine.getSpec()).isEmpty();
+        int minIdle = valid
+                ? Math.min(maxBuilders, Math.max(0, spec.getMinIdle() != null ? spec.getMinIdle() : 0))
+                : 0;
+        long idle = spec.getIdleTimeoutSeconds() != null ? spec.getIdleTimeoutSeconds() : 300;
+        long start = spec.getBuilderStartTimeoutSeconds() != null ? spec.getBuilderStartTimeoutSeconds() : 600;
+        int maxBuilds = spec.getMaxBuildsPerBuilder() != null ? spec.getMaxBuildsPerBuilder() : 0;
+        boolean draining = machine.getMetadata().getDeletionTimestamp() != null;
+        return new PoolSettings(Math.max(0, maxBuilders), jobs, minIdle, Duration.ofSeconds(Math.max(0, idle)),
+                Duration.ofSeconds(Math.max(1, start)), Math.max(0, maxBuilds), draining);
+    }
+
+    /** One build per builder pod (the default), deleted when the build ends. */
+    public static boolean isEphemeral(BuildMachine machine) {
+        return machine.getSpec() == null || !Boolean.FALSE.equals(machine.getSpec().getEphemeral());
     }
 
     /** Not yet given a pool: no status.machine, not final, not being deleted, and with a spec the operator accepts. */

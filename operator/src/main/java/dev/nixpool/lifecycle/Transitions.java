@@ -6,6 +6,8 @@ import static dev.nixpool.api.v1alpha1.NixBuildPhase.Pending;
 import static dev.nixpool.api.v1alpha1.NixBuildPhase.Scheduled;
 import static dev.nixpool.api.v1alpha1.NixBuildPhase.Succeeded;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.EnumSet;
@@ -231,6 +233,10 @@ public final class Transitions {
         NixBuildStatus status = context.status();
         status.setQueuePosition(null);
         status.setCompletionTime(Conditions.timestamp(context.now()));
+        String created = context.build().getMetadata().getCreationTimestamp();
+        if (created != null) {
+            status.setDuration(BuildDuration.format(Duration.between(Instant.parse(created), context.now())));
+        }
         status.setLogTail(logTail == null || logTail.isEmpty() ? null : logTail);
         boolean succeeded = phase == Succeeded;
         context.condition(Names.CONDITION_SUCCEEDED, succeeded, reason, message);

@@ -1,5 +1,6 @@
 package dev.nixpool.reconcile;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
@@ -8,8 +9,10 @@ import java.util.stream.Collectors;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
@@ -22,7 +25,8 @@ import dev.nixpool.Names;
 import dev.nixpool.api.v1alpha1.BuildMachine;
 import dev.nixpool.api.v1alpha1.BuildMachineStatus;
 import dev.nixpool.api.v1alpha1.NixBuild;
-import dev.nixpool.lifecycle.BuilderPods;
+import dev.nixpool.lifecycle.ClusterSnapshot;
+import dev.nixpool.lifecycle.PoolScaler;
 import dev.nixpool.lifecycle.SchedulingInputs;
 import dev.nixpool.scheduling.Eligibility;
 import dev.nixpool.scheduling.Pool;
@@ -31,20 +35,26 @@ import dev.nixpool.status.Reason;
 import dev.nixpool.validation.SpecValidation;
 
 /**
- * Reports a pool's state: its alive builder pods, how many run a build, how many builds wait for it, and whether its
- * spec is usable. It creates nothing: builders belong to builds.
+ * A pool's capacity and state: starts and stops its builders ({@link PoolScaler}: minIdle warm ones, idle ones past
+ * their timeout, done ones) and reports its builders by state, the builds waiting for it and whether its spec is usable.
+ * Deleting a BuildMachine drains it: it takes no new build, its running builds finish, and the finalizer goes once its
+ * last builder is gone.
  */
-@ControllerConfiguration(name = BuildMachineReconciler.NAME)
-public class BuildMachineReconciler implements Reconciler<BuildMachine> {
+@ControllerConfiguration(name = BuildMachineReconciler.NAME, finalizerName = Names.FINALIZER)
+public class BuildMachineReconciler implements Reconciler<BuildMachine>, Cleaner<BuildMachine> {
 
     public static final String NAME = "buildmachine";
+    /** A draining pool looks again this often even without events (its builds' ends are events too). */
+    static final Duration DRAIN_REQUEUE = Duration.ofSeconds(10);
 
     private final EventRecorder events;
     private final UnreadableReport unreadable;
+    private final PoolScaler scaler;
 
-    public BuildMachineReconciler(EventRecorder events, UnreadableReport unreadable) {
+    public BuildMachineReconciler(EventRecorder events, UnreadableReport unreadable, PoolScaler scaler) {
         this.events = events;
         this.unreadable = unreadable;
+        this.scaler = scaler;
     }
 
     @Override
@@ -71,47 +81,83 @@ public class BuildMachineReconciler implements Reconciler<BuildMachine> {
         if (unreadable.reported(machine, Names.CONDITION_READY)) {
             return UpdateControl.noUpdate();
         }
-        String namespace = machine.getMetadata().getNamespace();
-        String machineLabel = Names.labelValue(machine.getMetadata().getName());
-        List<NixBuild> builds = buildsSource(context).list(namespace, b -> true).toList();
-        Set<String> runningBuildUids = builds.stream()
-                .filter(SchedulingInputs::holdsSlot)
-                .map(b -> b.getMetadata().getUid())
-                .collect(Collectors.toSet());
-        List<Pod> alive = podsSource(context)
-                .list(namespace, pod -> machineLabel.equals(pod.getMetadata().getLabels().get(Names.LABEL_MACHINE))
-                        && BuilderPods.isAlive(pod))
-                .toList();
-        long busy = alive.stream().filter(pod -> runningBuildUids.stream().anyMatch(uid -> BuilderPods.isOwnedBy(pod,
-                uid))).count();
-        Pool pool = SchedulingInputs.pool(machine, 0, 0);
-        long queued = builds.stream()
-                .filter(SchedulingInputs::isWaiting)
-                .filter(build -> Eligibility.isEligible(pool, SchedulingInputs.request(build)))
-                .count();
+        Instant now = Instant.now();
+        PoolScaler.Outcome scaled = scaler.scale(machine, snapshot(machine, context), now);
+        List<String> problems = SpecValidation.problems(machine.getSpec());
+        if (problems.isEmpty()) {
+            writeStatus(machine, context, scaled, now, true, Reason.SPEC_VALID,
+                    "serving builds for " + String.join(", ", machine.getSpec().getSystems()));
+        } else {
+            writeStatus(machine, context, scaled, now, false, Reason.INVALID_SPEC,
+                    "the spec is invalid: " + String.join("; ", problems));
+        }
+        UpdateControl<BuildMachine> control = UpdateControl.noUpdate();
+        return scaled.nextLook().map(at -> control.rescheduleAfter(delay(now, at))).orElse(control);
+    }
 
+    /**
+     * Deletion drains: no new build is given to the pool (the scheduler sees it being deleted), idle builders stop at
+     * once, busy ones when their builds end; the finalizer goes when no builder, key Secret or store claim is left.
+     */
+    @Override
+    public DeleteControl cleanup(BuildMachine machine, Context<BuildMachine> context) {
+        Instant now = Instant.now();
+        PoolScaler.Outcome scaled = scaler.scale(machine, snapshot(machine, context), now);
+        if (scaled.counts().total() == 0 && scaler.deleteRemains(machine)) {
+            return DeleteControl.defaultDelete();
+        }
+        writeStatus(machine, context, scaled, now, false, Reason.DRAINING, "being deleted: waiting for "
+                + scaled.counts().busy() + " busy builder(s) to finish their builds and " + scaled.counts().total()
+                + " builder pod(s) to go");
+        return DeleteControl.noFinalizerRemoval().rescheduleAfter(DRAIN_REQUEUE);
+    }
+
+    /** The status once, then the Events: the Ready condition's when it changes (but SpecValid), the scaler's. */
+    private void writeStatus(BuildMachine machine, Context<BuildMachine> context, PoolScaler.Outcome scaled,
+            Instant now, boolean ready, Reason reason, String message) {
         BuildMachineStatus status = StatusWriter.workingCopy(context, machine, new BuildMachineStatus());
-        status.setBuilders(alive.size());
-        status.setBusyBuilders((int) busy);
-        status.setQueued((int) queued);
+        status.setBuilders(scaled.counts().total());
+        status.setStartingBuilders(scaled.counts().starting());
+        status.setIdleBuilders(scaled.counts().idle());
+        status.setBusyBuilders(scaled.counts().busy());
+        status.setQueued((int) queued(machine, context));
+        status.setSelector(Names.poolSelector(machine.getMetadata().getName()));
         status.setSystemsSummary(PoolSummaries.systems(machine.getSpec()));
         status.setFeaturesSummary(PoolSummaries.features(machine.getSpec()));
         status.setObservedGeneration(machine.getMetadata().getGeneration());
-        List<String> problems = SpecValidation.problems(machine.getSpec());
-        Instant now = Instant.now();
-        if (problems.isEmpty()) {
-            Conditions.set(status.getConditions(), Names.CONDITION_READY, true, Reason.SPEC_VALID,
-                    "serving builds for " + String.join(", ", machine.getSpec().getSystems()),
-                    machine.getMetadata().getGeneration(), now);
-        } else {
-            String message = "the spec is invalid: " + String.join("; ", problems);
-            if (Conditions.set(status.getConditions(), Names.CONDITION_READY, false, Reason.INVALID_SPEC, message,
-                    machine.getMetadata().getGeneration(), now)) {
-                events.warning(machine, Reason.INVALID_SPEC, message);
-            }
-        }
+        boolean changed = Conditions.set(status.getConditions(), Names.CONDITION_READY, ready, reason, message,
+                machine.getMetadata().getGeneration(), now);
         StatusWriter.writeIfChanged(context, machine, status);
-        return UpdateControl.noUpdate();
+        if (changed && !ready) {
+            events.warning(machine, reason, message);
+        }
+        scaled.events().forEach(event -> {
+            if (event.warning()) {
+                events.warning(machine, event.reason(), event.message());
+            } else {
+                events.normal(machine, event.reason(), event.message());
+            }
+        });
+    }
+
+    private ClusterSnapshot snapshot(BuildMachine machine, Context<BuildMachine> context) {
+        String namespace = machine.getMetadata().getNamespace();
+        List<BuildMachine> machines = context.getPrimaryCache().list(namespace, m -> true).toList();
+        List<Pod> pods = podsSource(context).list(namespace, p -> true).toList();
+        return Snapshots.of(machines, buildsSource(context).list(namespace, b -> true), pods,
+                java.util.stream.Stream.empty());
+    }
+
+    private static long queued(BuildMachine machine, Context<BuildMachine> context) {
+        Pool pool = SchedulingInputs.pool(machine, 0, 0);
+        return buildsSource(context).list(machine.getMetadata().getNamespace(), SchedulingInputs::isWaiting)
+                .filter(build -> Eligibility.isEligible(pool, SchedulingInputs.request(build)))
+                .count();
+    }
+
+    private static Duration delay(Instant now, Instant at) {
+        Duration delay = Duration.between(now, at).plusMillis(500);
+        return delay.isNegative() ? Duration.ZERO : delay;
     }
 
     /** Machines of a namespace; with a label value, only the one whose (bounded) name it is. */

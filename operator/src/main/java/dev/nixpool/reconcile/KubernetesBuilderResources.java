@@ -2,15 +2,20 @@ package dev.nixpool.reconcile;
 
 import java.net.HttpURLConnection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.utils.Serialization;
 
 import dev.nixpool.Names;
 import dev.nixpool.lifecycle.BuilderResources;
@@ -37,13 +42,26 @@ public class KubernetesBuilderResources implements BuilderResources {
     }
 
     @Override
-    public List<Pod> podsOfBuild(String namespace, String buildLabel) {
-        return client.pods().inNamespace(namespace).withLabel(Names.LABEL_BUILD, buildLabel).list().getItems();
+    public Optional<PersistentVolumeClaim> claim(String namespace, String name) {
+        return Optional.ofNullable(client.persistentVolumeClaims().inNamespace(namespace).withName(name).get());
     }
 
     @Override
-    public List<Secret> secretsOfBuild(String namespace, String buildLabel) {
-        return client.secrets().inNamespace(namespace).withLabel(Names.LABEL_BUILD, buildLabel).list().getItems();
+    public List<Pod> podsOfMachine(String namespace, String machineLabel) {
+        return client.pods().inNamespace(namespace).withLabelSelector(Names.BUILDER_SELECTOR)
+                .withLabel(Names.LABEL_MACHINE, machineLabel).list().getItems();
+    }
+
+    @Override
+    public List<Secret> secretsOfMachine(String namespace, String machineLabel) {
+        return client.secrets().inNamespace(namespace).withLabelSelector(Names.BUILDER_SELECTOR)
+                .withLabel(Names.LABEL_MACHINE, machineLabel).list().getItems();
+    }
+
+    @Override
+    public List<PersistentVolumeClaim> claimsOfMachine(String namespace, String machineLabel) {
+        return client.persistentVolumeClaims().inNamespace(namespace).withLabelSelector(Names.BUILDER_SELECTOR)
+                .withLabel(Names.LABEL_MACHINE, machineLabel).list().getItems();
     }
 
     /** A 409 is fine (created since we looked); see {@link CreateRejectedException#isRefusal} for the rest. */
@@ -65,6 +83,25 @@ public class KubernetesBuilderResources implements BuilderResources {
             }
             throw e;
         }
+    }
+
+    @Override
+    public void labelPod(String namespace, String name, Map<String, String> labels) {
+        try {
+            // one merge patch: no read, and no conflict with the kubelet's status writes
+            String patch = Serialization.asJson(Map.of("metadata", Map.of("labels", labels)));
+            client.pods().inNamespace(namespace).withName(name)
+                    .patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != HttpURLConnection.HTTP_NOT_FOUND) {
+                throw e;
+            }
+        }
+    }
+
+    @Override
+    public void deleteClaim(String namespace, String name) {
+        client.persistentVolumeClaims().inNamespace(namespace).withName(name).delete();
     }
 
     @Override

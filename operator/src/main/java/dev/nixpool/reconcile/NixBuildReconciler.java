@@ -25,8 +25,7 @@ import dev.nixpool.Names;
 import dev.nixpool.api.v1alpha1.BuildMachine;
 import dev.nixpool.api.v1alpha1.NixBuild;
 import dev.nixpool.api.v1alpha1.NixBuildStatus;
-import dev.nixpool.lifecycle.BuilderPods;
-import dev.nixpool.lifecycle.BuilderProvisioner;
+import dev.nixpool.lifecycle.CapacityLedger;
 import dev.nixpool.lifecycle.NixBuildLifecycle;
 import dev.nixpool.lifecycle.SchedulingInputs;
 import dev.nixpool.lifecycle.StepContext;
@@ -49,16 +48,16 @@ public class NixBuildReconciler implements Reconciler<NixBuild>, Cleaner<NixBuil
     private final NixBuildLifecycle lifecycle;
     private final EventRecorder events;
     private final BuildRunner runner;
-    private final BuilderProvisioner provisioner;
+    private final CapacityLedger ledger;
     private final LogStore logs;
     private final UnreadableReport unreadable;
 
     public NixBuildReconciler(NixBuildLifecycle lifecycle, EventRecorder events, BuildRunner runner,
-            BuilderProvisioner provisioner, LogStore logs, UnreadableReport unreadable) {
+            CapacityLedger ledger, LogStore logs, UnreadableReport unreadable) {
         this.lifecycle = lifecycle;
         this.events = events;
         this.runner = runner;
-        this.provisioner = provisioner;
+        this.ledger = ledger;
         this.logs = logs;
         this.unreadable = unreadable;
     }
@@ -75,12 +74,14 @@ public class NixBuildReconciler implements Reconciler<NixBuild>, Cleaner<NixBuil
         InformerEventSource<Pod, NixBuild> pods = new InformerEventSource<>(
                 InformerEventSourceConfiguration.from(Pod.class, NixBuild.class)
                         .withLabelSelector(Names.BUILDER_SELECTOR)
-                        .withSecondaryToPrimaryMapper(pod -> ownerAndWaiting(builds, pod))
+                        .withSecondaryToPrimaryMapper(pod -> usersAndWaiting(builds, pod))
                         .build(),
                 context);
         RunEventSource runs = new RunEventSource();
         runner.listen(runs);
-        return List.of(machines, pods, runs);
+        CapacityEventSource capacity = new CapacityEventSource(builds);
+        ledger.onRelease(capacity);
+        return List.of(machines, pods, runs, capacity);
     }
 
     @Override
@@ -133,16 +134,15 @@ public class NixBuildReconciler implements Reconciler<NixBuild>, Cleaner<NixBuil
     }
 
     /**
-     * Deletion: stop the build's runs first (closing the session ends the remote build), give back its slot, then delete
-     * its builder pods and Secrets ourselves (no garbage collector is trusted) and its logs. The slot goes back before
-     * the pods: their deletion is the event that wakes the builds waiting for that slot, and a build woken while the
-     * reservation still stood would see the pool full and wait for an event that has already passed.
+     * Deletion: stop the build's runs first (closing the session ends the remote build), give back its builder, delete
+     * an ephemeral builder ourselves (no garbage collector is trusted), then its logs. The builder goes back before its
+     * pod is deleted: the release is the event that wakes the builds waiting for capacity, and a build woken while the
+     * claim still stood would see the pool full and wait for an event that has already passed.
      */
     @Override
     public DeleteControl cleanup(NixBuild build, Context<NixBuild> context) {
-        runner.end(build.getMetadata().getUid());
-        lifecycle.release(build);
-        provisioner.deleteAll(build);
+        NixBuildStatus status = build.getStatus() != null ? build.getStatus() : new NixBuildStatus();
+        lifecycle.deleted(new StepContext(build, status, new InformerClusterView(context), Instant.now()));
         logs.delete(build.getMetadata().getNamespace(), build.getMetadata().getName());
         unreadable.forget(build);
         return DeleteControl.defaultDelete();
@@ -155,11 +155,15 @@ public class NixBuildReconciler implements Reconciler<NixBuild>, Cleaner<NixBuil
                 .collect(Collectors.toCollection(HashSet::new));
     }
 
-    /** A builder pod's news concerns its own build; its end frees a slot for the waiting builds of its namespace. */
-    private static Set<ResourceID> ownerAndWaiting(IndexerResourceCache<NixBuild> builds, Pod pod) {
+    /**
+     * A builder pod's news concerns the builds it runs or starts for; a new, Ready or ended one changes capacity for the
+     * waiting builds of its namespace.
+     */
+    private static Set<ResourceID> usersAndWaiting(IndexerResourceCache<NixBuild> builds, Pod pod) {
         String namespace = pod.getMetadata().getNamespace();
+        String name = pod.getMetadata().getName();
         Set<ResourceID> targets = waitingIn(builds, namespace);
-        builds.list(namespace, build -> BuilderPods.isOwnedBy(pod, build.getMetadata().getUid()))
+        builds.list(namespace, build -> build.getStatus() != null && name.equals(build.getStatus().getBuilder()))
                 .map(ResourceID::fromResource)
                 .forEach(targets::add);
         return targets;

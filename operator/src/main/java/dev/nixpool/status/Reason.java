@@ -23,6 +23,13 @@ public enum Reason {
     /** The API server refused to create the builder pod or its key Secret (quota, Pod Security, an invalid object). */
     BUILDER_REJECTED("BuilderRejected"), WAITING_FOR_BUILDER("WaitingForBuilder"), BUILDER_NOT_READY(
             "BuilderNotReady"), BUILDER_LOST("BuilderLost"), CONNECTED("Connected"), BUILDING("Building"),
+    /** The builder pod was not Ready within its pool's builderStartTimeoutSeconds. */
+    BUILDER_START_TIMEOUT("BuilderStartTimeout"),
+
+    // a pool's capacity (BuildMachine Events)
+    SCALED_UP("ScaledUp"), SCALED_DOWN("ScaledDown"),
+    /** The BuildMachine is being deleted: it takes no new builds and waits for its running ones. */
+    DRAINING("Draining"),
 
     // how talking to a builder failed (BuilderFailure)
     UNREACHABLE("Unreachable"), HOST_KEY_MISMATCH("HostKeyMismatch"), AUTH_REFUSED("AuthRefused"), PROTOCOL_MISMATCH(

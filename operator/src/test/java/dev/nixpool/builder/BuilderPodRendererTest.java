@@ -1,6 +1,5 @@
 package dev.nixpool.builder;
 
-import static dev.nixpool.TestResources.build;
 import static dev.nixpool.TestResources.machine;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -13,6 +12,7 @@ import org.junit.jupiter.api.Test;
 
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimSpecBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
@@ -20,8 +20,8 @@ import io.fabric8.kubernetes.api.model.Toleration;
 import io.fabric8.kubernetes.api.model.TolerationBuilder;
 
 import dev.nixpool.api.v1alpha1.BuildMachine;
+import dev.nixpool.api.v1alpha1.BuilderStore;
 import dev.nixpool.api.v1alpha1.FeaturePlacement;
-import dev.nixpool.api.v1alpha1.NixBuild;
 import dev.nixpool.config.BuilderDefaults;
 
 class BuilderPodRendererTest {
@@ -51,36 +51,50 @@ class BuilderPodRendererTest {
         return placement;
     }
 
-    static NixBuild ownedBuild(List<String> features) {
-        NixBuild build = build("team", "hello", "x86_64-linux", features);
-        build.getMetadata().setUid("uid-1");
-        build.getSpec().setSubstituters(List.of("https://cache.nixos.org"));
-        build.getSpec().setTrustedPublicKeys(List.of("cache.nixos.org-1:6NCHdD59X431o0gWypbMrAURkbJ16ZPMQFGspcDShjY="));
-        return build;
+    /** A pool offering {@code features} (supported), with its uid and default substituters. */
+    static BuildMachine pool(List<String> features) {
+        BuildMachine pool = machine("team", "kvm-pool", 2, List.of("x86_64-linux", "i686-linux"), features,
+                List.of());
+        pool.getMetadata().setUid("pool-uid");
+        pool.getSpec().setSubstituters(List.of("https://cache.nixos.org"));
+        pool.getSpec().setTrustedPublicKeys(List.of("cache.nixos.org-1:6NCHdD59X431o0gWypbMrAURkbJ16ZPMQFGspcDShjY="));
+        return pool;
     }
 
     static BuildMachine kvmPool() {
-        return machine("team", "kvm-pool", 2, List.of("x86_64-linux", "i686-linux"), List.of("kvm", "big-parallel"),
-                List.of("nixos-test"));
+        BuildMachine pool = pool(List.of("kvm", "big-parallel"));
+        pool.getSpec().setMandatoryFeatures(List.of("nixos-test"));
+        return pool;
+    }
+
+    private static Pod render(BuildMachine pool, BuilderDefaults defaults) {
+        return BuilderPodRenderer.render(pool, "kvm-pool-1-abcde", 1, Map.of(), defaults);
     }
 
     @Test
     void followsTheBuilderContract() {
-        Pod pod = BuilderPodRenderer.render(ownedBuild(List.of()), kvmPool(), 1, defaults(Optional.empty()));
+        BuildMachine pool = pool(List.of());
+        pool.getSpec().setSystems(List.of("x86_64-linux", "i686-linux"));
+        pool.getSpec().setMandatoryFeatures(List.of("nixos-test"));
+        pool.getSpec().setSupportedFeatures(List.of("benchmark"));
+        Pod pod = render(pool, defaults(Optional.empty()));
 
-        assertThat(pod.getMetadata().getName()).isEqualTo("hello-builder-1");
+        assertThat(pod.getMetadata().getName()).isEqualTo("kvm-pool-1-abcde");
         assertThat(pod.getMetadata().getNamespace()).isEqualTo("team");
+        assertThat(pod.getMetadata().getLabels()).containsEntry("nixpool.dev/machine", "kvm-pool")
+                .containsEntry("nixpool.dev/slot", "1").doesNotContainKey("nixpool.dev/build");
+        assertThat(pod.getMetadata().getAnnotations()).containsKey("nixpool.dev/template-hash");
         assertThat(pod.getMetadata().getOwnerReferences()).singleElement().satisfies(owner -> {
-            assertThat(owner.getKind()).isEqualTo("NixBuild");
+            assertThat(owner.getKind()).isEqualTo("BuildMachine");
             assertThat(owner.getApiVersion()).isEqualTo("nixpool.dev/v1alpha1");
-            assertThat(owner.getUid()).isEqualTo("uid-1");
+            assertThat(owner.getUid()).isEqualTo("pool-uid");
             assertThat(owner.getController()).isTrue();
             assertThat(owner.getBlockOwnerDeletion()).isTrue();
         });
         assertThat(pod.getSpec().getAutomountServiceAccountToken()).isFalse();
         assertThat(pod.getSpec().getEnableServiceLinks()).isFalse();
         assertThat(pod.getSpec().getRestartPolicy()).isEqualTo("Never");
-        assertThat(pod.getSpec().getNodeSelector()).as("no feature required: no feature placement").isEmpty();
+        assertThat(pod.getSpec().getNodeSelector()).as("no feature with a placement").isEmpty();
 
         Container container = pod.getSpec().getContainers().get(0);
         assertThat(container.getImage()).isEqualTo("nixpool/builder:0.1.0");
@@ -95,7 +109,7 @@ class BuilderPodRendererTest {
             assertThat(mount.getReadOnly()).isTrue();
         });
         assertThat(pod.getSpec().getVolumes()).singleElement().satisfies(volume -> {
-            assertThat(volume.getSecret().getSecretName()).isEqualTo("hello-builder-1-ssh");
+            assertThat(volume.getSecret().getSecretName()).isEqualTo("kvm-pool-1-abcde-ssh");
             assertThat(volume.getSecret().getDefaultMode()).isEqualTo(0400);
             assertThat(volume.getSecret().getItems())
                     .extracting(i -> i.getKey() + "=" + i.getPath() + ":" + i.getMode())
@@ -108,7 +122,7 @@ class BuilderPodRendererTest {
                 Map.entry("NIXPOOL_SSH_PORT", "2222"),
                 Map.entry("NIXPOOL_LISTEN_ADDRESS", "0.0.0.0"),
                 Map.entry("NIXPOOL_SYSTEMS", "x86_64-linux i686-linux"),
-                Map.entry("NIXPOOL_SYSTEM_FEATURES", "kvm big-parallel nixos-test"),
+                Map.entry("NIXPOOL_SYSTEM_FEATURES", "benchmark nixos-test"),
                 Map.entry("NIXPOOL_MAX_JOBS", "1"),
                 Map.entry("NIXPOOL_SUBSTITUTERS", "https://cache.nixos.org"),
                 Map.entry("NIXPOOL_TRUSTED_PUBLIC_KEYS",
@@ -122,12 +136,11 @@ class BuilderPodRendererTest {
     }
 
     @Test
-    void requiredFeaturesAddTheirPlacementToTheTemplates() {
+    void thePoolsFeaturesAddTheirPlacementToTheTemplate() {
         BuildMachine pool = kvmPool();
         pool.getSpec().getTemplate().setNodeSelector(Map.of("pool", "kvm"));
         pool.getSpec().getTemplate().setTolerations(List.of(KVM_TAINT));
-        Pod pod = BuilderPodRenderer.render(ownedBuild(List.of("kvm", "big-parallel")), pool, 1,
-                defaults(Optional.empty()));
+        Pod pod = render(pool, defaults(Optional.empty()));
 
         assertThat(pod.getSpec().getNodeSelector()).containsExactlyInAnyOrderEntriesOf(Map.of("pool", "kvm",
                 "nixpool.dev/kvm", "true", "nixpool.dev/big-parallel", "true"));
@@ -147,7 +160,8 @@ class BuilderPodRendererTest {
         BuildMachine pool = kvmPool();
         pool.getSpec().setFeaturePlacement(Map.of("kvm",
                 placement(Map.of("example.com/virt", "yes"), List.of(), Map.of())));
-        Pod pod = BuilderPodRenderer.render(ownedBuild(List.of("kvm")), pool, 1, defaults(Optional.empty()));
+        pool.getSpec().setSupportedFeatures(List.of("kvm"));
+        Pod pod = render(pool, defaults(Optional.empty()));
 
         assertThat(pod.getSpec().getNodeSelector()).containsExactly(Map.entry("example.com/virt", "yes"));
         assertThat(pod.getSpec().getTolerations()).isEmpty();
@@ -157,7 +171,7 @@ class BuilderPodRendererTest {
 
     @Test
     void templateSettingsWinExceptTheContractsOwn() {
-        BuildMachine pool = kvmPool();
+        BuildMachine pool = pool(List.of());
         pool.getSpec().getTemplate().setImage("registry.example/builder:2");
         pool.getSpec().getTemplate().setImagePullPolicy("Always");
         pool.getSpec().getTemplate().setLabels(Map.of("team", "infra", "nixpool.dev/build", "spoofed"));
@@ -165,14 +179,15 @@ class BuilderPodRendererTest {
                 new EnvVar("NIXPOOL_SSH_PORT", "22", null)));
         pool.getSpec().getTemplate().setResources(new ResourceRequirementsBuilder()
                 .addToRequests("memory", new Quantity("16Gi")).build());
-        Pod pod = BuilderPodRenderer.render(ownedBuild(List.of()), pool, 3, defaults(Optional.empty()));
+        Pod pod = BuilderPodRenderer.render(pool, "kvm-pool-3-abcde", 3, Map.of("nixpool.dev/build", "hello"),
+                defaults(Optional.empty()));
 
         Container container = pod.getSpec().getContainers().get(0);
         assertThat(container.getImage()).isEqualTo("registry.example/builder:2");
         assertThat(container.getImagePullPolicy()).isEqualTo("Always");
         assertThat(pod.getMetadata().getLabels()).containsEntry("team", "infra")
-                .containsEntry("nixpool.dev/build", "hello")
-                .containsEntry("nixpool.dev/attempt", "3");
+                .as("a build's claim labels win over the template's").containsEntry("nixpool.dev/build", "hello")
+                .containsEntry("nixpool.dev/slot", "3");
         assertThat(env(container)).containsEntry("EXTRA", "1").containsEntry("NIXPOOL_SSH_PORT", "2222");
         assertThat(container.getEnv()).filteredOn(e -> e.getName().equals("NIXPOOL_SSH_PORT")).hasSize(1);
         assertThat(container.getResources().getRequests()).containsExactly(Map.entry("memory", new Quantity("16Gi")));
@@ -180,7 +195,7 @@ class BuilderPodRendererTest {
 
     @Test
     void aConfiguredUidRunsTheBuilderNonRootWithoutCapabilities() {
-        Pod pod = BuilderPodRenderer.render(ownedBuild(List.of()), kvmPool(), 1, defaults(Optional.of(1000L)));
+        Pod pod = render(kvmPool(), defaults(Optional.of(1000L)));
         assertThat(pod.getSpec().getSecurityContext().getRunAsUser()).isEqualTo(1000L);
         assertThat(pod.getSpec().getSecurityContext().getRunAsNonRoot()).isTrue();
         assertThat(pod.getSpec().getSecurityContext().getFsGroup()).isEqualTo(1000L);
@@ -188,6 +203,38 @@ class BuilderPodRendererTest {
                 .as("group-readable through the fsGroup").containsOnly(0440);
         assertThat(pod.getSpec().getContainers().get(0).getSecurityContext().getCapabilities().getDrop())
                 .containsExactly("ALL");
+    }
+
+    @Test
+    void aStoreClaimTemplateMountsTheSlotsClaimAtNixAndStoreBoundsBecomeNixSettings() {
+        BuildMachine pool = pool(List.of());
+        BuilderStore store = new BuilderStore();
+        store.setMinFree(new Quantity("1Gi"));
+        store.setMaxFree(new Quantity("2G"));
+        store.setVolumeClaimTemplate(new PersistentVolumeClaimSpecBuilder().withAccessModes("ReadWriteOnce")
+                .withNewResources().addToRequests("storage", new Quantity("50Gi")).endResources().build());
+        pool.getSpec().setStore(store);
+        Pod pod = render(pool, defaults(Optional.empty()));
+
+        assertThat(pod.getSpec().getVolumes()).filteredOn(v -> v.getPersistentVolumeClaim() != null).singleElement()
+                .satisfies(v -> assertThat(v.getPersistentVolumeClaim().getClaimName()).isEqualTo("kvm-pool-store-1"));
+        assertThat(pod.getSpec().getContainers().get(0).getVolumeMounts()).extracting(m -> m.getMountPath())
+                .contains("/nix");
+        assertThat(env(pod.getSpec().getContainers().get(0))).containsEntry("NIXPOOL_MIN_FREE", "1073741824")
+                .containsEntry("NIXPOOL_MAX_FREE", "2000000000");
+        assertThat(StoreClaimRenderer.render(pool, 1).getMetadata().getName()).isEqualTo("kvm-pool-store-1");
+    }
+
+    @Test
+    void theTemplateHashChangesWithTheTemplateOnly() {
+        BuildMachine pool = kvmPool();
+        String hash = BuilderPodRenderer.templateHash(pool, defaults(Optional.empty()));
+        pool.getSpec().setMinIdle(3);
+        pool.getSpec().setMaxBuilders(9);
+        assertThat(BuilderPodRenderer.templateHash(pool, defaults(Optional.empty()))).as("scaling is not a template")
+                .isEqualTo(hash);
+        pool.getSpec().getTemplate().setImage("registry.example/builder:2");
+        assertThat(BuilderPodRenderer.templateHash(pool, defaults(Optional.empty()))).isNotEqualTo(hash);
     }
 
     @Test

@@ -16,17 +16,17 @@ class KeySecretRendererTest {
 
     @Test
     void holdsFreshHostAndClientKeysAsTheContractNamesThem() {
-        Secret secret = KeySecretRenderer.renderWithNewKeys(BuilderPodRendererTest.ownedBuild(List.of()),
-                "hello-builder-1", "kvm-pool", 1);
+        Secret secret = KeySecretRenderer.renderWithNewKeys(BuilderPodRendererTest.pool(List.of()), "kvm-pool-1-abcde",
+                1);
 
-        assertThat(secret.getMetadata().getName()).isEqualTo("hello-builder-1-ssh");
+        assertThat(secret.getMetadata().getName()).isEqualTo("kvm-pool-1-abcde-ssh");
         assertThat(secret.getMetadata().getNamespace()).isEqualTo("team");
         assertThat(secret.getType()).isEqualTo("Opaque");
         assertThat(secret.getStringData()).isNullOrEmpty();
-        assertThat(secret.getMetadata().getLabels()).containsEntry(Names.LABEL_BUILD, "hello")
+        assertThat(secret.getMetadata().getLabels()).containsEntry(Names.LABEL_SLOT, "1")
                 .containsEntry(Names.LABEL_MACHINE, "kvm-pool");
         assertThat(secret.getMetadata().getOwnerReferences()).singleElement()
-                .satisfies(owner -> assertThat(owner.getUid()).isEqualTo("uid-1"));
+                .satisfies(owner -> assertThat(owner.getUid()).isEqualTo("pool-uid"));
         assertThat(secret.getData()).containsOnlyKeys(Names.KEY_HOST_PRIVATE, Names.KEY_HOST_PUBLIC,
                 Names.KEY_AUTHORIZED_KEYS, Names.KEY_CLIENT_PRIVATE, Names.KEY_CLIENT_PUBLIC);
 
@@ -40,8 +40,8 @@ class KeySecretRendererTest {
 
     @Test
     void everySecretGetsItsOwnKeys() {
-        Secret one = KeySecretRenderer.renderWithNewKeys(BuilderPodRendererTest.ownedBuild(List.of()), "a", "p", 1);
-        Secret two = KeySecretRenderer.renderWithNewKeys(BuilderPodRendererTest.ownedBuild(List.of()), "a", "p", 1);
+        Secret one = KeySecretRenderer.renderWithNewKeys(BuilderPodRendererTest.pool(List.of()), "a", 1);
+        Secret two = KeySecretRenderer.renderWithNewKeys(BuilderPodRendererTest.pool(List.of()), "a", 1);
         assertThat(one.getData().get(Names.KEY_HOST_PRIVATE)).isNotEqualTo(two.getData().get(Names.KEY_HOST_PRIVATE));
     }
 

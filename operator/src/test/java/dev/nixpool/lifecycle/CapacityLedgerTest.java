@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -13,17 +14,27 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
 
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+
+import dev.nixpool.Names;
+import dev.nixpool.TestConfig;
 import dev.nixpool.TestResources;
 import dev.nixpool.api.v1alpha1.BuildMachine;
+import dev.nixpool.builder.BuilderPodRenderer;
+import dev.nixpool.config.BuilderDefaults;
 import dev.nixpool.scheduling.BuildRequest;
 import dev.nixpool.scheduling.Decision;
 
+/** The ledger over stale and lagging caches: capacity is never given twice, and is rebuilt from the cluster. */
 class CapacityLedgerTest {
 
     private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+    private static final BuilderDefaults DEFAULTS = BuilderDefaults.from(TestConfig.nixpool(Map.of()));
     private static final BuildMachine PAIR = TestResources.machine("ns", "pair", 2, List.of("x86_64-linux"),
             List.of(), List.of());
 
@@ -31,93 +42,153 @@ class CapacityLedgerTest {
         return new BuildRequest("ns", "b" + n, T0.plusSeconds(n), "x86_64-linux", Set.of(), null);
     }
 
+    private static CapacityLedger ledger() {
+        AtomicInteger names = new AtomicInteger();
+        return new CapacityLedger(DEFAULTS, false, T0, () -> "s" + names.incrementAndGet());
+    }
+
+    private static ClusterSnapshot snapshot(BuildMachine machine, Map<String, ClusterSnapshot.Claim> claims,
+            List<Pod> pods) {
+        return new ClusterSnapshot(List.of(machine), claims, pods, Set.of(), List.of());
+    }
+
+    /** A builder pod of the pool as the cache would show it. */
+    private static Pod pod(BuildMachine machine, String name, int slot, boolean ready) {
+        Pod pod = BuilderPodRenderer.render(machine, name, slot, Map.of(), DEFAULTS);
+        pod.getMetadata().setCreationTimestamp(T0.toString());
+        pod.setStatus(new PodBuilder().withNewStatus().withPhase(ready ? "Running" : "Pending")
+                .addNewCondition().withType("Ready").withStatus(ready ? "True" : "False").endCondition()
+                .endStatus().build().getStatus());
+        return pod;
+    }
+
     /** Every reconcile sees the same stale cache: nothing assigned, no pods. The ledger alone keeps the cap. */
     @Test
     void parallelDecisionsOnAStaleCacheNeverExceedMaxBuilders() throws Exception {
-        CapacityLedger ledger = new CapacityLedger();
-        int builds = 16;
-        ClusterSnapshot stale = new ClusterSnapshot(List.of(PAIR), Map.of(), Map.of(), List.of());
+        CapacityLedger ledger = ledger();
+        ClusterSnapshot stale = snapshot(PAIR, Map.of(), List.of());
         ExecutorService pool = Executors.newFixedThreadPool(8);
         CountDownLatch start = new CountDownLatch(1);
         try {
-            List<Future<Decision>> decisions = new ArrayList<>();
-            for (int i = 0; i < builds; i++) {
+            List<Future<CapacityLedger.Placement>> placements = new ArrayList<>();
+            for (int i = 0; i < 16; i++) {
                 BuildRequest build = build(i);
-                Callable<Decision> decide = () -> {
+                Callable<CapacityLedger.Placement> decide = () -> {
                     start.await();
-                    return ledger.scheduleAndReserve(build, stale, build.name() + "-builder-1");
+                    return ledger.place(build, stale, T0);
                 };
-                decisions.add(pool.submit(decide));
+                placements.add(pool.submit(decide));
             }
             start.countDown();
-            long assigned = 0;
-            for (Future<Decision> decision : decisions) {
-                if (decision.get(10, TimeUnit.SECONDS) instanceof Decision.Assign) {
-                    assigned++;
+            Set<String> pods = new HashSet<>();
+            for (Future<CapacityLedger.Placement> placement : placements) {
+                CapacityLedger.Placement p = placement.get(10, TimeUnit.SECONDS);
+                if (p.assigned()) {
+                    pods.add(p.pod());
+                    assertThat(p.newSlot()).as("a new builder for each: none exists").isNotNull();
                 }
             }
-            assertThat(assigned).isEqualTo(2);
+            assertThat(pods).hasSize(2);
         } finally {
             pool.shutdownNow();
         }
     }
 
     @Test
-    void aReservedBuildKeepsItsPoolAndAReleasedOneFreesIt() {
-        CapacityLedger ledger = new CapacityLedger();
-        ClusterSnapshot empty = new ClusterSnapshot(List.of(PAIR), Map.of(), Map.of(), List.of());
-        assertThat(ledger.scheduleAndReserve(build(1), empty, "b1-builder-1")).isInstanceOf(Decision.Assign.class);
-        assertThat(ledger.scheduleAndReserve(build(2), empty, "b2-builder-1")).isInstanceOf(Decision.Assign.class);
-        assertThat(ledger.scheduleAndReserve(build(3), empty, "b3-builder-1")).isInstanceOf(Decision.Wait.class);
-        assertThat(ledger.scheduleAndReserve(build(1), empty, "b1-builder-1"))
-                .as("asking again is idempotent").isInstanceOf(Decision.Assign.class);
-        assertThat(ledger.reservation("ns/b1")).contains(new CapacityLedger.Reservation("pair", "b1-builder-1"));
+    void aPlacedBuildKeepsItsBuilderAndAReleasedOneFreesIt() {
+        CapacityLedger ledger = ledger();
+        ClusterSnapshot empty = snapshot(PAIR, Map.of(), List.of());
+        CapacityLedger.Placement first = ledger.place(build(1), empty, T0);
+        assertThat(first.pod()).isEqualTo("pair-0-s1");
+        assertThat(first.newSlot()).isZero();
+        assertThat(ledger.place(build(2), empty, T0).pod()).isEqualTo("pair-1-s2");
+        assertThat(ledger.place(build(3), empty, T0).decision()).isInstanceOf(Decision.Wait.class);
+        assertThat(ledger.place(build(1), empty, T0).pod()).as("asking again is idempotent").isEqualTo("pair-0-s1");
 
-        ledger.release("ns/b1");
-        assertThat(ledger.scheduleAndReserve(build(3), empty, "b3-builder-1")).isInstanceOf(Decision.Assign.class);
+        ledger.release("ns", "ns/b1", "pair-0-s1", true, T0);
+        ClusterSnapshot bothSeen = snapshot(PAIR,
+                Map.of("ns/b1", new ClusterSnapshot.Claim("pair", "pair-0-s1"),
+                        "ns/b2", new ClusterSnapshot.Claim("pair", "pair-1-s2")),
+                List.of(pod(PAIR, "pair-0-s1", 0, true), pod(PAIR, "pair-1-s2", 1, false)));
+        assertThat(ledger.place(build(3), bothSeen, T0).decision())
+                .as("the retired builder still counts while it lives").isInstanceOf(Decision.Wait.class);
+        ClusterSnapshot firstGone = snapshot(PAIR, Map.of("ns/b2", new ClusterSnapshot.Claim("pair", "pair-1-s2")),
+                List.of(pod(PAIR, "pair-1-s2", 1, false)));
+        CapacityLedger.Placement third = ledger.place(build(3), firstGone, T0.plus(CapacityLedger.SETTLE));
+        assertThat(third.assigned()).isTrue();
+        assertThat(third.pod()).as("a new builder in the freed slot").isEqualTo("pair-0-s3");
     }
 
-    /** After a restart the ledger is empty; the cache's pods and assigned builds fill the pool. */
+    /** A warm builder takes the build: no new pod. */
     @Test
-    void theCacheCountsOnceEvenWhenAlsoReserved() {
-        CapacityLedger ledger = new CapacityLedger();
-        ClusterSnapshot oneRunning = new ClusterSnapshot(List.of(PAIR), Map.of("ns/b1", "pair"),
-                Map.of("b1-builder-1", "pair"), List.of());
-        assertThat(ledger.scheduleAndReserve(build(1), oneRunning, "b1-builder-1")).isInstanceOf(Decision.Assign.class);
-        assertThat(ledger.scheduleAndReserve(build(2), oneRunning, "b2-builder-1")).isInstanceOf(Decision.Assign.class);
-        assertThat(ledger.scheduleAndReserve(build(3), oneRunning, "b3-builder-1")).isInstanceOf(Decision.Wait.class);
+    void anIdleReadyBuilderIsClaimedBeforeANewOneIsStarted() {
+        CapacityLedger ledger = ledger();
+        ClusterSnapshot warm = snapshot(PAIR, Map.of(), List.of(pod(PAIR, "pair-0-warm", 0, true)));
+        CapacityLedger.Placement placement = ledger.place(build(1), warm, T0);
+        assertThat(placement.pod()).isEqualTo("pair-0-warm");
+        assertThat(placement.newSlot()).isNull();
+        CapacityLedger.Placement second = ledger.place(build(2), warm, T0);
+        assertThat(second.pod()).as("ephemeral: one build per builder").isEqualTo("pair-1-s1");
+    }
+
+    /** After a restart the ledger is empty: the cache's pods and the builds' statuses fill the pool. */
+    @Test
+    void theLedgerIsRebuiltFromTheCache() {
+        CapacityLedger ledger = ledger();
+        ClusterSnapshot running = snapshot(PAIR, Map.of("ns/b1", new ClusterSnapshot.Claim("pair", "pair-0-a")),
+                List.of(pod(PAIR, "pair-0-a", 0, true)));
+        assertThat(ledger.place(build(2), running, T0).pod()).as("b1's builder is busy").isEqualTo("pair-1-s1");
+        assertThat(ledger.place(build(3), running, T0).decision()).isInstanceOf(Decision.Wait.class);
     }
 
     /**
-     * The cache still shows a released build as assigned (its final status is not written yet) when the deletion of
-     * its pod wakes a waiting build: the slot is free all the same. Its pod, while alive, still counts.
+     * The cache still shows a released build holding its reusable builder (its final status is not written yet) when
+     * the release wakes a waiting build: the builder is free all the same.
      */
     @Test
-    void aReleasedBuildTheCacheStillShowsAssignedFreesItsSlotButNotItsLivePod() {
+    void aReleasedReusableBuilderIsFreeEvenWhileTheCacheLags() {
         BuildMachine single = TestResources.machine("ns", "single", 1, List.of("x86_64-linux"), List.of(), List.of());
-        CapacityLedger ledger = new CapacityLedger();
-        ClusterSnapshot lagging = new ClusterSnapshot(List.of(single), Map.of("ns/b1", "single"), Map.of(),
-                List.of());
-        ClusterSnapshot laggingWithPod = new ClusterSnapshot(List.of(single), Map.of("ns/b1", "single"),
-                Map.of("b1-builder-1", "single"), List.of());
-        assertThat(ledger.scheduleAndReserve(build(2), lagging, "b2-builder-1")).isInstanceOf(Decision.Wait.class);
+        single.getSpec().setEphemeral(false);
+        CapacityLedger ledger = ledger();
+        ClusterSnapshot lagging = snapshot(single,
+                Map.of("ns/b1", new ClusterSnapshot.Claim("single", "single-0-a")),
+                List.of(pod(single, "single-0-a", 0, true)));
+        assertThat(ledger.place(build(2), lagging, T0).decision()).isInstanceOf(Decision.Wait.class);
 
-        ledger.release("ns/b1");
-        assertThat(ledger.scheduleAndReserve(build(2), laggingWithPod, "b2-builder-1"))
-                .as("b1's pod is still alive").isInstanceOf(Decision.Wait.class);
-        assertThat(ledger.scheduleAndReserve(build(2), lagging, "b2-builder-1")).isInstanceOf(Decision.Assign.class);
+        ledger.release("ns", "ns/b1", "single-0-a", false, T0);
+        CapacityLedger.Placement next = ledger.place(build(2), lagging, T0);
+        assertThat(next.pod()).as("the same builder serves the next build").isEqualTo("single-0-a");
+        assertThat(next.newSlot()).isNull();
     }
 
-    /** Once the cache has caught up, a released build that is scheduled again counts like any other. */
+    /** An ephemeral builder that served a build is never given to another, even if its deletion lags. */
     @Test
-    void aReleasedBuildScheduledAgainHoldsItsNewSlot() {
+    void anEphemeralBuilderThatServedABuildIsNotReused() {
         BuildMachine single = TestResources.machine("ns", "single", 1, List.of("x86_64-linux"), List.of(), List.of());
-        CapacityLedger ledger = new CapacityLedger();
-        ClusterSnapshot empty = new ClusterSnapshot(List.of(single), Map.of(), Map.of(), List.of());
-        ledger.release("ns/b1");
-        assertThat(ledger.scheduleAndReserve(build(1), empty, "b1-builder-2")).isInstanceOf(Decision.Assign.class);
-        ClusterSnapshot b1Assigned = new ClusterSnapshot(List.of(single), Map.of("ns/b1", "single"), Map.of(),
-                List.of());
-        assertThat(ledger.scheduleAndReserve(build(2), b1Assigned, "b2-builder-1")).isInstanceOf(Decision.Wait.class);
+        CapacityLedger ledger = ledger();
+        Pod used = pod(single, "single-0-a", 0, true);
+        used.getMetadata().getLabels().putAll(Names.claimLabels("b1", 1));
+        ClusterSnapshot afterRestart = snapshot(single, Map.of(), List.of(used));
+        assertThat(ledger.place(build(2), afterRestart, T0).decision())
+                .as("its slot is taken until it is gone").isInstanceOf(Decision.Wait.class);
+        CapacityLedger.PoolScale plan = ledger.plan(single, afterRestart, T0);
+        assertThat(plan.plan().delete()).extracting(r -> r.name()).containsExactly("single-0-a");
+    }
+
+    /** The pool's plan keeps minIdle warm builders, counting the ones it starts at once. */
+    @Test
+    void thePlanStartsWarmBuildersOnceAndCountsThem() {
+        BuildMachine warm = TestResources.machine("ns", "warm", 3, List.of("x86_64-linux"), List.of(), List.of());
+        warm.getSpec().setMinIdle(2);
+        CapacityLedger ledger = ledger();
+        ClusterSnapshot empty = snapshot(warm, Map.of(), List.of());
+        CapacityLedger.PoolScale first = ledger.plan(warm, empty, T0);
+        assertThat(first.creates()).extracting(CapacityLedger.NewBuilder::pod).containsExactly("warm-0-s1",
+                "warm-1-s2");
+        assertThat(first.counts().starting()).isEqualTo(2);
+        assertThat(ledger.plan(warm, empty, T0).creates()).as("the cache lags: no second start").isEmpty();
+        CapacityLedger.Placement placement = ledger.place(build(1), empty, T0);
+        assertThat(placement.pod()).as("a starting warm builder is claimed").isIn("warm-0-s1", "warm-1-s2");
+        assertThat(ledger.plan(warm, empty, T0).creates()).as("one more to keep two warm").hasSize(1);
     }
 }

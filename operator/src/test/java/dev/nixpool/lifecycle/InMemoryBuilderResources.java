@@ -6,12 +6,16 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodConditionBuilder;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -25,7 +29,7 @@ import dev.nixpool.status.Conditions;
 
 /**
  * {@link BuilderResources} in memory, for lifecycle tests without a server (as Flink's TestingFlinkService stands in
- * for a cluster): pods and Secrets in maps, a pod's state set by the test (the kubelet's part), and creates refused on
+ * for a cluster): pods, Secrets and claims in maps, a pod's state set by the test (the kubelet's part), and creates refused on
  * request with the status code and message an API server would give. {@link #view} is the informer caches over the
  * same objects.
  */
@@ -33,6 +37,7 @@ final class InMemoryBuilderResources implements BuilderResources {
 
     private final Map<String, Pod> pods = new ConcurrentHashMap<>();
     private final Map<String, Secret> secrets = new ConcurrentHashMap<>();
+    private final Map<String, PersistentVolumeClaim> claims = new ConcurrentHashMap<>();
     private final Map<String, KubernetesClientException> refusals = new ConcurrentHashMap<>();
     private final List<String> created = new ArrayList<>();
     private volatile String createdAt = Conditions.timestamp(Instant.now());
@@ -63,13 +68,33 @@ final class InMemoryBuilderResources implements BuilderResources {
     }
 
     @Override
-    public List<Pod> podsOfBuild(String namespace, String buildLabel) {
-        return ofBuild(pods, namespace, buildLabel);
+    public Optional<PersistentVolumeClaim> claim(String namespace, String name) {
+        return Optional.ofNullable(claims.get(key(namespace, name))).map(Serialization::clone);
     }
 
     @Override
-    public List<Secret> secretsOfBuild(String namespace, String buildLabel) {
-        return ofBuild(secrets, namespace, buildLabel);
+    public List<Pod> podsOfMachine(String namespace, String machineLabel) {
+        return ofMachine(pods, namespace, machineLabel);
+    }
+
+    @Override
+    public List<Secret> secretsOfMachine(String namespace, String machineLabel) {
+        return ofMachine(secrets, namespace, machineLabel);
+    }
+
+    @Override
+    public List<PersistentVolumeClaim> claimsOfMachine(String namespace, String machineLabel) {
+        return ofMachine(claims, namespace, machineLabel);
+    }
+
+    @Override
+    public void labelPod(String namespace, String name, Map<String, String> labels) {
+        changePod(namespace, name, pod -> pod.getMetadata().getLabels().putAll(labels));
+    }
+
+    @Override
+    public void deleteClaim(String namespace, String name) {
+        claims.remove(key(namespace, name));
     }
 
     /** As the real one: 409 is "exists", other 4xx (but 429) a refusal, the rest thrown for the reconcile's retries. */
@@ -93,8 +118,11 @@ final class InMemoryBuilderResources implements BuilderResources {
             fresh = pods.putIfAbsent(key, pod) == null;
         } else if (copy instanceof Secret secret) {
             fresh = secrets.putIfAbsent(key, secret) == null;
+        } else if (copy instanceof PersistentVolumeClaim claim) {
+            fresh = claims.putIfAbsent(key, claim) == null;
         } else {
-            throw new IllegalArgumentException("the lifecycle creates pods and Secrets, not " + resource.getKind());
+            throw new IllegalArgumentException(
+                    "the lifecycle creates pods, Secrets and claims, not " + resource.getKind());
         }
         if (fresh) {
             created.add(resource.getKind() + "/" + resource.getMetadata().getName());
@@ -128,18 +156,34 @@ final class InMemoryBuilderResources implements BuilderResources {
 
     /**
      * The informer caches over the same objects, in sync with them, with the given pools; {@code otherBuilders} are
-     * builder pods of other builds, pod name to pool.
+     * Ready builder pods busy with other builds, pod name to pool; {@code claims} the builds holding a builder, as their
+     * statuses in the cache say.
      */
-    ClusterView view(List<BuildMachine> machines, Map<String, String> otherBuilders) {
+    ClusterView view(List<BuildMachine> machines, Map<String, String> otherBuilders,
+            Supplier<Map<String, ClusterSnapshot.Claim>> claims) {
         return new ClusterView() {
             @Override
             public ClusterSnapshot snapshot(String namespace) {
-                Map<String, String> alive = new HashMap<>(otherBuilders);
+                List<Pod> all = new ArrayList<>();
+                Map<String, ClusterSnapshot.Claim> held = new HashMap<>(claims.get());
+                int slot = 100;
+                for (Map.Entry<String, String> other : otherBuilders.entrySet()) {
+                    all.add(new PodBuilder().withNewMetadata().withName(other.getKey()).withNamespace(namespace)
+                            .withCreationTimestamp(createdAt)
+                            .withLabels(Names.builderLabels(other.getValue(), slot++)).endMetadata()
+                            .withStatus(new PodStatusBuilder().withPhase("Running").withPodIP("10.9.9.9")
+                                    .withConditions(new PodConditionBuilder().withType("Ready").withStatus("True")
+                                            .build())
+                                    .build())
+                            .build());
+                    held.put(namespace + "/busy-" + other.getKey(),
+                            new ClusterSnapshot.Claim(other.getValue(), other.getKey()));
+                }
                 pods.values().stream()
-                        .filter(p -> p.getMetadata().getNamespace().equals(namespace) && BuilderPods.isAlive(p))
-                        .forEach(p -> alive.put(p.getMetadata().getName(),
-                                p.getMetadata().getLabels().get(Names.LABEL_MACHINE)));
-                return new ClusterSnapshot(machines, Map.of(), alive, List.<BuildRequest>of());
+                        .filter(p -> p.getMetadata().getNamespace().equals(namespace))
+                        .map(Serialization::clone)
+                        .forEach(all::add);
+                return new ClusterSnapshot(machines, held, all, Set.of(), List.<BuildRequest>of());
             }
 
             @Override
@@ -149,11 +193,11 @@ final class InMemoryBuilderResources implements BuilderResources {
         };
     }
 
-    private static <T extends HasMetadata> List<T> ofBuild(Map<String, T> objects, String namespace,
-            String buildLabel) {
+    private static <T extends HasMetadata> List<T> ofMachine(Map<String, T> objects, String namespace,
+            String machineLabel) {
         return objects.values().stream()
                 .filter(o -> o.getMetadata().getNamespace().equals(namespace)
-                        && buildLabel.equals(o.getMetadata().getLabels().get(Names.LABEL_BUILD)))
+                        && machineLabel.equals(o.getMetadata().getLabels().get(Names.LABEL_MACHINE)))
                 .map(Serialization::clone)
                 .toList();
     }

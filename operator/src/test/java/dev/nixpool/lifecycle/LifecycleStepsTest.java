@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -120,27 +121,40 @@ class LifecycleStepsTest {
     }
 
     private StepOutcome reconcile() {
-        StepContext context = new StepContext(build, status, new ClusterView() {
+        StepContext context = new StepContext(build, status, view(), now);
+        StepOutcome outcome = lifecycle.run(context);
+        events.addAll(context.events());
+        return outcome;
+    }
+
+    /** The informer caches as the mock server holds the objects: the pools, pods and this build's hold. */
+    private ClusterView view() {
+        return new ClusterView() {
             @Override
             public ClusterSnapshot snapshot(String namespace) {
-                return new ClusterSnapshot(List.of(machine), Map.of(), Map.of(), List.of());
+                Map<String, ClusterSnapshot.Claim> claims = new HashMap<>();
+                if (!Transitions.phaseOf(status).isFinal() && status.getMachine() != null) {
+                    claims.put(SchedulingInputs.key(build),
+                            new ClusterSnapshot.Claim(status.getMachine(), status.getBuilder()));
+                }
+                return new ClusterSnapshot(client.resources(BuildMachine.class).inNamespace(NS).list().getItems(),
+                        claims, client.pods().inNamespace(namespace).list().getItems(), Set.of(), List.of());
             }
 
             @Override
             public Optional<Pod> builderPod(String namespace, String name) {
                 return Optional.empty();
             }
-        }, now);
-        StepOutcome outcome = lifecycle.run(context);
-        events.addAll(context.events());
-        return outcome;
+        };
     }
 
     /** Reconciles until the phase is reached, as requeues would. */
     private void reconcileUntil(NixBuildPhase phase) {
-        await().atMost(FakeBuilder.WAIT).pollInterval(Duration.ofMillis(20)).until(() -> {
+        await().atMost(FakeBuilder.WAIT).pollInterval(Duration.ofMillis(20)).untilAsserted(() -> {
             reconcile();
-            return status.getPhase() == phase;
+            assertThat(status.getPhase()).as(() -> "phase, with conditions " + status.getConditions().stream()
+                    .map(c -> c.getType() + "=" + c.getStatus() + "/" + c.getReason() + ": " + c.getMessage())
+                    .toList()).isEqualTo(phase);
         });
     }
 
@@ -163,11 +177,13 @@ class LifecycleStepsTest {
     @Test
     void aBuildConnectsBuildsSucceedsAndItsBuilderIsDeleted() {
         wire(Map.of());
+        // held in build() so that Building is seen (a finished run ends the build in the reconcile that reads it)
+        builder.buildGate = new CountDownLatch(1);
         reconcile();
         assertThat(status.getPhase()).isEqualTo(NixBuildPhase.Scheduled);
         reconcile();
         assertThat(builder.opened).as("no connection before the pod is Ready").isEmpty();
-        podBecomesReady("hello-builder-1");
+        podBecomesReady("pool-0-s1");
         assertThat(reconcile().requeueAfter()).as("dispatched: the run's events wake the build, not a poll")
                 .contains(Duration.ofSeconds(30));
 
@@ -176,7 +192,7 @@ class LifecycleStepsTest {
             assertThat(c.getStatus()).isEqualTo("True");
             assertThat(c.getReason()).isEqualTo("Connected");
             assertThat(c.getMessage()).isEqualTo(
-                    "connected to builder pod hello-builder-1: serve protocol 2.7, host key SHA256:fake");
+                    "connected to builder pod pool-0-s1: serve protocol 2.7, host key SHA256:fake");
         });
         assertThat(builder.opened).singleElement().satisfies(address -> {
             assertThat(address.host()).isEqualTo("127.0.0.77");
@@ -184,6 +200,7 @@ class LifecycleStepsTest {
             assertThat(address.user()).isEqualTo("root");
         });
 
+        builder.buildGate.countDown();
         reconcileUntil(NixBuildPhase.Succeeded);
         assertThat(status.getDerivation()).isEqualTo(FakeBuilder.DRV);
         assertThat(status.getBuildStatus()).isEqualTo("Built");
@@ -197,10 +214,8 @@ class LifecycleStepsTest {
             assertThat(c.getReason()).isEqualTo("Built");
         });
         assertThat(eventReasons()).contains("Scheduled", "BuilderCreated", "Connected", "Built");
-        assertThat(client.pods().inNamespace(NS).list().getItems()).isNotEmpty();
-
-        reconcile();
-        assertThat(client.pods().inNamespace(NS).list().getItems()).isEmpty();
+        assertThat(client.pods().inNamespace(NS).list().getItems()).as("deleted in the reconcile that ended it")
+                .isEmpty();
         assertThat(client.secrets().inNamespace(NS).list().getItems()).isEmpty();
         assertThat(runner.size()).isZero();
         assertThat(reconcile().requeueAfter()).as("a finished build waits for nothing").isEmpty();
@@ -212,7 +227,7 @@ class LifecycleStepsTest {
         builder.connectFailure = FakeBuilder.failure(BuilderFailure.HOST_KEY_MISMATCH,
                 "root@127.0.0.77:2222 presented host key SHA256:b, expected SHA256:a");
         reconcile();
-        podBecomesReady("hello-builder-1");
+        podBecomesReady("pool-0-s1");
         reconcileUntil(NixBuildPhase.Failed);
         assertThat(status.getAttempts()).isEqualTo(1);
         assertThat(condition(Names.CONDITION_BUILDER_READY).getReason()).isEqualTo("HostKeyMismatch");
@@ -232,7 +247,7 @@ class LifecycleStepsTest {
                 "\u001B[31;1merror:\u001B[0m builder for '" + FakeBuilder.DRV + "' failed with exit code 1", 1, false,
                 0, 0, Map.of());
         reconcile();
-        podBecomesReady("hello-builder-1");
+        podBecomesReady("pool-0-s1");
         reconcileUntil(NixBuildPhase.Failed);
         assertThat(status.getBuildStatus()).isEqualTo("PermanentFailure");
         assertThat(condition(Names.CONDITION_SUCCEEDED)).satisfies(c -> {
@@ -241,8 +256,8 @@ class LifecycleStepsTest {
                     + "' failed with exit code 1");
         });
         reconcile();
-        assertThat(client.pods().inNamespace(NS).withName("hello-builder-1").get()).isNotNull();
-        assertThat(client.secrets().inNamespace(NS).withName("hello-builder-1-ssh").get()).isNotNull();
+        assertThat(client.pods().inNamespace(NS).withName("pool-0-s1").get()).isNotNull();
+        assertThat(client.secrets().inNamespace(NS).withName("pool-0-s1-ssh").get()).isNotNull();
     }
 
     @Test
@@ -250,16 +265,16 @@ class LifecycleStepsTest {
         wire(Map.of());
         builder.buildGate = new CountDownLatch(1);
         reconcile();
-        podBecomesReady("hello-builder-1");
+        podBecomesReady("pool-0-s1");
         reconcileUntil(NixBuildPhase.Building);
 
-        client.pods().inNamespace(NS).withName("hello-builder-1").delete();
+        client.pods().inNamespace(NS).withName("pool-0-s1").delete();
         reconcile();
         assertThat(status.getPhase()).isEqualTo(NixBuildPhase.Pending);
         assertThat(status.getAttempts()).isEqualTo(2);
         assertThat(condition(Names.CONDITION_BUILDER_READY)).satisfies(c -> {
             assertThat(c.getReason()).isEqualTo("BuilderLost");
-            assertThat(c.getMessage()).isEqualTo("builder pod hello-builder-1 no longer exists; attempt 2 of 2 starts"
+            assertThat(c.getMessage()).isEqualTo("builder pod pool-0-s1 no longer exists; attempt 2 of 2 starts"
                     + " on a fresh builder in 2.0s");
         });
         assertThat(condition(Names.CONDITION_SCHEDULED)).as("no longer assigned during the backoff").satisfies(c -> {
@@ -267,7 +282,7 @@ class LifecycleStepsTest {
             assertThat(c.getReason()).isEqualTo("Retrying");
         });
         assertThat(status.getMachine()).isNull();
-        assertThat(client.secrets().inNamespace(NS).withName("hello-builder-1-ssh").get()).isNull();
+        assertThat(client.secrets().inNamespace(NS).withName("pool-0-s1-ssh").get()).isNull();
         await().atMost(FakeBuilder.WAIT).until(() -> builder.closed.get() > 0);
 
         assertThat(reconcile().requeueAfter()).hasValueSatisfying(
@@ -276,13 +291,13 @@ class LifecycleStepsTest {
         now = now.plusSeconds(3);
         reconcile();
         assertThat(status.getPhase()).isEqualTo(NixBuildPhase.Scheduled);
-        assertThat(status.getBuilder()).isEqualTo("hello-builder-2");
+        assertThat(status.getBuilder()).isEqualTo("pool-0-s2");
         assertThat(client.pods().inNamespace(NS).list().getItems()).extracting(p -> p.getMetadata().getName())
-                .containsExactly("hello-builder-2");
+                .containsExactly("pool-0-s2");
 
         builder.buildGate = null;
         builder.connectFailure = FakeBuilder.failure(BuilderFailure.UNREACHABLE, "connection refused");
-        podBecomesReady("hello-builder-2");
+        podBecomesReady("pool-0-s2");
         reconcileUntil(NixBuildPhase.Failed);
         assertThat(condition(Names.CONDITION_SUCCEEDED)).satisfies(c -> {
             assertThat(c.getReason()).isEqualTo("BuilderLost");
@@ -296,7 +311,7 @@ class LifecycleStepsTest {
         wire(Map.of());
         builder.buildGate = new CountDownLatch(1);
         reconcile();
-        podBecomesReady("hello-builder-1");
+        podBecomesReady("pool-0-s1");
         reconcileUntil(NixBuildPhase.Building);
         runner.close();
         // a new operator process: nothing in memory, the status and the pod are what is left
@@ -308,9 +323,9 @@ class LifecycleStepsTest {
         assertThat(eventReasons()).contains("Building");
         reconcileUntil(NixBuildPhase.Succeeded);
         assertThat(status.getAttempts()).isEqualTo(1);
+        assertThat(status.getBuilder()).as("the same builder").isEqualTo("pool-0-s1");
         assertThat(builder.opened).hasSize(2);
-        assertThat(client.pods().inNamespace(NS).list().getItems()).extracting(p -> p.getMetadata().getName())
-                .containsExactly("hello-builder-1");
+        assertThat(client.pods().inNamespace(NS).list().getItems()).as("deleted when the build ended").isEmpty();
     }
 
     @Test

@@ -63,7 +63,7 @@ class LifecycleTransitionsTest {
 
     private static final String NS = "table";
     private static final String X86 = "x86_64-linux";
-    private static final String POD = "hello-builder-1";
+    private static final String POD = "pool-0-s1";
     private static final Instant T0 = Instant.parse("2025-01-01T00:00:00Z");
 
     @TempDir
@@ -85,8 +85,7 @@ class LifecycleTransitionsTest {
 
     @BeforeEach
     void wire() {
-        config = TestConfig.nixpool(Map.of("nixpool.builder.ssh-user", "root", "nixpool.retry.initial-backoff", "2s",
-                "nixpool.builder.readiness-timeout", "10m"));
+        config = TestConfig.nixpool(Map.of("nixpool.builder.ssh-user", "root", "nixpool.retry.initial-backoff", "2s"));
         logs = new LogStore(logDir, 1_000_000);
         runner = new BuildRunner(builder, logs, executor);
         assembly = new LifecycleAssembly(resources, runner, logs, config);
@@ -115,8 +114,11 @@ class LifecycleTransitionsTest {
                 row("Pending, a pool with a free slot").given(Pending).then(Scheduled)
                         .conditions("Scheduled=True/Scheduled", "BuilderReady=False/WaitingForBuilder")
                         .events("Normal Scheduled", "Normal BuilderCreated")
-                        .check(t -> assertThat(t.resources.created()).containsExactly("Secret/hello-builder-1-ssh",
-                                "Pod/hello-builder-1")),
+                        .check(t -> assertThat(t.resources.created()).containsExactly("Secret/" + POD + "-ssh",
+                                "Pod/" + POD))
+                        .check(t -> assertThat(t.resources.pod(NS, POD).orElseThrow().getMetadata().getLabels())
+                                .as("an ephemeral builder is marked as the build's").containsEntry(Names.LABEL_BUILD,
+                                        "hello")),
                 row("Pending, the pool is full").given(Pending)
                         .before(t -> t.otherBuilders.put("other-builder-1", "pool")).then(Pending)
                         .conditions("Scheduled=False/WaitingForCapacity").events("Warning WaitingForCapacity")
@@ -128,19 +130,19 @@ class LifecycleTransitionsTest {
                         .then(Pending).conditions("Scheduled=False/InvalidSpec").events("Warning InvalidSpec")
                         .message("Scheduled", "exactly one of spec.derivation, spec.expression or spec.flake"),
                 row("Pending, the API server refuses the pod (403)").given(Pending)
-                        .before(t -> t.resources.refuseCreate("Pod", 403, "pods \"hello-builder-1\" is forbidden:"
+                        .before(t -> t.resources.refuseCreate("Pod", 403, "pods \"" + POD + "\" is forbidden:"
                                 + " exceeded quota: builders, requested: pods=1, used: pods=10, limited: pods=10"))
                         .then(Failed)
                         .conditions("BuilderReady=False/BuilderRejected", "Succeeded=False/BuilderRejected")
                         .events("Warning BuilderRejected")
-                        .message("Succeeded", "the API server refused to create Pod hello-builder-1 (HTTP 403):"
-                                + " pods \"hello-builder-1\" is forbidden: exceeded quota")
+                        .message("Succeeded", "the API server refused to create Pod " + POD + " (HTTP 403):"
+                                + " pods \"" + POD + "\" is forbidden: exceeded quota")
                         .check(LifecycleTransitionsTest::slotReleased),
                 row("Pending, the API server refuses the key Secret (422)").given(Pending)
-                        .before(t -> t.resources.refuseCreate("Secret", 422, "Secret \"hello-builder-1-ssh\" is"
+                        .before(t -> t.resources.refuseCreate("Secret", 422, "Secret \"" + POD + "-ssh\" is"
                                 + " invalid: metadata.labels: Invalid value"))
                         .then(Failed).conditions("Succeeded=False/BuilderRejected").events("Warning BuilderRejected")
-                        .message("Succeeded", "(HTTP 422): Secret \"hello-builder-1-ssh\" is invalid")
+                        .message("Succeeded", "(HTTP 422): Secret \"" + POD + "-ssh\" is invalid")
                         .check(t -> assertThat(t.resources.created()).isEmpty())
                         .check(LifecycleTransitionsTest::slotReleased),
                 row("Pending, a lost builder's backoff is not over").given(Pending)
@@ -152,7 +154,8 @@ class LifecycleTransitionsTest {
                             t.now = t.now.plusSeconds(3);
                         }).then(Scheduled).conditions("Scheduled=True/Scheduled")
                         .events("Normal Scheduled", "Normal BuilderCreated")
-                        .check(t -> assertThat(t.status.getBuilder()).isEqualTo("hello-builder-2")),
+                        .check(t -> assertThat(t.status.getBuilder()).as("a fresh builder in the freed slot")
+                                .isEqualTo("pool-0-s2")),
                 row("Pending, an error the lifecycle cannot handle").given(Pending)
                         .failing(new IllegalStateException("boom")).then(Failed)
                         .conditions("Succeeded=False/InternalError").events("Warning InternalError")
@@ -162,9 +165,32 @@ class LifecycleTransitionsTest {
                 // Scheduled
                 row("Scheduled, the pod is not Ready yet").given(Scheduled).then(Scheduled)
                         .conditions("Scheduled=True/Scheduled", "BuilderReady=False/WaitingForBuilder").events(),
-                row("Scheduled, the pod is not Ready past the readiness timeout").given(Scheduled)
-                        .when(t -> t.now = t.now.plus(Duration.ofMinutes(11))).then(Scheduled)
-                        .conditions("BuilderReady=False/BuilderNotReady").events("Warning BuilderNotReady"),
+                row("Scheduled, the pod cannot be scheduled").given(Scheduled)
+                        .when(t -> t.resources.changePod(NS, POD, pod -> pod.setStatus(new PodStatusBuilder()
+                                .withPhase("Pending").addNewCondition().withType("PodScheduled").withStatus("False")
+                                .withReason("Unschedulable").withMessage("0/3 nodes are available: 3 node(s) didn't"
+                                        + " match Pod's node affinity/selector.")
+                                .endCondition().build())))
+                        .then(Scheduled).conditions("BuilderReady=False/BuilderNotReady")
+                        .events("Warning BuilderNotReady")
+                        .message("BuilderReady", "builder pod " + POD + " cannot be scheduled (Unschedulable): 0/3"
+                                + " nodes are available: 3 node(s) didn't match Pod's node affinity/selector."),
+                row("Scheduled, the image cannot be pulled").given(Scheduled)
+                        .when(t -> t.resources.changePod(NS, POD, pod -> pod.setStatus(new PodStatusBuilder()
+                                .withPhase("Pending").addNewContainerStatus().withName("builder").withNewState()
+                                .withNewWaiting().withReason("ImagePullBackOff")
+                                .withMessage("Back-off pulling image \"nixpool/builder:nope\"").endWaiting()
+                                .endState().endContainerStatus().build())))
+                        .then(Scheduled).conditions("BuilderReady=False/BuilderNotReady")
+                        .events("Warning BuilderNotReady")
+                        .message("BuilderReady", "container builder is waiting (ImagePullBackOff): Back-off pulling"),
+                row("Scheduled, the pod is not Ready past builderStartTimeoutSeconds").given(Scheduled)
+                        .when(t -> t.now = t.now.plus(Duration.ofMinutes(11))).then(Pending)
+                        .conditions("Scheduled=False/Retrying", "BuilderReady=False/BuilderLost")
+                        .events("Warning BuilderLost")
+                        .message("BuilderReady", "builder pod " + POD + " was not Ready within 600s"
+                                + " (builderStartTimeoutSeconds)")
+                        .check(LifecycleTransitionsTest::aFreshAttemptIsQueued),
                 row("Scheduled, the pod is Ready without a pod IP").given(Scheduled)
                         .when(t -> t.resources.changePod(NS, POD, pod -> pod.setStatus(new PodStatusBuilder()
                                 .withPhase("Running").addNewCondition().withType("Ready").withStatus("True")
@@ -182,7 +208,7 @@ class LifecycleTransitionsTest {
                         }).then(Pending)
                         .conditions("Scheduled=False/Retrying", "BuilderReady=False/BuilderLost")
                         .events("Warning BuilderLost")
-                        .message("BuilderReady", "the key Secret of builder pod hello-builder-1 is missing")
+                        .message("BuilderReady", "the key Secret of builder pod " + POD + " is missing")
                         .check(LifecycleTransitionsTest::aFreshAttemptIsQueued),
                 row("Scheduled, the run connected").given(Scheduled)
                         .before(t -> t.builder.buildGate = new CountDownLatch(1))
@@ -264,7 +290,7 @@ class LifecycleTransitionsTest {
                 row("Building, the pod vanished (lost builder)").given(Building)
                         .when(t -> t.resources.deletePod(NS, POD)).then(Pending)
                         .conditions("Scheduled=False/Retrying", "BuilderReady=False/BuilderLost")
-                        .events("Warning BuilderLost").message("BuilderReady", "builder pod hello-builder-1 no"
+                        .events("Warning BuilderLost").message("BuilderReady", "builder pod " + POD + " no"
                                 + " longer exists; attempt 2 of 2 starts on a fresh builder in 2.0s")
                         .check(LifecycleTransitionsTest::aFreshAttemptIsQueued),
                 row("Building, the pod vanished and no retries are left").given(Building)
@@ -440,7 +466,16 @@ class LifecycleTransitionsTest {
     }
 
     private StepContext context() {
-        return new StepContext(build, status, resources.view(List.of(machine), otherBuilders), now);
+        return new StepContext(build, status, resources.view(List.of(machine), otherBuilders, this::claims), now);
+    }
+
+    /** The build's hold on its builder, as the cache shows it once its status is written. */
+    private Map<String, ClusterSnapshot.Claim> claims() {
+        NixBuildPhase phase = Transitions.phaseOf(status);
+        if (phase.isFinal() || status.getMachine() == null) {
+            return Map.of();
+        }
+        return Map.of(SchedulingInputs.key(build), new ClusterSnapshot.Claim(status.getMachine(), status.getBuilder()));
     }
 
     private void reconcile() {
@@ -468,8 +503,8 @@ class LifecycleTransitionsTest {
     }
 
     private static void nothingLeft(LifecycleTransitionsTest t) {
-        assertThat(t.resources.podsOfBuild(NS, "hello")).isEmpty();
-        assertThat(t.resources.secretsOfBuild(NS, "hello")).isEmpty();
+        assertThat(t.resources.podsOfMachine(NS, "pool")).isEmpty();
+        assertThat(t.resources.secretsOfMachine(NS, "pool")).isEmpty();
         assertThat(t.runner.size()).isZero();
     }
 

@@ -50,7 +50,7 @@ class EventDrivenSchedulingTest {
         try (PodWatch pods = new PodWatch(client, ns)) {
             cluster.create(machine(ns, "small", 1, List.of(X86), List.of(), List.of()));
             cluster.create(build(ns, "q1", X86, List.of()));
-            cluster.awaitPhase(ns, "q1", NixBuildPhase.Scheduled);
+            String q1Pod = cluster.awaitPhase(ns, "q1", NixBuildPhase.Scheduled).getStatus().getBuilder();
             cluster.create(build(ns, "q2", X86, List.of()));
             cluster.create(build(ns, "q3", X86, List.of()));
 
@@ -64,14 +64,14 @@ class EventDrivenSchedulingTest {
             // the first build goes away: its pod and Secret are cleaned up, q2 takes the slot, q3 moves up
             client.resources(NixBuild.class).inNamespace(ns).withName("q1").delete();
             await().atMost(MockCluster.TIMEOUT).untilAsserted(() -> {
-                assertThat(client.pods().inNamespace(ns).withName("q1-builder-1").get()).isNull();
-                assertThat(client.secrets().inNamespace(ns).withName("q1-builder-1-ssh").get()).isNull();
+                assertThat(client.pods().inNamespace(ns).withName(q1Pod).get()).isNull();
+                assertThat(client.secrets().inNamespace(ns).withName(q1Pod + "-ssh").get()).isNull();
                 assertThat(cluster.get(ns, "q2").getStatus().getPhase()).isEqualTo(NixBuildPhase.Scheduled);
                 assertThat(cluster.queuePositions(ns)).isEqualTo(Map.of("q3", 1));
-                assertThat(pods.alive()).containsExactly("q2-builder-1");
+                assertThat(pods.alive()).containsExactly(cluster.get(ns, "q2").getStatus().getBuilder());
             });
             assertThat(pods.problems()).isEmpty();
-            assertThat(pods.created()).containsExactlyInAnyOrder("q1-builder-1", "q2-builder-1");
+            assertThat(pods.created()).as("an ephemeral builder each").hasSize(2).contains(q1Pod);
             assertThat(pods.mostAlive()).as("builder pods alive at once").isEqualTo(1);
         }
     }
@@ -92,7 +92,8 @@ class EventDrivenSchedulingTest {
         cluster.create(machine(ns, "big-pool", 1, List.of(X86), List.of("big-parallel"), List.of()));
         NixBuild big = cluster.awaitPhase(ns, "big", NixBuildPhase.Scheduled);
         assertThat(big.getStatus().getMachine()).isEqualTo("big-pool");
-        assertThat(client.pods().inNamespace(ns).withName("big-builder-1").get().getSpec().getNodeSelector())
+        assertThat(client.pods().inNamespace(ns).withName(big.getStatus().getBuilder()).get().getSpec()
+                .getNodeSelector())
                 .containsEntry("nixpool.dev/big-parallel", "true");
 
         cluster.editMachine(ns, "plain", spec -> spec.setSupportedFeatures(List.of("benchmark")));

@@ -100,7 +100,7 @@ final class MockCluster {
 
     static void assertControllerOwner(List<OwnerReference> owners, String uid) {
         assertThat(owners).singleElement().satisfies(owner -> {
-            assertThat(owner.getKind()).isEqualTo("NixBuild");
+            assertThat(owner.getKind()).isEqualTo("BuildMachine");
             assertThat(owner.getApiVersion()).isEqualTo("nixpool.dev/v1alpha1");
             assertThat(owner.getUid()).isEqualTo(uid);
             assertThat(owner.getController()).isTrue();

@@ -72,7 +72,7 @@ class NewerSchemaTest {
     void objectsWithFieldsThisVersionDoesNotKnowAreServed() {
         String ns = "newer";
         createRaw(ns, "BuildMachine", "pool", """
-                {"systems": ["x86_64-linux"], "maxBuilders": 2, "minIdle": 2,
+                {"systems": ["x86_64-linux"], "maxBuilders": 2, "prewarm": {"schedule": "0 8 * * 1-5"},
                  "template": {"image": "nixpool/builder:0.1.0", "warmup": {"paths": []}}}""");
         createRaw(ns, "NixBuild", "copied", """
                 {"derivation": "%s", "system": "x86_64-linux",
@@ -81,14 +81,14 @@ class NewerSchemaTest {
 
         NixBuild scheduled = cluster.awaitPhase(ns, "copied", NixBuildPhase.Scheduled);
         assertThat(scheduled.getStatus().getMachine()).isEqualTo("pool");
-        assertThat(client.pods().inNamespace(ns).withName("copied-builder-1").get()).isNotNull();
+        assertThat(client.pods().inNamespace(ns).withName(scheduled.getStatus().getBuilder()).get()).isNotNull();
         await().atMost(MockCluster.TIMEOUT).untilAsserted(() -> assertThat(conditions(ns, "BuildMachine", "pool"))
                 .anySatisfy(c -> assertThat(c).containsEntry("type", Names.CONDITION_READY)
                         .containsEntry("status", "True")));
         assertThat(cluster.reasonsOfEvents(ns, "copied")).doesNotContain(Reason.UNREADABLE.value());
 
         // the operator's writes (status, finalizer) leave the fields it does not know in place
-        assertThat(spec(ns, "BuildMachine", "pool")).containsEntry("minIdle", 2);
+        assertThat(spec(ns, "BuildMachine", "pool")).containsKey("prewarm");
         assertThat(spec(ns, "NixBuild", "copied")).containsKey("copyTo");
     }
 
@@ -111,7 +111,7 @@ class NewerSchemaTest {
         assertThat(unreadableEvents(ns, "bad-pool")).hasSize(1);
         assertThat(unreadableEvents(ns, "bad-build")).hasSize(1);
         assertThat(client.pods().inNamespace(ns).list().getItems()).extracting(p -> p.getMetadata().getName())
-                .containsExactly("fine-builder-1");
+                .containsExactly(scheduled.getStatus().getBuilder());
     }
 
     @Test

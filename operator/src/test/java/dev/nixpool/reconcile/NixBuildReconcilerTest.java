@@ -75,8 +75,9 @@ class NixBuildReconcilerTest {
         cluster.create(build(ns, "vm-test", X86, List.of("kvm")));
 
         NixBuild scheduled = cluster.awaitPhase(ns, "vm-test", NixBuildPhase.Scheduled);
+        String podName = scheduled.getStatus().getBuilder();
         assertThat(scheduled.getStatus().getMachine()).isEqualTo("kvm-pool");
-        assertThat(scheduled.getStatus().getBuilder()).isEqualTo("vm-test-builder-1");
+        assertThat(podName).matches("kvm-pool-0-[a-z0-9]{5}");
         assertThat(scheduled.getStatus().getAttempts()).isEqualTo(1);
         assertThat(MockCluster.condition(scheduled, Names.CONDITION_SCHEDULED)).satisfies(c -> {
             assertThat(c.getStatus()).isEqualTo("True");
@@ -88,30 +89,32 @@ class NixBuildReconcilerTest {
             assertThat(c.getReason()).isEqualTo("WaitingForBuilder");
         });
 
-        Pod pod = client.pods().inNamespace(ns).withName("vm-test-builder-1").get();
-        String uid = client.resources(NixBuild.class).inNamespace(ns).withName("vm-test").get().getMetadata().getUid();
+        Pod pod = client.pods().inNamespace(ns).withName(podName).get();
+        String poolUid = client.resources(BuildMachine.class).inNamespace(ns).withName("kvm-pool").get().getMetadata()
+                .getUid();
         assertThat(pod.getSpec().getNodeSelector()).containsEntry("nixpool.dev/kvm", "true");
         assertThat(pod.getMetadata().getLabels()).containsEntry(Names.LABEL_MANAGED_BY, "nixpool")
                 .containsEntry(Names.LABEL_COMPONENT, "builder")
                 .containsEntry(Names.LABEL_BUILD, "vm-test")
                 .containsEntry(Names.LABEL_MACHINE, "kvm-pool")
+                .containsEntry(Names.LABEL_SLOT, "0")
                 .containsEntry(Names.LABEL_ATTEMPT, "1");
-        MockCluster.assertControllerOwner(pod.getMetadata().getOwnerReferences(), uid);
+        MockCluster.assertControllerOwner(pod.getMetadata().getOwnerReferences(), poolUid);
         assertThat(pod.getSpec().getAutomountServiceAccountToken()).isFalse();
         assertThat(pod.getSpec().getRestartPolicy()).isEqualTo("Never");
         Volume keys = pod.getSpec().getVolumes().get(0);
-        assertThat(keys.getSecret().getSecretName()).isEqualTo("vm-test-builder-1-ssh");
+        assertThat(keys.getSecret().getSecretName()).isEqualTo(podName + "-ssh");
         assertThat(keys.getSecret().getItems()).extracting(i -> i.getKey() + ":" + i.getMode())
                 .containsExactly("ssh_host_ed25519_key:256", "ssh_host_ed25519_key.pub:256", "authorized_keys:256");
 
-        Secret secret = client.secrets().inNamespace(ns).withName("vm-test-builder-1-ssh").get();
+        Secret secret = client.secrets().inNamespace(ns).withName(podName + "-ssh").get();
         assertThat(secret.getData()).containsOnlyKeys(Names.KEY_HOST_PRIVATE, Names.KEY_HOST_PUBLIC,
                 Names.KEY_AUTHORIZED_KEYS, Names.KEY_CLIENT_PRIVATE, Names.KEY_CLIENT_PUBLIC);
         assertThat(MockCluster.decode(secret, Names.KEY_AUTHORIZED_KEYS))
                 .isEqualTo(MockCluster.decode(secret, Names.KEY_CLIENT_PUBLIC))
                 .startsWith("ssh-ed25519 ");
-        assertThat(secret.getMetadata().getLabels()).containsEntry(Names.LABEL_BUILD, "vm-test");
-        MockCluster.assertControllerOwner(secret.getMetadata().getOwnerReferences(), uid);
+        assertThat(secret.getMetadata().getLabels()).containsEntry(Names.LABEL_MACHINE, "kvm-pool");
+        MockCluster.assertControllerOwner(secret.getMetadata().getOwnerReferences(), poolUid);
 
         assertThat(cluster.reasonsOfEvents(ns, "vm-test")).contains("Scheduled", "BuilderCreated");
 
@@ -122,40 +125,38 @@ class NixBuildReconcilerTest {
         client.pods().inNamespace(ns).resource(pod).updateStatus();
         await().atMost(MockCluster.TIMEOUT)
                 .untilAsserted(() -> assertThat(MockCluster.condition(cluster.get(ns, "vm-test"),
-                        Names.CONDITION_BUILDER_READY).getMessage()).contains("vm-test-builder-1 is Ready"));
+                        Names.CONDITION_BUILDER_READY).getMessage()).contains(podName + " is Ready"));
         assertThat(MockCluster.condition(cluster.get(ns, "vm-test"), Names.CONDITION_BUILDER_READY).getStatus())
                 .isEqualTo("False");
     }
 
     @Test
-    void repeatedReconcilesAndARestartedProvisionerCreateNothingNew() {
+    void repeatedReconcilesAndARepeatedProvisionerCreateNothingNew() {
         String ns = "restart";
         BuildMachine pool = cluster.create(machine(ns, "pool", 2, List.of(X86), List.of(), List.of()));
         cluster.create(build(ns, "once", X86, List.of()));
-        cluster.awaitPhase(ns, "once", NixBuildPhase.Scheduled);
-        Secret secret = client.secrets().inNamespace(ns).withName("once-builder-1-ssh").get();
-        String podUid = client.pods().inNamespace(ns).withName("once-builder-1").get().getMetadata().getUid();
+        String podName = cluster.awaitPhase(ns, "once", NixBuildPhase.Scheduled).getStatus().getBuilder();
+        Secret secret = client.secrets().inNamespace(ns).withName(podName + "-ssh").get();
+        String podUid = client.pods().inNamespace(ns).withName(podName).get().getMetadata().getUid();
 
         // several reconciles of the Scheduled build, each seen in the BuilderReady message it writes for the pod's state
         String podVersion = null;
         for (boolean ready : new boolean[]{true, false, true}) {
-            podVersion = setReady(ns, "once-builder-1", ready);
+            podVersion = setReady(ns, podName, ready);
             String expected = ready ? "is Ready but reports no pod IP yet" : "to become Ready";
             await().atMost(MockCluster.TIMEOUT).untilAsserted(() -> assertThat(
                     MockCluster.condition(cluster.get(ns, "once"), Names.CONDITION_BUILDER_READY).getMessage())
                     .contains(expected));
         }
-        // what a restarted operator does first: look the builder up on the API server, not in a cache
-        BuilderProvisioner.Provisioned again = provisioner.ensure(cluster.get(ns, "once"), pool, 1);
+        // creating the same builder again (a repeated decision) looks it up on the API server, not in a cache
+        assertThat(provisioner.create(pool, podName, 0, Map.of())).isFalse();
 
-        assertThat(again.created()).isFalse();
-        assertThat(again.podName()).isEqualTo("once-builder-1");
         assertThat(client.pods().inNamespace(ns).list().getItems()).hasSize(1);
         assertThat(client.secrets().inNamespace(ns).list().getItems()).hasSize(1);
-        ObjectMeta podNow = client.pods().inNamespace(ns).withName("once-builder-1").get().getMetadata();
+        ObjectMeta podNow = client.pods().inNamespace(ns).withName(podName).get().getMetadata();
         assertThat(podNow.getUid()).as("the operator did not replace the pod").isEqualTo(podUid);
         assertThat(podNow.getResourceVersion()).as("the operator did not change the pod").isEqualTo(podVersion);
-        assertThat(client.secrets().inNamespace(ns).withName("once-builder-1-ssh").get().getData())
+        assertThat(client.secrets().inNamespace(ns).withName(podName + "-ssh").get().getData())
                 .as("keys are never regenerated").isEqualTo(secret.getData());
         assertThat(cluster.reasonsOfEvents(ns, "once").stream().filter("BuilderCreated"::equals)).hasSize(1);
     }
@@ -171,32 +172,31 @@ class NixBuildReconcilerTest {
     }
 
     /**
-     * An operator that stopped between creating the builder and writing the status: the pod exists, the build is still
-     * Pending. On a full pool (maxBuilders 1, used by that very pod) the build must take its pod back, not wait for it.
+     * A builder that exists before the build (a warm one, or one an operator created just before it stopped) is the
+     * pool's: on a full pool (maxBuilders 1, used by that very pod) the build takes it, no second pod is made.
      */
     @Test
-    void aBuilderCreatedBeforeARestartIsAdoptedNotDuplicated() {
+    void anExistingIdleBuilderIsClaimedNotDuplicated() {
         String ns = "adopt";
-        // the pool cannot take the build yet (wrong system), so the operator leaves it Pending
-        BuildMachine solo = cluster.create(machine(ns, "solo", 1, List.of("aarch64-linux"), List.of(), List.of()));
-        NixBuild build = cluster.create(build(ns, "adopted", X86, List.of()));
-        await().atMost(MockCluster.TIMEOUT).untilAsserted(
-                () -> assertThat(MockCluster.reason(cluster.get(ns, "adopted"), Names.CONDITION_SCHEDULED))
-                        .isEqualTo("Unschedulable"));
-        Secret keys = KeySecretRenderer.renderWithNewKeys(build, "adopted-builder-1", "solo", 1);
+        BuildMachine solo = cluster.create(machine(ns, "solo", 1, List.of(X86), List.of(), List.of()));
+        Secret keys = KeySecretRenderer.renderWithNewKeys(solo, "solo-0-early", 0);
         client.resource(keys).create();
-        client.resource(BuilderPodRenderer.render(build, solo, 1, BuilderDefaults.from(config))).create();
+        client.resource(BuilderPodRenderer.render(solo, "solo-0-early", 0, Map.of(), BuilderDefaults.from(config)))
+                .create();
+        setReady(ns, "solo-0-early", true);
         await().atMost(MockCluster.TIMEOUT).untilAsserted(() -> assertThat(client.resources(BuildMachine.class)
-                .inNamespace(ns).withName("solo").get().getStatus().getBuilders()).as("the operator sees the pod")
+                .inNamespace(ns).withName("solo").get().getStatus().getIdleBuilders()).as("an idle builder")
                 .isEqualTo(1));
 
-        cluster.editMachine(ns, "solo", spec -> spec.setSystems(List.of(X86)));
+        cluster.create(build(ns, "adopted", X86, List.of()));
 
         NixBuild scheduled = cluster.awaitPhase(ns, "adopted", NixBuildPhase.Scheduled);
         assertThat(scheduled.getStatus().getMachine()).isEqualTo("solo");
-        assertThat(scheduled.getStatus().getBuilder()).isEqualTo("adopted-builder-1");
+        assertThat(scheduled.getStatus().getBuilder()).isEqualTo("solo-0-early");
         assertThat(client.pods().inNamespace(ns).list().getItems()).hasSize(1);
-        assertThat(client.secrets().inNamespace(ns).withName("adopted-builder-1-ssh").get().getData())
+        assertThat(client.pods().inNamespace(ns).withName("solo-0-early").get().getMetadata().getLabels())
+                .as("marked as the build's ephemeral builder").containsEntry(Names.LABEL_BUILD, "adopted");
+        assertThat(client.secrets().inNamespace(ns).withName("solo-0-early-ssh").get().getData())
                 .isEqualTo(keys.getData());
         assertThat(cluster.reasonsOfEvents(ns, "adopted")).doesNotContain("BuilderCreated");
     }
@@ -268,8 +268,8 @@ class NixBuildReconcilerTest {
             await().atMost(MockCluster.TIMEOUT).untilAsserted(() -> assertThat(pods.alive()).isEmpty());
 
             assertThat(pods.problems()).isEmpty();
-            assertThat(pods.created()).containsExactlyInAnyOrder("burst-1-builder-1", "burst-2-builder-1",
-                    "burst-3-builder-1", "burst-4-builder-1", "burst-5-builder-1", "burst-6-builder-1");
+            assertThat(pods.created()).as("one ephemeral builder per build").hasSize(6)
+                    .allMatch(name -> name.matches("pair-[01]-[a-z0-9]{5}"));
             assertThat(pods.mostAlive()).as("builder pods alive at once").isEqualTo(2);
         }
     }

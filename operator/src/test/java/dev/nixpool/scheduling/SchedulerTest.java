@@ -16,9 +16,10 @@ class SchedulerTest {
     private static final String NS = "ns";
     private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
 
+    /** An ephemeral pool: one build per builder, so its free slots are the builders it may still start. */
     static Pool pool(String name, double speed, int maxJobs, int maxBuilders, int inFlight, int pods) {
-        return new Pool(name, List.of("x86_64-linux"), Set.of(), Set.of(), maxJobs, speed, maxBuilders, true, inFlight,
-                pods, null);
+        int free = Math.max(0, Math.min(maxBuilders * maxJobs - inFlight, maxBuilders - pods));
+        return new Pool(name, List.of("x86_64-linux"), Set.of(), Set.of(), maxJobs, speed, free, inFlight, null);
     }
 
     static BuildRequest build(String name, int secondsAfterT0) {
@@ -40,11 +41,11 @@ class SchedulerTest {
                         pool("slow", 1, 1, 1, 0, 0)), "slow"),
                 Arguments.of("one build per pod: pods cap the pool even with job slots left",
                         List.of(pool("pods-full", 5, 4, 2, 1, 2), pool("other", 1, 1, 1, 0, 0)), "other"),
-                Arguments.of("slots: maxBuilders x maxJobs builds in flight", List.of(new Pool("shared",
-                        List.of("x86_64-linux"), Set.of(), Set.of(), 2, 5, 1, false, 2, 1, null),
+                Arguments.of("no free slot (a reusable builder running maxJobs builds)", List.of(new Pool("shared",
+                        List.of("x86_64-linux"), Set.of(), Set.of(), 2, 5, 0, 2, null),
                         pool("other", 1, 1, 1, 0, 0)), "other"),
-                Arguments.of("not one build per pod: a second job on a builder", List.of(new Pool("shared",
-                        List.of("x86_64-linux"), Set.of(), Set.of(), 2, 5, 1, false, 1, 1, null),
+                Arguments.of("a second job on a reusable builder", List.of(new Pool("shared",
+                        List.of("x86_64-linux"), Set.of(), Set.of(), 2, 5, 1, 1, null),
                         pool("other", 1, 1, 2, 1, 1)), "shared"));
     }
 
@@ -96,10 +97,9 @@ class SchedulerTest {
     }
 
     static Stream<Arguments> unschedulable() {
-        Pool arm = new Pool("arm", List.of("aarch64-linux"), Set.of(), Set.of(), 1, 1, 1, true, 0, 0, null);
-        Pool bench = new Pool("bench", List.of("x86_64-linux"), Set.of("kvm"), Set.of("benchmark"), 1, 1, 1, true, 0,
-                0, null);
-        Pool broken = new Pool("broken", List.of("x86_64-linux"), Set.of(), Set.of(), 1, 1, 0, true, 0, 0,
+        Pool arm = new Pool("arm", List.of("aarch64-linux"), Set.of(), Set.of(), 1, 1, 1, 0, null);
+        Pool bench = new Pool("bench", List.of("x86_64-linux"), Set.of("kvm"), Set.of("benchmark"), 1, 1, 1, 0, null);
+        Pool broken = new Pool("broken", List.of("x86_64-linux"), Set.of(), Set.of(), 1, 1, 0, 0,
                 "spec.maxBuilders must be at least 1, got 0");
         BuildRequest kvm = new BuildRequest(NS, "vm", T0, "x86_64-linux", Set.of("kvm"), null);
         return Stream.of(
@@ -130,8 +130,8 @@ class SchedulerTest {
 
     static Stream<Arguments> eligibility() {
         Pool kvm = new Pool("kvm", List.of("x86_64-linux", "i686-linux"), Set.of("kvm", "nixos-test"),
-                Set.of(), 1, 1, 1, true, 0, 0, null);
-        Pool mandatory = new Pool("m", List.of("x86_64-linux"), Set.of(), Set.of("benchmark"), 1, 1, 1, true, 0, 0,
+                Set.of(), 1, 1, 1, 0, null);
+        Pool mandatory = new Pool("m", List.of("x86_64-linux"), Set.of(), Set.of("benchmark"), 1, 1, 1, 0,
                 null);
         return Stream.of(
                 Arguments.of("listed system, no features", kvm, request("i686-linux"), List.of()),

@@ -12,7 +12,7 @@ import io.fabric8.kubernetes.model.annotation.ShortNames;
 import io.fabric8.kubernetes.model.annotation.Version;
 
 /**
- * A pool of identical ephemeral Nix builders, described with the fields of a Nix machines-file entry. The printer
+ * A pool of identical Nix builders (ephemeral or reusable, scaled between minIdle and maxBuilders), described with the fields of a Nix machines-file entry. The printer
  * columns print in the order declared here (see {@link PrinterColumnOrder}); systems and features print from status
  * summaries because a column over a JSON array prints the array's JSON.
  */
@@ -22,10 +22,14 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Categories("nixpool")
 @AdditionalPrinterColumn(name = "Systems", jsonPath = ".status.systemsSummary", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "Features", jsonPath = ".status.featuresSummary", type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "Builders", jsonPath = ".status.builders", type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(name = "Idle", jsonPath = ".status.idleBuilders", type = AdditionalPrinterColumn.Type.INTEGER)
 @AdditionalPrinterColumn(name = "Busy", jsonPath = ".status.busyBuilders", type = AdditionalPrinterColumn.Type.INTEGER)
 @AdditionalPrinterColumn(name = "Queued", jsonPath = ".status.queued", type = AdditionalPrinterColumn.Type.INTEGER)
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
+@AdditionalPrinterColumn(name = "Starting", jsonPath = ".status.startingBuilders", type = AdditionalPrinterColumn.Type.INTEGER, priority = 1)
+@AdditionalPrinterColumn(name = "Builders", jsonPath = ".status.builders", type = AdditionalPrinterColumn.Type.INTEGER, priority = 1)
+@AdditionalPrinterColumn(name = "Min-Idle", jsonPath = ".spec.minIdle", type = AdditionalPrinterColumn.Type.INTEGER, priority = 1)
+@AdditionalPrinterColumn(name = "Max", jsonPath = ".spec.maxBuilders", type = AdditionalPrinterColumn.Type.INTEGER, priority = 1)
 public class BuildMachine extends CustomResource<BuildMachineSpec, BuildMachineStatus> implements Namespaced {
 
     public static final String GROUP = "nixpool.dev";

@@ -15,9 +15,14 @@ import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
+import io.fabric8.kubernetes.model.annotation.SpecReplicas;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = BuildMachineSpec.MIN_IDLE_RULE, message = BuildMachineSpec.MIN_IDLE_MESSAGE, reason = "FieldValueInvalid")
 public class BuildMachineSpec {
+
+    static final String MIN_IDLE_RULE = "!has(self.minIdle) || !has(self.maxBuilders) || self.minIdle <= self.maxBuilders";
+    static final String MIN_IDLE_MESSAGE = "minIdle must not exceed maxBuilders";
 
     static final String FEATURE_KEYS_RULE = "self.all(f, f.matches('" + ApiPatterns.FEATURE + "'))";
     static final String FEATURE_KEYS_MESSAGE = "featurePlacement keys must be system feature names matching "
@@ -63,8 +68,42 @@ public class BuildMachineSpec {
     private Integer maxBuilders = 10;
 
     @Default("true")
-    @JsonPropertyDescription("One build per builder pod, deleted when the build ends. Default true.")
+    @JsonPropertyDescription("true: one build per builder pod, deleted when the build ends. false: builders are reused, each running up to maxJobs builds at once and keeping its Nix store between builds. Default true.")
     private Boolean ephemeral = true;
+
+    @Min(0)
+    @Max(1000)
+    @Default("0")
+    @SpecReplicas
+    @JsonPropertyDescription("Builders kept started, Ready and idle, so that a build starts on one at once; 0 lets the pool scale to zero pods. The scale subresource sets it. Default 0.")
+    private Integer minIdle = 0;
+
+    @Min(0)
+    @Max(604800)
+    @Default("300")
+    @JsonPropertyDescription("A builder without a build for this long is stopped, never below minIdle. Default 300.")
+    private Long idleTimeoutSeconds = 300L;
+
+    @Min(1)
+    @Max(86400)
+    @Default("600")
+    @JsonPropertyDescription("A builder pod not Ready this long after its creation is given up: its build's attempt ends with the pod's own reason (unschedulable, image pull, crash loop) and the build is retried or fails. Default 600.")
+    private Long builderStartTimeoutSeconds = 600L;
+
+    @Min(1)
+    @JsonPropertyDescription("Reusable builders only: a builder is replaced after serving this many builds. Unset: never.")
+    private Integer maxBuildsPerBuilder;
+
+    @Size(max = 16)
+    @JsonPropertyDescription("Binary caches every builder of the pool substitutes from (a NixBuild's own spec.substituters are added for its build), e.g. https://cache.nixos.org.")
+    private List<@Pattern("^(https?|s3|file)://.+$") @Size(max = 2048) String> substituters = new ArrayList<>();
+
+    @Size(max = 16)
+    @JsonPropertyDescription("Public keys that sign the pool's substituters' paths (a NixBuild's own spec.trustedPublicKeys are added for its build).")
+    private List<@Pattern("^[^:\\s]+:[A-Za-z0-9+/]+=*$") @Size(max = 512) String> trustedPublicKeys = new ArrayList<>();
+
+    @JsonPropertyDescription("The builders' Nix store: garbage collection bounds and an optional volume claim per builder slot.")
+    private BuilderStore store;
 
     public List<String> getSystems() {
         return systems;
@@ -128,6 +167,62 @@ public class BuildMachineSpec {
 
     public void setMaxBuilders(Integer maxBuilders) {
         this.maxBuilders = maxBuilders;
+    }
+
+    public Integer getMinIdle() {
+        return minIdle;
+    }
+
+    public void setMinIdle(Integer minIdle) {
+        this.minIdle = minIdle;
+    }
+
+    public Long getIdleTimeoutSeconds() {
+        return idleTimeoutSeconds;
+    }
+
+    public void setIdleTimeoutSeconds(Long idleTimeoutSeconds) {
+        this.idleTimeoutSeconds = idleTimeoutSeconds;
+    }
+
+    public Long getBuilderStartTimeoutSeconds() {
+        return builderStartTimeoutSeconds;
+    }
+
+    public void setBuilderStartTimeoutSeconds(Long builderStartTimeoutSeconds) {
+        this.builderStartTimeoutSeconds = builderStartTimeoutSeconds;
+    }
+
+    public Integer getMaxBuildsPerBuilder() {
+        return maxBuildsPerBuilder;
+    }
+
+    public void setMaxBuildsPerBuilder(Integer maxBuildsPerBuilder) {
+        this.maxBuildsPerBuilder = maxBuildsPerBuilder;
+    }
+
+    public List<String> getSubstituters() {
+        return substituters;
+    }
+
+    public void setSubstituters(List<String> substituters) {
+        this.substituters = substituters;
+    }
+
+    public List<String> getTrustedPublicKeys() {
+        return trustedPublicKeys;
+    }
+
+    public void setTrustedPublicKeys(List<String> trustedPublicKeys) {
+        this.trustedPublicKeys = trustedPublicKeys;
+    }
+
+    public BuilderStore getStore() {
+        return store;
+    }
+
+    public void setStore(BuilderStore store) {
+        this.store = store;
     }
 
     public Boolean getEphemeral() {

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.model.annotation.LabelSelector;
+import io.fabric8.kubernetes.model.annotation.StatusReplicas;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class BuildMachineStatus {
@@ -17,11 +19,22 @@ public class BuildMachineStatus {
     @JsonPropertyDescription("The generation this status describes.")
     private Long observedGeneration;
 
-    @JsonPropertyDescription("Builder pods of this pool alive now.")
+    @JsonPropertyDescription("Builder pods of this pool alive now: starting, idle, busy and draining ones.")
     private Integer builders = 0;
+
+    @JsonPropertyDescription("Builder pods not Ready yet.")
+    private Integer startingBuilders = 0;
+
+    @StatusReplicas
+    @JsonPropertyDescription("Builder pods Ready and without a build: the warm capacity minIdle asks for.")
+    private Integer idleBuilders = 0;
 
     @JsonPropertyDescription("Builder pods running a build now.")
     private Integer busyBuilders = 0;
+
+    @LabelSelector
+    @JsonPropertyDescription("The label selector of this pool's builder pods (for the scale subresource).")
+    private String selector;
 
     @JsonPropertyDescription("NixBuilds waiting for capacity in this pool.")
     private Integer queued = 0;
@@ -54,6 +67,30 @@ public class BuildMachineStatus {
 
     public void setBuilders(Integer builders) {
         this.builders = builders;
+    }
+
+    public Integer getStartingBuilders() {
+        return startingBuilders;
+    }
+
+    public void setStartingBuilders(Integer startingBuilders) {
+        this.startingBuilders = startingBuilders;
+    }
+
+    public Integer getIdleBuilders() {
+        return idleBuilders;
+    }
+
+    public void setIdleBuilders(Integer idleBuilders) {
+        this.idleBuilders = idleBuilders;
+    }
+
+    public String getSelector() {
+        return selector;
+    }
+
+    public void setSelector(String selector) {
+        this.selector = selector;
     }
 
     public Integer getBusyBuilders() {

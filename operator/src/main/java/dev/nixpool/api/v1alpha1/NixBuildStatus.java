@@ -41,6 +41,9 @@ public class NixBuildStatus {
     @JsonPropertyDescription("When the build ended (RFC 3339).")
     private String completionTime;
 
+    @JsonPropertyDescription("How long the build took, from its creation to its end (e.g. 1m4s), for kubectl's Duration column.")
+    private String duration;
+
     @JsonPropertyDescription("The last lines of the build log.")
     private String logTail;
 
@@ -128,6 +131,14 @@ public class NixBuildStatus {
 
     public void setCompletionTime(String completionTime) {
         this.completionTime = completionTime;
+    }
+
+    public String getDuration() {
+        return duration;
+    }
+
+    public void setDuration(String duration) {
+        this.duration = duration;
     }
 
     public String getLogTail() {

@@ -41,10 +41,11 @@ class CrdContentTest {
     void printerColumnsInTheirDeliberateOrderWithTheWideOnesLast() {
         assertThat(columns(NB)).containsExactly("Phase=.status.phase@0", "Machine=.status.machine@0",
                 "Output=.status.outputs[0].path@0", "Age=.metadata.creationTimestamp@0", "Builder=.status.builder@1",
-                "Attempts=.status.attempts@1", "Queue=.status.queuePosition@1");
+                "Attempts=.status.attempts@1", "Queue=.status.queuePosition@1", "Duration=.status.duration@1");
         assertThat(columns(BM)).containsExactly("Systems=.status.systemsSummary@0",
-                "Features=.status.featuresSummary@0", "Builders=.status.builders@0", "Busy=.status.busyBuilders@0",
-                "Queued=.status.queued@0", "Age=.metadata.creationTimestamp@0");
+                "Features=.status.featuresSummary@0", "Idle=.status.idleBuilders@0", "Busy=.status.busyBuilders@0",
+                "Queued=.status.queued@0", "Age=.metadata.creationTimestamp@0", "Starting=.status.startingBuilders@1",
+                "Builders=.status.builders@1", "Min-Idle=.spec.minIdle@1", "Max=.spec.maxBuilders@1");
     }
 
     @Test
@@ -99,8 +100,19 @@ class CrdContentTest {
     void buildMachineStatusFields() {
         JsonNode p = CrdFiles.schema(CrdFiles.BUILD_MACHINES).at("/properties/status/properties");
         assertThat(p.fieldNames()).toIterable()
-                .containsExactlyInAnyOrder("conditions", "observedGeneration", "builders", "busyBuilders", "queued",
-                        "systemsSummary", "featuresSummary");
+                .containsExactlyInAnyOrder("conditions", "observedGeneration", "builders", "startingBuilders",
+                        "idleBuilders", "busyBuilders", "queued", "selector", "systemsSummary", "featuresSummary");
+    }
+
+    @Test
+    void buildMachineHasAScaleSubresourceOverMinIdle() {
+        JsonNode scale = CrdFiles.committed(CrdFiles.BUILD_MACHINES).at("/spec/versions/0/subresources/scale");
+        assertThat(scale.path("specReplicasPath").asText()).isEqualTo(".spec.minIdle");
+        assertThat(scale.path("statusReplicasPath").asText()).isEqualTo(".status.idleBuilders");
+        assertThat(scale.path("labelSelectorPath").asText()).isEqualTo(".status.selector");
+        JsonNode rule = CrdFiles.schema(CrdFiles.BUILD_MACHINES).at("/properties/spec/x-kubernetes-validations/0");
+        assertThat(rule.path("rule").asText()).contains("self.minIdle <= self.maxBuilders");
+        assertThat(rule.path("message").asText()).isEqualTo("minIdle must not exceed maxBuilders");
     }
 
     @Test
@@ -135,7 +147,8 @@ class CrdContentTest {
         assertThat(p.at("/outputs/items/properties/narHash/pattern").asText()).isEqualTo(ApiPatterns.NAR_HASH);
         assertThat(p.at("/outputs/items/properties/path/pattern").asText()).isEqualTo(ApiPatterns.STORE_PATH);
         assertThat(p.fieldNames()).toIterable().containsExactlyInAnyOrder("phase", "machine", "builder", "derivation",
-                "outputs", "buildStatus", "attempts", "startTime", "completionTime", "logTail", "conditions",
+                "outputs", "buildStatus", "attempts", "startTime", "completionTime", "duration", "logTail",
+                "conditions",
                 "observedGeneration", "queuePosition");
     }
 

@@ -1,0 +1,73 @@
+package dev.nixpool.lifecycle;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import dev.nixpool.api.v1alpha1.BuildMachine;
+import dev.nixpool.capacity.BuilderCounts;
+import dev.nixpool.status.Reason;
+
+/**
+ * Carries out a pool's plan from the {@link CapacityLedger}: starts the warm builders minIdle asks for and stops the
+ * ones that are done, idle too long or not Ready in time. Builders for waiting builds are started by the builds
+ * themselves (PendingStep), so a build never waits for this controller.
+ */
+@ApplicationScoped
+public class PoolScaler {
+
+    /** The pool's builders by state after the plan, the Events to publish, and when to look again. */
+    public record Outcome(BuilderCounts counts, List<StepContext.PendingEvent> events, Optional<Instant> nextLook) {
+    }
+
+    private final CapacityLedger ledger;
+    private final BuilderProvisioner provisioner;
+
+    public PoolScaler(CapacityLedger ledger, BuilderProvisioner provisioner) {
+        this.ledger = ledger;
+        this.provisioner = provisioner;
+    }
+
+    public Outcome scale(BuildMachine machine, ClusterSnapshot snapshot, Instant now) {
+        String namespace = machine.getMetadata().getNamespace();
+        CapacityLedger.PoolScale scale = ledger.plan(machine, snapshot, now);
+        List<StepContext.PendingEvent> events = new ArrayList<>();
+        scale.plan().delete().forEach(r -> {
+            provisioner.delete(namespace, r.name());
+            ledger.deleted(namespace, r.name(), now);
+        });
+        if (!scale.plan().delete().isEmpty()) {
+            events.add(new StepContext.PendingEvent(false, Reason.SCALED_DOWN, "stopped builder pod(s) "
+                    + scale.plan().delete().stream().map(r -> r.name() + " (" + r.why() + ")")
+                            .collect(Collectors.joining(", "))));
+        }
+        List<String> started = new ArrayList<>();
+        for (CapacityLedger.NewBuilder builder : scale.creates()) {
+            try {
+                provisioner.create(machine, builder.pod(), builder.slot(), Map.of());
+                started.add(builder.pod());
+            } catch (CreateRejectedException e) {
+                ledger.retire(namespace, builder.pod(), now);
+                events.add(new StepContext.PendingEvent(true, Reason.BUILDER_REJECTED,
+                        "could not start a warm builder: " + e.getMessage()));
+                break;
+            }
+        }
+        if (!started.isEmpty()) {
+            events.add(new StepContext.PendingEvent(false, Reason.SCALED_UP, "started builder pod(s) "
+                    + String.join(", ", started) + " to keep minIdle " + machine.getSpec().getMinIdle()
+                    + " builder(s) warm"));
+        }
+        return new Outcome(scale.counts(), events, scale.plan().nextDeadline());
+    }
+
+    /** A drained pool's key Secrets and store claims; true when nothing of the pool is left. */
+    public boolean deleteRemains(BuildMachine machine) {
+        return provisioner.deleteRemains(machine);
+    }
+}
