@@ -165,6 +165,25 @@ class SessionNixSettingsIT {
     }
 
     @Test
+    void anOutputAlreadyInTheBuildsCacheIsNotBuiltAgain() throws Exception {
+        Path marker = Files.createFile(client.workDir().resolve("done-buildable-" + nonce));
+        StorePath drv = client.instantiate("done-" + nonce, buildableOnlyHere("done-" + nonce, marker));
+        String out = client.runOk("nix-store", "--realise", drv.toString());
+        copyToCache(true, drv.toString());
+        copyToCache(false, out);
+        Files.delete(marker);
+        try (BuilderSession s = open(theCache(publicKey))) {
+            s.instantiate(new BuildSource.DerivationPath(drv.toString()), line -> {
+            });
+            BuildResult r = s.build(drv.toString(), s.readDerivation(drv.toString()), BuildOptions.DEFAULTS,
+                    line -> {
+                    });
+            assertThat(r.status()).as(r.errorMsg()).isEqualTo(BuildStatus.ALREADY_VALID);
+        }
+        assertThat(Files.readString(builder.store().realPath(StorePath.parse(out)))).isEqualTo("done-" + nonce + "\n");
+    }
+
+    @Test
     void anExpressionSubstitutesWhatItNeedsFromTheBuildsCache() throws Exception {
         Path marker = Files.createFile(client.workDir().resolve("evaluated-buildable-" + nonce));
         StorePath inputDrv = client.instantiate("evaluated-" + nonce, buildableOnlyHere("evaluated-" + nonce, marker));
