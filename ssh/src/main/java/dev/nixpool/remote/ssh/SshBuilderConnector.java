@@ -17,7 +17,8 @@ import dev.nixpool.ssh.Watchdog;
 
 /**
  * Opens {@link SshBuilderSession}s: SSH with MINA (the builder's host key pinned, its client key the only credential),
- * then {@code nix-store --serve --write} (with the build's {@link NixSettings}) and its handshake. Failures carry the same diagnoses as {@code nixpool ping}.
+ * then {@code nix-store --serve --write} (with the build's {@link NixSettings}) and its handshake. Failures carry the
+ * same diagnoses as {@code nixpool ping}.
  * <p>
  * Thread-safe; one per application. Close it when the application stops: it owns a timer thread (and, with the
  * one-argument constructor, the MINA client).
