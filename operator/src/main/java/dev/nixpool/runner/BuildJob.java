@@ -61,8 +61,12 @@ final class BuildJob implements Runnable {
         BuilderAddress address = request.address();
         log.line("[nixpool] attempt " + request.key().attempt() + ": connecting to " + address.user() + "@"
                 + address.host() + ":" + address.port());
+        if (!request.nixSettings().isEmpty()) {
+            log.line("[nixpool] with the build's substituters " + request.nixSettings().substituters()
+                    + " and trusted public keys " + request.nixSettings().trustedPublicKeys());
+        }
         try {
-            BuilderSession session = connector.open(address, request.credentials());
+            BuilderSession session = connector.open(address, request.credentials(), request.nixSettings());
             try {
                 if (!run.attach(session)) {
                     return new RunResult.Failed(Reason.CANCELLED, "the run was cancelled", false);

@@ -8,6 +8,7 @@ import java.util.stream.Stream;
 import dev.nixpool.api.v1alpha1.ApiPatterns;
 import dev.nixpool.api.v1alpha1.BuildMachineSpec;
 import dev.nixpool.api.v1alpha1.NixBuildSpec;
+import dev.nixpool.remote.NixSettings;
 
 /**
  * The checks the CRD schema also makes, repeated in the operator: API servers without CEL (and the test mock server,
@@ -43,6 +44,9 @@ public final class SpecValidation {
         }
         checkSystem(problems, "spec.system", spec.getSystem());
         checkFeatures(problems, "spec.requiredSystemFeatures", spec.getRequiredSystemFeatures());
+        // the session puts these on the builder's command line: refuse here what NixSettings would refuse at dispatch
+        NixSettings.problems(spec.getSubstituters(), spec.getTrustedPublicKeys())
+                .forEach(problem -> problems.add("spec." + problem));
         if (spec.getMachine() != null && !OBJECT_NAME.matcher(spec.getMachine()).matches()) {
             problems.add("spec.machine must be a BuildMachine name (DNS-1123 subdomain), got '" + spec.getMachine()
                     + "'");

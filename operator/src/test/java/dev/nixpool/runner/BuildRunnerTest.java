@@ -22,6 +22,7 @@ import dev.nixpool.remote.BuildSource;
 import dev.nixpool.remote.BuilderAddress;
 import dev.nixpool.remote.BuilderCredentials;
 import dev.nixpool.remote.BuilderFailure;
+import dev.nixpool.remote.NixSettings;
 import dev.nixpool.status.Reason;
 
 class BuildRunnerTest {
@@ -51,10 +52,14 @@ class BuildRunnerTest {
     }
 
     private static RunRequest request(String uid, int attempt) {
+        return request(uid, attempt, NixSettings.NONE);
+    }
+
+    private static RunRequest request(String uid, int attempt, NixSettings settings) {
         return new RunRequest(new RunKey(uid, attempt), "ns", "hello", new BuilderAddress("127.0.0.9", 2222, "root"),
                 new BuilderCredentials("private", "ssh-ed25519 AAAA"), new BuildSource.Expression("derivation {}"),
                 BuildOptions.DEFAULTS.withBuildTimeout(600),
-                new DerivationFit(X86, Set.of(), "default", List.of(X86), Set.of()));
+                new DerivationFit(X86, Set.of(), "default", List.of(X86), Set.of()), settings);
     }
 
     private RunResult awaitResult(RunKey key) {
@@ -82,11 +87,34 @@ class BuildRunnerTest {
             });
         });
         assertThat(builder.opened).containsExactly(new BuilderAddress("127.0.0.9", 2222, "root"));
+        assertThat(builder.openedWith).containsExactly(NixSettings.NONE);
         assertThat(builder.builds).singleElement().satisfies(o -> assertThat(o.buildTimeout()).isEqualTo(600));
         assertThat(builder.closed.get()).isPositive();
         String log = Files.readString(logs.file("ns", "hello", 1).orElseThrow());
         assertThat(log).contains("[nixpool] attempt 1: connecting to root@127.0.0.9:2222", "evaluating Expression",
-                "building '" + FakeBuilder.DRV + "'...", "[nixpool] Nix says: Built");
+                "building '" + FakeBuilder.DRV + "'...", "[nixpool] Nix says: Built")
+                .doesNotContain("with the build's substituters");
+    }
+
+    @Test
+    void theBuildsNixSettingsGoToItsSessionAndAreLogged() throws IOException {
+        NixSettings settings = NixSettings.of(List.of("https://cache.example.org"),
+                List.of("cache.example.org-1:5T8dggQSXDa+1cXt339lg7s1lpSlqk8WMFK7TYzJ0LI="));
+        runner().dispatch(request("uid-s", 1, settings));
+        assertThat(awaitResult(new RunKey("uid-s", 1))).isInstanceOf(RunResult.Completed.class);
+        assertThat(builder.openedWith).containsExactly(settings);
+        assertThat(Files.readString(logs.file("ns", "hello", 1).orElseThrow())).contains("[nixpool] with the build's "
+                + "substituters [https://cache.example.org] and trusted public keys "
+                + "[cache.example.org-1:5T8dggQSXDa+1cXt339lg7s1lpSlqk8WMFK7TYzJ0LI=]");
+    }
+
+    @Test
+    void aRunWithoutSettingsOfItsOwnHasNone() {
+        RunRequest plain = new RunRequest(new RunKey("uid-p", 1), "ns", "hello",
+                new BuilderAddress("127.0.0.9", 2222, "root"), new BuilderCredentials("private", "ssh-ed25519 AAAA"),
+                new BuildSource.Expression("derivation {}"), BuildOptions.DEFAULTS,
+                new DerivationFit(X86, Set.of(), "default", List.of(X86), Set.of()));
+        assertThat(plain.nixSettings()).isEqualTo(NixSettings.NONE);
     }
 
     @Test

@@ -29,6 +29,7 @@ import dev.nixpool.remote.BuilderException;
 import dev.nixpool.remote.BuilderFailure;
 import dev.nixpool.remote.BuilderSession;
 import dev.nixpool.remote.LogSink;
+import dev.nixpool.remote.NixSettings;
 
 /**
  * A test double of the narrow builder interface for the lifecycle's pure decisions: scripted answers, and a record of
@@ -51,6 +52,8 @@ public final class FakeBuilder implements BuilderConnector {
     /** When set, a build waits for it (or for the session to be closed). */
     public volatile CountDownLatch buildGate;
     public final List<BuilderAddress> opened = new CopyOnWriteArrayList<>();
+    /** The Nix settings each session was opened with, in the order of {@link #opened}. */
+    public final List<NixSettings> openedWith = new CopyOnWriteArrayList<>();
     public final List<BuildOptions> builds = new CopyOnWriteArrayList<>();
     public final AtomicInteger closed = new AtomicInteger();
 
@@ -59,8 +62,10 @@ public final class FakeBuilder implements BuilderConnector {
     }
 
     @Override
-    public BuilderSession open(BuilderAddress address, BuilderCredentials credentials) throws BuilderException {
+    public BuilderSession open(BuilderAddress address, BuilderCredentials credentials, NixSettings settings)
+            throws BuilderException {
         opened.add(address);
+        openedWith.add(settings);
         if (connectFailure != null) {
             throw connectFailure;
         }

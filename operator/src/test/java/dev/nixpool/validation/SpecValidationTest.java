@@ -27,12 +27,18 @@ class SpecValidationTest {
         spec.setFlake("github:owner/repo#x");
         spec.setSystem("x86_64");
         spec.setRequiredSystemFeatures(List.of("kvm", "bad feature"));
+        spec.setSubstituters(List.of("https://cache.example.org https://other.example.org"));
+        spec.setTrustedPublicKeys(List.of("k:AAAA';x"));
         spec.setMachine("Not_A_Name");
         assertThat(SpecValidation.problems(spec)).containsExactly(
                 "exactly one of spec.derivation, spec.expression or spec.flake must be set, found 2",
                 "spec.derivation must be a /nix/store/<hash>-<name>.drv path, got '/tmp/not-a-store-path.drv'",
                 "spec.system must be a Nix system such as x86_64-linux, got 'x86_64'",
                 "spec.requiredSystemFeatures must hold system features such as kvm or big-parallel, got 'bad feature'",
+                "spec.substituters[0] must be one word without whitespace, quotes, backslashes or control characters, "
+                        + "got 'https://cache.example.org https://other.example.org'",
+                "spec.trustedPublicKeys[0] must be one word without whitespace, quotes, backslashes or control "
+                        + "characters, got 'k:AAAA';x'",
                 "spec.machine must be a BuildMachine name (DNS-1123 subdomain), got 'Not_A_Name'");
         assertThat(SpecValidation.problems(new NixBuildSpec()))
                 .containsExactly("exactly one of spec.derivation, spec.expression or spec.flake must be set, found 0");

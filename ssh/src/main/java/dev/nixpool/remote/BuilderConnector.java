@@ -8,7 +8,14 @@ public interface BuilderConnector {
 
     /**
      * Connects, authenticates and completes the serve handshake: this is the builder's health check. Bounded in time by
-     * the connector's configured timeouts.
+     * the connector's configured timeouts. Every Nix command the session runs on the builder gets {@code settings}, so
+     * a session serves one build (or builds that share its settings).
      */
-    BuilderSession open(BuilderAddress address, BuilderCredentials credentials) throws BuilderException;
+    BuilderSession open(BuilderAddress address, BuilderCredentials credentials, NixSettings settings)
+            throws BuilderException;
+
+    /** A session with the builder's own Nix settings only: a health check, or a build without settings of its own. */
+    default BuilderSession open(BuilderAddress address, BuilderCredentials credentials) throws BuilderException {
+        return open(address, credentials, NixSettings.NONE);
+    }
 }

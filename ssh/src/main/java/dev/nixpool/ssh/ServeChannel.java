@@ -42,8 +42,17 @@ public final class ServeChannel implements AutoCloseable {
      */
     public static ServeChannel start(SshSession session, Consumer<String> stderrLines, Duration limit,
             Watchdog watchdog) throws SshTransportException, ServeStartException {
+        return start(session, ServeProtocol.REMOTE_COMMAND, stderrLines, limit, watchdog);
+    }
+
+    /**
+     * As {@link #start(SshSession, Consumer, Duration, Watchdog)}, running {@code command}: {@code nix-store --serve
+     * --write} with options of the caller's (quoted for the remote shell by the caller).
+     */
+    public static ServeChannel start(SshSession session, String command, Consumer<String> stderrLines,
+            Duration limit, Watchdog watchdog) throws SshTransportException, ServeStartException {
         StderrTail stderr = new StderrTail(stderrLines);
-        RemoteProcess process = session.exec(ServeProtocol.REMOTE_COMMAND, stderr);
+        RemoteProcess process = session.exec(command, stderr);
         ServeClient client = new ServeClient(process.stdout(), process.stdin());
         try (Watchdog.Guard guard = watchdog.arm(limit, process::close)) {
             int version;

@@ -46,7 +46,9 @@ final class BuilderFailures {
 
     /**
      * The evaluator's error out of its stderr: from the first {@code error:} line on (warnings and progress before it
-     * are noise), colours removed; all of it if there is no such line.
+     * are noise), colours removed; all of it if there is no such line. Warnings about a refused substitute are kept
+     * ahead of it: Nix's error then only says a path "cannot be created", and the warning says why (a signature no
+     * trusted key made, for instance).
      */
     static String evaluatorError(List<String> stderr) {
         List<String> plain = new ArrayList<>(stderr.size());
@@ -58,7 +60,14 @@ final class BuilderFailures {
                 break;
             }
         }
-        return String.join("\n", plain.subList(first, plain.size())).strip();
+        List<String> kept = new ArrayList<>();
+        plain.subList(0, first).stream().filter(BuilderFailures::refusedSubstitute).distinct().forEach(kept::add);
+        kept.addAll(plain.subList(first, plain.size()));
+        return String.join("\n", kept).strip();
+    }
+
+    private static boolean refusedSubstitute(String line) {
+        return line.startsWith("warning:") && line.contains("substitute");
     }
 
     static String seconds(Duration d) {

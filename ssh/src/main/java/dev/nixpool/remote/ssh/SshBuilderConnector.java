@@ -7,6 +7,7 @@ import dev.nixpool.remote.BuilderConnector;
 import dev.nixpool.remote.BuilderCredentials;
 import dev.nixpool.remote.BuilderException;
 import dev.nixpool.remote.BuilderSession;
+import dev.nixpool.remote.NixSettings;
 import dev.nixpool.ssh.ServeStartException;
 import dev.nixpool.ssh.SshConnector;
 import dev.nixpool.ssh.SshSession;
@@ -16,7 +17,8 @@ import dev.nixpool.ssh.Watchdog;
 
 /**
  * Opens {@link SshBuilderSession}s: SSH with MINA (the builder's host key pinned, its client key the only credential),
- * then {@code nix-store --serve --write} and its handshake. Failures carry the same diagnoses as {@code nixpool ping}.
+ * then {@code nix-store --serve --write} (with the build's {@link NixSettings}) and its handshake. Failures carry the
+ * same diagnoses as {@code nixpool ping}.
  * <p>
  * Thread-safe; one per application. Close it when the application stops: it owns a timer thread (and, with the
  * one-argument constructor, the MINA client).
@@ -49,7 +51,9 @@ public final class SshBuilderConnector implements BuilderConnector, AutoCloseabl
     }
 
     @Override
-    public BuilderSession open(BuilderAddress address, BuilderCredentials credentials) throws BuilderException {
+    public BuilderSession open(BuilderAddress address, BuilderCredentials credentials, NixSettings settings)
+            throws BuilderException {
+        Objects.requireNonNull(settings, "settings");
         SshTarget target = new SshTarget(address.host(), address.port(), address.user());
         SshSession session;
         try {
@@ -59,7 +63,7 @@ public final class SshBuilderConnector implements BuilderConnector, AutoCloseabl
             throw BuilderFailures.transport(e);
         }
         try {
-            return SshBuilderSession.start(session, watchdog, timeouts);
+            return SshBuilderSession.start(session, watchdog, timeouts, settings);
         } catch (SshTransportException e) {
             session.close();
             throw BuilderFailures.transport(e);

@@ -30,6 +30,7 @@ import dev.nixpool.remote.BuilderException;
 import dev.nixpool.remote.BuilderFailure;
 import dev.nixpool.remote.BuilderSession;
 import dev.nixpool.remote.LogSink;
+import dev.nixpool.remote.NixSettings;
 import dev.nixpool.ssh.HostKeys;
 import dev.nixpool.ssh.ServeChannel;
 import dev.nixpool.ssh.ServeStartException;
@@ -59,40 +60,36 @@ public final class SshBuilderSession implements BuilderSession {
     /** Nix's build-remote exit code for a build that hit a time limit (src/libstore/build/worker.cc). */
     static final long EXIT_TIMED_OUT = 101;
 
-    static final String FLAKE_COMMAND = "nix --extra-experimental-features 'nix-command flakes' path-info --derivation ";
-    /**
-     * Evaluates stdin to a .drv. No GC root: the build follows on the same session straight away, and with
-     * {@code --add-root} nix-instantiate prints the root's path instead of the .drv's and leaves a symlink behind on a
-     * builder that may be reused. Without a root Nix warns about the missing one on stderr, which would open every
-     * build log; --no-gc-warning (Nix 2.8 has it) says the omission is deliberate.
-     */
-    static final String EXPRESSION_COMMAND = "nix-instantiate --no-gc-warning -";
-    /** Evaluates stdin with the store writable, so that builtins.storePath substitutes. */
-    static final String ENSURE_COMMAND = "nix-instantiate --eval --read-write-mode -";
-
     private final SshSession ssh;
     private final Watchdog watchdog;
     private final BuilderTimeouts timeouts;
     /** Where the serve channel's stderr goes during the current call; null between calls. */
     private final AtomicReference<LogSink> serveLog = new AtomicReference<>();
     private final RemoteCommands commands;
+    private final NixCommands nix;
+    /** Only with settings of the build's own: without, the session does exactly what it did before they existed. */
+    private final boolean substituteAhead;
     private volatile ServeChannel serve;
     private volatile boolean closed;
 
-    private SshBuilderSession(SshSession ssh, Watchdog watchdog, BuilderTimeouts timeouts) {
+    private SshBuilderSession(SshSession ssh, Watchdog watchdog, BuilderTimeouts timeouts, NixSettings settings) {
         this.ssh = ssh;
         this.watchdog = watchdog;
         this.timeouts = timeouts;
         this.commands = new RemoteCommands(ssh, watchdog);
+        this.nix = new NixCommands(settings);
+        this.substituteAhead = !settings.isEmpty();
     }
 
-    /** Starts the serve channel on a logged-in session and greets it; the caller closes {@code ssh} on failure. */
-    static SshBuilderSession start(SshSession ssh, Watchdog watchdog, BuilderTimeouts timeouts)
+    /**
+     * Starts the serve channel on a logged-in session, with the build's Nix settings, and greets it; the caller closes
+     * {@code ssh} on failure.
+     */
+    static SshBuilderSession start(SshSession ssh, Watchdog watchdog, BuilderTimeouts timeouts, NixSettings settings)
             throws SshTransportException, ServeStartException {
-        SshBuilderSession session = new SshBuilderSession(ssh, watchdog, timeouts);
-        session.serve = ServeChannel.start(ssh, line -> RemoteCommands.deliver(session.serveLog.get(), line),
-                timeouts.handshake(),
-                watchdog);
+        SshBuilderSession session = new SshBuilderSession(ssh, watchdog, timeouts, settings);
+        session.serve = ServeChannel.start(ssh, session.nix.serve(),
+                line -> RemoteCommands.deliver(session.serveLog.get(), line), timeouts.handshake(), watchdog);
         return session;
     }
 
@@ -111,11 +108,11 @@ public final class SshBuilderSession implements BuilderSession {
     @Override
     public String instantiate(BuildSource source, LogSink log) throws BuilderException {
         if (source instanceof BuildSource.Expression e) {
-            return evaluate("the expression", EXPRESSION_COMMAND, e.text().getBytes(StandardCharsets.UTF_8), log);
+            return evaluate("the expression", nix.expression(), e.text().getBytes(StandardCharsets.UTF_8), log);
         }
         if (source instanceof BuildSource.Flake f) {
             String installable = checkInstallable(f.installable());
-            return evaluate("the flake '" + installable + "'", FLAKE_COMMAND + shellQuote(installable), new byte[0],
+            return evaluate("the flake '" + installable + "'", nix.flake(installable), new byte[0],
                     log);
         }
         if (source instanceof BuildSource.DerivationPath d) {
@@ -166,7 +163,7 @@ public final class SshBuilderSession implements BuilderSession {
             return drv.toString();
         }
         String ensure = "builtins.seq (builtins.storePath \"" + drv + "\") true";
-        RemoteCommands.Result r = commands.run("substituting " + drv, ENSURE_COMMAND,
+        RemoteCommands.Result r = commands.run("substituting " + drv, nix.ensure(),
                 ensure.getBytes(StandardCharsets.UTF_8), log,
                 timeouts.evaluation());
         if (r.status() == 0 && isValid(drv)) {
@@ -216,6 +213,9 @@ public final class SshBuilderSession implements BuilderSession {
             throws BuilderException {
         StorePath drv = parseDrv(drvPath, BuilderFailure.DERIVATION_UNAVAILABLE);
         return withLog(log, () -> {
+            if (substituteAhead) {
+                substitute(drv, derivation);
+            }
             Set<String> inputs = new LinkedHashSet<>(derivation.inputSrcs());
             if (!derivation.inputDrvs().isEmpty()) {
                 List<String> targets = new ArrayList<>();
@@ -238,6 +238,35 @@ public final class SshBuilderSession implements BuilderSession {
             return request("building " + drv, null,
                     c -> c.buildDerivation(drv, derivation.basic(closure), options));
         });
+    }
+
+    /**
+     * Has the builder substitute what it can of the derivation's outputs and its inputs' outputs, from the build's
+     * substituters, before building. {@code nix-store --serve} turns substitution off for its BuildPaths and
+     * BuildDerivation (Nix's build-remote asks this way too, with builders-use-substitutes); QueryValidPaths with
+     * substitute=1 substitutes whatever of the paths' closures a substituter has, with its signature checked, and leaves
+     * the rest to be built. Outputs whose path is only known once built (floating content-addressed) cannot be asked
+     * for.
+     */
+    private void substitute(StorePath drv, Derivation derivation) throws BuilderException {
+        List<StorePath> wanted = new ArrayList<>();
+        for (Map.Entry<String, SortedSet<String>> input : derivation.inputDrvs().entrySet()) {
+            Derivation inputDrv = readDerivation(parseDrv(input.getKey(), BuilderFailure.PROTOCOL_ERROR));
+            for (String name : input.getValue()) {
+                knownPath(inputDrv.outputs().get(name), wanted);
+            }
+        }
+        derivation.outputs().values().forEach(output -> knownPath(output, wanted));
+        if (!wanted.isEmpty()) {
+            request("substituting the inputs and outputs of " + drv, null,
+                    c -> c.queryValidPaths(false, true, wanted));
+        }
+    }
+
+    private static void knownPath(DerivationOutput output, List<StorePath> paths) {
+        if (output != null && !output.path().isEmpty()) {
+            paths.add(parsePath(output.path(), "output path"));
+        }
     }
 
     private List<String> outputPaths(StorePath inputDrv, Collection<String> outputNames) throws BuilderException {
@@ -397,11 +426,6 @@ public final class SshBuilderSession implements BuilderSession {
                             + "characters), got '" + installable + "'");
         }
         return installable;
-    }
-
-    /** POSIX single quotes: the remote shell passes the text as one word, whatever it holds. */
-    static String shellQuote(String s) {
-        return "'" + s.replace("'", "'\\''") + "'";
     }
 
     private static String quoteIfAny(List<String> stderr) {

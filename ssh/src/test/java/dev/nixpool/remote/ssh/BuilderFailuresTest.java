@@ -73,6 +73,18 @@ class BuilderFailuresTest {
     }
 
     @Test
+    void aRefusedSubstituteBeforeTheErrorSaysWhy() {
+        String refused = "warning: the substitute for '/nix/store/dpdp9byxk0d8i0qhc4xmsc6jisyzihc4-x' from "
+                + "'file:///cache' is not signed by any of the keys in 'trusted-public-keys'";
+        List<String> stderr = List.of("warning: you did not specify '--add-root'", "\u001b[35;1m" + refused
+                + "\u001b[0m", refused,
+                "error: path '/nix/store/dpdp9byxk0d8i0qhc4xmsc6jisyzihc4-x' does not exist "
+                        + "and cannot be created");
+        assertThat(BuilderFailures.evaluatorError(stderr)).isEqualTo(refused + "\nerror: path "
+                + "'/nix/store/dpdp9byxk0d8i0qhc4xmsc6jisyzihc4-x' does not exist and cannot be created");
+    }
+
+    @Test
     void stripAnsiKeepsPlainText() {
         assertThat(BuilderFailures.stripAnsi("\u001b[1mbuilder for '\u001b[35;1m/nix/store/x.drv\u001b[0m' failed"))
                 .isEqualTo("builder for '/nix/store/x.drv' failed");

@@ -19,7 +19,7 @@ import dev.nixpool.remote.BuilderException;
 import dev.nixpool.remote.BuilderFailure;
 import dev.nixpool.ssh.SshTimeouts;
 
-/** The pure parts of the session: quoting, input checks, the bounded buffer, .drv extraction, timeouts. */
+/** The pure parts of the session: input checks, the bounded buffer, .drv extraction, timeouts. */
 class SshBuilderSessionTest {
 
     private static final String DRV = "Derive([(\"out\",\"/nix/store/0a9ddapbi3wldfn3qfxnqmc6n5gdg8dl-t\",\"\",\"\")],"
@@ -28,13 +28,6 @@ class SshBuilderSessionTest {
 
     @TempDir
     Path dir;
-
-    @Test
-    void shellQuoteMakesOneWordOfAnything() {
-        assertThat(SshBuilderSession.shellQuote("path:/tmp/f#pkg")).isEqualTo("'path:/tmp/f#pkg'");
-        assertThat(SshBuilderSession.shellQuote("a'b; rm -rf /")).isEqualTo("'a'\\''b; rm -rf /'");
-        assertThat(SshBuilderSession.shellQuote("$(x) `y`")).isEqualTo("'$(x) `y`'");
-    }
 
     @Test
     void installablesThatLookLikeOptionsOrHoldControlCharactersAreRefused() throws BuilderException {
