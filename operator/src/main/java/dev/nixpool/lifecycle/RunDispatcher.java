@@ -19,6 +19,7 @@ import dev.nixpool.nix.build.BuildOptions;
 import dev.nixpool.remote.BuildSource;
 import dev.nixpool.remote.BuilderAddress;
 import dev.nixpool.remote.BuilderCredentials;
+import dev.nixpool.remote.NixSettings;
 import dev.nixpool.runner.BuildRunner;
 import dev.nixpool.runner.DerivationFit;
 import dev.nixpool.runner.RunKey;
@@ -63,8 +64,13 @@ public class RunDispatcher {
         RunKey key = key(context);
         runner.dispatch(new RunRequest(key, context.namespace(), build.getMetadata().getName(),
                 new BuilderAddress(pod.getStatus().getPodIP(), sshPort, sshUser), credentials.get(),
-                source(build.getSpec()), options(build.getSpec()), fit(context)));
+                source(build.getSpec()), options(build.getSpec()), fit(context), nixSettings(build.getSpec())));
         return Optional.empty();
+    }
+
+    /** The build's own substituters and keys travel on its session (the pool's are in its builders' nix.conf). */
+    static NixSettings nixSettings(NixBuildSpec spec) {
+        return NixSettings.of(spec.getSubstituters(), spec.getTrustedPublicKeys());
     }
 
     static BuildSource source(NixBuildSpec spec) {
