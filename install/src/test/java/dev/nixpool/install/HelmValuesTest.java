@@ -1,6 +1,7 @@
 package dev.nixpool.install;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -61,6 +62,15 @@ class HelmValuesTest {
         assertThat(spec.at("/volumes/1/emptyDir").isMissingNode()).isTrue();
         assertThat(Manifests.find(docs, "ServiceAccount", "np").at("/metadata/annotations/example.org~1role")
                 .asText()).isEqualTo("nixpool");
+    }
+
+    @Test
+    void theSchemaRefusesMistypedAndUnknownValues() {
+        assertThatThrownBy(() -> Chart.template(Map.of("replicas", "two"))).hasMessageContaining("replicas");
+        assertThatThrownBy(() -> Chart.template(Map.of("watchNamespace[0]", "team-a")))
+                .as("a typo of watchNamespaces").hasMessageContaining("watchNamespace");
+        assertThatThrownBy(() -> Chart.template(Map.of("builderNetworkPolicy.caches[0].cidr", "203.0.113.0/24")))
+                .as("a cache without ports").hasMessageContaining("ports");
     }
 
     @Test
