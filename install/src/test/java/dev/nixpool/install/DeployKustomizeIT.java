@@ -1,30 +1,17 @@
-package dev.nixpool.deploy;
+package dev.nixpool.install;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.MappingIterator;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
 /** Renders deploy/ with the real {@code kubectl kustomize}, as {@code kubectl apply -k deploy/} would. */
 class DeployKustomizeIT {
-
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
-    private static final Comparator<JsonNode> NUMBERS_BY_VALUE = (a, b) -> a.isNumber() && b.isNumber()
-            ? Double.compare(a.asDouble(), b.asDouble())
-            : a.equals(b) ? 0 : 1;
 
     @Test
     void baseRendersTheOperatorInstall() throws Exception {
@@ -34,6 +21,7 @@ class DeployKustomizeIT {
                         "CustomResourceDefinition/buildmachines.nixpool.dev",
                         "CustomResourceDefinition/nixbuilds.nixpool.dev", "ServiceAccount/nixpool-operator",
                         "ClusterRole/nixpool-operator", "ClusterRoleBinding/nixpool-operator",
+                        "Role/nixpool-operator-leader-election", "RoleBinding/nixpool-operator-leader-election",
                         "Deployment/nixpool-operator");
         for (JsonNode doc : docs) {
             String kind = doc.path("kind").asText();
@@ -48,12 +36,12 @@ class DeployKustomizeIT {
     @Test
     void renderedCrdsAreTheCommittedOnes() throws Exception {
         List<JsonNode> docs = kustomize("deploy");
-        Path crds = repoRoot().resolve("crds");
+        Path crds = Manifests.repoRoot().resolve("crds");
         for (String file : List.of("buildmachines.nixpool.dev-v1.yml", "nixbuilds.nixpool.dev-v1.yml")) {
-            JsonNode committed = YAML.readTree(crds.resolve(file).toFile());
+            JsonNode committed = Manifests.read(crds.resolve(file));
             JsonNode rendered = find(docs, "CustomResourceDefinition", committed.at("/metadata/name").asText());
             // kustomize re-serializes 1000.0 as 1000: compare numbers by value, everything else exactly
-            assertThat(committed.get("spec").equals(NUMBERS_BY_VALUE, rendered.get("spec")))
+            assertThat(committed.get("spec").equals(Manifests.NUMBERS_BY_VALUE, rendered.get("spec")))
                     .as("spec of the rendered " + file + " equals the committed one").isTrue();
         }
     }
@@ -88,25 +76,34 @@ class DeployKustomizeIT {
     @Test
     void rbacGrantsOnlyWhatTheOperatorUses() throws Exception {
         List<JsonNode> docs = kustomize("deploy");
-        List<String> rules = rules(find(docs, "ClusterRole", "nixpool-operator"));
+        List<String> rules = Manifests.rules(find(docs, "ClusterRole", "nixpool-operator"));
         assertThat(rules).containsExactlyInAnyOrder(
                 "nixpool.dev/nixbuilds:get,list,watch,patch,update",
-                "nixpool.dev/buildmachines:get,list,watch,patch,update",
-                "nixpool.dev/nixbuilds/status:get,patch,update",
-                "nixpool.dev/buildmachines/status:get,patch,update",
+                "nixpool.dev/buildmachines:get,list,watch",
+                "nixpool.dev/nixbuilds/status:patch,update",
+                "nixpool.dev/buildmachines/status:patch,update",
                 "nixpool.dev/nixbuilds/finalizers:update",
                 "nixpool.dev/buildmachines/finalizers:update",
                 "/pods:get,list,watch,create,delete",
-                "/secrets:get,list,watch,create,delete",
+                "/secrets:get,list,create,delete",
+                "/persistentvolumeclaims:get,list,watch,create,delete",
                 "/events:create",
-                "apiextensions.k8s.io/customresourcedefinitions:get,list");
+                "apiextensions.k8s.io/customresourcedefinitions:get",
+                "authentication.k8s.io/tokenreviews:create",
+                "authorization.k8s.io/subjectaccessreviews:create");
+        assertThat(Manifests.rules(find(docs, "Role", "nixpool-operator-leader-election")))
+                .as("the Lease, in the operator's namespace only")
+                .containsExactly("coordination.k8s.io/leases:get,create,update");
+        JsonNode leaseBinding = find(docs, "RoleBinding", "nixpool-operator-leader-election");
+        assertThat(leaseBinding.at("/metadata/namespace").asText()).isEqualTo("nixpool-system");
+        assertThat(leaseBinding.at("/subjects/0/name").asText()).isEqualTo("nixpool-operator");
         JsonNode binding = find(docs, "ClusterRoleBinding", "nixpool-operator");
         assertThat(binding.at("/subjects/0/namespace").asText()).isEqualTo("nixpool-system");
         assertThat(binding.at("/subjects/0/name").asText()).isEqualTo("nixpool-operator");
     }
 
     @Test
-    void builderNamespacePolicyAdmitsOnlyTheOperatorOnSsh() throws Exception {
+    void builderNamespacePolicyAdmitsOnlyTheOperatorOnSshAndLimitsEgress() throws Exception {
         List<JsonNode> docs = kustomize("deploy/builder-namespace");
         assertThat(docs).hasSize(1);
         JsonNode policy = find(docs, "NetworkPolicy", "nixpool-builders");
@@ -122,62 +119,29 @@ class DeployKustomizeIT {
         assertThat(from.at("/0/podSelector/matchLabels/app.kubernetes.io~1name").asText())
                 .isEqualTo("nixpool-operator");
         assertThat(policy.at("/spec/ingress/0/ports/0/port").asInt()).isEqualTo(2222);
+        assertThat(policy.at("/spec/policyTypes").toString()).isEqualTo("[\"Ingress\",\"Egress\"]");
+        JsonNode egress = policy.at("/spec/egress");
+        assertThat(egress).as("DNS, then the public internet over IPv4 and IPv6").hasSize(3);
+        assertThat(egress.at("/0/to/0/namespaceSelector/matchLabels/kubernetes.io~1metadata.name").asText())
+                .isEqualTo("kube-system");
+        assertThat(egress.at("/0/to/0/podSelector/matchLabels/k8s-app").asText()).isEqualTo("kube-dns");
+        assertThat(egress.at("/0/ports").toString()).contains("UDP").contains("TCP").contains("53");
+        assertThat(egress.at("/1/to/0/ipBlock/cidr").asText()).isEqualTo("0.0.0.0/0");
+        assertThat(egress.at("/1/to/0/ipBlock/except").toString()).as("no cluster-internal or metadata address")
+                .contains("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16");
+        assertThat(egress.at("/1/ports").findValuesAsText("port")).containsExactly("443", "80");
+        assertThat(egress.at("/2/to/0/ipBlock/cidr").asText()).isEqualTo("::/0");
+        assertThat(egress.at("/2/to/0/ipBlock/except").toString()).contains("fc00::/7", "fe80::/10");
         // the selected labels are the ones the operator's Deployment gives its pods
         JsonNode operatorPod = find(kustomize("deploy"), "Deployment", "nixpool-operator").at("/spec/template");
         assertThat(operatorPod.at("/metadata/labels/app.kubernetes.io~1name").asText()).isEqualTo("nixpool-operator");
     }
 
-    private static List<String> rules(JsonNode role) {
-        List<String> out = new ArrayList<>();
-        for (JsonNode rule : role.path("rules")) {
-            List<String> verbs = new ArrayList<>();
-            rule.path("verbs").forEach(v -> verbs.add(v.asText()));
-            for (JsonNode group : rule.path("apiGroups")) {
-                for (JsonNode resource : rule.path("resources")) {
-                    out.add(group.asText() + "/" + resource.asText() + ":" + String.join(",", verbs));
-                }
-            }
-        }
-        return out;
+    private static List<JsonNode> kustomize(String dir) throws IOException, InterruptedException {
+        return Kustomize.render(dir);
     }
 
     private static JsonNode find(List<JsonNode> docs, String kind, String name) {
-        return docs.stream()
-                .filter(d -> d.path("kind").asText().equals(kind) && d.at("/metadata/name").asText().equals(name))
-                .findFirst()
-                .orElseThrow(() -> new AssertionError("kustomize output has no " + kind + "/" + name));
-    }
-
-    private static List<JsonNode> kustomize(String dir) throws IOException, InterruptedException {
-        Path out = Files.createTempFile("nixpool-kustomize", ".yaml");
-        Path err = Files.createTempFile("nixpool-kustomize", ".err");
-        try {
-            Process p = new ProcessBuilder("kubectl", "kustomize", dir).directory(repoRoot().toFile())
-                    .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                p.destroyForcibly().waitFor();
-                throw new AssertionError("kubectl kustomize " + dir + " did not finish within 60 s");
-            }
-            assertThat(p.exitValue())
-                    .as("kubectl kustomize " + dir + ": " + Files.readString(err, StandardCharsets.UTF_8))
-                    .isZero();
-            List<JsonNode> docs = new ArrayList<>();
-            try (MappingIterator<JsonNode> it = YAML.readerFor(JsonNode.class).readValues(out.toFile())) {
-                while (it.hasNext()) {
-                    JsonNode doc = it.next();
-                    if (!doc.isNull() && !doc.isEmpty()) {
-                        docs.add(doc);
-                    }
-                }
-            }
-            return docs;
-        } finally {
-            Files.deleteIfExists(out);
-            Files.deleteIfExists(err);
-        }
-    }
-
-    private static Path repoRoot() {
-        return Path.of(System.getProperty("nixpool.repo.root")).toAbsolutePath().normalize();
+        return Manifests.find(docs, kind, name);
     }
 }
