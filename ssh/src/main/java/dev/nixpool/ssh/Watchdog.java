@@ -60,10 +60,13 @@ public final class Watchdog implements AutoCloseable {
 
         @Override
         public void close() {
+            disarm();
+        }
+
+        /** Disarms the guard; true when its action will never run, false when it ran or is running already. */
+        public boolean disarm() {
             ScheduledFuture<?> t = task;
-            if (t != null) {
-                t.cancel(false);
-            }
+            return t != null && t.cancel(false);
         }
     }
 }

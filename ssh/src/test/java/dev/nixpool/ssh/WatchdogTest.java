@@ -27,15 +27,17 @@ class WatchdogTest {
     void aClosedGuardNeverFires() throws Exception {
         try (Watchdog w = new Watchdog("test-watchdog")) {
             AtomicInteger runs = new AtomicInteger();
-            Watchdog.Guard g = w.arm(Duration.ofMillis(100), runs::incrementAndGet);
-            g.close();
+            Watchdog.Guard g = w.arm(Duration.ofMillis(300), runs::incrementAndGet);
+            // on a loaded machine this thread may get here only after the deadline: then the guard fired before it was
+            // disarmed, which is allowed; what must hold is that a disarmed guard never fires
+            boolean disarmed = g.disarm();
             // one timer thread runs guards in the order of their deadlines: once a later one has run, the closed
             // guard's deadline has passed too
             CountDownLatch later = new CountDownLatch(1);
-            w.arm(Duration.ofMillis(150), later::countDown);
+            w.arm(Duration.ofMillis(350), later::countDown);
             assertThat(later.await(10, TimeUnit.SECONDS)).isTrue();
-            assertThat(runs).hasValue(0);
-            assertThat(g.fired()).isFalse();
+            assertThat(g.fired()).isEqualTo(!disarmed);
+            assertThat(runs).hasValue(disarmed ? 0 : 1);
         }
     }
 
