@@ -184,8 +184,11 @@ record ScaleSubresource(String specReplicasPath, String statusReplicasPath, Stri
         List<String> segments = segments(path);
         JsonNode node = object;
         for (int i = 0; i < segments.size(); i++) {
+            if (node.isNull()) {
+                return new Nested(false, null, null);
+            }
             if (!node.isObject()) {
-                return new Nested(false, null, accessorPath(segments.subList(0, i)) + " accessor error: "
+                return new Nested(false, null, accessorPath(segments.subList(0, i + 1)) + " accessor error: "
                         + goValue(node) + " is of the type " + goType(node) + ", expected map[string]interface{}");
             }
             if (!node.has(segments.get(i))) {
