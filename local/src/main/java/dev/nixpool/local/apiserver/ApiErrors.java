@@ -1,5 +1,8 @@
 package dev.nixpool.local.apiserver;
 
+import java.util.List;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -27,6 +30,73 @@ final class ApiErrors {
         }
         status.put("code", code);
         return status;
+    }
+
+    /** A request that ends in a Status answer, thrown from deep inside its handling. */
+    static final class Failure extends RuntimeException {
+
+        private final int code;
+        private final transient ObjectNode status;
+
+        Failure(int code, ObjectNode status) {
+            super(status.path("message").asText(), null, false, false);
+            this.code = code;
+            this.status = status;
+        }
+
+        Failure(int code, String message, ResourcePath path) {
+            this(code, ApiErrors.status(code, reasonFor(code), message, path));
+        }
+
+        int code() {
+            return code;
+        }
+
+        ObjectNode status() {
+            return status;
+        }
+    }
+
+    /** One field.Error of the API server's validation, with its value already printed the way Go prints it. */
+    record FieldError(String field, String value, String detail) {
+
+        String body() {
+            return "Invalid value: " + value + ": " + detail;
+        }
+    }
+
+    /** 422 Invalid, as apierrors.NewInvalid makes it: one cause per field error, all of them in the message. */
+    static Failure invalid(String kind, String group, String name, List<FieldError> errors) {
+        List<String> texts = errors.stream().map(e -> e.field() + ": " + e.body()).toList();
+        String qualified = group.isEmpty() ? kind : kind + "." + group;
+        String message = qualified + " \"" + name + "\" is invalid: "
+                + (texts.size() == 1 ? texts.get(0) : "[" + String.join(", ", texts) + "]");
+        ObjectNode status = status(422, "Invalid", message, null);
+        ObjectNode details = JsonNodeFactory.instance.objectNode();
+        details.put("name", name);
+        details.put("group", group);
+        details.put("kind", kind);
+        ArrayNode causes = details.putArray("causes");
+        for (FieldError e : errors) {
+            causes.addObject().put("reason", "FieldValueInvalid").put("message", e.body()).put("field", e.field());
+        }
+        status.set("details", details);
+        status.set("code", status.remove("code"));
+        return new Failure(422, status);
+    }
+
+    /** 500 InternalError, as apierrors.NewInternalError makes it. */
+    static Failure internal(String error, ResourcePath path) {
+        ObjectNode status = status(500, "InternalError", "Internal error occurred: " + error, path);
+        ((ObjectNode) status.get("details")).putArray("causes").addObject().put("message", error);
+        return new Failure(500, status);
+    }
+
+    /** The message of a write whose resourceVersion precondition no longer holds (409 Conflict). */
+    static String conflictMessage(ResourcePath path) {
+        String resource = path.group().isEmpty() ? path.plural() : path.plural() + "." + path.group();
+        return "Operation cannot be fulfilled on " + resource + " \"" + path.name()
+                + "\": the object has been modified; please apply your changes to the latest version and try again";
     }
 
     static String reasonFor(int code) {

@@ -41,11 +41,13 @@ final class ApiRequestRouter {
     private final TableRenderer tables;
     /** Read-modify-write sequences (patch, delete) must not interleave with other writes. */
     private final Object writes = new Object();
+    private final ScaleEndpoint scale;
 
     ApiRequestRouter(ObservableCrudStore store, Discovery discovery, TableRenderer tables) {
         this.store = store;
         this.discovery = discovery;
         this.tables = tables;
+        this.scale = new ScaleEndpoint(store, discovery, writes, this::update);
     }
 
     MockResponse dispatch(RecordedRequest request) {
@@ -53,6 +55,8 @@ final class ApiRequestRouter {
         ResourcePath path = ResourcePath.parse(pathAndQuery);
         try {
             return route(request, pathAndQuery, path);
+        } catch (ApiErrors.Failure e) {
+            return json(e.code(), e.status().toString());
         } catch (IllegalArgumentException | IOException e) {
             return error(400, e.getMessage(), path);
         }
@@ -86,6 +90,9 @@ final class ApiRequestRouter {
             return error(415, "the embedded API server only accepts JSON or YAML bodies, got '" + contentType
                     + "'; use kubectl apply -f with a manifest instead", path);
         }
+        if ("scale".equals(path.subresource()) && !path.isWatch()) {
+            return scale.serve(method, path, request);
+        }
         return switch (method) {
             case GET -> path.isWatch()
                     ? store.dispatch(request)
@@ -93,8 +100,17 @@ final class ApiRequestRouter {
             case PATCH -> patch(path, request);
             case DELETE -> path.name() == null ? normalize(store.dispatch(request), path) : delete(path);
             case POST -> {
+                RecordedRequest create = request;
+                if (path.name() == null && discovery.find(path.group(), path.version(), path.plural())
+                        .map(r -> r.scale() != null).orElse(false)) {
+                    // reading the body consumes it: the store gets a copy
+                    String body = request.getUtf8Body();
+                    validateScaleFields(path, YAML.readTree(body));
+                    create = new RecordedRequest(request.getHttpVersion(), method, pathAndQuery, request.getHeaders(),
+                            new Buffer(body.getBytes(StandardCharsets.UTF_8)));
+                }
                 synchronized (writes) {
-                    yield normalize(store.dispatch(request), path);
+                    yield normalize(store.dispatch(create), path);
                 }
             }
             case PUT -> put(path, request);
@@ -220,8 +236,28 @@ final class ApiRequestRouter {
                 body.remove("status");
             }
         }
+        validateScaleFields(path, body);
         return normalize(store.handleUpdate(request(HttpMethod.PUT, path.storePath(), original,
                 JSON.writeValueAsString(body))), path);
+    }
+
+    /**
+     * Custom resources with a scale subresource have their replicas and selector fields checked on every write, as
+     * the API server's validator does (the spec replicas only on writes of the whole object); nothing else of the
+     * schema is checked here.
+     */
+    private void validateScaleFields(ResourcePath path, JsonNode object) {
+        if (object == null || !object.isObject()
+                || (path.subresource() != null && !"status".equals(path.subresource()))) {
+            return;
+        }
+        discovery.find(path.group(), path.version(), path.plural()).filter(r -> r.scale() != null).ifPresent(r -> {
+            List<ApiErrors.FieldError> errors = r.scale().validate(object, path.subresource() == null);
+            if (!errors.isEmpty()) {
+                String name = path.name() != null ? path.name() : object.path("metadata").path("name").asText("");
+                throw ApiErrors.invalid(r.kind(), r.group(), name, errors);
+            }
+        });
     }
 
     private MockResponse delete(ResourcePath path) throws IOException {

@@ -7,9 +7,13 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-/** One resource type as discovery lists it (an APIResource), with the printer columns its Tables use. */
+/**
+ * One resource type as discovery lists it (an APIResource), with the printer columns its Tables use and, for custom
+ * resources that declare one, their scale subresource (null otherwise).
+ */
 record ApiResource(String group, String version, String plural, String singular, String kind, boolean namespaced,
-        List<String> shortNames, List<String> categories, boolean statusSubresource, List<PrinterColumn> columns) {
+        List<String> shortNames, List<String> categories, boolean statusSubresource, ScaleSubresource scale,
+        List<PrinterColumn> columns) {
 
     static final List<String> VERBS = List.of("create", "delete", "deletecollection", "get", "list", "patch", "update",
             "watch");
@@ -18,13 +22,13 @@ record ApiResource(String group, String version, String plural, String singular,
     static ApiResource builtin(String group, String version, String plural, String kind, boolean namespaced,
             boolean status, String... shortNames) {
         return new ApiResource(group, version, plural, kind.toLowerCase(), kind, namespaced, List.of(shortNames),
-                List.of(), status, PrinterColumn.defaults());
+                List.of(), status, null, PrinterColumn.defaults());
     }
 
     /** The same type in the {@code all} category, as pods, services and deployments are on a cluster. */
     ApiResource inCategoryAll() {
         return new ApiResource(group, version, plural, singular, kind, namespaced, shortNames, List.of("all"),
-                statusSubresource, columns);
+                statusSubresource, scale, columns);
     }
 
     /** The served versions of a stored CustomResourceDefinition. */
@@ -37,7 +41,7 @@ record ApiResource(String group, String version, String plural, String singular,
                         names.path("plural").asText(), names.path("singular").asText(), names.path("kind").asText(),
                         !"Cluster".equals(spec.path("scope").asText()), texts(names.path("shortNames")),
                         texts(names.path("categories")), v.path("subresources").has("status"),
-                        PrinterColumn.forCrdVersion(v)))
+                        ScaleSubresource.fromCrdVersion(v).orElse(null), PrinterColumn.forCrdVersion(v)))
                 .toList();
     }
 
@@ -68,6 +72,18 @@ record ApiResource(String group, String version, String plural, String singular,
             s.put("singularName", "");
             s.put("namespaced", namespaced);
             s.put("kind", kind);
+            strings(s.putArray("verbs"), SUBRESOURCE_VERBS);
+        }
+        if (scale != null) {
+            // served as autoscaling/v1 Scale whatever the parent's group is, which is how kubectl scale and the
+            // HorizontalPodAutoscaler find out what to send
+            ObjectNode s = resources.addObject();
+            s.put("name", plural + "/scale");
+            s.put("singularName", "");
+            s.put("namespaced", namespaced);
+            s.put("group", "autoscaling");
+            s.put("version", "v1");
+            s.put("kind", "Scale");
             strings(s.putArray("verbs"), SUBRESOURCE_VERBS);
         }
     }
