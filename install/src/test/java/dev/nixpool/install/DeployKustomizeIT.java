@@ -79,14 +79,14 @@ class DeployKustomizeIT {
         List<String> rules = Manifests.rules(find(docs, "ClusterRole", "nixpool-operator"));
         assertThat(rules).containsExactlyInAnyOrder(
                 "nixpool.dev/nixbuilds:get,list,watch,patch,update",
-                "nixpool.dev/buildmachines:get,list,watch",
+                "nixpool.dev/buildmachines:get,list,watch,patch,update",
                 "nixpool.dev/nixbuilds/status:patch,update",
                 "nixpool.dev/buildmachines/status:patch,update",
                 "nixpool.dev/nixbuilds/finalizers:update",
                 "nixpool.dev/buildmachines/finalizers:update",
-                "/pods:get,list,watch,create,delete",
+                "/pods:get,list,watch,create,patch,delete",
                 "/secrets:get,list,create,delete",
-                "/persistentvolumeclaims:get,list,watch,create,delete",
+                "/persistentvolumeclaims:get,list,create,delete",
                 "/events:create",
                 "apiextensions.k8s.io/customresourcedefinitions:get",
                 "authentication.k8s.io/tokenreviews:create",

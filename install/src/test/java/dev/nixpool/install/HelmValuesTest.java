@@ -89,7 +89,7 @@ class HelmValuesTest {
                 "apiextensions.k8s.io/customresourcedefinitions:get", "authentication.k8s.io/tokenreviews:create",
                 "authorization.k8s.io/subjectaccessreviews:create");
         List<String> namespaced = Manifests.rules(Manifests.find(docs, "ClusterRole", "np"));
-        assertThat(namespaced).contains("/pods:get,list,watch,create,delete")
+        assertThat(namespaced).contains("/pods:get,list,watch,create,patch,delete")
                 .noneMatch(r -> r.startsWith("apiextensions.k8s.io/") || r.startsWith("authentication.k8s.io/")
                         || r.startsWith("authorization.k8s.io/"));
         List<String> bindings = new ArrayList<>();
