@@ -34,6 +34,7 @@ class DeployKustomizeIT {
                         "CustomResourceDefinition/buildmachines.nixpool.dev",
                         "CustomResourceDefinition/nixbuilds.nixpool.dev", "ServiceAccount/nixpool-operator",
                         "ClusterRole/nixpool-operator", "ClusterRoleBinding/nixpool-operator",
+                        "Role/nixpool-operator-leader-election", "RoleBinding/nixpool-operator-leader-election",
                         "Deployment/nixpool-operator");
         for (JsonNode doc : docs) {
             String kind = doc.path("kind").asText();
@@ -103,6 +104,13 @@ class DeployKustomizeIT {
         JsonNode binding = find(docs, "ClusterRoleBinding", "nixpool-operator");
         assertThat(binding.at("/subjects/0/namespace").asText()).isEqualTo("nixpool-system");
         assertThat(binding.at("/subjects/0/name").asText()).isEqualTo("nixpool-operator");
+        // leader election: the Lease in the operator's own namespace, nothing else there (JOSDK checks get, create and
+        // update before it elects; Fabric8 renews with a patch)
+        assertThat(rules(find(docs, "Role", "nixpool-operator-leader-election")))
+                .containsExactly("coordination.k8s.io/leases:get,create,update,patch");
+        JsonNode leaseBinding = find(docs, "RoleBinding", "nixpool-operator-leader-election");
+        assertThat(leaseBinding.at("/subjects/0/name").asText()).isEqualTo("nixpool-operator");
+        assertThat(leaseBinding.at("/metadata/namespace").asText()).isEqualTo("nixpool-system");
     }
 
     @Test
