@@ -3,6 +3,7 @@ package dev.nixpool.local;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -90,6 +91,28 @@ class OperatorFailoverScenarioIT {
             assertThat(leader.identity()).as("a restarted replica is a new pod").isNotEqualTo(killedIdentity);
         });
         assertThat(cluster.restarts(standby)).as("restarts of the standby").isZero();
+    }
+
+    /**
+     * A leader told to stop (SIGTERM, as on a rollout or a drain) shuts down cleanly, giving the Lease up, and another
+     * replica leads. JOSDK's own exit on lost leadership would block in the shutdown hook until SIGKILL.
+     */
+    @Test
+    void aLeaderStoppedWithSigtermShutsDownCleanlyAndHandsTheLeaseOver() throws Exception {
+        OperatorProcess leader = await().atMost(ScenarioFixture.WAIT).until(OperatorFailoverScenarioIT::leader,
+                Optional::isPresent).orElseThrow();
+        String identity = leader.identity();
+        int restartsBefore = cluster.restarts(leader);
+        leader.stop();
+        assertThat(Files.readString(leader.logFile())).as("the stopped leader's log")
+                .containsPattern("=== " + leader.name() + " start [^\\n]* as " + identity
+                        + " ===(?s).*nixpool-operator stopped in");
+        String next = await().atMost(ScenarioFixture.WAIT).until(OperatorFailoverScenarioIT::holder,
+                h -> h.isPresent() && !h.get().equals(identity)).orElseThrow();
+        assertThat(cluster.operators().stream().filter(OperatorProcess::isRunning).map(OperatorProcess::identity))
+                .as("the replicas still running").contains(next);
+        assertThat(cluster.restarts(leader)).as("a stop is no crash: no restart").isEqualTo(restartsBefore);
+        leader.start();
     }
 
     private static Optional<String> holder() {

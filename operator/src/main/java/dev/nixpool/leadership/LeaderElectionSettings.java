@@ -17,8 +17,9 @@ import dev.nixpool.config.NixpoolConfig;
  * exists and the profile is one of {@code quarkus.operator-sdk.activate-leader-election-for-profiles} (default
  * {@code prod}: the packaged operator elects, {@code @QuarkusTest}s run alone without a Lease). Until this replica
  * holds the Lease JOSDK starts its informers but processes no event, so a standby reconciles and writes nothing. When
- * it loses the Lease JOSDK exits the process (exit code 1): in-memory state such as the capacity ledger and the runs
- * cannot be trusted once another replica may lead, and the Deployment restarts the container as a fresh standby.
+ * it loses the Lease the process exits (exit code 1): in-memory state such as the capacity ledger and the runs cannot
+ * be trusted once another replica may lead, and the Deployment restarts the container as a fresh standby. The exit is
+ * {@link Leadership#stoppedLeading()}'s, not JOSDK's own (which hangs a SIGTERMed leader: see there).
  */
 @Singleton
 // the Quarkus operator SDK looks it up programmatically, only in the profiles that elect
@@ -31,7 +32,7 @@ public class LeaderElectionSettings extends LeaderElectionConfiguration {
                 config.leaderElection().leaseDuration(), config.leaderElection().renewDeadline(),
                 config.leaderElection().retryPeriod(), identity(config.leaderElection()),
                 new LeaderCallbacks(leadership::startedLeading, leadership::stoppedLeading, leadership::newLeader),
-                true);
+                false);
         leadership.takePart(getIdentity().orElseThrow());
     }
 

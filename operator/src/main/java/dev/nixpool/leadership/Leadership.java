@@ -39,8 +39,23 @@ public class Leadership implements HealthCheck {
         LOG.infof("leader election: %s leads and starts reconciling", identity.get());
     }
 
+    /**
+     * Leadership is lost, or given back because the operator stops: the process exits either way, as JOSDK's default
+     * would, since in-memory state (the capacity ledger, the runs) must not be acted on once another replica may lead.
+     * JOSDK would call System.exit on its own thread, which is the shutdown hook when the operator got SIGTERM: exit
+     * then blocks forever, the shutdown hangs until the kubelet's SIGKILL and the Lease is never handed back. From a
+     * thread of its own, exit starts the shutdown when none runs and is a harmless waiter when one does.
+     */
     void stoppedLeading() {
+        boolean wasLeading = leading;
         leading = false;
+        if (wasLeading) {
+            LOG.infof("leader election: %s no longer leads; the process exits (its Deployment restarts it as a"
+                    + " standby)", identity.get());
+        }
+        Thread exit = new Thread(() -> System.exit(1), "nixpool-leadership-exit");
+        exit.setDaemon(true);
+        exit.start();
     }
 
     void newLeader(String identity) {
