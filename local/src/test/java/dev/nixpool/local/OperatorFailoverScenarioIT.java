@@ -94,8 +94,8 @@ class OperatorFailoverScenarioIT {
     }
 
     /**
-     * A leader told to stop (SIGTERM, as on a rollout or a drain) shuts down cleanly, giving the Lease up, and another
-     * replica leads. JOSDK's own exit on lost leadership would block in the shutdown hook until SIGKILL.
+     * A leader told to stop (SIGTERM, as on a rollout or a drain) shuts down cleanly, and another replica leads once
+     * the Lease is free. JOSDK's own exit on lost leadership would block in the shutdown hook until SIGKILL.
      */
     @Test
     void aLeaderStoppedWithSigtermShutsDownCleanlyAndHandsTheLeaseOver() throws Exception {
