@@ -26,11 +26,4 @@ class RestartBackoffTest {
         assertThat(backoff.healthyRun(Duration.ofMinutes(10))).isTrue();
         assertThat(backoff.healthyRun(Duration.ofMinutes(9))).isFalse();
     }
-
-    @Test
-    void replicasAfterTheFirstGetTheirNumberBeforeTheExtension() {
-        assertThat(LocalCluster.perReplica("operator.log", 0)).isEqualTo("operator.log");
-        assertThat(LocalCluster.perReplica("operator.log", 1)).isEqualTo("operator-1.log");
-        assertThat(LocalCluster.perReplica("build-logs", 2)).isEqualTo("build-logs-2");
-    }
 }
