@@ -5,8 +5,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -20,19 +22,26 @@ import dev.nixpool.runtime.BuilderRuntimeConfig;
 
 /**
  * A whole Nixpool on this machine: the embedded API server with the CRDs, a kubeconfig for it (kubectl works with it), the builder runtime
- * (which runs builder pods as local sshd + Nix processes) and the operator as a separate process. Used by the scenario
- * tests, the lifecycle benchmark and local mode. {@link #close()} leaves no process, mount or directory behind.
+ * (which runs builder pods as local sshd + Nix processes) and the operator as one or more separate processes, the
+ * replicas of its Deployment: they elect a leader on a Lease, and each is restarted when it exits although nobody
+ * stopped it, as a Deployment's pod would be. Used by the scenario tests, the lifecycle benchmark and local mode.
+ * {@link #close()} leaves no process, mount or directory behind.
  */
 public final class LocalCluster implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(LocalCluster.class);
     static final String BUILD_LOG_DIR = "nixpool.logs.dir";
+    static final String LEASE_NAME = "nixpool.leader-election.lease-name";
+    /** The operator's default (application.properties), which local mode does not change. */
+    static final String DEFAULT_LEASE_NAME = "nixpool-operator";
 
     private final Path workDir;
     private EmbeddedApiServer apiServer;
     private Path kubeconfig;
     private BuilderRuntime runtime;
-    private OperatorProcess operator;
+    private final List<OperatorProcess> operators = new ArrayList<>();
+    private final List<OperatorSupervisor> supervisors = new ArrayList<>();
+    private String leaseName;
 
     private LocalCluster(Path workDir) {
         this.workDir = workDir;
@@ -73,17 +82,35 @@ public final class LocalCluster implements AutoCloseable {
                 BuilderRuntimeConfig.of(config.entrypoint(), workDir.resolve("runtime"))
                         .withAddresses(config.addresses().first(), config.addresses().last()));
         runtime.start();
+        leaseName = config.effectiveOperatorProperties().getOrDefault(LEASE_NAME, DEFAULT_LEASE_NAME);
         Path log = config.operatorLog() != null ? config.operatorLog() : workDir.resolve("operator.log");
-        // build logs live and die with this cluster, not in the operator's default under /tmp
-        Map<String, String> properties = new LinkedHashMap<>(Map.of(BUILD_LOG_DIR, workDir.resolve("build-logs")
-                .toString()));
-        properties.putAll(config.effectiveOperatorProperties());
-        operator = new OperatorProcess(new OperatorProcess.Settings(config.quarkusRunJar(), kubeconfig, log,
-                properties, LocalClusterConfig.OPERATOR_JVM_OPTIONS,
-                config.operatorReadyTimeout(), Duration.ofSeconds(20)));
-        operator.start();
-        LOG.infof("local cluster up: API server %s, kubeconfig %s, operator %s", apiServer.url(), kubeconfig,
-                operator.httpUrl());
+        for (int replica = 0; replica < config.operatorReplicas(); replica++) {
+            // build logs live and die with this cluster, not in the operator's default under /tmp; each replica has
+            // its own, as each pod of the Deployment has its own volume
+            Map<String, String> properties = new LinkedHashMap<>(Map.of(BUILD_LOG_DIR,
+                    workDir.resolve(perReplica("build-logs", replica)).toString()));
+            properties.putAll(config.effectiveOperatorProperties());
+            OperatorProcess operator = new OperatorProcess(new OperatorProcess.Settings("operator-" + replica,
+                    config.quarkusRunJar(), kubeconfig, log.resolveSibling(perReplica(log.getFileName().toString(),
+                            replica)),
+                    properties, LocalClusterConfig.OPERATOR_JVM_OPTIONS, config.operatorReadyTimeout(),
+                    Duration.ofSeconds(20)));
+            operators.add(operator);
+            supervisors.add(new OperatorSupervisor(operator, RestartBackoff.KUBELET));
+        }
+        // one after the other: two JVMs starting at once on a small machine take longer than twice one
+        operators.forEach(OperatorProcess::start);
+        LOG.infof("local cluster up: API server %s, kubeconfig %s, operators %s", apiServer.url(), kubeconfig,
+                operators.stream().map(o -> o.httpUrl().toString()).toList());
+    }
+
+    /** The first replica keeps the plain name; the others get -1, -2, ... before the extension. */
+    static String perReplica(String name, int replica) {
+        if (replica == 0) {
+            return name;
+        }
+        int dot = name.lastIndexOf('.');
+        return dot <= 0 ? name + "-" + replica : name.substring(0, dot) + "-" + replica + name.substring(dot);
     }
 
     /** A client of the API server (default namespace {@value EmbeddedApiServer#DEFAULT_NAMESPACE}). */
@@ -99,8 +126,24 @@ public final class LocalCluster implements AutoCloseable {
         return runtime;
     }
 
+    /** The Lease the operator replicas elect a leader on, in namespace {@value EmbeddedApiServer#DEFAULT_NAMESPACE}. */
+    public String leaseName() {
+        return leaseName;
+    }
+
+    /** The first operator replica (the only one unless more were asked for). */
     public OperatorProcess operator() {
-        return operator;
+        return operators.get(0);
+    }
+
+    /** Every operator replica, in the order they were started. */
+    public List<OperatorProcess> operators() {
+        return List.copyOf(operators);
+    }
+
+    /** How often the replica was restarted after an exit nobody asked for. */
+    public int restarts(OperatorProcess operator) {
+        return supervisors.get(operators.indexOf(operator)).restarts();
     }
 
     public Path kubeconfig() {
@@ -112,13 +155,18 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     /**
-     * Stops the operator first (so it does not react to its builders going away), then the builder runtime (which
-     * kills every builder and removes their stores), then the API server, and removes the work directory.
+     * Stops the operators first (no restarts from then on; they do not react to their builders going away), then the
+     * builder runtime (which kills every builder and removes their stores), then the API server, and removes the work
+     * directory.
      */
     @Override
     public void close() {
         RuntimeException failure = null;
-        for (AutoCloseable part : new AutoCloseable[]{operator, runtime, apiServer}) {
+        List<AutoCloseable> parts = new ArrayList<>(supervisors);
+        parts.addAll(operators);
+        parts.add(runtime);
+        parts.add(apiServer);
+        for (AutoCloseable part : parts) {
             if (part == null) {
                 continue;
             }

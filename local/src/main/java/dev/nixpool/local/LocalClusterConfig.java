@@ -21,20 +21,29 @@ import dev.nixpool.runtime.BuilderRuntimeConfig.LoopbackRange;
  * @param addresses the loopback addresses the builder runtime hands out as pod IPs
  * @param operatorProperties operator settings on top of {@link #DEFAULT_OPERATOR_PROPERTIES}
  * @param apiServerPort the API server's port on 127.0.0.1; 0 picks a free one
+ * @param operatorReplicas operator processes (replicas of its Deployment); they elect a leader on a Lease
  */
 public record LocalClusterConfig(Path quarkusRunJar, Path entrypoint, Path crdDir, Path parentDir, Path operatorLog,
         LoopbackRange addresses, Map<String, String> operatorProperties, int apiServerPort,
-        Duration operatorReadyTimeout) {
+        Duration operatorReadyTimeout, int operatorReplicas) {
 
     /**
      * Settings local mode needs on top of the packaged application.properties: the local builders run as root, and
      * builds that wait are looked at more often than in a cluster, since a laptop has no other work for the operator.
+     * The leader Lease is shorter than in a cluster (a killed leader's standby takes over within 10 s, not 15 s): the
+     * API server is in the same machine, so a renewal takes a millisecond, and 7 s without one means a stuck process.
      */
     public static final Map<String, String> DEFAULT_OPERATOR_PROPERTIES = Map.of(
             "nixpool.builder.ssh-user", "root",
             "nixpool.scheduling.pending-requeue", "5s",
             "nixpool.scheduling.builder-requeue", "2s",
+            "nixpool.leader-election.lease-duration", "10s",
+            "nixpool.leader-election.renew-deadline", "7s",
+            "nixpool.leader-election.retry-period", "1s",
             "quarkus.banner.enabled", "false");
+
+    /** Each replica is a JVM of up to 512 MiB on a machine that also runs the builders. */
+    public static final int MAX_OPERATOR_REPLICAS = 5;
 
     /** A small heap and the serial collector: the operator shares the machine with builders and the API server. */
     static final List<String> OPERATOR_JVM_OPTIONS = List.of("-Xmx512m", "-XX:+UseSerialGC");
@@ -51,6 +60,10 @@ public record LocalClusterConfig(Path quarkusRunJar, Path entrypoint, Path crdDi
             throw new IllegalArgumentException(
                     "apiServerPort must be 0 (any free port) or 1-65535, got " + apiServerPort);
         }
+        if (operatorReplicas < 1 || operatorReplicas > MAX_OPERATOR_REPLICAS) {
+            throw new IllegalArgumentException("operatorReplicas must be 1-" + MAX_OPERATOR_REPLICAS + ", got "
+                    + operatorReplicas);
+        }
     }
 
     /** The repository: {@code -Dnixpool.repo.root} (the launcher sets it), else the current directory. */
@@ -63,29 +76,35 @@ public record LocalClusterConfig(Path quarkusRunJar, Path entrypoint, Path crdDi
         Path root = repoRoot.toAbsolutePath().normalize();
         return new LocalClusterConfig(root.resolve("operator/target/quarkus-app/quarkus-run.jar"),
                 root.resolve("images/builder/entrypoint.sh"), root.resolve("crds"), parentDir, null,
-                new LoopbackRange(2, 254), Map.of(), 0, Duration.ofSeconds(90));
+                new LoopbackRange(2, 254), Map.of(), 0, Duration.ofSeconds(90), 1);
     }
 
     public LocalClusterConfig withAddresses(int first, int last) {
         return new LocalClusterConfig(quarkusRunJar, entrypoint, crdDir, parentDir, operatorLog,
-                new LoopbackRange(first, last), operatorProperties, apiServerPort, operatorReadyTimeout);
+                new LoopbackRange(first, last), operatorProperties, apiServerPort, operatorReadyTimeout,
+                operatorReplicas);
     }
 
     public LocalClusterConfig withOperatorLog(Path log) {
         return new LocalClusterConfig(quarkusRunJar, entrypoint, crdDir, parentDir, log, addresses,
-                operatorProperties, apiServerPort, operatorReadyTimeout);
+                operatorProperties, apiServerPort, operatorReadyTimeout, operatorReplicas);
     }
 
     public LocalClusterConfig withOperatorProperty(String key, String value) {
         Map<String, String> properties = new LinkedHashMap<>(operatorProperties);
         properties.put(key, value);
         return new LocalClusterConfig(quarkusRunJar, entrypoint, crdDir, parentDir, operatorLog, addresses,
-                properties, apiServerPort, operatorReadyTimeout);
+                properties, apiServerPort, operatorReadyTimeout, operatorReplicas);
     }
 
     public LocalClusterConfig withApiServerPort(int port) {
         return new LocalClusterConfig(quarkusRunJar, entrypoint, crdDir, parentDir, operatorLog, addresses,
-                operatorProperties, port, operatorReadyTimeout);
+                operatorProperties, port, operatorReadyTimeout, operatorReplicas);
+    }
+
+    public LocalClusterConfig withOperatorReplicas(int replicas) {
+        return new LocalClusterConfig(quarkusRunJar, entrypoint, crdDir, parentDir, operatorLog, addresses,
+                operatorProperties, apiServerPort, operatorReadyTimeout, replicas);
     }
 
     /** The defaults with this config's properties on top. */

@@ -13,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -29,25 +30,40 @@ import org.jboss.logging.Logger;
 
 /**
  * The operator as a process of its own: the packaged Quarkus application ({@code quarkus-run.jar}) with a kubeconfig,
- * the same code and configuration keys as in a cluster. Ready when its {@code /q/health/ready} answers 200. Its output
- * goes to a log file that restarts append to.
+ * the same code and configuration keys as in a cluster. Ready when its {@code /q/health/ready} answers 200 (a standby
+ * that waits for the leader Lease is Ready too). Its output goes to a log file that restarts append to. Each start is
+ * like a new pod of a Deployment: it takes part in leader election under a new identity, {@code NAME-xxxxx}, while the
+ * HTTP port and the log file stay. An exit nobody asked for ({@link #stop()} not called) is reported to the
+ * {@link ExitListener}, which restarts it in local mode ({@link OperatorSupervisor}).
  */
 public final class OperatorProcess implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(OperatorProcess.class);
     private static final Duration PROBE_PERIOD = Duration.ofMillis(200);
     private static final int LOG_TAIL_LINES = 40;
+    /** The operator setting that names this start in the leader election. */
+    static final String IDENTITY_PROPERTY = "nixpool.leader-election.identity";
+    private static final String SUFFIX_CHARACTERS = "bcdfghjklmnpqrstvwxz2456789";
+
+    /** Told when the process exits although nobody stopped it (a crash, a kill, leadership lost). */
+    @FunctionalInterface
+    public interface ExitListener {
+        void exited(OperatorProcess operator, long pid, int exitCode, Duration ranFor);
+    }
 
     /**
+     * @param name what the process is called in logs and the stem of its leader election identity, e.g. operator-0
      * @param quarkusRunJar {@code operator/target/quarkus-app/quarkus-run.jar}
      * @param kubeconfig what {@code KUBECONFIG} is set to
      * @param logFile stdout and stderr of every start, appended
      * @param properties system properties, i.e. operator settings such as {@code nixpool.builder.ssh-user}
      * @param jvmOptions extra JVM options, e.g. a heap limit
      */
-    public record Settings(Path quarkusRunJar, Path kubeconfig, Path logFile, Map<String, String> properties,
+    public record Settings(String name, Path quarkusRunJar, Path kubeconfig, Path logFile,
+            Map<String, String> properties,
             List<String> jvmOptions, Duration readyTimeout, Duration stopGracePeriod) {
         public Settings {
+            Objects.requireNonNull(name, "name");
             Objects.requireNonNull(quarkusRunJar, "quarkusRunJar");
             Objects.requireNonNull(kubeconfig, "kubeconfig");
             Objects.requireNonNull(logFile, "logFile");
@@ -60,6 +76,7 @@ public final class OperatorProcess implements AutoCloseable {
 
     private final Settings settings;
     private final int httpPort;
+    private final int managementPort;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     /*
      * setpriv's parent-death signal belongs to the thread that forked: one long-lived thread starts every operator
@@ -70,11 +87,29 @@ public final class OperatorProcess implements AutoCloseable {
         thread.setDaemon(true);
         return thread;
     });
+    /* Exits are looked at off the process reaper's thread: a listener may take the lock and start the operator again. */
+    private final ExecutorService watcher = Executors.newSingleThreadExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "nixpool-operator-watcher");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private final SecureRandom random = new SecureRandom();
+    private volatile ExitListener exitListener = (operator, pid, code, ranFor) -> {
+    };
     private Process process;
+    /* read without the lock: start() holds it until the process is ready */
+    private volatile String identity = "";
+    private Instant startedAt = Instant.EPOCH;
 
     public OperatorProcess(Settings settings) {
         this.settings = settings;
         this.httpPort = freeLoopbackPort();
+        this.managementPort = freeLoopbackPort();
+    }
+
+    /** Who hears of exits nobody asked for; by default no one. */
+    public void onUnexpectedExit(ExitListener listener) {
+        this.exitListener = Objects.requireNonNull(listener, "listener");
     }
 
     /** Starts the operator and returns once it reports ready. */
@@ -86,10 +121,12 @@ public final class OperatorProcess implements AutoCloseable {
             throw new IllegalStateException("operator application " + settings.quarkusRunJar()
                     + " does not exist: build it with 'mvn -B package' (or run ./nixpool, which builds it)");
         }
+        identity = settings.name() + "-" + suffix();
         List<String> command = command();
         try {
             Files.createDirectories(settings.logFile().toAbsolutePath().getParent());
-            Files.writeString(settings.logFile(), "=== operator start " + Instant.now() + " ===\n",
+            Files.writeString(settings.logFile(), "=== " + settings.name() + " start " + Instant.now() + " as "
+                    + identity + " ===\n",
                     StandardOpenOption.CREATE, StandardOpenOption.APPEND);
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(settings.logFile().toFile()))
@@ -104,8 +141,25 @@ public final class OperatorProcess implements AutoCloseable {
         } catch (ExecutionException e) {
             throw new IllegalStateException("cannot start the operator: " + command, e.getCause());
         }
-        LOG.infof("operator started as process %d, HTTP on %s, log %s", process.pid(), httpUrl(), settings.logFile());
+        startedAt = Instant.now();
+        Process started = process;
+        started.onExit().thenRunAsync(() -> reportExit(started), watcher);
+        LOG.infof("%s started as process %d (leader election identity %s), HTTP on %s, log %s", settings.name(),
+                process.pid(), identity, httpUrl(), settings.logFile());
         awaitReady();
+    }
+
+    /** An exit of the current process that {@link #stop()} did not cause. */
+    private void reportExit(Process exited) {
+        Duration ranFor;
+        synchronized (this) {
+            if (process != exited) {
+                return;
+            }
+            process = null;
+            ranFor = Duration.between(startedAt, Instant.now());
+        }
+        exitListener.exited(this, exited.pid(), exited.exitValue(), ranFor);
     }
 
     /** SIGTERM, then SIGKILL after the grace period; waits until the process is gone. Safe when not running. */
@@ -130,6 +184,18 @@ public final class OperatorProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * SIGKILL, as when the OOM killer or a lost node takes the pod: no shutdown, the Lease is not given back, and the
+     * exit counts as unexpected (the {@link ExitListener} hears of it). Returns without waiting for the exit.
+     */
+    public synchronized void kill() {
+        if (process == null) {
+            throw new IllegalStateException(settings.name() + " is not running");
+        }
+        LOG.infof("killing %s (process %d, %s)", settings.name(), process.pid(), identity);
+        process.destroyForcibly();
+    }
+
     public synchronized void restart() {
         stop();
         start();
@@ -138,6 +204,15 @@ public final class OperatorProcess implements AutoCloseable {
     /** The operator's HTTP endpoint (health, the build log API); the same across restarts. */
     public URI httpUrl() {
         return URI.create("http://" + InetAddress.getLoopbackAddress().getHostAddress() + ":" + httpPort);
+    }
+
+    public String name() {
+        return settings.name();
+    }
+
+    /** The leader election identity of the current (or last) start. */
+    public String identity() {
+        return identity;
     }
 
     public synchronized boolean isRunning() {
@@ -161,6 +236,7 @@ public final class OperatorProcess implements AutoCloseable {
             stop();
         } finally {
             spawner.shutdownNow();
+            watcher.shutdownNow();
         }
     }
 
@@ -172,6 +248,10 @@ public final class OperatorProcess implements AutoCloseable {
         Map<String, String> properties = new TreeMap<>(settings.properties());
         properties.put("quarkus.http.host", InetAddress.getLoopbackAddress().getHostAddress());
         properties.put("quarkus.http.port", Integer.toString(httpPort));
+        // a second replica on this machine must not collide on the management interface when it is enabled
+        properties.put("quarkus.management.host", InetAddress.getLoopbackAddress().getHostAddress());
+        properties.put("quarkus.management.port", Integer.toString(managementPort));
+        properties.put(IDENTITY_PROPERTY, identity);
         properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
         command.addAll(List.of("-jar", settings.quarkusRunJar().toAbsolutePath().toString()));
         return command;
@@ -192,7 +272,7 @@ public final class OperatorProcess implements AutoCloseable {
             try {
                 HttpResponse<String> response = http.send(probe, HttpResponse.BodyHandlers.ofString());
                 if (response.statusCode() == 200) {
-                    LOG.infof("operator process %d is ready", process.pid());
+                    LOG.infof("%s (process %d) is ready", settings.name(), process.pid());
                     return;
                 }
                 lastAnswer = response.statusCode() + " " + response.body();
@@ -219,6 +299,15 @@ public final class OperatorProcess implements AutoCloseable {
         } catch (IOException e) {
             return "(cannot read " + settings.logFile() + ": " + e + ")";
         }
+    }
+
+    /** Five characters, like the suffix of a Deployment's pod names. */
+    private String suffix() {
+        StringBuilder suffix = new StringBuilder();
+        for (int i = 0; i < 5; i++) {
+            suffix.append(SUFFIX_CHARACTERS.charAt(random.nextInt(SUFFIX_CHARACTERS.length())));
+        }
+        return suffix.toString();
     }
 
     private static int freeLoopbackPort() {

@@ -42,9 +42,15 @@ final class ScenarioFixture {
      * operator/target/local-cluster-logs/{label}-operator.log for a failed test's reader.
      */
     static LocalCluster start(String label, int first, int last) {
+        return start(label, first, last, 1);
+    }
+
+    /** The same with {@code replicas} operator processes (replica i > 0 logs to {label}-operator-i.log). */
+    static LocalCluster start(String label, int first, int last, int replicas) {
         Path target = repoRoot().resolve("operator/target");
         return LocalCluster.start(LocalClusterConfig.fromRepository(repoRoot(), target)
                 .withAddresses(first, last)
+                .withOperatorReplicas(replicas)
                 .withOperatorLog(target.resolve("local-cluster-logs/" + label + "-operator.log")));
     }
 

@@ -27,6 +27,8 @@ public interface NixpoolConfig {
 
     Logs logs();
 
+    LeaderElection leaderElection();
+
     interface Builder {
         @WithDefault("nixpool/builder:0.1.0")
         String image();
@@ -154,5 +156,32 @@ public interface NixpoolConfig {
         /** Bytes of {@code status.logTail} at most. */
         @WithDefault("4096")
         int tailBytes();
+    }
+
+    /**
+     * Leader election on a Lease: of several replicas one leads (reconciles, writes, talks to builders) and the others
+     * stand by with warm caches until the Lease is free.
+     */
+    interface LeaderElection {
+        @WithDefault("nixpool-operator")
+        String leaseName();
+
+        /** Empty: the operator's own namespace (the Kubernetes client's namespace, in a pod its service account's). */
+        Optional<String> leaseNamespace();
+
+        /** Empty: the pod name ({@code HOSTNAME}), else a random one. */
+        Optional<String> identity();
+
+        /** How long a Lease holds without renewal: a killed leader's standby takes over after at most this. */
+        @WithDefault("15s")
+        Duration leaseDuration();
+
+        /** A leader that could not renew for this long stops leading (and exits, to be restarted as a standby). */
+        @WithDefault("10s")
+        Duration renewDeadline();
+
+        /** How often the leader renews and a standby tries to acquire. */
+        @WithDefault("2s")
+        Duration retryPeriod();
     }
 }

@@ -31,7 +31,8 @@ public final class LocalCommand implements Command {
     @Override
     public String usage() {
         return """
-                usage: nixpool local [--state-dir DIR] [--api-port PORT] [--operator-log FILE] [--set KEY=VALUE]...
+                usage: nixpool local [--state-dir DIR] [--api-port PORT] [--operator-log FILE]
+                                     [--operator-replicas N] [--set KEY=VALUE]...
 
                 Starts an embedded, in-memory Kubernetes API server with the CRDs of crds/, the example pools of
                 examples/buildmachine-*.yaml, the builder runtime (builder pods become local sshd + Nix processes on
@@ -47,7 +48,15 @@ public final class LocalCommand implements Command {
                 --api-port PORT      the API server's port on 127.0.0.1 (default 0: a free one)
                 --operator-log FILE  keep the operator's output there (default: in the run's directory, removed at
                                      stop)
+                --operator-replicas N
+                                     run N operator processes (default 1, at most 5), as a Deployment's replicas:
+                                     one leads (holds the Lease nixpool-operator in namespace default), the others
+                                     stand by and take over when it dies. Replica i > 0 logs to FILE-i (operator-i.log)
                 --set KEY=VALUE      an operator setting, e.g. --set nixpool.runner.threads=4
+
+                An operator process that exits although nobody stopped it (killed, crashed) is started again, as a
+                Deployment would: at once, then after 10 s, 20 s, ... up to 5 min; each restart is a warning on stderr
+                with its count.
 
                 exit codes: 1 could not start, 2 bad arguments; after Ctrl-C or SIGTERM the JVM's 130 or 143
                 """;
@@ -73,6 +82,7 @@ public final class LocalCommand implements Command {
         if (options.operatorLog() != null) {
             config = config.withOperatorLog(options.operatorLog().toAbsolutePath());
         }
+        config = config.withOperatorReplicas(options.operatorReplicas());
         for (var setting : options.operatorProperties().entrySet()) {
             config = config.withOperatorProperty(setting.getKey(), setting.getValue());
         }

@@ -21,6 +21,7 @@ import dev.nixpool.Names;
 import dev.nixpool.api.v1alpha1.BuildMachine;
 import dev.nixpool.local.LocalCluster;
 import dev.nixpool.local.LocalClusterConfig;
+import dev.nixpool.local.OperatorProcess;
 import dev.nixpool.local.apiserver.EmbeddedApiServer;
 import dev.nixpool.status.Conditions;
 
@@ -140,16 +141,33 @@ final class LocalSession {
                 nixpool local: ready in %.1f s
                   API server    %s (in memory: everything is gone at stop)
                   pools         %s (examples/buildmachine-*.yaml, namespace %s)
-                  operator      process %d, %s (health: /q/health/ready)
-                  operator log  %s
-                  state         %s (removed at stop)
+                %s  state         %s (removed at stop)
                 Use the cluster from another shell with the export line below, e.g.
                   kubectl apply -f examples/nixbuild-hello-expression.yaml
                   kubectl wait --for=condition=Succeeded nixbuild/hello --timeout=120s
                 Ctrl-C (or SIGTERM) stops everything.
                 """, seconds, started.apiServer().url(), String.join(", ", pools),
-                EmbeddedApiServer.DEFAULT_NAMESPACE, started.operator().pid(), started.operator().httpUrl(),
-                started.operator().logFile(), started.workDir());
+                EmbeddedApiServer.DEFAULT_NAMESPACE, operators(started), started.workDir());
+    }
+
+    /** One operator as before; several replicas with their names, the Lease they elect on and a log each. */
+    private static String operators(LocalCluster started) {
+        List<OperatorProcess> operators = started.operators();
+        if (operators.size() == 1) {
+            OperatorProcess operator = operators.get(0);
+            return String.format(Locale.ROOT, """
+                      operator      process %d, %s (health: /q/health/ready)
+                      operator log  %s
+                    """, operator.pid(), operator.httpUrl(), operator.logFile());
+        }
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT,
+                "  operators     %d replicas electing a leader on Lease %s (kubectl get lease)%n", operators.size(),
+                started.leaseName()));
+        for (OperatorProcess operator : operators) {
+            b.append(String.format(Locale.ROOT, "  %-13s process %d, %s, identity %s, log %s%n", operator.name(),
+                    operator.pid(), operator.httpUrl(), operator.identity(), operator.logFile()));
+        }
+        return b.toString();
     }
 
     /** The main thread's part is done: the JVM ends on a signal, after {@link #stop(Path)}. */

@@ -81,6 +81,9 @@ final class ApiRequestRouter {
                 return json(200, document.get().toString());
             }
         }
+        if (method == HttpMethod.POST && bare.equals(RulesReview.PATH)) {
+            return json(201, RulesReview.answer(JSON.readTree(request.getUtf8Body())).toString());
+        }
         if (path == null) {
             return error(404, "the server could not find the requested resource", null);
         }

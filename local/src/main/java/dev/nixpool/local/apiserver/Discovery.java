@@ -33,6 +33,8 @@ final class Discovery {
             ApiResource.builtin("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition",
                     false, true, "crd", "crds"),
             ApiResource.builtin("coordination.k8s.io", "v1", "leases", "Lease", true, false),
+            ApiResource.builtin("authorization.k8s.io", "v1", "selfsubjectrulesreviews", "SelfSubjectRulesReview",
+                    false, false),
             ApiResource.builtin("networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", true, false, "netpol"),
             ApiResource.builtin("rbac.authorization.k8s.io", "v1", "roles", "Role", true, false),
             ApiResource.builtin("rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", true, false),

@@ -21,12 +21,15 @@ class LocalOptionsTest {
         assertThat(options.apiPort()).isZero();
         assertThat(options.operatorLog()).isNull();
         assertThat(options.operatorProperties()).isEmpty();
+        assertThat(options.operatorReplicas()).isEqualTo(1);
     }
 
     @Test
     void everyOptionIsRead() throws Exception {
         LocalOptions options = LocalOptions.parse(List.of("--state-dir", "/srv/np", "--api-port", "6443",
-                "--operator-log", "op.log", "--set", "nixpool.runner.threads=4", "--set", "a.b=x=y"));
+                "--operator-log", "op.log", "--set", "nixpool.runner.threads=4", "--set", "a.b=x=y",
+                "--operator-replicas", "2"));
+        assertThat(options.operatorReplicas()).isEqualTo(2);
         assertThat(options.stateDir()).isEqualTo(Path.of("/srv/np"));
         assertThat(options.apiPort()).isEqualTo(6443);
         assertThat(options.operatorLog()).isEqualTo(Path.of("op.log"));
@@ -45,6 +48,10 @@ class LocalOptionsTest {
                 .hasMessage("expected KEY=VALUE after --set, got '=x'");
         assertThatThrownBy(() -> LocalOptions.parse(List.of("--state-dir")))
                 .hasMessage("option --state-dir needs a value");
+        assertThatThrownBy(() -> LocalOptions.parse(List.of("--operator-replicas", "0")))
+                .hasMessage("expected a number from 1 to 5 for --operator-replicas, got '0'");
+        assertThatThrownBy(() -> LocalOptions.parse(List.of("--operator-replicas", "two")))
+                .hasMessage("expected a number from 1 to 5 for --operator-replicas, got 'two'");
         assertThatThrownBy(() -> LocalOptions.parse(List.of("--detach"))).hasMessage("unknown option '--detach'");
         assertThatThrownBy(() -> LocalOptions.parse(List.of("now"))).hasMessage("expected options only, got 'now'");
     }
