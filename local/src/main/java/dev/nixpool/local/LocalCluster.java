@@ -71,7 +71,8 @@ public final class LocalCluster implements AutoCloseable {
         }
         runtime = new BuilderRuntime(apiServer.client(),
                 BuilderRuntimeConfig.of(config.entrypoint(), workDir.resolve("runtime"))
-                        .withAddresses(config.addresses().first(), config.addresses().last()));
+                        .withAddresses(config.addresses().first(), config.addresses().last())
+                        .withNode(config.node()));
         runtime.start();
         Path log = config.operatorLog() != null ? config.operatorLog() : workDir.resolve("operator.log");
         // build logs live and die with this cluster, not in the operator's default under /tmp

@@ -10,6 +10,10 @@ final class BuilderPod {
     final String name;
     final String uid;
 
+    /** the pod as first seen; kept while it waits to be scheduled, since a retry has no fresh copy */
+    io.fabric8.kubernetes.api.model.Pod manifest;
+    /** the last FailedScheduling message, so a retry that fails the same way records no second Event */
+    String schedulingMessage;
     BuilderPodSpec spec;
     ObservedPodState state;
     String address;

@@ -182,6 +182,38 @@ class BuilderRuntimeIT {
     }
 
     @Test
+    void podWhoseNodeSelectorTheNodeLacksStaysPendingAsTheSchedulerLeavesIt() {
+        BuilderKeys keys = BuilderKeys.generate();
+        client.secrets().resource(keys.toSecret(NAMESPACE, "gpu-ssh")).create();
+        Pod pod = BuilderPodFixture.builderPod(NAMESPACE, "gpu", "gpu-ssh", BuilderPodFixture.offlineBuilderEnv());
+        pod.getSpec().getNodeSelector().put("nixpool.dev/gpu", "true");
+        client.pods().resource(pod).create();
+
+        Pod pending = await().atMost(STARTUP).until(() -> client.pods().inNamespace(NAMESPACE).withName("gpu").get(),
+                p -> p.getStatus() != null && "False".equals(condition(p, "PodScheduled").getStatus()));
+        String expected = "0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector. preemption:"
+                + " 0/1 nodes are available: 1 Preemption is not helpful for scheduling.";
+        assertThat(pending.getStatus().getPhase()).isEqualTo("Pending");
+        assertThat(condition(pending, "PodScheduled").getReason()).isEqualTo("Unschedulable");
+        assertThat(condition(pending, "PodScheduled").getMessage()).isEqualTo(expected);
+        assertThat(pending.getStatus().getContainerStatuses()).isEmpty();
+        var events = await().atMost(Duration.ofSeconds(10))
+                .until(() -> client.v1().events().inNamespace(NAMESPACE).list().getItems(), list -> !list.isEmpty());
+        assertThat(events).singleElement().satisfies(event -> {
+            assertThat(event.getType()).isEqualTo("Warning");
+            assertThat(event.getReason()).isEqualTo("FailedScheduling");
+            assertThat(event.getMessage()).isEqualTo(expected);
+            assertThat(event.getSource().getComponent()).isEqualTo("default-scheduler");
+            assertThat(event.getReportingComponent()).isEqualTo("default-scheduler");
+            assertThat(event.getInvolvedObject().getName()).isEqualTo("gpu");
+        });
+        assertThat(client.nodes().list().getItems()).singleElement()
+                .satisfies(node -> assertThat(node.getMetadata().getLabels()).containsEntry("kubernetes.io/os", "linux")
+                        .containsEntry("nixpool.dev/big-parallel", "true").doesNotContainKey("nixpool.dev/gpu"));
+        assertNothingRunsOrRemains();
+    }
+
+    @Test
     void podWithoutItsSecretFails() {
         client.pods().resource(BuilderPodFixture.builderPod(NAMESPACE, "keyless", "keyless-ssh",
                 BuilderPodFixture.offlineBuilderEnv())).create();

@@ -32,6 +32,7 @@ public final class LocalCommand implements Command {
     public String usage() {
         return """
                 usage: nixpool local [--state-dir DIR] [--api-port PORT] [--operator-log FILE] [--set KEY=VALUE]...
+                                    [--node-label KEY=VALUE|KEY-]... [--node-taint KEY[=VALUE]:EFFECT]...
 
                 Starts an embedded, in-memory Kubernetes API server with the CRDs of crds/, the example pools of
                 examples/buildmachine-*.yaml, the builder runtime (builder pods become local sshd + Nix processes on
@@ -48,6 +49,13 @@ public final class LocalCommand implements Command {
                 --operator-log FILE  keep the operator's output there (default: in the run's directory, removed at
                                      stop)
                 --set KEY=VALUE      an operator setting, e.g. --set nixpool.runner.threads=4
+                --node-label KEY=VALUE, --node-label KEY-
+                                     set or remove a label of the node the builder runtime plays; by default it
+                                     has kubernetes.io/os, kubernetes.io/arch, kubernetes.io/hostname,
+                                     nixpool.dev/big-parallel=true and, when /dev/kvm is usable, nixpool.dev/kvm=true.
+                                     Builder pods whose node selector does not match stay Pending (FailedScheduling)
+                --node-taint KEY[=VALUE]:EFFECT
+                                     a taint of that node (NoSchedule, PreferNoSchedule, NoExecute)
 
                 exit codes: 1 could not start, 2 bad arguments; after Ctrl-C or SIGTERM the JVM's 130 or 143
                 """;
@@ -69,7 +77,8 @@ public final class LocalCommand implements Command {
         Path stateDir = state.dir();
         LocalClusterConfig config = LocalClusterConfig.fromRepository(repo, stateDir)
                 .withAddresses(FIRST_ADDRESS, LAST_ADDRESS)
-                .withApiServerPort(options.apiPort());
+                .withApiServerPort(options.apiPort())
+                .withNode(options.nodeLabelChanges(), options.nodeTaints());
         if (options.operatorLog() != null) {
             config = config.withOperatorLog(options.operatorLog().toAbsolutePath());
         }

@@ -3,12 +3,14 @@ package dev.nixpool.cli.local;
 import static dev.nixpool.cli.OptionValues.value;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 import dev.nixpool.cli.OptionValues;
 import dev.nixpool.cli.UsageException;
+import dev.nixpool.runtime.LocalNode;
 
 /**
  * Arguments of {@code nixpool local}.
@@ -18,11 +20,16 @@ import dev.nixpool.cli.UsageException;
  * @param apiPort the API server's port on 127.0.0.1; 0 picks a free one
  * @param operatorLog where the operator's output goes, kept after stop; null: inside the run's directory
  * @param operatorProperties operator settings ({@code --set KEY=VALUE}) on top of the local defaults
+ * @param nodeLabelChanges {@code --node-label KEY=VALUE} / {@code KEY-}: the played node's labels changed
+ * @param nodeTaints {@code --node-taint KEY[=VALUE]:EFFECT}: taints of the played node
  */
-record LocalOptions(Path stateDir, int apiPort, Path operatorLog, Map<String, String> operatorProperties) {
+record LocalOptions(Path stateDir, int apiPort, Path operatorLog, Map<String, String> operatorProperties,
+        List<String> nodeLabelChanges, List<String> nodeTaints) {
 
     LocalOptions {
         operatorProperties = Map.copyOf(operatorProperties);
+        nodeLabelChanges = List.copyOf(nodeLabelChanges);
+        nodeTaints = List.copyOf(nodeTaints);
     }
 
     static LocalOptions parse(List<String> args) throws UsageException {
@@ -30,6 +37,8 @@ record LocalOptions(Path stateDir, int apiPort, Path operatorLog, Map<String, St
         int apiPort = 0;
         Path operatorLog = null;
         Map<String, String> properties = new LinkedHashMap<>();
+        List<String> labelChanges = new ArrayList<>();
+        List<String> taints = new ArrayList<>();
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
             switch (arg) {
@@ -44,12 +53,19 @@ record LocalOptions(Path stateDir, int apiPort, Path operatorLog, Map<String, St
                     }
                     properties.put(setting.substring(0, eq), setting.substring(eq + 1));
                 }
+                case "--node-label" -> labelChanges.add(value(args, ++i, arg));
+                case "--node-taint" -> taints.add(value(args, ++i, arg));
                 default -> throw new UsageException(arg.startsWith("-")
                         ? "unknown option '" + arg + "'"
                         : "expected options only, got '" + arg + "'");
             }
         }
-        return new LocalOptions(stateDir, apiPort, operatorLog, properties);
+        try {
+            LocalNode.detect().withLabelChanges(labelChanges).withTaints(taints);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+        return new LocalOptions(stateDir, apiPort, operatorLog, properties, labelChanges, taints);
     }
 
 }
