@@ -18,6 +18,8 @@ final class BuilderPod {
     ObservedPodState state;
     String address;
     PodDirectories dirs;
+    /** the host directory that is the pod's /nix (its own, or a volume's); null for a tmpfs */
+    java.nio.file.Path storeRoot;
     BuilderProcess process;
     /** set once the pod is deleted or the runtime closes; nothing may start or report after that */
     boolean stopping;

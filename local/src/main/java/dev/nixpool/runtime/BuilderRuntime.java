@@ -163,11 +163,19 @@ public final class BuilderRuntime implements AutoCloseable {
                 if (pod.process != null && pod.process.isAlive() && !pod.stopping) {
                     live.add(new LiveBuilder(pod.namespace, pod.name, pod.uid, pod.address, pod.spec.sshPort(),
                             pod.process.processes().stream().map(ProcessHandle::pid).toList(), pod.dirs.state(),
-                            pod.dirs.storeRoot().resolve("store"), pod.dirs.root()));
+                            storeDir(pod), pod.dirs.root()));
                 }
             }
         }
         return live;
+    }
+
+    /** The pod's store as seen from the host; through /proc for a store on a tmpfs only the pod's namespace has. */
+    private static Path storeDir(BuilderPod pod) {
+        Path root = pod.storeRoot != null
+                ? pod.storeRoot
+                : Path.of("/proc", String.valueOf(pod.process.pid()), "root", "nix");
+        return root.resolve("store");
     }
 
     /**
@@ -299,8 +307,10 @@ public final class BuilderRuntime implements AutoCloseable {
                 var volume = pod.spec.secretVolume();
                 Secret secret = client.secrets().inNamespace(pod.namespace).withName(volume.secretName()).get();
                 SecretVolumeWriter.write(volume, secret, pod.namespace, pod.dirs.ssh());
-                pod.process = BuilderProcess.start(spawner, pod.displayName(), config.entrypoint(),
-                        pod.dirs.storeRoot(), pod.dirs.state(), containerEnv(pod));
+                PodVolumes volumes = PodVolumes.prepare(pod.spec, pod.dirs, config.workDir());
+                pod.storeRoot = volumes.storeRoot();
+                pod.process = BuilderProcess.start(spawner, pod.displayName(), volumes.mounts(),
+                        List.of(config.entrypoint().toString()), pod.dirs.state(), containerEnv(pod));
                 pod.state = pod.state.running(pod.process.pid());
                 report(pod);
                 LOG.infof("builder pod %s runs as process %d on %s:%d", pod.displayName(), pod.process.pid(),

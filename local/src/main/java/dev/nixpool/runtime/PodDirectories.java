@@ -41,7 +41,20 @@ record PodDirectories(Path root) {
         return root.resolve("state");
     }
 
-    /** What becomes /nix for the pod; the store itself is {@code storeRoot()/store}. */
+    /** The pod's emptyDir volumes, deleted with the pod. */
+    Path emptyDir(String volumeName) {
+        return root.resolve("volumes").resolve(volumeName);
+    }
+
+    /**
+     * Where a PersistentVolumeClaim's data lives: below the work dir, keyed by namespace and claim, outside every pod's
+     * directory, so it outlives the pods that mount it (and runtimes restarted on the same work dir).
+     */
+    static Path claim(Path workDir, String namespace, String claimName) {
+        return workDir.resolve("claims").resolve(namespace).resolve(claimName);
+    }
+
+    /** What becomes /nix for the pod unless a volume is mounted there; the store itself is {@code storeRoot()/store}. */
     Path storeRoot() {
         return root.resolve("nix");
     }

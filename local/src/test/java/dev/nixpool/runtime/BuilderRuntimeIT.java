@@ -17,8 +17,12 @@ import org.junit.jupiter.api.Test;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
@@ -211,6 +215,84 @@ class BuilderRuntimeIT {
                 .satisfies(node -> assertThat(node.getMetadata().getLabels()).containsEntry("kubernetes.io/os", "linux")
                         .containsEntry("nixpool.dev/big-parallel", "true").doesNotContainKey("nixpool.dev/gpu"));
         assertNothingRunsOrRemains();
+    }
+
+    @Test
+    void storeOnAClaimOutlivesThePodAndTheNextPodFindsItsPathsValid() throws Exception {
+        client.persistentVolumeClaims().resource(new PersistentVolumeClaimBuilder().withNewMetadata()
+                .withName("store-0").withNamespace(NAMESPACE).endMetadata().build()).create();
+        BuilderKeys first = createBuilder("slot-a", claimAtNix("store-0"));
+        String address = awaitReady("slot-a").getStatus().getPodIP();
+        assertThat(live("slot-a").storeDir()).isEqualTo(
+                workDir.resolve("runtime").resolve("claims").resolve(NAMESPACE).resolve("store-0").resolve("store"));
+        String name = "nixpool-kept-" + System.nanoTime();
+        String build = "nix-build --no-out-link -E 'derivation { name = \"" + name + "\"; system ="
+                + " builtins.currentSystem; builder = \"/bin/sh\"; args = [ \"-c\" \"echo kept > $out\" ]; }'";
+        var built = OpenSshClient.forBuilder(first, address, BuilderPodFixture.SSH_PORT, workDir.resolve("ssh-slot-a"))
+                .run(address, BuilderPodFixture.SSH_PORT, build);
+        assertThat(built.exitCode()).as(built.stderr()).isZero();
+        assertThat(built.stderr()).contains("building '");
+        String outPath = built.stdout().strip();
+
+        LiveBuilder gone = live("slot-a");
+        client.pods().inNamespace(NAMESPACE).withName("slot-a").delete();
+        await().atMost(Duration.ofSeconds(30)).until(() -> !Files.exists(gone.podDir()));
+
+        BuilderKeys second = createBuilder("slot-b", claimAtNix("store-0"));
+        String next = awaitReady("slot-b").getStatus().getPodIP();
+        OpenSshClient ssh = OpenSshClient.forBuilder(second, next, BuilderPodFixture.SSH_PORT,
+                workDir.resolve("ssh-slot-b"));
+        var valid = ssh.run(next, BuilderPodFixture.SSH_PORT, "nix-store --check-validity " + outPath);
+        assertThat(valid.exitCode()).as(valid.stderr()).isZero();
+        var again = ssh.run(next, BuilderPodFixture.SSH_PORT, build);
+        assertThat(again.exitCode()).as(again.stderr()).isZero();
+        assertThat(again.stdout().strip()).isEqualTo(outPath);
+        assertThat(again.stderr()).as("the output is valid already: nothing to build").doesNotContain("building '");
+    }
+
+    @Test
+    void podOnAMissingClaimStaysPendingUntilTheClaimExists() {
+        createBuilder("claimless", claimAtNix("later"));
+        Pod pending = await().atMost(STARTUP).until(
+                () -> client.pods().inNamespace(NAMESPACE).withName("claimless").get(),
+                p -> p.getStatus() != null && "False".equals(condition(p, "PodScheduled").getStatus()));
+        assertThat(pending.getStatus().getPhase()).isEqualTo("Pending");
+        assertThat(condition(pending, "PodScheduled").getReason()).isEqualTo("Unschedulable");
+        assertThat(condition(pending, "PodScheduled").getMessage()).isEqualTo("0/1 nodes are available:"
+                + " persistentvolumeclaim \"later\" not found. preemption: 0/1 nodes are available: 1 Preemption is"
+                + " not helpful for scheduling.");
+
+        client.persistentVolumeClaims().resource(new PersistentVolumeClaimBuilder().withNewMetadata()
+                .withName("later").withNamespace(NAMESPACE).endMetadata().build()).create();
+        awaitReady("claimless");
+    }
+
+    @Test
+    void emptyDirStoreIsThePodsAndGoesWithIt() throws Exception {
+        createBuilder("scratch", new VolumeBuilder().withName("store").withNewEmptyDir().withSizeLimit(
+                new io.fabric8.kubernetes.api.model.Quantity("1Gi")).endEmptyDir().build());
+        awaitReady("scratch");
+        LiveBuilder builder = live("scratch");
+        assertThat(builder.storeDir()).isEqualTo(builder.podDir().resolve("volumes").resolve("store").resolve("store"));
+        client.pods().inNamespace(NAMESPACE).withName("scratch").delete();
+        await().atMost(Duration.ofSeconds(30)).until(() -> !Files.exists(builder.podDir()));
+    }
+
+    private static Volume claimAtNix(String claim) {
+        return new VolumeBuilder().withName("store").withNewPersistentVolumeClaim().withClaimName(claim)
+                .endPersistentVolumeClaim().build();
+    }
+
+    /** A builder pod with one more volume, mounted at /nix. */
+    private BuilderKeys createBuilder(String name, Volume storeVolume) {
+        BuilderKeys keys = BuilderKeys.generate();
+        client.secrets().resource(keys.toSecret(NAMESPACE, name + "-ssh")).create();
+        Pod pod = BuilderPodFixture.builderPod(NAMESPACE, name, name + "-ssh", BuilderPodFixture.offlineBuilderEnv());
+        pod.getSpec().getVolumes().add(storeVolume);
+        pod.getSpec().getContainers().get(0).getVolumeMounts()
+                .add(new VolumeMountBuilder().withName(storeVolume.getName()).withMountPath("/nix").build());
+        client.pods().resource(pod).create();
+        return keys;
     }
 
     @Test
