@@ -44,6 +44,9 @@ public final class LocalCluster implements AutoCloseable {
         try {
             Files.createDirectories(config.parentDir());
             workDir = Files.createTempDirectory(config.parentDir().toAbsolutePath(), "local-cluster-");
+            // builder pods that run as non-root users pass through it to their own (0710) directories
+            Files.setPosixFilePermissions(workDir,
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create a work directory under " + config.parentDir(), e);
         }

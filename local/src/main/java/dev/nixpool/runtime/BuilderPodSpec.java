@@ -23,7 +23,8 @@ import io.fabric8.kubernetes.api.model.VolumeMount;
  * here. Scheduling (node selectors, tolerations) is decided before, by {@link NodeFit}.
  */
 record BuilderPodSpec(String namespace, String name, String uid, String containerName, String image,
-        Map<String, String> env, int sshPort, SecretVolume secretVolume, List<DirectoryVolume> directoryVolumes) {
+        Map<String, String> env, int sshPort, SecretVolume secretVolume, List<DirectoryVolume> directoryVolumes,
+        ContainerIdentity identity) {
 
     /** Where the builder image keeps its Nix store (docs/builder-contract.md): a volume mounted here holds the store. */
     static final String NIX_DIR = "/nix";
@@ -35,8 +36,15 @@ record BuilderPodSpec(String namespace, String name, String uid, String containe
      * The Secret volume the container mounts.
      *
      * @param items Secret key to file path below the mount; empty means every key of the Secret, as in Kubernetes
+     * @param defaultMode the volume's defaultMode; null: Kubernetes' 0644
+     * @param itemModes Secret key to the item's own mode, where it has one
      */
-    record SecretVolume(String volumeName, String secretName, Map<String, String> items, boolean optional) {
+    record SecretVolume(String volumeName, String secretName, Map<String, String> items, boolean optional,
+            Integer defaultMode, Map<String, Integer> itemModes) {
+
+        SecretVolume(String volumeName, String secretName, Map<String, String> items, boolean optional) {
+            this(volumeName, secretName, items, optional, null, Map.of());
+        }
     }
 
     /**
@@ -76,7 +84,7 @@ record BuilderPodSpec(String namespace, String name, String uid, String containe
         return new BuilderPodSpec(pod.getMetadata().getNamespace(), pod.getMetadata().getName(),
                 pod.getMetadata().getUid(), container.getName(), container.getImage(), literalEnv(podName, container),
                 sshPort(podName, container), secretVolume(podName, spec, container),
-                directoryVolumes(podName, spec, container));
+                directoryVolumes(podName, spec, container), ContainerIdentity.from(pod));
     }
 
     private static Map<String, String> literalEnv(String podName, Container container) throws PodRejectedException {
@@ -120,13 +128,17 @@ record BuilderPodSpec(String namespace, String name, String uid, String containe
                 continue;
             }
             Map<String, String> items = new LinkedHashMap<>();
+            Map<String, Integer> itemModes = new LinkedHashMap<>();
             if (secret.getItems() != null) {
                 for (var item : secret.getItems()) {
                     items.put(item.getKey(), item.getPath());
+                    if (item.getMode() != null) {
+                        itemModes.put(item.getKey(), item.getMode());
+                    }
                 }
             }
             mounted.add(new SecretVolume(volume.getName(), secret.getSecretName(), items,
-                    Boolean.TRUE.equals(secret.getOptional())));
+                    Boolean.TRUE.equals(secret.getOptional()), secret.getDefaultMode(), itemModes));
         }
         if (mounted.size() != 1) {
             throw new PodRejectedException(CONFIG_ERROR, "pod " + podName + ", container " + container.getName()

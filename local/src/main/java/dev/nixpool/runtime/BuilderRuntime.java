@@ -304,13 +304,16 @@ public final class BuilderRuntime implements AutoCloseable {
                 pod.state = pod.state.creating(pod.address);
                 report(pod);
                 pod.dirs = PodDirectories.create(config.workDir(), pod.namespace, pod.name, pod.uid);
+                pod.dirs.ownBy(pod.spec.identity());
                 var volume = pod.spec.secretVolume();
                 Secret secret = client.secrets().inNamespace(pod.namespace).withName(volume.secretName()).get();
-                SecretVolumeWriter.write(volume, secret, pod.namespace, pod.dirs.ssh());
+                SecretVolumeWriter.write(volume, secret, pod.namespace, pod.dirs.ssh(),
+                        pod.spec.identity().fsGroup());
                 PodVolumes volumes = PodVolumes.prepare(pod.spec, pod.dirs, config.workDir());
                 pod.storeRoot = volumes.storeRoot();
                 pod.process = BuilderProcess.start(spawner, pod.displayName(), volumes.mounts(),
-                        List.of(config.entrypoint().toString()), pod.dirs.state(), containerEnv(pod));
+                        pod.spec.identity().wrap(List.of(config.entrypoint().toString())), pod.dirs.state(),
+                        containerEnv(pod));
                 pod.state = pod.state.running(pod.process.pid());
                 report(pod);
                 LOG.infof("builder pod %s runs as process %d on %s:%d", pod.displayName(), pod.process.pid(),
@@ -368,7 +371,11 @@ public final class BuilderRuntime implements AutoCloseable {
     }
 
     private Map<String, String> containerEnv(BuilderPod pod) {
-        Map<String, String> env = new LinkedHashMap<>(pod.spec.env());
+        Map<String, String> env = new LinkedHashMap<>();
+        if (!pod.spec.identity().isRoot()) {
+            env.put("HOME", pod.dirs.home().toString());
+        }
+        env.putAll(pod.spec.env());
         env.put("NIXPOOL_SSH_DIR", pod.dirs.ssh().toString());
         env.put("NIXPOOL_LISTEN_ADDRESS", pod.address);
         env.put("NIXPOOL_STATE_DIR", pod.dirs.state().toString());
@@ -534,6 +541,9 @@ public final class BuilderRuntime implements AutoCloseable {
     private void claimWorkDir() {
         try {
             Files.createDirectories(config.workDir());
+            // non-root pods pass through it to their own directories (each 0710, group-restricted)
+            Files.setPosixFilePermissions(config.workDir(),
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
             lockChannel = FileChannel.open(config.workDir().resolve(LOCK_FILE), StandardOpenOption.CREATE,
                     StandardOpenOption.WRITE);
             workDirLock = lockChannel.tryLock();

@@ -20,8 +20,12 @@ import dev.nixpool.runtime.BuilderProcess.Mount;
  */
 record PodVolumes(List<Mount> mounts, Path storeRoot) {
 
+    /** kubelet creates emptyDir directories world-writable; a freshly provisioned claim is taken to be the same. */
+    private static final int VOLUME_MODE = 0777;
+
     static PodVolumes prepare(BuilderPodSpec spec, PodDirectories dirs, Path workDir)
             throws IOException, PodRejectedException {
+        Long fsGroup = spec.identity().fsGroup();
         Mount store = Mount.bind(dirs.storeRoot(), BuilderPodSpec.NIX_DIR, false);
         Path storeRoot = dirs.storeRoot();
         List<Mount> others = new ArrayList<>();
@@ -29,12 +33,18 @@ record PodVolumes(List<Mount> mounts, Path storeRoot) {
             Mount mount;
             Path source = null;
             if (volume.memory()) {
-                mount = Mount.tmpfs(tmpfsOptions(volume), volume.mountPath());
+                mount = Mount.tmpfs(tmpfsOptions(volume, fsGroup), volume.mountPath());
             } else {
                 source = volume.claimName() != null
                         ? claimDirectory(workDir, spec.namespace(), volume.claimName())
                         : dirs.emptyDir(volume.volumeName());
-                Files.createDirectories(source);
+                if (!Files.isDirectory(source)) {
+                    Files.createDirectories(source);
+                    VolumeOwnership.chmod(source, VOLUME_MODE);
+                }
+                if (fsGroup != null) {
+                    VolumeOwnership.applyFsGroup(source, fsGroup, volume.readOnly());
+                }
                 mount = Mount.bind(source, volume.mountPath(), volume.readOnly());
             }
             if (volume.holdsTheStore()) {
@@ -52,11 +62,18 @@ record PodVolumes(List<Mount> mounts, Path storeRoot) {
         List<Mount> mounts = new ArrayList<>();
         mounts.add(store);
         mounts.addAll(others);
+        var users = UserDatabase.write(spec.identity(), dirs.etc(), dirs.home(), Path.of("/etc/passwd"),
+                Path.of("/etc/group"));
+        if (users.isPresent()) {
+            mounts.add(Mount.bind(users.get().get(0), "/etc/passwd", true));
+            mounts.add(Mount.bind(users.get().get(1), "/etc/group", true));
+        }
         return new PodVolumes(List.copyOf(mounts), storeRoot);
     }
 
-    private static String tmpfsOptions(DirectoryVolume volume) {
-        return volume.sizeLimitBytes() == null ? "mode=0777" : "size=" + volume.sizeLimitBytes() + ",mode=0777";
+    private static String tmpfsOptions(DirectoryVolume volume, Long fsGroup) {
+        String options = "mode=" + (fsGroup == null ? "0777" : "2777,gid=" + fsGroup);
+        return volume.sizeLimitBytes() == null ? options : "size=" + volume.sizeLimitBytes() + "," + options;
     }
 
     /** The API server validates claim names as DNS subdomains; the mock does not, so no name may leave the dir. */

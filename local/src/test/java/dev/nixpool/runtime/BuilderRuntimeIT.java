@@ -20,6 +20,8 @@ import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.api.model.PodSecurityContextBuilder;
+import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
@@ -53,6 +55,8 @@ class BuilderRuntimeIT {
         client = server.client();
         Path target = Files.createDirectories(Path.of("target").toAbsolutePath());
         workDir = Files.createTempDirectory(target, "builder-runtime-it-");
+        // non-root builder pods pass through it, as through local mode's state directory
+        Files.setPosixFilePermissions(workDir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
         entrypoint = Path.of(System.getProperty("nixpool.repo.root", ".."), "images", "builder", "entrypoint.sh");
         runtime = new BuilderRuntime(client,
                 BuilderRuntimeConfig.of(entrypoint, workDir.resolve("runtime")).withAddresses(FIRST_HOST, LAST_HOST));
@@ -87,7 +91,12 @@ class BuilderRuntimeIT {
             public void onClose(WatcherException cause) {
             }
         })) {
-            keys = createBuilder("b1");
+            keys = BuilderKeys.generate();
+            client.secrets().resource(keys.toSecret(NAMESPACE, "b1-ssh")).create();
+            List<EnvVar> env = new java.util.ArrayList<>(BuilderPodFixture.offlineBuilderEnv());
+            env.add(new EnvVar("NIXPOOL_MIN_FREE", "536870912", null));
+            env.add(new EnvVar("NIXPOOL_MAX_FREE", "2147483648", null));
+            client.pods().resource(BuilderPodFixture.builderPod(NAMESPACE, "b1", "b1-ssh", env)).create();
             pod = awaitReady("b1");
             await().atMost(Duration.ofSeconds(5)).until(() -> seen.contains("Running/ready=True"));
         }
@@ -109,6 +118,11 @@ class BuilderRuntimeIT {
         var version = ssh.run(address, BuilderPodFixture.SSH_PORT, "nix-store --version");
         assertThat(version.exitCode()).as(version.stderr()).isZero();
         assertThat(version.stdout()).startsWith("nix-store (Nix) ");
+        var config = ssh.run(address, BuilderPodFixture.SSH_PORT,
+                "nix --extra-experimental-features nix-command show-config");
+        assertThat(config.exitCode()).as(config.stderr()).isZero();
+        assertThat(config.stdout().lines()).as("the store bounds of the contract reach the builder's Nix")
+                .contains("min-free = 536870912", "max-free = 2147483648");
 
         String name = "nixpool-proof-" + System.nanoTime();
         var build = ssh.run(address, BuilderPodFixture.SSH_PORT,
@@ -293,6 +307,77 @@ class BuilderRuntimeIT {
                 .add(new VolumeMountBuilder().withName(storeVolume.getName()).withMountPath("/nix").build());
         client.pods().resource(pod).create();
         return keys;
+    }
+
+    @Test
+    void nonRootPodAsTheOperatorRendersItReadsItsKeysAndBuildsAsItsUser() throws Exception {
+        BuilderKeys keys = BuilderKeys.generate();
+        client.secrets().resource(keys.toSecret(NAMESPACE, "unprivileged-ssh")).create();
+        client.pods().resource(nonRoot(BuilderPodFixture.builderPod(NAMESPACE, "unprivileged", "unprivileged-ssh",
+                BuilderPodFixture.offlineBuilderEnv()), true)).create();
+        String address = awaitReady("unprivileged").getStatus().getPodIP();
+        LiveBuilder builder = live("unprivileged");
+        Path key = builder.podDir().resolve("ssh").resolve("ssh_host_ed25519_key");
+        assertThat(VolumeOwnership.mode(key)).as("defaultMode 0440").isEqualTo(0440);
+        assertThat(Files.getAttribute(key, "unix:gid")).isEqualTo(10001);
+
+        OpenSshClient ssh = OpenSshClient.forBuilder(keys, address, BuilderPodFixture.SSH_PORT,
+                workDir.resolve("ssh-unprivileged"), "nixpool");
+        var id = ssh.run(address, BuilderPodFixture.SSH_PORT, "id -u; id -G; grep NoNewPrivs /proc/self/status");
+        assertThat(id.exitCode()).as(id.stderr()).isZero();
+        assertThat(id.stdout().lines().toList()).containsExactly("10001", "10001", "NoNewPrivs:\t1");
+        String name = "nixpool-unprivileged-" + System.nanoTime();
+        var build = ssh.run(address, BuilderPodFixture.SSH_PORT,
+                "nix-build --no-out-link -E 'derivation { name = \"" + name + "\"; system = builtins.currentSystem;"
+                        + " builder = \"/bin/sh\"; args = [ \"-c\" \"echo built > $out\" ]; }'");
+        assertThat(build.exitCode()).as(build.stderr()).isZero();
+        Path output = builder.storeDir().resolve(Path.of(build.stdout().strip()).getFileName());
+        assertThat(output).hasContent("built");
+        assertThat(Files.getAttribute(output, "unix:uid")).as("built by the pod's user").isEqualTo(10001);
+    }
+
+    @Test
+    void nonRootPodWithoutFsGroupCannotReadRootOwnedKeysAsWithAKubelet() {
+        client.secrets().resource(BuilderKeys.generate().toSecret(NAMESPACE, "locked-out-ssh")).create();
+        Pod pod = nonRoot(BuilderPodFixture.builderPod(NAMESPACE, "locked-out", "locked-out-ssh",
+                BuilderPodFixture.offlineBuilderEnv()), false);
+        client.pods().resource(pod).create();
+        Pod failed = awaitPhase("locked-out", "Failed");
+        var terminated = failed.getStatus().getContainerStatuses().get(0).getState().getTerminated();
+        assertThat(terminated.getExitCode()).isEqualTo(1);
+        assertThat(terminated.getMessage()).contains("missing key file").contains("ssh_host_ed25519_key");
+    }
+
+    @Test
+    void runAsNonRootWithoutAUserIsRefusedAsKubeletRefusesIt() {
+        client.secrets().resource(BuilderKeys.generate().toSecret(NAMESPACE, "rootish-ssh")).create();
+        Pod pod = BuilderPodFixture.builderPod(NAMESPACE, "rootish", "rootish-ssh",
+                BuilderPodFixture.offlineBuilderEnv());
+        pod.getSpec().setSecurityContext(new PodSecurityContextBuilder().withRunAsNonRoot(true).build());
+        client.pods().resource(pod).create();
+        Pod failed = awaitPhase("rootish", "Failed");
+        assertThat(failed.getStatus().getReason()).isEqualTo("CreateContainerConfigError");
+        assertThat(failed.getStatus().getMessage()).startsWith("container has runAsNonRoot and image will run as root"
+                + " (pod: \"rootish_builds(").endsWith(")\", container: builder)");
+    }
+
+    /**
+     * The security settings the operator renders with {@code nixpool.builder.run-as-user=10001} (the reference image's
+     * user): pod runAsUser/runAsGroup/fsGroup 10001, runAsNonRoot, seccomp RuntimeDefault; container without privilege
+     * escalation and with every capability dropped; key files 0440. Without fsGroup, as issue 12 found the default
+     * install: the keys stay root's 0400.
+     */
+    private static Pod nonRoot(Pod pod, boolean withFsGroup) {
+        var context = new PodSecurityContextBuilder().withRunAsUser(10001L).withRunAsGroup(10001L)
+                .withRunAsNonRoot(true).withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile();
+        if (withFsGroup) {
+            context.withFsGroup(10001L);
+            pod.getSpec().getVolumes().get(0).getSecret().setDefaultMode(0440);
+        }
+        pod.getSpec().setSecurityContext(context.build());
+        pod.getSpec().getContainers().get(0).setSecurityContext(new SecurityContextBuilder()
+                .withAllowPrivilegeEscalation(false).withNewCapabilities().withDrop("ALL").endCapabilities().build());
+        return pod;
     }
 
     @Test
