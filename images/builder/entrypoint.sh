@@ -23,6 +23,8 @@ max_jobs=${NIXPOOL_MAX_JOBS:-1}
 substituters=${NIXPOOL_SUBSTITUTERS:-}
 trusted_public_keys=${NIXPOOL_TRUSTED_PUBLIC_KEYS:-}
 state_dir=${NIXPOOL_STATE_DIR:-/run/nixpool}
+min_free=${NIXPOOL_MIN_FREE:-}
+max_free=${NIXPOOL_MAX_FREE:-}
 
 # --- check the input: a bad value must fail here, with its name, not later inside sshd or Nix ---------------------
 [[ $port =~ ^[0-9]{1,5}$ ]] && ((port >= 1 && port <= 65535)) ||
@@ -43,6 +45,15 @@ for f in "${feature_list[@]}"; do
     die "NIXPOOL_SYSTEM_FEATURES: '$f' is not a system feature name such as kvm or big-parallel"
 done
 [[ $state_dir == /* ]] || die "NIXPOOL_STATE_DIR must be an absolute path, got '$state_dir'"
+# bytes, as Nix's min-free/max-free take them; 18 digits keep them inside bash's 64-bit arithmetic
+for bound in min_free max_free; do
+  [[ -z ${!bound} || ${!bound} =~ ^[0-9]{1,18}$ ]] ||
+    die "NIXPOOL_${bound^^} must be a number of bytes (digits only), got '${!bound}'"
+done
+if [[ -n $min_free && -n $max_free ]] && ((max_free <= min_free)); then
+  die "NIXPOOL_MAX_FREE ($max_free) must be larger than NIXPOOL_MIN_FREE ($min_free): Nix collects garbage when free" \
+    "space falls below min-free until max-free is free again"
+fi
 
 [[ -d $ssh_dir ]] || die "NIXPOOL_SSH_DIR '$ssh_dir' is not a directory (the builder's key Secret is mounted there)"
 for key in ssh_host_ed25519_key ssh_host_ed25519_key.pub authorized_keys; do
@@ -83,6 +94,13 @@ fi
   echo "trusted-public-keys = $trusted_public_keys"
   # no user namespaces in a pod, and Debian's Nix has no sandbox-paths for /bin/sh
   echo "sandbox = false"
+  # automatic garbage collection while building: only when asked for (absent: Nix's defaults, which never collect)
+  if [[ -n $min_free ]]; then
+    echo "min-free = $min_free"
+  fi
+  if [[ -n $max_free ]]; then
+    echo "max-free = $max_free"
+  fi
   # Nix's build users need root; a non-root builder owns a single-user store and builds as itself.
   if ((EUID != 0)); then
     echo "build-users-group ="

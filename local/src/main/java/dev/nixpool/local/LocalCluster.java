@@ -53,6 +53,9 @@ public final class LocalCluster implements AutoCloseable {
         try {
             Files.createDirectories(config.parentDir());
             workDir = Files.createTempDirectory(config.parentDir().toAbsolutePath(), "local-cluster-");
+            // builder pods that run as non-root users pass through it to their own (0710) directories
+            Files.setPosixFilePermissions(workDir,
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create a work directory under " + config.parentDir(), e);
         }
@@ -80,7 +83,8 @@ public final class LocalCluster implements AutoCloseable {
         }
         runtime = new BuilderRuntime(apiServer.client(),
                 BuilderRuntimeConfig.of(config.entrypoint(), workDir.resolve("runtime"))
-                        .withAddresses(config.addresses().first(), config.addresses().last()));
+                        .withAddresses(config.addresses().first(), config.addresses().last())
+                        .withNode(config.node()));
         runtime.start();
         leaseName = config.effectiveOperatorProperties().getOrDefault(LEASE_NAME, DEFAULT_LEASE_NAME);
         Path log = config.operatorLog() != null ? config.operatorLog() : workDir.resolve("operator.log");

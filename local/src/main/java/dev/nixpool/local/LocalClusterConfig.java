@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Objects;
 
 import dev.nixpool.runtime.BuilderRuntimeConfig.LoopbackRange;
+import dev.nixpool.runtime.LocalNode;
 
 /**
  * What a {@link LocalCluster} runs.
@@ -22,10 +23,13 @@ import dev.nixpool.runtime.BuilderRuntimeConfig.LoopbackRange;
  * @param operatorProperties operator settings on top of {@link #DEFAULT_OPERATOR_PROPERTIES}
  * @param apiServerPort the API server's port on 127.0.0.1; 0 picks a free one
  * @param operatorReplicas operator processes (replicas of its Deployment); they elect a leader on a Lease
+ * @param nodeLabelChanges changes to the labels of the node the builder runtime plays ({@code KEY=VALUE} sets,
+ *        {@code KEY-} removes), on top of {@link LocalNode#detect()}
+ * @param nodeTaints taints of that node, {@code KEY[=VALUE]:EFFECT}
  */
 public record LocalClusterConfig(Path quarkusRunJar, Path entrypoint, Path crdDir, Path parentDir, Path operatorLog,
         LoopbackRange addresses, Map<String, String> operatorProperties, int apiServerPort,
-        Duration operatorReadyTimeout, int operatorReplicas) {
+        Duration operatorReadyTimeout, int operatorReplicas, List<String> nodeLabelChanges, List<String> nodeTaints) {
 
     /**
      * Settings local mode needs on top of the packaged application.properties: the local builders run as root, and
@@ -56,6 +60,9 @@ public record LocalClusterConfig(Path quarkusRunJar, Path entrypoint, Path crdDi
         Objects.requireNonNull(addresses, "addresses");
         Objects.requireNonNull(operatorReadyTimeout, "operatorReadyTimeout");
         operatorProperties = Map.copyOf(operatorProperties);
+        nodeLabelChanges = List.copyOf(nodeLabelChanges);
+        nodeTaints = List.copyOf(nodeTaints);
+        node(nodeLabelChanges, nodeTaints);
         if (apiServerPort < 0 || apiServerPort > 65535) {
             throw new IllegalArgumentException(
                     "apiServerPort must be 0 (any free port) or 1-65535, got " + apiServerPort);
@@ -76,35 +83,50 @@ public record LocalClusterConfig(Path quarkusRunJar, Path entrypoint, Path crdDi
         Path root = repoRoot.toAbsolutePath().normalize();
         return new LocalClusterConfig(root.resolve("operator/target/quarkus-app/quarkus-run.jar"),
                 root.resolve("images/builder/entrypoint.sh"), root.resolve("crds"), parentDir, null,
-                new LoopbackRange(2, 254), Map.of(), 0, Duration.ofSeconds(90), 1);
+                new LoopbackRange(2, 254), Map.of(), 0, Duration.ofSeconds(90), 1, List.of(), List.of());
     }
 
     public LocalClusterConfig withAddresses(int first, int last) {
         return new LocalClusterConfig(quarkusRunJar, entrypoint, crdDir, parentDir, operatorLog,
                 new LoopbackRange(first, last), operatorProperties, apiServerPort, operatorReadyTimeout,
-                operatorReplicas);
+                operatorReplicas, nodeLabelChanges, nodeTaints);
     }
 
     public LocalClusterConfig withOperatorLog(Path log) {
         return new LocalClusterConfig(quarkusRunJar, entrypoint, crdDir, parentDir, log, addresses,
-                operatorProperties, apiServerPort, operatorReadyTimeout, operatorReplicas);
+                operatorProperties, apiServerPort, operatorReadyTimeout, operatorReplicas, nodeLabelChanges,
+                nodeTaints);
     }
 
     public LocalClusterConfig withOperatorProperty(String key, String value) {
         Map<String, String> properties = new LinkedHashMap<>(operatorProperties);
         properties.put(key, value);
         return new LocalClusterConfig(quarkusRunJar, entrypoint, crdDir, parentDir, operatorLog, addresses,
-                properties, apiServerPort, operatorReadyTimeout, operatorReplicas);
+                properties, apiServerPort, operatorReadyTimeout, operatorReplicas, nodeLabelChanges, nodeTaints);
     }
 
     public LocalClusterConfig withApiServerPort(int port) {
         return new LocalClusterConfig(quarkusRunJar, entrypoint, crdDir, parentDir, operatorLog, addresses,
-                operatorProperties, port, operatorReadyTimeout, operatorReplicas);
+                operatorProperties, port, operatorReadyTimeout, operatorReplicas, nodeLabelChanges, nodeTaints);
     }
 
     public LocalClusterConfig withOperatorReplicas(int replicas) {
         return new LocalClusterConfig(quarkusRunJar, entrypoint, crdDir, parentDir, operatorLog, addresses,
-                operatorProperties, apiServerPort, operatorReadyTimeout, replicas);
+                operatorProperties, apiServerPort, operatorReadyTimeout, replicas, nodeLabelChanges, nodeTaints);
+    }
+
+    public LocalClusterConfig withNode(List<String> labelChanges, List<String> taints) {
+        return new LocalClusterConfig(quarkusRunJar, entrypoint, crdDir, parentDir, operatorLog, addresses,
+                operatorProperties, apiServerPort, operatorReadyTimeout, operatorReplicas, labelChanges, taints);
+    }
+
+    /** The node the builder runtime plays: this machine, with the configured label changes and taints. */
+    public LocalNode node() {
+        return node(nodeLabelChanges, nodeTaints);
+    }
+
+    private static LocalNode node(List<String> labelChanges, List<String> taints) {
+        return LocalNode.detect().withLabelChanges(labelChanges).withTaints(taints);
     }
 
     /** The defaults with this config's properties on top. */

@@ -23,7 +23,7 @@ import org.jboss.logging.Logger;
  * One builder pod's process tree: the real entrypoint in its own mount namespace (its own /nix) and PID namespace.
  * <p>
  * The command is {@code setpriv --pdeathsig KILL unshare --pid --fork --kill-child --mount --propagation private sh -c
- * 'mount --bind STORE /nix && exec ENTRYPOINT'}. The PID namespace is what makes cleanup complete: when its first process
+ * 'mount the volumes (the store over /nix first) && exec ENTRYPOINT'}. The PID namespace is what makes cleanup complete: when its first process
  * dies the kernel kills every other process in it, including sshd's per-connection children, which call setsid() and so
  * escape any process-group kill. {@code --kill-child} sends SIGKILL to that first process when unshare dies, and
  * {@code setpriv --pdeathsig KILL} kills unshare when its parent dies, so a JVM killed with SIGKILL takes the whole tree
@@ -50,16 +50,54 @@ final class BuilderProcess {
     }
 
     /**
+     * One mount the pod's mount namespace gets before the entrypoint runs.
+     *
+     * @param kind {@code bind}, {@code robind} (read-only bind) or {@code tmpfs}
+     * @param source the directory to bind, or the tmpfs options ({@code size=...,mode=...})
+     */
+    record Mount(String kind, String source, String target) {
+        static Mount bind(Path source, String target, boolean readOnly) {
+            return new Mount(readOnly ? "robind" : "bind", source.toString(), target);
+        }
+
+        static Mount tmpfs(String options, String target) {
+            return new Mount("tmpfs", options, target);
+        }
+    }
+
+    /** Runs in the new mount namespace: the mounts as (kind, source, target) triples up to "--", then the command. */
+    private static final String MOUNT_AND_EXEC = """
+            set -e
+            while [ "$1" != -- ]; do
+              case "$1" in
+                bind) mount --bind "$2" "$3" ;;
+                robind) mount --bind "$2" "$3"; mount -o remount,bind,ro "$3" ;;
+                tmpfs) mount -t tmpfs -o "$2" tmpfs "$3" ;;
+              esac
+              shift 3
+            done
+            shift
+            exec "$@"
+            """;
+
+    /**
      * @param spawner a thread that lives as long as the runtime: the kernel sends the parent-death signal when the
      *        <em>thread</em> that forked the child exits, not only when the JVM does
+     * @param mounts applied in order in the pod's mount namespace; the first is normally the store at /nix
+     * @param command the container's process: the entrypoint, possibly behind setpriv
      */
-    static BuilderProcess start(ExecutorService spawner, String podName, Path entrypoint, Path storeRoot,
-            Path workingDir,
-            Map<String, String> env) throws IOException {
-        ProcessBuilder builder = new ProcessBuilder(List.of("setpriv", "--pdeathsig", "KILL", "--", "unshare", "--pid",
-                "--fork", "--kill-child", "--mount", "--propagation", "private", "--", "sh", "-c",
-                "mount --bind \"$0\" /nix && exec \"$1\"", storeRoot.toString(), entrypoint.toString()))
-                .directory(workingDir.toFile()).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.PIPE);
+    static BuilderProcess start(ExecutorService spawner, String podName, List<Mount> mounts, List<String> command,
+            Path workingDir, Map<String, String> env) throws IOException {
+        List<String> argv = new java.util.ArrayList<>(List.of("setpriv", "--pdeathsig", "KILL", "--", "unshare",
+                "--pid", "--fork", "--kill-child", "--mount", "--propagation", "private", "--", "sh", "-c",
+                MOUNT_AND_EXEC, "sh"));
+        for (Mount mount : mounts) {
+            argv.addAll(List.of(mount.kind(), mount.source(), mount.target()));
+        }
+        argv.add("--");
+        argv.addAll(command);
+        ProcessBuilder builder = new ProcessBuilder(argv).directory(workingDir.toFile()).redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.PIPE);
         // a container sees its image's environment plus its own env, not the runtime's
         builder.environment().clear();
         builder.environment().put("PATH", PATH);

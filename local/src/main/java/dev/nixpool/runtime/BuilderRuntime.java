@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -29,6 +30,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.jboss.logging.Logger;
 
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -61,12 +63,15 @@ public final class BuilderRuntime implements AutoCloseable {
     private final PodStatusWriter statusWriter;
     private final Map<String, BuilderPod> pods = new ConcurrentHashMap<>();
     private final Queue<BuilderPod> waitingForAddress = new ConcurrentLinkedQueue<>();
+    private final Queue<BuilderPod> waitingForClaim = new ConcurrentLinkedQueue<>();
+    private final SchedulingEvents schedulingEvents;
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private ExecutorService spawner;
     private ExecutorService workers;
     private SharedIndexInformer<Pod> informer;
+    private SharedIndexInformer<PersistentVolumeClaim> claimInformer;
     private FileChannel lockChannel;
     private FileLock workDirLock;
     private Thread shutdownHook;
@@ -76,6 +81,7 @@ public final class BuilderRuntime implements AutoCloseable {
         this.config = config;
         this.addresses = new LoopbackAddressPool(config.addresses());
         this.statusWriter = new PodStatusWriter(client);
+        this.schedulingEvents = new SchedulingEvents(client, config.node().name());
     }
 
     /** Claims the work dir, starts watching builder pods and returns once the existing ones are known. */
@@ -92,15 +98,22 @@ public final class BuilderRuntime implements AutoCloseable {
         shutdownHook = new Thread(this::closeFromShutdownHook, "nixpool-runtime-shutdown");
         Runtime.getRuntime().addShutdownHook(shutdownHook);
         try {
+            NodeRegistration.register(client, config.node());
+            claimInformer = client.persistentVolumeClaims().inAnyNamespace().inform(new ClaimEvents(), 0);
             informer = client.pods().inAnyNamespace().withLabels(BUILDER_POD_LABELS).inform(new PodEvents(), 0);
         } catch (RuntimeException e) {
+            if (claimInformer != null) {
+                claimInformer.close();
+            }
             spawner.shutdownNow();
             workers.shutdownNow();
             Runtime.getRuntime().removeShutdownHook(shutdownHook);
             releaseWorkDir();
             throw e;
         }
-        LOG.infof("builder runtime started: work dir %s, addresses %s", config.workDir(), config.addresses());
+        LOG.infof("builder runtime started: work dir %s, addresses %s, node %s with labels %s and taints %s",
+                config.workDir(), config.addresses(), config.node().name(), config.node().labels(),
+                config.node().taints());
     }
 
     /**
@@ -113,6 +126,7 @@ public final class BuilderRuntime implements AutoCloseable {
             return;
         }
         informer.close();
+        claimInformer.close();
         List<Future<?>> stops = new ArrayList<>();
         for (BuilderPod pod : pods.values()) {
             stops.add(workers.submit(() -> stop(pod, true)));
@@ -127,6 +141,7 @@ public final class BuilderRuntime implements AutoCloseable {
         }
         pods.clear();
         waitingForAddress.clear();
+        waitingForClaim.clear();
         spawner.shutdownNow();
         workers.shutdownNow();
         releaseWorkDir();
@@ -148,11 +163,19 @@ public final class BuilderRuntime implements AutoCloseable {
                 if (pod.process != null && pod.process.isAlive() && !pod.stopping) {
                     live.add(new LiveBuilder(pod.namespace, pod.name, pod.uid, pod.address, pod.spec.sshPort(),
                             pod.process.processes().stream().map(ProcessHandle::pid).toList(), pod.dirs.state(),
-                            pod.dirs.storeRoot().resolve("store"), pod.dirs.root()));
+                            storeDir(pod), pod.dirs.root()));
                 }
             }
         }
         return live;
+    }
+
+    /** The pod's store as seen from the host; through /proc for a store on a tmpfs only the pod's namespace has. */
+    private static Path storeDir(BuilderPod pod) {
+        Path root = pod.storeRoot != null
+                ? pod.storeRoot
+                : Path.of("/proc", String.valueOf(pod.process.pid()), "root", "nix");
+        return root.resolve("store");
     }
 
     /**
@@ -195,6 +218,27 @@ public final class BuilderRuntime implements AutoCloseable {
         }
     }
 
+    /** A claim that shows up may be the one a Pending pod waits for: kube-scheduler retries such pods then too. */
+    private final class ClaimEvents implements ResourceEventHandler<PersistentVolumeClaim> {
+        @Override
+        public void onAdd(PersistentVolumeClaim claim) {
+            for (BuilderPod waiting; (waiting = waitingForClaim.poll()) != null;) {
+                BuilderPod pod = waiting;
+                submit(pod, () -> launch(pod, null));
+            }
+        }
+
+        @Override
+        public void onUpdate(PersistentVolumeClaim oldClaim, PersistentVolumeClaim newClaim) {
+            // a claim that exists already let its pods through
+        }
+
+        @Override
+        public void onDelete(PersistentVolumeClaim claim, boolean finalStateUnknown) {
+            // as in Kubernetes, a running pod keeps a claim deleted under it
+        }
+    }
+
     private void track(Pod pod) {
         String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
         if ("Succeeded".equals(phase) || "Failed".equals(phase) || pod.getMetadata().getDeletionTimestamp() != null) {
@@ -233,11 +277,19 @@ public final class BuilderRuntime implements AutoCloseable {
             }
             try {
                 if (pod.spec == null) {
-                    var container = seen.getSpec() == null || seen.getSpec().getContainers() == null
-                            || seen.getSpec().getContainers().isEmpty() ? null : seen.getSpec().getContainers().get(0);
+                    Pod manifest = seen != null ? seen : pod.manifest;
+                    pod.manifest = manifest;
+                    var container = manifest.getSpec() == null || manifest.getSpec().getContainers() == null
+                            || manifest.getSpec().getContainers().isEmpty()
+                                    ? null
+                                    : manifest.getSpec().getContainers().get(0);
                     pod.state = ObservedPodState.scheduled(container == null ? null : container.getName(),
                             container == null ? null : container.getImage());
-                    pod.spec = BuilderPodSpec.from(seen);
+                    if (!schedule(pod, manifest)) {
+                        return;
+                    }
+                    pod.spec = BuilderPodSpec.from(manifest);
+                    pod.manifest = null;
                 }
                 var address = addresses.allocate(candidate -> portIsFree(candidate, pod.spec.sshPort()));
                 if (address.isEmpty()) {
@@ -252,11 +304,16 @@ public final class BuilderRuntime implements AutoCloseable {
                 pod.state = pod.state.creating(pod.address);
                 report(pod);
                 pod.dirs = PodDirectories.create(config.workDir(), pod.namespace, pod.name, pod.uid);
+                pod.dirs.ownBy(pod.spec.identity());
                 var volume = pod.spec.secretVolume();
                 Secret secret = client.secrets().inNamespace(pod.namespace).withName(volume.secretName()).get();
-                SecretVolumeWriter.write(volume, secret, pod.namespace, pod.dirs.ssh());
-                pod.process = BuilderProcess.start(spawner, pod.displayName(), config.entrypoint(),
-                        pod.dirs.storeRoot(), pod.dirs.state(), containerEnv(pod));
+                SecretVolumeWriter.write(volume, secret, pod.namespace, pod.dirs.ssh(),
+                        pod.spec.identity().fsGroup());
+                PodVolumes volumes = PodVolumes.prepare(pod.spec, pod.dirs, config.workDir());
+                pod.storeRoot = volumes.storeRoot();
+                pod.process = BuilderProcess.start(spawner, pod.displayName(), volumes.mounts(),
+                        pod.spec.identity().wrap(List.of(config.entrypoint().toString())), pod.dirs.state(),
+                        containerEnv(pod));
                 pod.state = pod.state.running(pod.process.pid());
                 report(pod);
                 LOG.infof("builder pod %s runs as process %d on %s:%d", pod.displayName(), pod.process.pid(),
@@ -273,8 +330,52 @@ public final class BuilderRuntime implements AutoCloseable {
         awaitReadiness(pod);
     }
 
+    /**
+     * kube-scheduler's part: VolumeBinding's PreFilter (every claim the pod names exists), then the Filter plugins
+     * against the one node ({@link NodeFit}). A pod that does not fit stays Pending with PodScheduled=False and the
+     * scheduler's message, and gets a FailedScheduling Event; one missing a claim is tried again when claims appear.
+     * Caller holds the pod's monitor.
+     *
+     * @return whether the pod fits
+     */
+    private boolean schedule(BuilderPod pod, Pod manifest) {
+        String missingClaim = Optional.ofNullable(manifest.getSpec().getVolumes()).orElse(List.of()).stream()
+                .filter(volume -> volume.getPersistentVolumeClaim() != null)
+                .map(volume -> volume.getPersistentVolumeClaim().getClaimName())
+                .filter(claim -> !claimExists(pod.namespace, claim)).findFirst().orElse(null);
+        String message = missingClaim != null
+                ? SchedulerMessages.claimNotFound(missingClaim)
+                : NodeFit.rejection(manifest.getSpec(), config.node()).map(SchedulerMessages::filterFailure)
+                        .orElse(null);
+        if (message == null) {
+            return true;
+        }
+        pod.state = pod.state.unschedulable(message);
+        report(pod);
+        if (!message.equals(pod.schedulingMessage)) {
+            pod.schedulingMessage = message;
+            schedulingEvents.failedScheduling(manifest, message);
+        }
+        if (missingClaim != null) {
+            waitingForClaim.add(pod);
+            // the claim may have been created between the lookup and the queueing, its event already handled
+            if (claimExists(pod.namespace, missingClaim) && waitingForClaim.remove(pod)) {
+                submit(pod, () -> launch(pod, null));
+            }
+        }
+        return false;
+    }
+
+    private boolean claimExists(String namespace, String claim) {
+        return client.persistentVolumeClaims().inNamespace(namespace).withName(claim).get() != null;
+    }
+
     private Map<String, String> containerEnv(BuilderPod pod) {
-        Map<String, String> env = new LinkedHashMap<>(pod.spec.env());
+        Map<String, String> env = new LinkedHashMap<>();
+        if (!pod.spec.identity().isRoot()) {
+            env.put("HOME", pod.dirs.home().toString());
+        }
+        env.putAll(pod.spec.env());
         env.put("NIXPOOL_SSH_DIR", pod.dirs.ssh().toString());
         env.put("NIXPOOL_LISTEN_ADDRESS", pod.address);
         env.put("NIXPOOL_STATE_DIR", pod.dirs.state().toString());
@@ -331,6 +432,7 @@ public final class BuilderRuntime implements AutoCloseable {
             process = pod.process;
         }
         waitingForAddress.remove(pod);
+        waitingForClaim.remove(pod);
         if (process != null) {
             process.stop(config.stopGracePeriod());
         }
@@ -439,6 +541,9 @@ public final class BuilderRuntime implements AutoCloseable {
     private void claimWorkDir() {
         try {
             Files.createDirectories(config.workDir());
+            // non-root pods pass through it to their own directories (each 0710, group-restricted)
+            Files.setPosixFilePermissions(config.workDir(),
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
             lockChannel = FileChannel.open(config.workDir().resolve(LOCK_FILE), StandardOpenOption.CREATE,
                     StandardOpenOption.WRITE);
             workDirLock = lockChannel.tryLock();

@@ -15,9 +15,11 @@ import java.util.Objects;
  * @param addresses the loopback addresses handed out as pod IPs
  * @param stopGracePeriod how long a deleted pod's processes get between SIGTERM and SIGKILL
  * @param probePeriod how often the readiness probe tries the SSH port
+ * @param node the node the runtime plays: pods whose node selector, required node affinity or tolerations do not fit it
+ *        stay Pending, as kube-scheduler leaves them
  */
 public record BuilderRuntimeConfig(Path entrypoint, Path workDir, LoopbackRange addresses, Duration stopGracePeriod,
-        Duration probePeriod) {
+        Duration probePeriod, LocalNode node) {
 
     public static final LoopbackRange DEFAULT_ADDRESSES = new LoopbackRange(2, 254);
 
@@ -27,23 +29,31 @@ public record BuilderRuntimeConfig(Path entrypoint, Path workDir, LoopbackRange 
         Objects.requireNonNull(addresses, "addresses");
         requirePositive(stopGracePeriod, "stopGracePeriod");
         requirePositive(probePeriod, "probePeriod");
+        Objects.requireNonNull(node, "node");
         entrypoint = entrypoint.toAbsolutePath().normalize();
         workDir = workDir.toAbsolutePath().normalize();
     }
 
-    /** Defaults: all of 127.0.0.2-127.0.0.254, 2 s grace period, readiness probed every 100 ms. */
+    /**
+     * Defaults: all of 127.0.0.2-127.0.0.254, 2 s grace period, readiness probed every 100 ms, this machine as the node
+     * ({@link LocalNode#detect()}).
+     */
     public static BuilderRuntimeConfig of(Path entrypoint, Path workDir) {
         return new BuilderRuntimeConfig(entrypoint, workDir, DEFAULT_ADDRESSES, Duration.ofSeconds(2),
-                Duration.ofMillis(100));
+                Duration.ofMillis(100), LocalNode.detect());
     }
 
     public BuilderRuntimeConfig withAddresses(int firstHost, int lastHost) {
         return new BuilderRuntimeConfig(entrypoint, workDir, new LoopbackRange(firstHost, lastHost), stopGracePeriod,
-                probePeriod);
+                probePeriod, node);
     }
 
     public BuilderRuntimeConfig withStopGracePeriod(Duration gracePeriod) {
-        return new BuilderRuntimeConfig(entrypoint, workDir, addresses, gracePeriod, probePeriod);
+        return new BuilderRuntimeConfig(entrypoint, workDir, addresses, gracePeriod, probePeriod, node);
+    }
+
+    public BuilderRuntimeConfig withNode(LocalNode playedNode) {
+        return new BuilderRuntimeConfig(entrypoint, workDir, addresses, stopGracePeriod, probePeriod, playedNode);
     }
 
     /** Fails with a message naming the problem, so a misconfigured runtime never gets as far as starting a pod. */

@@ -41,7 +41,66 @@ record PodDirectories(Path root) {
         return root.resolve("state");
     }
 
-    /** What becomes /nix for the pod; the store itself is {@code storeRoot()/store}. */
+    /**
+     * Hands the directories to the container's user as its image would have them: the pod directory enterable by the
+     * container's group (0710; fsGroup when there is one), the state dir and the pod's own /nix owned by the user (the
+     * reference image's /run/nixpool and /nix belong to its user), and a home directory.
+     */
+    void ownBy(ContainerIdentity identity) throws IOException, PodRejectedException {
+        Files.createDirectory(home());
+        if (identity.isRoot()) {
+            return;
+        }
+        requireEnterable(root.getParent(), identity);
+        VolumeOwnership.chown(root, 0, identity.directoryGroup());
+        VolumeOwnership.chmod(root, 0710);
+        for (Path owned : List.of(state(), storeRoot(), home())) {
+            VolumeOwnership.chown(owned, identity.uid(), identity.gid());
+        }
+        VolumeOwnership.chmod(state(), 0700);
+        VolumeOwnership.chmod(home(), 0700);
+    }
+
+    /**
+     * The container's process reaches its keys and state through host paths, so every directory above the pod's must
+     * let others pass (x); the runtime's own work dir does (0711), the ones above it are the caller's.
+     */
+    private static void requireEnterable(Path dir, ContainerIdentity identity)
+            throws IOException, PodRejectedException {
+        for (Path p = dir; p != null; p = p.getParent()) {
+            if ((VolumeOwnership.mode(p) & 01) == 0) {
+                throw new PodRejectedException(BuilderPodSpec.CONFIG_ERROR, "the builder runtime's work dir cannot"
+                        + " be entered by uid " + identity.uid() + ": " + p + " has mode 0"
+                        + Integer.toOctalString(VolumeOwnership.mode(p)) + "; non-root pods need o+x on every"
+                        + " directory above their pod directory");
+            }
+        }
+    }
+
+    /** The container user's home directory. */
+    Path home() {
+        return root.resolve("home");
+    }
+
+    /** Where the container's passwd and group files go when the host does not know its user. */
+    Path etc() {
+        return root.resolve("etc");
+    }
+
+    /** The pod's emptyDir volumes, deleted with the pod. */
+    Path emptyDir(String volumeName) {
+        return root.resolve("volumes").resolve(volumeName);
+    }
+
+    /**
+     * Where a PersistentVolumeClaim's data lives: below the work dir, keyed by namespace and claim, outside every pod's
+     * directory, so it outlives the pods that mount it (and runtimes restarted on the same work dir).
+     */
+    static Path claim(Path workDir, String namespace, String claimName) {
+        return workDir.resolve("claims").resolve(namespace).resolve(claimName);
+    }
+
+    /** What becomes /nix for the pod unless a volume is mounted there; the store itself is {@code storeRoot()/store}. */
     Path storeRoot() {
         return root.resolve("nix");
     }

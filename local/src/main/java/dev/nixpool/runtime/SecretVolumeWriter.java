@@ -16,19 +16,36 @@ import io.fabric8.kubernetes.api.model.Secret;
 import dev.nixpool.runtime.BuilderPodSpec.SecretVolume;
 
 /**
- * Materialises a Secret volume the way the kubelet would mount it read-only: only the selected keys, in a directory only
- * root can enter (0700), each file 0400. Key contents never appear in messages.
+ * Materialises a Secret volume the way the kubelet mounts one: only the selected keys, owned by root, each file with
+ * its item's {@code mode}, else the volume's {@code defaultMode}, else 0644; the directory 0755. With an
+ * {@code fsGroup}, kubelet's volume ownership rules follow ({@link VolumeOwnership}): group fsGroup, group read added
+ * (a 0400 file becomes 0440), the directory setgid. Key contents never appear in messages.
  */
 final class SecretVolumeWriter {
 
     private SecretVolumeWriter() {
     }
 
-    /** @param secret null when the Secret does not exist */
-    static void write(SecretVolume volume, Secret secret, String namespace, Path dir)
+    /** Kubernetes' SecretVolumeSourceDefaultMode. */
+    static final int DEFAULT_MODE = 0644;
+    private static final int DIRECTORY_MODE = 0755;
+
+    /**
+     * @param secret null when the Secret does not exist
+     * @param fsGroup the pod's fsGroup; null when it has none
+     */
+    static void write(SecretVolume volume, Secret secret, String namespace, Path dir, Long fsGroup)
+            throws PodRejectedException, IOException {
+        writeFiles(volume, secret, namespace, dir);
+        if (fsGroup != null) {
+            VolumeOwnership.applyFsGroup(dir, fsGroup, true);
+        }
+    }
+
+    private static void writeFiles(SecretVolume volume, Secret secret, String namespace, Path dir)
             throws PodRejectedException, IOException {
         Files.createDirectories(dir);
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        VolumeOwnership.chmod(dir, DIRECTORY_MODE);
         if (secret == null) {
             if (volume.optional()) {
                 return;
@@ -46,11 +63,12 @@ final class SecretVolumeWriter {
                                 + item.getKey() + "\" (volume " + volume.volumeName() + " selects it); keys present: "
                                 + new TreeSet<>(contents.keySet()));
             }
-            writePrivateFile(dir, item.getValue(), value);
+            Integer mode = volume.itemModes().getOrDefault(item.getKey(), volume.defaultMode());
+            writeFile(dir, item.getValue(), value, mode == null ? DEFAULT_MODE : mode);
         }
     }
 
-    private static void writePrivateFile(Path dir, String relativePath, byte[] value)
+    private static void writeFile(Path dir, String relativePath, byte[] value, int mode)
             throws PodRejectedException, IOException {
         Path file = dir.resolve(relativePath).normalize();
         if (relativePath.isEmpty() || Path.of(relativePath).isAbsolute() || !file.startsWith(dir)
@@ -61,7 +79,7 @@ final class SecretVolumeWriter {
         Files.createDirectories(file.getParent());
         Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         Files.write(file, value);
-        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("r--------"));
+        VolumeOwnership.chmod(file, mode);
     }
 
     /** {@code data} is base64 as stored by an API server; {@code stringData} only shows up when a mock keeps it as sent. */

@@ -70,6 +70,8 @@ class BuilderEntrypointIT {
         env.put("NIXPOOL_SYSTEMS", "x86_64-linux i686-linux");
         env.put("NIXPOOL_SYSTEM_FEATURES", FEATURES);
         env.put("NIXPOOL_MAX_JOBS", "3");
+        env.put("NIXPOOL_MIN_FREE", "1073741824");
+        env.put("NIXPOOL_MAX_FREE", "4294967296");
         builderLog = work.resolve("builder.log");
         builder = entrypoint(env).redirectErrorStream(true).redirectOutput(builderLog.toFile()).start();
         awaitListening();
@@ -113,7 +115,8 @@ class BuilderEntrypointIT {
         assertThat(lines.get(0)).isEqualTo(stateDir.toString());
         // Nix keeps features as a set and prints them sorted
         assertThat(lines).contains("system-features = big-parallel kvm", "system = x86_64-linux",
-                "extra-platforms = i686-linux", "max-jobs = 3", "substituters = ", "sandbox = false");
+                "extra-platforms = i686-linux", "max-jobs = 3", "substituters = ", "sandbox = false",
+                "min-free = 1073741824", "max-free = 4294967296");
     }
 
     @Test
@@ -171,6 +174,14 @@ class BuilderEntrypointIT {
         env.put("NIXPOOL_SYSTEMS", "x86_64-linux");
         env.put("NIXPOOL_STATE_DIR", "relative/state");
         assertThat(runEntrypoint(env).stderr).contains("NIXPOOL_STATE_DIR must be an absolute path");
+        env.put("NIXPOOL_STATE_DIR", work.resolve("state-bad").toString());
+        env.put("NIXPOOL_MIN_FREE", "1G");
+        assertThat(runEntrypoint(env).stderr)
+                .contains("NIXPOOL_MIN_FREE must be a number of bytes (digits only), got '1G'");
+        env.put("NIXPOOL_MIN_FREE", "2048");
+        env.put("NIXPOOL_MAX_FREE", "1024");
+        assertThat(runEntrypoint(env).stderr)
+                .contains("NIXPOOL_MAX_FREE (1024) must be larger than NIXPOOL_MIN_FREE (2048)");
     }
 
     private record Result(int exit, String stdout, String stderr) {

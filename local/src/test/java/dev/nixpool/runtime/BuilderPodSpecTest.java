@@ -10,6 +10,9 @@ import org.junit.jupiter.api.Test;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+
+import dev.nixpool.runtime.BuilderPodSpec.DirectoryVolume;
 
 class BuilderPodSpecTest {
 
@@ -81,14 +84,50 @@ class BuilderPodSpecTest {
                 .endContainer().endSpec().build();
         assertThatThrownBy(() -> BuilderPodSpec.from(none)).hasMessage("pod builds/b1, container builder: expected"
                 + " exactly one mounted Secret volume with the SSH keys, got 0");
-        Pod emptyDir = new PodBuilder(contractPod()).editSpec().editFirstContainer().addNewVolumeMount()
-                .withName("scratch").withMountPath("/scratch").endVolumeMount().endContainer().addNewVolume()
-                .withName("scratch").withNewEmptyDir().endEmptyDir().endVolume().endSpec().build();
-        assertThatThrownBy(() -> BuilderPodSpec.from(emptyDir)).hasMessage("pod builds/b1: volume scratch is not a"
-                + " Secret volume; the builder runtime only provides Secret volumes");
+        Pod hostPath = new PodBuilder(contractPod()).editSpec().editFirstContainer().addNewVolumeMount()
+                .withName("host").withMountPath("/host").endVolumeMount().endContainer().addNewVolume()
+                .withName("host").withNewHostPath().withPath("/").endHostPath().endVolume().endSpec().build();
+        assertThatThrownBy(() -> BuilderPodSpec.from(hostPath)).hasMessage("pod builds/b1: volume host is neither a"
+                + " Secret, a persistentVolumeClaim nor an emptyDir volume; the builder runtime provides only those");
         Pod dangling = new PodBuilder(contractPod()).editSpec().editFirstContainer().addNewVolumeMount()
                 .withName("ghost").withMountPath("/ghost").endVolumeMount().endContainer().endSpec().build();
         assertThatThrownBy(() -> BuilderPodSpec.from(dangling))
                 .hasMessage("pod builds/b1: volume mount ghost names no volume of the pod");
+    }
+
+    @Test
+    void takesClaimAndEmptyDirVolumesWithTheirMounts() throws Exception {
+        Pod pod = new PodBuilder(contractPod()).editSpec().editFirstContainer().addNewVolumeMount().withName("store")
+                .withMountPath("/nix/").endVolumeMount().addNewVolumeMount().withName("tmp").withMountPath("/tmp")
+                .withReadOnly(true).endVolumeMount().addNewVolumeMount().withName("ram").withMountPath("/dev/shm")
+                .endVolumeMount().endContainer()
+                .addNewVolume().withName("store").withNewPersistentVolumeClaim().withClaimName("store-0")
+                .endPersistentVolumeClaim().endVolume()
+                .addNewVolume().withName("tmp").withNewEmptyDir().withSizeLimit(new Quantity("2Gi")).endEmptyDir()
+                .endVolume()
+                .addNewVolume().withName("ram").withNewEmptyDir().withMedium("Memory")
+                .withSizeLimit(new Quantity("64Mi"))
+                .endEmptyDir().endVolume().endSpec().build();
+        assertThat(BuilderPodSpec.from(pod).directoryVolumes()).containsExactly(
+                new DirectoryVolume("store", "/nix", false, "store-0", false, null),
+                new DirectoryVolume("tmp", "/tmp", true, null, false, 2L * 1024 * 1024 * 1024),
+                new DirectoryVolume("ram", "/dev/shm", false, null, true, 64L * 1024 * 1024));
+        assertThat(BuilderPodSpec.from(pod).directoryVolumes().get(0).holdsTheStore()).isTrue();
+        assertThat(BuilderPodSpec.from(pod).secretVolume().secretName()).isEqualTo("b1-ssh");
+    }
+
+    @Test
+    void rejectsSubPathsAndMountsInsideTheStore() {
+        Pod subPath = new PodBuilder(contractPod()).editSpec().editFirstContainer().addNewVolumeMount()
+                .withName("store").withMountPath("/nix").withSubPath("a").endVolumeMount().endContainer()
+                .addNewVolume().withName("store").withNewEmptyDir().endEmptyDir().endVolume().endSpec().build();
+        assertThatThrownBy(() -> BuilderPodSpec.from(subPath)).hasMessage("pod builds/b1: volume store is mounted"
+                + " with a subPath, which the builder runtime does not support");
+        Pod inside = new PodBuilder(contractPod()).editSpec().editFirstContainer().addNewVolumeMount()
+                .withName("store").withMountPath("/nix/store").endVolumeMount().endContainer().addNewVolume()
+                .withName("store").withNewEmptyDir().endEmptyDir().endVolume().endSpec().build();
+        assertThatThrownBy(() -> BuilderPodSpec.from(inside)).hasMessage("pod builds/b1: volume store is mounted at"
+                + " /nix/store; the builder runtime mounts directory volumes at /nix (the store) or at an absolute"
+                + " path outside it");
     }
 }

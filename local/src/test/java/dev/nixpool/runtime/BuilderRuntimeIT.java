@@ -17,8 +17,14 @@ import org.junit.jupiter.api.Test;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.api.model.PodSecurityContextBuilder;
+import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
@@ -49,6 +55,8 @@ class BuilderRuntimeIT {
         client = server.client();
         Path target = Files.createDirectories(Path.of("target").toAbsolutePath());
         workDir = Files.createTempDirectory(target, "builder-runtime-it-");
+        // non-root builder pods pass through it, as through local mode's state directory
+        Files.setPosixFilePermissions(workDir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
         entrypoint = Path.of(System.getProperty("nixpool.repo.root", ".."), "images", "builder", "entrypoint.sh");
         runtime = new BuilderRuntime(client,
                 BuilderRuntimeConfig.of(entrypoint, workDir.resolve("runtime")).withAddresses(FIRST_HOST, LAST_HOST));
@@ -83,7 +91,12 @@ class BuilderRuntimeIT {
             public void onClose(WatcherException cause) {
             }
         })) {
-            keys = createBuilder("b1");
+            keys = BuilderKeys.generate();
+            client.secrets().resource(keys.toSecret(NAMESPACE, "b1-ssh")).create();
+            List<EnvVar> env = new java.util.ArrayList<>(BuilderPodFixture.offlineBuilderEnv());
+            env.add(new EnvVar("NIXPOOL_MIN_FREE", "536870912", null));
+            env.add(new EnvVar("NIXPOOL_MAX_FREE", "2147483648", null));
+            client.pods().resource(BuilderPodFixture.builderPod(NAMESPACE, "b1", "b1-ssh", env)).create();
             pod = awaitReady("b1");
             await().atMost(Duration.ofSeconds(5)).until(() -> seen.contains("Running/ready=True"));
         }
@@ -105,6 +118,11 @@ class BuilderRuntimeIT {
         var version = ssh.run(address, BuilderPodFixture.SSH_PORT, "nix-store --version");
         assertThat(version.exitCode()).as(version.stderr()).isZero();
         assertThat(version.stdout()).startsWith("nix-store (Nix) ");
+        var config = ssh.run(address, BuilderPodFixture.SSH_PORT,
+                "nix --extra-experimental-features nix-command show-config");
+        assertThat(config.exitCode()).as(config.stderr()).isZero();
+        assertThat(config.stdout().lines()).as("the store bounds of the contract reach the builder's Nix")
+                .contains("min-free = 536870912", "max-free = 2147483648");
 
         String name = "nixpool-proof-" + System.nanoTime();
         var build = ssh.run(address, BuilderPodFixture.SSH_PORT,
@@ -179,6 +197,187 @@ class BuilderRuntimeIT {
 
         client.pods().inNamespace(NAMESPACE).withName("first").delete();
         assertThat(awaitReady("second").getStatus().getPodIP()).isEqualTo(address);
+    }
+
+    @Test
+    void podWhoseNodeSelectorTheNodeLacksStaysPendingAsTheSchedulerLeavesIt() {
+        BuilderKeys keys = BuilderKeys.generate();
+        client.secrets().resource(keys.toSecret(NAMESPACE, "gpu-ssh")).create();
+        Pod pod = BuilderPodFixture.builderPod(NAMESPACE, "gpu", "gpu-ssh", BuilderPodFixture.offlineBuilderEnv());
+        pod.getSpec().getNodeSelector().put("nixpool.dev/gpu", "true");
+        client.pods().resource(pod).create();
+
+        Pod pending = await().atMost(STARTUP).until(() -> client.pods().inNamespace(NAMESPACE).withName("gpu").get(),
+                p -> p.getStatus() != null && "False".equals(condition(p, "PodScheduled").getStatus()));
+        String expected = "0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector. preemption:"
+                + " 0/1 nodes are available: 1 Preemption is not helpful for scheduling.";
+        assertThat(pending.getStatus().getPhase()).isEqualTo("Pending");
+        assertThat(condition(pending, "PodScheduled").getReason()).isEqualTo("Unschedulable");
+        assertThat(condition(pending, "PodScheduled").getMessage()).isEqualTo(expected);
+        assertThat(pending.getStatus().getContainerStatuses()).isEmpty();
+        var events = await().atMost(Duration.ofSeconds(10))
+                .until(() -> client.v1().events().inNamespace(NAMESPACE).list().getItems(), list -> !list.isEmpty());
+        assertThat(events).singleElement().satisfies(event -> {
+            assertThat(event.getType()).isEqualTo("Warning");
+            assertThat(event.getReason()).isEqualTo("FailedScheduling");
+            assertThat(event.getMessage()).isEqualTo(expected);
+            assertThat(event.getSource().getComponent()).isEqualTo("default-scheduler");
+            assertThat(event.getReportingComponent()).isEqualTo("default-scheduler");
+            assertThat(event.getInvolvedObject().getName()).isEqualTo("gpu");
+        });
+        assertThat(client.nodes().list().getItems()).singleElement()
+                .satisfies(node -> assertThat(node.getMetadata().getLabels()).containsEntry("kubernetes.io/os", "linux")
+                        .containsEntry("nixpool.dev/big-parallel", "true").doesNotContainKey("nixpool.dev/gpu"));
+        assertNothingRunsOrRemains();
+    }
+
+    @Test
+    void storeOnAClaimOutlivesThePodAndTheNextPodFindsItsPathsValid() throws Exception {
+        client.persistentVolumeClaims().resource(new PersistentVolumeClaimBuilder().withNewMetadata()
+                .withName("store-0").withNamespace(NAMESPACE).endMetadata().build()).create();
+        BuilderKeys first = createBuilder("slot-a", claimAtNix("store-0"));
+        String address = awaitReady("slot-a").getStatus().getPodIP();
+        assertThat(live("slot-a").storeDir()).isEqualTo(
+                workDir.resolve("runtime").resolve("claims").resolve(NAMESPACE).resolve("store-0").resolve("store"));
+        String name = "nixpool-kept-" + System.nanoTime();
+        String build = "nix-build --no-out-link -E 'derivation { name = \"" + name + "\"; system ="
+                + " builtins.currentSystem; builder = \"/bin/sh\"; args = [ \"-c\" \"echo kept > $out\" ]; }'";
+        var built = OpenSshClient.forBuilder(first, address, BuilderPodFixture.SSH_PORT, workDir.resolve("ssh-slot-a"))
+                .run(address, BuilderPodFixture.SSH_PORT, build);
+        assertThat(built.exitCode()).as(built.stderr()).isZero();
+        assertThat(built.stderr()).contains("building '");
+        String outPath = built.stdout().strip();
+
+        LiveBuilder gone = live("slot-a");
+        client.pods().inNamespace(NAMESPACE).withName("slot-a").delete();
+        await().atMost(Duration.ofSeconds(30)).until(() -> !Files.exists(gone.podDir()));
+
+        BuilderKeys second = createBuilder("slot-b", claimAtNix("store-0"));
+        String next = awaitReady("slot-b").getStatus().getPodIP();
+        OpenSshClient ssh = OpenSshClient.forBuilder(second, next, BuilderPodFixture.SSH_PORT,
+                workDir.resolve("ssh-slot-b"));
+        var valid = ssh.run(next, BuilderPodFixture.SSH_PORT, "nix-store --check-validity " + outPath);
+        assertThat(valid.exitCode()).as(valid.stderr()).isZero();
+        var again = ssh.run(next, BuilderPodFixture.SSH_PORT, build);
+        assertThat(again.exitCode()).as(again.stderr()).isZero();
+        assertThat(again.stdout().strip()).isEqualTo(outPath);
+        assertThat(again.stderr()).as("the output is valid already: nothing to build").doesNotContain("building '");
+    }
+
+    @Test
+    void podOnAMissingClaimStaysPendingUntilTheClaimExists() {
+        createBuilder("claimless", claimAtNix("later"));
+        Pod pending = await().atMost(STARTUP).until(
+                () -> client.pods().inNamespace(NAMESPACE).withName("claimless").get(),
+                p -> p.getStatus() != null && "False".equals(condition(p, "PodScheduled").getStatus()));
+        assertThat(pending.getStatus().getPhase()).isEqualTo("Pending");
+        assertThat(condition(pending, "PodScheduled").getReason()).isEqualTo("Unschedulable");
+        assertThat(condition(pending, "PodScheduled").getMessage()).isEqualTo("0/1 nodes are available:"
+                + " persistentvolumeclaim \"later\" not found. preemption: 0/1 nodes are available: 1 Preemption is"
+                + " not helpful for scheduling.");
+
+        client.persistentVolumeClaims().resource(new PersistentVolumeClaimBuilder().withNewMetadata()
+                .withName("later").withNamespace(NAMESPACE).endMetadata().build()).create();
+        awaitReady("claimless");
+    }
+
+    @Test
+    void emptyDirStoreIsThePodsAndGoesWithIt() throws Exception {
+        createBuilder("scratch", new VolumeBuilder().withName("store").withNewEmptyDir().withSizeLimit(
+                new io.fabric8.kubernetes.api.model.Quantity("1Gi")).endEmptyDir().build());
+        awaitReady("scratch");
+        LiveBuilder builder = live("scratch");
+        assertThat(builder.storeDir()).isEqualTo(builder.podDir().resolve("volumes").resolve("store").resolve("store"));
+        client.pods().inNamespace(NAMESPACE).withName("scratch").delete();
+        await().atMost(Duration.ofSeconds(30)).until(() -> !Files.exists(builder.podDir()));
+    }
+
+    private static Volume claimAtNix(String claim) {
+        return new VolumeBuilder().withName("store").withNewPersistentVolumeClaim().withClaimName(claim)
+                .endPersistentVolumeClaim().build();
+    }
+
+    /** A builder pod with one more volume, mounted at /nix. */
+    private BuilderKeys createBuilder(String name, Volume storeVolume) {
+        BuilderKeys keys = BuilderKeys.generate();
+        client.secrets().resource(keys.toSecret(NAMESPACE, name + "-ssh")).create();
+        Pod pod = BuilderPodFixture.builderPod(NAMESPACE, name, name + "-ssh", BuilderPodFixture.offlineBuilderEnv());
+        pod.getSpec().getVolumes().add(storeVolume);
+        pod.getSpec().getContainers().get(0).getVolumeMounts()
+                .add(new VolumeMountBuilder().withName(storeVolume.getName()).withMountPath("/nix").build());
+        client.pods().resource(pod).create();
+        return keys;
+    }
+
+    @Test
+    void nonRootPodAsTheOperatorRendersItReadsItsKeysAndBuildsAsItsUser() throws Exception {
+        BuilderKeys keys = BuilderKeys.generate();
+        client.secrets().resource(keys.toSecret(NAMESPACE, "unprivileged-ssh")).create();
+        client.pods().resource(nonRoot(BuilderPodFixture.builderPod(NAMESPACE, "unprivileged", "unprivileged-ssh",
+                BuilderPodFixture.offlineBuilderEnv()), true)).create();
+        String address = awaitReady("unprivileged").getStatus().getPodIP();
+        LiveBuilder builder = live("unprivileged");
+        Path key = builder.podDir().resolve("ssh").resolve("ssh_host_ed25519_key");
+        assertThat(VolumeOwnership.mode(key)).as("defaultMode 0440").isEqualTo(0440);
+        assertThat(Files.getAttribute(key, "unix:gid")).isEqualTo(10001);
+
+        OpenSshClient ssh = OpenSshClient.forBuilder(keys, address, BuilderPodFixture.SSH_PORT,
+                workDir.resolve("ssh-unprivileged"), "nixpool");
+        var id = ssh.run(address, BuilderPodFixture.SSH_PORT, "id -u; id -G; grep NoNewPrivs /proc/self/status");
+        assertThat(id.exitCode()).as(id.stderr()).isZero();
+        assertThat(id.stdout().lines().toList()).containsExactly("10001", "10001", "NoNewPrivs:\t1");
+        String name = "nixpool-unprivileged-" + System.nanoTime();
+        var build = ssh.run(address, BuilderPodFixture.SSH_PORT,
+                "nix-build --no-out-link -E 'derivation { name = \"" + name + "\"; system = builtins.currentSystem;"
+                        + " builder = \"/bin/sh\"; args = [ \"-c\" \"echo built > $out\" ]; }'");
+        assertThat(build.exitCode()).as(build.stderr()).isZero();
+        Path output = builder.storeDir().resolve(Path.of(build.stdout().strip()).getFileName());
+        assertThat(output).hasContent("built");
+        assertThat(Files.getAttribute(output, "unix:uid")).as("built by the pod's user").isEqualTo(10001);
+    }
+
+    @Test
+    void nonRootPodWithoutFsGroupCannotReadRootOwnedKeysAsWithAKubelet() {
+        client.secrets().resource(BuilderKeys.generate().toSecret(NAMESPACE, "locked-out-ssh")).create();
+        Pod pod = nonRoot(BuilderPodFixture.builderPod(NAMESPACE, "locked-out", "locked-out-ssh",
+                BuilderPodFixture.offlineBuilderEnv()), false);
+        client.pods().resource(pod).create();
+        Pod failed = awaitPhase("locked-out", "Failed");
+        var terminated = failed.getStatus().getContainerStatuses().get(0).getState().getTerminated();
+        assertThat(terminated.getExitCode()).isEqualTo(1);
+        assertThat(terminated.getMessage()).contains("missing key file").contains("ssh_host_ed25519_key");
+    }
+
+    @Test
+    void runAsNonRootWithoutAUserIsRefusedAsKubeletRefusesIt() {
+        client.secrets().resource(BuilderKeys.generate().toSecret(NAMESPACE, "rootish-ssh")).create();
+        Pod pod = BuilderPodFixture.builderPod(NAMESPACE, "rootish", "rootish-ssh",
+                BuilderPodFixture.offlineBuilderEnv());
+        pod.getSpec().setSecurityContext(new PodSecurityContextBuilder().withRunAsNonRoot(true).build());
+        client.pods().resource(pod).create();
+        Pod failed = awaitPhase("rootish", "Failed");
+        assertThat(failed.getStatus().getReason()).isEqualTo("CreateContainerConfigError");
+        assertThat(failed.getStatus().getMessage()).startsWith("container has runAsNonRoot and image will run as root"
+                + " (pod: \"rootish_builds(").endsWith(")\", container: builder)");
+    }
+
+    /**
+     * The security settings the operator renders with {@code nixpool.builder.run-as-user=10001} (the reference image's
+     * user): pod runAsUser/runAsGroup/fsGroup 10001, runAsNonRoot, seccomp RuntimeDefault; container without privilege
+     * escalation and with every capability dropped; key files 0440. Without fsGroup, as issue 12 found the default
+     * install: the keys stay root's 0400.
+     */
+    private static Pod nonRoot(Pod pod, boolean withFsGroup) {
+        var context = new PodSecurityContextBuilder().withRunAsUser(10001L).withRunAsGroup(10001L)
+                .withRunAsNonRoot(true).withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile();
+        if (withFsGroup) {
+            context.withFsGroup(10001L);
+            pod.getSpec().getVolumes().get(0).getSecret().setDefaultMode(0440);
+        }
+        pod.getSpec().setSecurityContext(context.build());
+        pod.getSpec().getContainers().get(0).setSecurityContext(new SecurityContextBuilder()
+                .withAllowPrivilegeEscalation(false).withNewCapabilities().withDrop("ALL").endCapabilities().build());
+        return pod;
     }
 
     @Test

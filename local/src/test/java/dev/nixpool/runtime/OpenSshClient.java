@@ -22,20 +22,29 @@ final class OpenSshClient {
     private final Path knownHosts;
     private final Path stderrFile;
 
-    private OpenSshClient(Path identity, Path knownHosts, Path stderrFile) {
+    private final String user;
+
+    private OpenSshClient(Path identity, Path knownHosts, Path stderrFile, String user) {
+        this.user = user;
         this.identity = identity;
         this.knownHosts = knownHosts;
         this.stderrFile = stderrFile;
     }
 
     static OpenSshClient forBuilder(BuilderKeys keys, String address, int port, Path dir) throws IOException {
+        return forBuilder(keys, address, port, dir, "root");
+    }
+
+    /** @param user the login: a non-root sshd logs in only its own user */
+    static OpenSshClient forBuilder(BuilderKeys keys, String address, int port, Path dir, String user)
+            throws IOException {
         Files.createDirectories(dir);
         Path identity = dir.resolve("client_ed25519_key");
         Files.writeString(identity, keys.client().privateKey(), StandardCharsets.US_ASCII);
         Files.setPosixFilePermissions(identity, PosixFilePermissions.fromString("rw-------"));
         Path knownHosts = dir.resolve("known_hosts");
         Files.writeString(knownHosts, "[" + address + "]:" + port + " " + keys.host().publicKey() + "\n");
-        return new OpenSshClient(identity, knownHosts, dir.resolve("ssh.stderr"));
+        return new OpenSshClient(identity, knownHosts, dir.resolve("ssh.stderr"), user);
     }
 
     synchronized Result run(String address, int port, String command) throws IOException, InterruptedException {
@@ -43,7 +52,8 @@ final class OpenSshClient {
                 "IdentitiesOnly=yes",
                 "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=" + knownHosts,
                 "-o", "GlobalKnownHostsFile=/dev/null", "-o", "ConnectTimeout=10", "-p", String.valueOf(port),
-                "root@" + address, command).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                user + "@" + address, command)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                 .redirectError(stderrFile.toFile()).start();
         try {
             var stdout = ssh.getInputStream().readAllBytes();

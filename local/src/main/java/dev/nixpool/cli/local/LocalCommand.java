@@ -33,6 +33,7 @@ public final class LocalCommand implements Command {
         return """
                 usage: nixpool local [--state-dir DIR] [--api-port PORT] [--operator-log FILE]
                                      [--operator-replicas N] [--set KEY=VALUE]...
+                                     [--node-label KEY=VALUE|KEY-]... [--node-taint KEY[=VALUE]:EFFECT]...
 
                 Starts an embedded, in-memory Kubernetes API server with the CRDs of crds/, the example pools of
                 examples/buildmachine-*.yaml, the builder runtime (builder pods become local sshd + Nix processes on
@@ -53,6 +54,13 @@ public final class LocalCommand implements Command {
                                      one leads (holds the Lease nixpool-operator in namespace default), the others
                                      stand by and take over when it dies. Replica i > 0 logs to FILE-i (operator-i.log)
                 --set KEY=VALUE      an operator setting, e.g. --set nixpool.runner.threads=4
+                --node-label KEY=VALUE, --node-label KEY-
+                                     set or remove a label of the node the builder runtime plays; by default it
+                                     has kubernetes.io/os, kubernetes.io/arch, kubernetes.io/hostname,
+                                     nixpool.dev/big-parallel=true and, when /dev/kvm is usable, nixpool.dev/kvm=true.
+                                     Builder pods whose node selector does not match stay Pending (FailedScheduling)
+                --node-taint KEY[=VALUE]:EFFECT
+                                     a taint of that node (NoSchedule, PreferNoSchedule, NoExecute)
 
                 An operator process that exits although nobody stopped it (killed, crashed) is started again, as a
                 Deployment would: at once, then after 10 s, 20 s, ... up to 5 min; each restart is a warning on stderr
@@ -78,7 +86,8 @@ public final class LocalCommand implements Command {
         Path stateDir = state.dir();
         LocalClusterConfig config = LocalClusterConfig.fromRepository(repo, stateDir)
                 .withAddresses(FIRST_ADDRESS, LAST_ADDRESS)
-                .withApiServerPort(options.apiPort());
+                .withApiServerPort(options.apiPort())
+                .withNode(options.nodeLabelChanges(), options.nodeTaints());
         if (options.operatorLog() != null) {
             config = config.withOperatorLog(options.operatorLog().toAbsolutePath());
         }

@@ -3,6 +3,7 @@ package dev.nixpool.cli.local;
 import static dev.nixpool.cli.OptionValues.value;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -10,6 +11,7 @@ import java.util.Map;
 import dev.nixpool.cli.OptionValues;
 import dev.nixpool.cli.UsageException;
 import dev.nixpool.local.LocalClusterConfig;
+import dev.nixpool.runtime.LocalNode;
 
 /**
  * Arguments of {@code nixpool local}.
@@ -20,12 +22,16 @@ import dev.nixpool.local.LocalClusterConfig;
  * @param operatorLog where the operator's output goes, kept after stop; null: inside the run's directory
  * @param operatorProperties operator settings ({@code --set KEY=VALUE}) on top of the local defaults
  * @param operatorReplicas operator processes, electing a leader among them
+ * @param nodeLabelChanges {@code --node-label KEY=VALUE} / {@code KEY-}: the played node's labels changed
+ * @param nodeTaints {@code --node-taint KEY[=VALUE]:EFFECT}: taints of the played node
  */
 record LocalOptions(Path stateDir, int apiPort, Path operatorLog, Map<String, String> operatorProperties,
-        int operatorReplicas) {
+        int operatorReplicas, List<String> nodeLabelChanges, List<String> nodeTaints) {
 
     LocalOptions {
         operatorProperties = Map.copyOf(operatorProperties);
+        nodeLabelChanges = List.copyOf(nodeLabelChanges);
+        nodeTaints = List.copyOf(nodeTaints);
     }
 
     static LocalOptions parse(List<String> args) throws UsageException {
@@ -34,6 +40,8 @@ record LocalOptions(Path stateDir, int apiPort, Path operatorLog, Map<String, St
         Path operatorLog = null;
         int replicas = 1;
         Map<String, String> properties = new LinkedHashMap<>();
+        List<String> labelChanges = new ArrayList<>();
+        List<String> taints = new ArrayList<>();
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
             switch (arg) {
@@ -49,12 +57,19 @@ record LocalOptions(Path stateDir, int apiPort, Path operatorLog, Map<String, St
                     }
                     properties.put(setting.substring(0, eq), setting.substring(eq + 1));
                 }
+                case "--node-label" -> labelChanges.add(value(args, ++i, arg));
+                case "--node-taint" -> taints.add(value(args, ++i, arg));
                 default -> throw new UsageException(arg.startsWith("-")
                         ? "unknown option '" + arg + "'"
                         : "expected options only, got '" + arg + "'");
             }
         }
-        return new LocalOptions(stateDir, apiPort, operatorLog, properties, replicas);
+        try {
+            LocalNode.detect().withLabelChanges(labelChanges).withTaints(taints);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+        return new LocalOptions(stateDir, apiPort, operatorLog, properties, replicas, labelChanges, taints);
     }
 
     private static int replicas(String s, String option) throws UsageException {

@@ -25,6 +25,7 @@ final class Discovery {
             ApiResource.builtin("", "v1", "pods", "Pod", true, true, "po").inCategoryAll(),
             ApiResource.builtin("", "v1", "events", "Event", true, false, "ev"),
             ApiResource.builtin("", "v1", "secrets", "Secret", true, false),
+            ApiResource.builtin("", "v1", "persistentvolumeclaims", "PersistentVolumeClaim", true, true, "pvc"),
             ApiResource.builtin("", "v1", "configmaps", "ConfigMap", true, false, "cm"),
             ApiResource.builtin("", "v1", "services", "Service", true, true, "svc").inCategoryAll(),
             ApiResource.builtin("", "v1", "serviceaccounts", "ServiceAccount", true, false, "sa"),

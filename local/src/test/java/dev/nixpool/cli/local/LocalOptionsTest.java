@@ -55,4 +55,17 @@ class LocalOptionsTest {
         assertThatThrownBy(() -> LocalOptions.parse(List.of("--detach"))).hasMessage("unknown option '--detach'");
         assertThatThrownBy(() -> LocalOptions.parse(List.of("now"))).hasMessage("expected options only, got 'now'");
     }
+
+    @Test
+    void nodeLabelsAndTaintsAreReadAndChecked() throws Exception {
+        LocalOptions options = LocalOptions.parse(List.of("--node-label", "nixpool.dev/kvm-", "--node-label",
+                "zone=a", "--node-taint", "nixpool.dev/kvm=true:NoSchedule"));
+        assertThat(options.nodeLabelChanges()).containsExactly("nixpool.dev/kvm-", "zone=a");
+        assertThat(options.nodeTaints()).containsExactly("nixpool.dev/kvm=true:NoSchedule");
+        assertThatThrownBy(() -> LocalOptions.parse(List.of("--node-label", "zone")))
+                .isInstanceOf(UsageException.class)
+                .hasMessage("expected a node label change KEY=VALUE (set) or KEY- (remove), got 'zone'");
+        assertThatThrownBy(() -> LocalOptions.parse(List.of("--node-taint", "k=v"))).isInstanceOf(UsageException.class)
+                .hasMessageContaining("expected a node taint KEY[=VALUE]:EFFECT");
+    }
 }
