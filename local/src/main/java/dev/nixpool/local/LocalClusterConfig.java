@@ -32,13 +32,12 @@ public record LocalClusterConfig(Path quarkusRunJar, Path entrypoint, Path crdDi
         Duration operatorReadyTimeout, int operatorReplicas, List<String> nodeLabelChanges, List<String> nodeTaints) {
 
     /**
-     * Settings local mode needs on top of the packaged application.properties: the local builders run as root, and
-     * builds that wait are looked at more often than in a cluster, since a laptop has no other work for the operator.
+     * Settings local mode needs on top of the packaged application.properties (builders run as the cluster default, the
+     * non-root uid 10001 that the builder runtime switches to, so local mode proves the default path): builds that wait are looked at more often than in a cluster, since a laptop has no other work for the operator.
      * The leader Lease is shorter than in a cluster (a killed leader's standby takes over within 10 s, not 15 s): the
      * API server is in the same machine, so a renewal takes a millisecond, and 7 s without one means a stuck process.
      */
     public static final Map<String, String> DEFAULT_OPERATOR_PROPERTIES = Map.of(
-            "nixpool.builder.ssh-user", "root",
             "nixpool.scheduling.pending-requeue", "5s",
             "nixpool.scheduling.builder-requeue", "2s",
             "nixpool.leader-election.lease-duration", "10s",

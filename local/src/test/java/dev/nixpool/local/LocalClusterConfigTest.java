@@ -18,7 +18,8 @@ class LocalClusterConfigTest {
                 .withOperatorProperty("nixpool.scheduling.pending-requeue", "1s")
                 .withOperatorProperty("nixpool.runner.threads", "4");
         Map<String, String> effective = config.effectiveOperatorProperties();
-        assertThat(effective).containsEntry("nixpool.builder.ssh-user", "root")
+        assertThat(effective).as("builders run as the cluster default (non-root): no ssh-user override")
+                .doesNotContainKey("nixpool.builder.ssh-user")
                 .containsEntry("nixpool.scheduling.pending-requeue", "1s")
                 .containsEntry("nixpool.runner.threads", "4");
         assertThat(config.quarkusRunJar()).isEqualTo(Path.of("/repo/operator/target/quarkus-app/quarkus-run.jar"));

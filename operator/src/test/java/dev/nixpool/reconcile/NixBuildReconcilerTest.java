@@ -105,7 +105,10 @@ class NixBuildReconcilerTest {
         Volume keys = pod.getSpec().getVolumes().get(0);
         assertThat(keys.getSecret().getSecretName()).isEqualTo(podName + "-ssh");
         assertThat(keys.getSecret().getItems()).extracting(i -> i.getKey() + ":" + i.getMode())
-                .containsExactly("ssh_host_ed25519_key:256", "ssh_host_ed25519_key.pub:256", "authorized_keys:256");
+                .as("the default non-root builder reads them through its fsGroup")
+                .containsExactly("ssh_host_ed25519_key:288", "ssh_host_ed25519_key.pub:288", "authorized_keys:288");
+        assertThat(pod.getSpec().getSecurityContext().getFsGroup()).isEqualTo(10001L);
+        assertThat(pod.getSpec().getSecurityContext().getRunAsNonRoot()).isTrue();
 
         Secret secret = client.secrets().inNamespace(ns).withName(podName + "-ssh").get();
         assertThat(secret.getData()).containsOnlyKeys(Names.KEY_HOST_PRIVATE, Names.KEY_HOST_PUBLIC,

@@ -82,9 +82,9 @@ class TableRendererTest {
         table.path("columnDefinitions")
                 .forEach(d -> definitions.add(d.path("name").asText() + "@" + d.path("priority").asInt()));
         assertThat(definitions).containsExactly("Name@0", "Phase@0", "Machine@0", "Output@0", "Age@0", "Builder@1",
-                "Attempts@1", "Queue@1");
+                "Attempts@1", "Queue@1", "Duration@1");
         assertThat(table.path("rows").get(0).path("cells"))
-                .isEqualTo(JSON.readTree("[\"hello\",\"Pending\",\"default\",null,\"60s\",null,1,4]"));
+                .isEqualTo(JSON.readTree("[\"hello\",\"Pending\",\"default\",null,\"60s\",null,1,4,null]"));
     }
 
     private static Path repoRoot() {
