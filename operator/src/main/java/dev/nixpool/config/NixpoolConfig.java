@@ -27,6 +27,8 @@ public interface NixpoolConfig {
 
     Logs logs();
 
+    Metrics metrics();
+
     interface Builder {
         @WithDefault("nixpool/builder:0.1.0")
         String image();
@@ -158,5 +160,12 @@ public interface NixpoolConfig {
         /** Bytes of {@code status.logTail} at most. */
         @WithDefault("4096")
         int tailBytes();
+    }
+
+    /** The nixpool_* meters (docs/metrics.md). */
+    interface Metrics {
+        /** How often the gauges over the informer caches (queued builds, builders per state) are counted again. */
+        @WithDefault("5s")
+        Duration gaugeRefresh();
     }
 }
