@@ -30,13 +30,16 @@ import org.jboss.logging.Logger;
 /**
  * The operator as a process of its own: the packaged Quarkus application ({@code quarkus-run.jar}) with a kubeconfig,
  * the same code and configuration keys as in a cluster. Ready when its {@code /q/health/ready} answers 200. Its output
- * goes to a log file that restarts append to.
+ * goes to a log file that restarts append to. Both its ports are on loopback: HTTP (health, the build log API) on a
+ * free port, and the management interface (Prometheus metrics at {@code /q/metrics}) on
+ * {@code quarkus.management.port} when the settings give one, else on a free port too.
  */
 public final class OperatorProcess implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(OperatorProcess.class);
     private static final Duration PROBE_PERIOD = Duration.ofMillis(200);
     private static final int LOG_TAIL_LINES = 40;
+    private static final String MANAGEMENT_PORT = "quarkus.management.port";
 
     /**
      * @param quarkusRunJar {@code operator/target/quarkus-app/quarkus-run.jar}
@@ -60,6 +63,7 @@ public final class OperatorProcess implements AutoCloseable {
 
     private final Settings settings;
     private final int httpPort;
+    private final int managementPort;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     /*
      * setpriv's parent-death signal belongs to the thread that forked: one long-lived thread starts every operator
@@ -75,6 +79,8 @@ public final class OperatorProcess implements AutoCloseable {
     public OperatorProcess(Settings settings) {
         this.settings = settings;
         this.httpPort = freeLoopbackPort();
+        String management = settings.properties().get(MANAGEMENT_PORT);
+        this.managementPort = management != null ? Integer.parseInt(management) : freeLoopbackPort();
     }
 
     /** Starts the operator and returns once it reports ready. */
@@ -104,7 +110,8 @@ public final class OperatorProcess implements AutoCloseable {
         } catch (ExecutionException e) {
             throw new IllegalStateException("cannot start the operator: " + command, e.getCause());
         }
-        LOG.infof("operator started as process %d, HTTP on %s, log %s", process.pid(), httpUrl(), settings.logFile());
+        LOG.infof("operator started as process %d, HTTP on %s, management on %s, log %s", process.pid(), httpUrl(),
+                managementUrl(), settings.logFile());
         awaitReady();
     }
 
@@ -140,6 +147,11 @@ public final class OperatorProcess implements AutoCloseable {
         return URI.create("http://" + InetAddress.getLoopbackAddress().getHostAddress() + ":" + httpPort);
     }
 
+    /** The operator's management interface (Prometheus metrics at {@code /q/metrics}); the same across restarts. */
+    public URI managementUrl() {
+        return URI.create("http://" + InetAddress.getLoopbackAddress().getHostAddress() + ":" + managementPort);
+    }
+
     public synchronized boolean isRunning() {
         return process != null && process.isAlive();
     }
@@ -172,6 +184,8 @@ public final class OperatorProcess implements AutoCloseable {
         Map<String, String> properties = new TreeMap<>(settings.properties());
         properties.put("quarkus.http.host", InetAddress.getLoopbackAddress().getHostAddress());
         properties.put("quarkus.http.port", Integer.toString(httpPort));
+        properties.put("quarkus.management.host", InetAddress.getLoopbackAddress().getHostAddress());
+        properties.put(MANAGEMENT_PORT, Integer.toString(managementPort));
         properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
         command.addAll(List.of("-jar", settings.quarkusRunJar().toAbsolutePath().toString()));
         return command;
@@ -226,7 +240,7 @@ public final class OperatorProcess implements AutoCloseable {
             socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
             return socket.getLocalPort();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot find a free loopback port for the operator", e);
+            throw new UncheckedIOException("cannot find a free loopback port for the operator's HTTP or management", e);
         }
     }
 

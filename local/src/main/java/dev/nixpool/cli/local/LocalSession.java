@@ -140,7 +140,7 @@ final class LocalSession {
                 nixpool local: ready in %.1f s
                   API server    %s (in memory: everything is gone at stop)
                   pools         %s (examples/buildmachine-*.yaml, namespace %s)
-                  operator      process %d, %s (health: /q/health/ready)
+                  operator      process %d, %s (health: /q/health/ready), metrics %s/q/metrics
                   operator log  %s
                   state         %s (removed at stop)
                 Use the cluster from another shell with the export line below, e.g.
@@ -149,7 +149,7 @@ final class LocalSession {
                 Ctrl-C (or SIGTERM) stops everything.
                 """, seconds, started.apiServer().url(), String.join(", ", pools),
                 EmbeddedApiServer.DEFAULT_NAMESPACE, started.operator().pid(), started.operator().httpUrl(),
-                started.operator().logFile(), started.workDir());
+                started.operator().managementUrl(), started.operator().logFile(), started.workDir());
     }
 
     /** The main thread's part is done: the JVM ends on a signal, after {@link #stop(Path)}. */
