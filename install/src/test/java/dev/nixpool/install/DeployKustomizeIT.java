@@ -61,6 +61,8 @@ class DeployKustomizeIT {
         assertThat(c.at("/livenessProbe/httpGet/path").asText()).isEqualTo("/q/health/live");
         assertThat(c.at("/readinessProbe/httpGet/path").asText()).isEqualTo("/q/health/ready");
         assertThat(c.at("/ports/0/containerPort").asInt()).isEqualTo(8080);
+        assertThat(c.at("/ports/1/name").asText()).as("the management interface").isEqualTo("metrics");
+        assertThat(c.at("/ports/1/containerPort").asInt()).isEqualTo(9000);
         assertThat(c.at("/securityContext/readOnlyRootFilesystem").asBoolean()).isTrue();
         assertThat(c.at("/securityContext/allowPrivilegeEscalation").asBoolean()).isFalse();
         assertThat(c.at("/securityContext/capabilities/drop/0").asText()).isEqualTo("ALL");

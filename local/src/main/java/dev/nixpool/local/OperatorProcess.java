@@ -34,7 +34,9 @@ import org.jboss.logging.Logger;
  * that waits for the leader Lease is Ready too). Its output goes to a log file that restarts append to. Each start is
  * like a new pod of a Deployment: it takes part in leader election under a new identity, {@code NAME-xxxxx}, while the
  * HTTP port and the log file stay. An exit nobody asked for ({@link #stop()} not called) is reported to the
- * {@link ExitListener}, which restarts it in local mode ({@link OperatorSupervisor}).
+ * {@link ExitListener}, which restarts it in local mode ({@link OperatorSupervisor}). Both its ports are on loopback:
+ * HTTP (health, the build log API) on a free port, and the management interface (Prometheus metrics at {@code /q/metrics}) on
+ * {@code quarkus.management.port} when the settings give one, else on a free port too.
  */
 public final class OperatorProcess implements AutoCloseable {
 
@@ -50,6 +52,7 @@ public final class OperatorProcess implements AutoCloseable {
     public interface ExitListener {
         void exited(OperatorProcess operator, long pid, int exitCode, Duration ranFor);
     }
+    private static final String MANAGEMENT_PORT = "quarkus.management.port";
 
     /**
      * @param name what the process is called in logs and the stem of its leader election identity, e.g. operator-0
@@ -104,7 +107,8 @@ public final class OperatorProcess implements AutoCloseable {
     public OperatorProcess(Settings settings) {
         this.settings = settings;
         this.httpPort = freeLoopbackPort();
-        this.managementPort = freeLoopbackPort();
+        String management = settings.properties().get(MANAGEMENT_PORT);
+        this.managementPort = management != null ? Integer.parseInt(management) : freeLoopbackPort();
     }
 
     /** Who hears of exits nobody asked for; by default no one. */
@@ -144,8 +148,8 @@ public final class OperatorProcess implements AutoCloseable {
         startedAt = Instant.now();
         Process started = process;
         started.onExit().thenRunAsync(() -> reportExit(started), watcher);
-        LOG.infof("%s started as process %d (leader election identity %s), HTTP on %s, log %s", settings.name(),
-                process.pid(), identity, httpUrl(), settings.logFile());
+        LOG.infof("%s started as process %d (leader election identity %s), HTTP on %s, management on %s, log %s",
+                settings.name(), process.pid(), identity, httpUrl(), managementUrl(), settings.logFile());
         awaitReady();
     }
 
@@ -206,6 +210,11 @@ public final class OperatorProcess implements AutoCloseable {
         return URI.create("http://" + InetAddress.getLoopbackAddress().getHostAddress() + ":" + httpPort);
     }
 
+    /** The operator's management interface (Prometheus metrics at {@code /q/metrics}); the same across restarts. */
+    public URI managementUrl() {
+        return URI.create("http://" + InetAddress.getLoopbackAddress().getHostAddress() + ":" + managementPort);
+    }
+
     public String name() {
         return settings.name();
     }
@@ -248,9 +257,9 @@ public final class OperatorProcess implements AutoCloseable {
         Map<String, String> properties = new TreeMap<>(settings.properties());
         properties.put("quarkus.http.host", InetAddress.getLoopbackAddress().getHostAddress());
         properties.put("quarkus.http.port", Integer.toString(httpPort));
-        // a second replica on this machine must not collide on the management interface when it is enabled
+        // a second replica on this machine must not collide on the management interface
         properties.put("quarkus.management.host", InetAddress.getLoopbackAddress().getHostAddress());
-        properties.put("quarkus.management.port", Integer.toString(managementPort));
+        properties.put(MANAGEMENT_PORT, Integer.toString(managementPort));
         properties.put(IDENTITY_PROPERTY, identity);
         properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
         command.addAll(List.of("-jar", settings.quarkusRunJar().toAbsolutePath().toString()));
@@ -315,7 +324,7 @@ public final class OperatorProcess implements AutoCloseable {
             socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
             return socket.getLocalPort();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot find a free loopback port for the operator", e);
+            throw new UncheckedIOException("cannot find a free loopback port for the operator's HTTP or management", e);
         }
     }
 

@@ -29,6 +29,8 @@ public interface NixpoolConfig {
 
     LeaderElection leaderElection();
 
+    Metrics metrics();
+
     interface Builder {
         @WithDefault("nixpool/builder:0.1.0")
         String image();
@@ -183,5 +185,12 @@ public interface NixpoolConfig {
         /** How often the leader renews and a standby tries to acquire. */
         @WithDefault("2s")
         Duration retryPeriod();
+    }
+
+    /** The nixpool_* meters (docs/metrics.md). */
+    interface Metrics {
+        /** How often the gauges over the informer caches (queued builds, builders per state) are counted again. */
+        @WithDefault("5s")
+        Duration gaugeRefresh();
     }
 }

@@ -31,6 +31,8 @@ import dev.nixpool.lifecycle.SchedulingInputs;
 import dev.nixpool.lifecycle.StepContext;
 import dev.nixpool.lifecycle.StepOutcome;
 import dev.nixpool.logs.LogStore;
+import dev.nixpool.metrics.BuildMetrics;
+import dev.nixpool.metrics.ClusterGauges;
 import dev.nixpool.runner.BuildRunner;
 import dev.nixpool.status.Reason;
 
@@ -51,15 +53,20 @@ public class NixBuildReconciler implements Reconciler<NixBuild>, Cleaner<NixBuil
     private final CapacityLedger ledger;
     private final LogStore logs;
     private final UnreadableReport unreadable;
+    private final BuildMetrics metrics;
+    private final ClusterGauges gauges;
 
     public NixBuildReconciler(NixBuildLifecycle lifecycle, EventRecorder events, BuildRunner runner,
-            CapacityLedger ledger, LogStore logs, UnreadableReport unreadable) {
+            CapacityLedger ledger, LogStore logs, UnreadableReport unreadable, BuildMetrics metrics,
+            ClusterGauges gauges) {
         this.lifecycle = lifecycle;
         this.events = events;
         this.runner = runner;
         this.ledger = ledger;
         this.logs = logs;
         this.unreadable = unreadable;
+        this.metrics = metrics;
+        this.gauges = gauges;
     }
 
     @Override
@@ -81,6 +88,7 @@ public class NixBuildReconciler implements Reconciler<NixBuild>, Cleaner<NixBuil
         runner.listen(runs);
         CapacityEventSource capacity = new CapacityEventSource(builds);
         ledger.onRelease(capacity);
+        gauges.watch(builds, machines);
         return List.of(machines, pods, runs, capacity);
     }
 
@@ -120,10 +128,15 @@ public class NixBuildReconciler implements Reconciler<NixBuild>, Cleaner<NixBuil
         return outcome.requeueAfter().map(control::rescheduleAfter).orElse(control);
     }
 
-    /** The status once, then the step's Events (an Event about a status that was never written would mislead). */
+    /**
+     * The status once, then the metrics of the change and the step's Events (an Event about a status that was never
+     * written would mislead, and a write that lost a conflict is retried: counted then).
+     */
     private void write(NixBuild build, Context<NixBuild> context, StepContext step) {
         step.status().setObservedGeneration(build.getMetadata().getGeneration());
-        StatusWriter.writeIfChanged(context, build, step.status());
+        if (StatusWriter.writeIfChanged(context, build, step.status())) {
+            metrics.statusWritten(build, step.status(), step.now());
+        }
         step.events().forEach(event -> {
             if (event.warning()) {
                 events.warning(build, event.reason(), event.message());

@@ -156,16 +156,17 @@ final class LocalSession {
         if (operators.size() == 1) {
             OperatorProcess operator = operators.get(0);
             return String.format(Locale.ROOT, """
-                      operator      process %d, %s (health: /q/health/ready)
+                      operator      process %d, %s (health: /q/health/ready), metrics %s/q/metrics
                       operator log  %s
-                    """, operator.pid(), operator.httpUrl(), operator.logFile());
+                    """, operator.pid(), operator.httpUrl(), operator.managementUrl(), operator.logFile());
         }
         StringBuilder b = new StringBuilder(String.format(Locale.ROOT,
                 "  operators     %d replicas electing a leader on Lease %s (kubectl get lease)%n", operators.size(),
                 started.leaseName()));
         for (OperatorProcess operator : operators) {
-            b.append(String.format(Locale.ROOT, "  %-13s process %d, %s, identity %s, log %s%n", operator.name(),
-                    operator.pid(), operator.httpUrl(), operator.identity(), operator.logFile()));
+            b.append(String.format(Locale.ROOT, "  %-13s process %d, %s, metrics %s/q/metrics, identity %s, log %s%n",
+                    operator.name(), operator.pid(), operator.httpUrl(), operator.managementUrl(), operator.identity(),
+                    operator.logFile()));
         }
         return b.toString();
     }
