@@ -1,5 +1,6 @@
 package dev.nixpool.logs;
 
+import java.time.Instant;
 import java.util.Optional;
 import java.util.OptionalInt;
 
@@ -29,6 +30,13 @@ public class LogResource {
                     .entity("attempt must be 1 or more, got " + attempt + "\n").build();
         }
         OptionalInt latest = store.latestAttempt(namespace, name);
+        Optional<Instant> evicted = store.evictedAt(namespace, name);
+        if (evicted.isPresent() && (latest.isEmpty() || attempt != null && attempt < latest.getAsInt()
+                && store.file(namespace, name, attempt).isEmpty())) {
+            return gone("the log of NixBuild " + namespace + "/" + name + " was evicted at " + evicted.get()
+                    + " to keep the operator's log store under nixpool.logs.max-total-bytes (" + store.maxTotalBytes()
+                    + " bytes); its status.logTail still holds the last lines\n");
+        }
         if (latest.isEmpty()) {
             return notFound("no build log for NixBuild " + namespace + "/" + name
                     + ": it is unknown, was deleted, or has not reached its builder yet\n");
@@ -40,6 +48,10 @@ public class LogResource {
                     + "; the latest attempt with a log is " + latest.getAsInt() + "\n");
         }
         return Response.ok(file.get().toFile()).header("X-Nixpool-Attempt", chosen).build();
+    }
+
+    private static Response gone(String message) {
+        return Response.status(Response.Status.GONE).type(MediaType.TEXT_PLAIN).entity(message).build();
     }
 
     private static Response notFound(String message) {
