@@ -158,6 +158,14 @@ public interface NixpoolConfig {
         @WithDefault("3221225472")
         long maxTotalBytes();
 
+        /** How long the log endpoint remembers a TokenReview's or SubjectAccessReview's answer, yes or no. */
+        @WithDefault("10s")
+        Duration accessCacheTtl();
+
+        /** How many such answers it remembers at most (each kind). */
+        @WithDefault("1024")
+        int accessCacheSize();
+
         /** Lines of {@code status.logTail}. */
         @WithDefault("25")
         int tailLines();

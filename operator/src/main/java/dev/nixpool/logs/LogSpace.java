@@ -60,6 +60,10 @@ final class LogSpace {
         writing.merge(buildDir, 1, Integer::sum);
     }
 
+    synchronized boolean writing(Path buildDir) {
+        return writing.containsKey(buildDir);
+    }
+
     synchronized void closed(Path buildDir) {
         writing.computeIfPresent(buildDir, (d, n) -> n == 1 ? null : n - 1);
     }

@@ -120,6 +120,11 @@ public class LogStore {
         }
     }
 
+    /** Whether an attempt's log of the build is open for writing now (the latest attempt's, in practice). */
+    public boolean writing(String namespace, String name) {
+        return buildDir(namespace, name).map(space::writing).orElse(false);
+    }
+
     /** The store's total cap, for messages. */
     public long maxTotalBytes() {
         return space.maxTotalBytes();
