@@ -82,6 +82,7 @@ public final class LocalCluster implements AutoCloseable {
                 properties, LocalClusterConfig.OPERATOR_JVM_OPTIONS,
                 config.operatorReadyTimeout(), Duration.ofSeconds(20)));
         operator.start();
+        OperatorService.register(apiServer.client(), operator.httpUrl());
         LOG.infof("local cluster up: API server %s, kubeconfig %s, operator %s", apiServer.url(), kubeconfig,
                 operator.httpUrl());
     }
