@@ -28,7 +28,7 @@ record RequestAttributes(UserInfo user, String verb, boolean resourceRequest, St
                     : path.isWatch() ? "watch" : path.name() == null ? "list" : "get";
             case "POST" -> path == null ? "post" : "create";
             case "PUT" -> path == null ? "put" : "update";
-            case "PATCH" -> path == null ? "patch" : "patch";
+            case "PATCH" -> "patch";
             case "DELETE" -> path == null ? "delete" : path.name() == null ? "deletecollection" : "delete";
             default -> method.toLowerCase(java.util.Locale.ROOT);
         };
