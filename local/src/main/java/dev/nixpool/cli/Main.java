@@ -9,6 +9,7 @@ import java.util.stream.Stream;
 
 import dev.nixpool.cli.bench.BenchCommand;
 import dev.nixpool.cli.local.LocalCommand;
+import dev.nixpool.cli.logs.LogsCommand;
 import dev.nixpool.cli.ping.PingCommand;
 
 /**
@@ -22,6 +23,7 @@ public final class Main {
     static final Map<String, Command> COMMANDS = registry(
             new PingCommand(),
             new LocalCommand(),
+            new LogsCommand(),
             new BenchCommand());
 
     private Main() {

@@ -104,6 +104,9 @@ public final class LocalCluster implements AutoCloseable {
         }
         // one after the other: two JVMs starting at once on a small machine take longer than twice one
         operators.forEach(OperatorProcess::start);
+        // the Service `nixpool logs` reaches through the API server's proxy; with replicas, the first one's logs (each
+        // replica serves the logs it wrote, as each pod of a Deployment has its own volume)
+        OperatorService.register(apiServer.client(), operators.get(0).httpUrl());
         LOG.infof("local cluster up: API server %s, kubeconfig %s, operators %s", apiServer.url(), kubeconfig,
                 operators.stream().map(o -> o.httpUrl().toString()).toList());
     }

@@ -30,7 +30,7 @@ class MainTest {
     @Test
     void helpListsTheCommandsAndSucceeds() {
         assertThat(run("--help")).isZero();
-        assertThat(out()).startsWith("usage: nixpool [-v] COMMAND").contains("  ping ", "  local ");
+        assertThat(out()).startsWith("usage: nixpool [-v] COMMAND").contains("  ping ", "  local ", "  logs ");
     }
 
     @Test

@@ -26,6 +26,7 @@ import dev.nixpool.TestResources;
 import dev.nixpool.api.v1alpha1.BuildOutput;
 import dev.nixpool.api.v1alpha1.NixBuild;
 import dev.nixpool.api.v1alpha1.NixBuildPhase;
+import dev.nixpool.local.apiserver.LocalUsers;
 import dev.nixpool.nix.store.NixHash;
 import dev.nixpool.nix.testing.LocalNixStore;
 import dev.nixpool.status.Reason;
@@ -94,7 +95,9 @@ class BuildOutcomeScenarioIT {
         assertThat(done.getStatus().getOutputs()).extracting(BuildOutput::getPath).isEmpty();
 
         HttpResponse<String> log = HttpClient.newHttpClient().send(HttpRequest.newBuilder(CLUSTER.cluster().operator()
-                .httpUrl().resolve("/api/v1/namespaces/" + ns + "/nixbuilds/broken/log")).build(),
+                .httpUrl().resolve("/api/v1/namespaces/" + ns + "/nixbuilds/broken/log")).header("Authorization",
+                        "Bearer " + CLUSTER.cluster().apiServer().users().tokenOf(LocalUsers.ADMIN))
+                .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(log.statusCode()).as(log.body()).isEqualTo(200);
         assertThat(log.headers().firstValue("X-Nixpool-Attempt")).contains("1");

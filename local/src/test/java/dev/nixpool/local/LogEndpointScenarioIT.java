@@ -19,6 +19,7 @@ import dev.nixpool.Names;
 import dev.nixpool.api.v1alpha1.BuildOutput;
 import dev.nixpool.api.v1alpha1.NixBuild;
 import dev.nixpool.api.v1alpha1.NixBuildPhase;
+import dev.nixpool.local.apiserver.LocalUsers;
 import dev.nixpool.nix.store.StorePath;
 import dev.nixpool.nix.testing.LocalNixStore;
 import dev.nixpool.status.Conditions;
@@ -26,7 +27,8 @@ import dev.nixpool.status.Conditions;
 /**
  * The build log API end to end: the operator as its own process, builder pods run by the builder runtime with real
  * sshd and Nix. A built example's log stays readable after its pod is gone, a wrong build or attempt gets a 404 or 400
- * that says why, a failing build ends with Nix's own error, and a deleted build's log goes with it.
+ * that says why, a caller without a token gets a 401, a failing build ends with Nix's own error, and a deleted build's
+ * log goes with it. (Who else may read a log: LogsCommandScenarioIT.)
  */
 class LogEndpointScenarioIT {
 
@@ -66,7 +68,7 @@ class LogEndpointScenarioIT {
 
         URI logUrl = logUrl("hello");
         HttpClient http = HttpClient.newHttpClient();
-        HttpResponse<String> log = http.send(HttpRequest.newBuilder(logUrl).build(),
+        HttpResponse<String> log = http.send(authorized(logUrl),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(log.statusCode()).isEqualTo(200);
         assertThat(log.headers().firstValue("Content-Type")).hasValueSatisfying(
@@ -74,18 +76,22 @@ class LogEndpointScenarioIT {
         assertThat(log.body()).contains("[nixpool] attempt 1: connecting to root@127.0.0.",
                 "[nixpool] building " + done.getStatus().getDerivation(), "[nixpool] Nix says: Built");
         assertThat(done.getStatus().getLogTail()).endsWith("[nixpool] Nix says: Built");
+        HttpResponse<String> anonymous = http.send(HttpRequest.newBuilder(logUrl).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(anonymous.statusCode()).as("no token, no log").isEqualTo(401);
+        assertThat(anonymous.body()).startsWith("Unauthorized: build logs need the caller's Kubernetes bearer token");
 
-        HttpResponse<String> unknown = http.send(HttpRequest.newBuilder(logUrl("nobody")).build(),
+        HttpResponse<String> unknown = http.send(authorized(logUrl("nobody")),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(unknown.statusCode()).isEqualTo(404);
         assertThat(unknown.body()).contains("no build log for NixBuild " + NS + "/nobody");
         HttpResponse<String> noSuchAttempt = http.send(
-                HttpRequest.newBuilder(URI.create(logUrl + "?attempt=2")).build(),
+                authorized(URI.create(logUrl + "?attempt=2")),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(noSuchAttempt.statusCode()).isEqualTo(404);
         assertThat(noSuchAttempt.body()).contains("has no log for attempt 2; the latest attempt with a log is 1");
         HttpResponse<String> badAttempt = http.send(
-                HttpRequest.newBuilder(URI.create(logUrl + "?attempt=0")).build(),
+                authorized(URI.create(logUrl + "?attempt=0")),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(badAttempt.statusCode()).isEqualTo(400);
         assertThat(badAttempt.body()).contains("attempt must be 1 or more, got 0");
@@ -95,8 +101,14 @@ class LogEndpointScenarioIT {
         client.resource(done).delete();
         await().atMost(ScenarioFixture.WAIT).until(() -> get() == null);
         await().atMost(ScenarioFixture.WAIT).untilAsserted(() -> assertThat(
-                http.send(HttpRequest.newBuilder(logUrl).build(), HttpResponse.BodyHandlers.ofString()).statusCode())
+                http.send(authorized(logUrl), HttpResponse.BodyHandlers.ofString()).statusCode())
                 .as("a deleted build's logs go with it").isEqualTo(404));
+    }
+
+    /** As the local admin, whom the operator's SubjectAccessReview allows everything (system:masters). */
+    static HttpRequest authorized(URI uri) {
+        return HttpRequest.newBuilder(uri).header("Authorization", "Bearer "
+                + CLUSTER.cluster().apiServer().users().tokenOf(LocalUsers.ADMIN)).build();
     }
 
     private static URI logUrl(String name) {

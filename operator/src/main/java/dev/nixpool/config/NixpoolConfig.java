@@ -151,6 +151,21 @@ public interface NixpoolConfig {
         @WithDefault("67108864")
         long maxBytes();
 
+        /**
+         * Log bytes kept in the whole store; past it the logs of the builds written to longest ago are evicted (their
+         * endpoint answers 410 Gone). Keep it below the log volume's size.
+         */
+        @WithDefault("3221225472")
+        long maxTotalBytes();
+
+        /** How long the log endpoint remembers a TokenReview's or SubjectAccessReview's answer, yes or no. */
+        @WithDefault("10s")
+        Duration accessCacheTtl();
+
+        /** How many such answers it remembers at most (each kind). */
+        @WithDefault("1024")
+        int accessCacheSize();
+
         /** Lines of {@code status.logTail}. */
         @WithDefault("25")
         int tailLines();

@@ -8,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -22,7 +24,8 @@ import dev.nixpool.config.NixpoolConfig;
 
 /**
  * Build logs on the operator's disk, one file per attempt: {@code <dir>/<namespace>/<name>/attempt-<n>.log}. They
- * outlive the builder pod and go when the NixBuild is deleted. Each build has a byte budget over all its attempts.
+ * outlive the builder pod and go when the NixBuild is deleted. Each build has a byte budget over all its attempts, and
+ * the store has a total one, kept by evicting the least recently written builds' logs ({@link LogSpace}).
  */
 @ApplicationScoped
 public class LogStore {
@@ -37,18 +40,26 @@ public class LogStore {
 
     private final Path dir;
     private final long maxBytesPerBuild;
+    private final LogSpace space;
 
     @Inject
     public LogStore(NixpoolConfig config) {
-        this(Path.of(config.logs().dir()), config.logs().maxBytes());
+        this(Path.of(config.logs().dir()), config.logs().maxBytes(), config.logs().maxTotalBytes(),
+                Clock.systemUTC());
     }
 
+    /** A store without a total cap (tests of other parts). */
     public LogStore(Path dir, long maxBytesPerBuild) {
+        this(dir, maxBytesPerBuild, Long.MAX_VALUE, Clock.systemUTC());
+    }
+
+    public LogStore(Path dir, long maxBytesPerBuild, long maxTotalBytes, Clock clock) {
         if (maxBytesPerBuild < 1) {
             throw new IllegalArgumentException("nixpool.logs.max-bytes must be at least 1, got " + maxBytesPerBuild);
         }
         this.dir = dir.toAbsolutePath();
         this.maxBytesPerBuild = maxBytesPerBuild;
+        this.space = new LogSpace(this.dir, maxTotalBytes, n -> ATTEMPT_FILE.matcher(n).matches(), clock);
     }
 
     public Path dir() {
@@ -75,12 +86,15 @@ public class LogStore {
             long used;
             try (Stream<Path> files = Files.list(buildDir)) {
                 used = files.filter(p -> ATTEMPT_FILE.matcher(p.getFileName().toString()).matches())
-                        .mapToLong(LogStore::sizeOf)
+                        .mapToLong(LogSpace::sizeOf)
                         .sum();
             }
             Path file = buildDir.resolve(fileName(attempt));
-            return new BuildLog(Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND),
-                    Math.max(0, maxBytesPerBuild - used), maxBytesPerBuild);
+            BuildLog log = new BuildLog(
+                    Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND),
+                    Math.max(0, maxBytesPerBuild - used), maxBytesPerBuild, space, buildDir);
+            space.opened(buildDir);
+            return log;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the log of " + namespace + "/" + name + " attempt " + attempt
                     + " under " + dir, e);
@@ -90,6 +104,35 @@ public class LogStore {
     /** The log file of an attempt, if there is one. */
     public Optional<Path> file(String namespace, String name, int attempt) {
         return buildDir(namespace, name).map(d -> d.resolve(fileName(attempt))).filter(Files::isRegularFile);
+    }
+
+    /**
+     * When the build's logs were evicted to keep the store under {@code nixpool.logs.max-total-bytes}; empty if they
+     * never were (attempts written after an eviction have their files again).
+     */
+    public Optional<Instant> evictedAt(String namespace, String name) {
+        Optional<Path> marker = buildDir(namespace, name).map(d -> d.resolve(LogSpace.EVICTED_FILE))
+                .filter(Files::isRegularFile);
+        try {
+            return marker.isEmpty() ? Optional.empty() : Optional.of(Instant.parse(Files.readString(marker.get())));
+        } catch (IOException | java.time.format.DateTimeParseException e) {
+            return Optional.of(Instant.EPOCH);
+        }
+    }
+
+    /** Whether an attempt's log of the build is open for writing now (the latest attempt's, in practice). */
+    public boolean writing(String namespace, String name) {
+        return buildDir(namespace, name).map(space::writing).orElse(false);
+    }
+
+    /** The store's total cap, for messages. */
+    public long maxTotalBytes() {
+        return space.maxTotalBytes();
+    }
+
+    /** Bytes of all attempt logs in the store. */
+    public long usedBytes() {
+        return space.used();
     }
 
     /** The highest attempt that has a log. */
@@ -141,9 +184,14 @@ public class LogStore {
             return;
         }
         try (Stream<Path> paths = Files.walk(buildDir.get())) {
+            long freed = 0;
             for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                if (ATTEMPT_FILE.matcher(p.getFileName().toString()).matches()) {
+                    freed += LogSpace.sizeOf(p);
+                }
                 Files.deleteIfExists(p);
             }
+            space.released(freed);
             Path namespaceDir = buildDir.get().getParent();
             try (Stream<Path> rest = Files.list(namespaceDir)) {
                 if (rest.findAny().isEmpty()) {
@@ -167,13 +215,5 @@ public class LogStore {
             throw new IllegalArgumentException("attempts count from 1, got " + attempt);
         }
         return "attempt-" + attempt + ".log";
-    }
-
-    private static long sizeOf(Path file) {
-        try {
-            return Files.size(file);
-        } catch (IOException e) {
-            return 0;
-        }
     }
 }

@@ -145,6 +145,7 @@ final class LocalSession {
                 Use the cluster from another shell with the export line below, e.g.
                   kubectl apply -f examples/nixbuild-hello-expression.yaml
                   kubectl wait --for=condition=Succeeded nixbuild/hello --timeout=120s
+                  ./nixpool logs hello -f
                 Ctrl-C (or SIGTERM) stops everything.
                 """, seconds, started.apiServer().url(), String.join(", ", pools),
                 EmbeddedApiServer.DEFAULT_NAMESPACE, operators(started), started.workDir());

@@ -1,6 +1,7 @@
 package dev.nixpool.local.apiserver;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -8,6 +9,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -54,9 +56,14 @@ public final class EmbeddedApiServer implements AutoCloseable {
     private final ApiRequestRouter router;
     private final HttpWatches watches;
     private final KubernetesClient client;
+    private final LocalUsers users = new LocalUsers();
+    private final AccessControl access;
+    private final ServiceProxy proxy;
 
     private EmbeddedApiServer(Vertx vertx, ObservableCrudStore store, int port) {
         this.vertx = vertx;
+        this.access = new AccessControl(users, store);
+        this.proxy = new ServiceProxy(vertx, store);
         TableRenderer tables = new TableRenderer(Clock.systemUTC());
         Discovery discovery = new Discovery(() -> storedCrds(store));
         this.router = new ApiRequestRouter(store, discovery, tables);
@@ -145,8 +152,21 @@ public final class EmbeddedApiServer implements AutoCloseable {
         return client;
     }
 
-    /** Writes a kubeconfig whose current context points kubectl at this server, namespace "default". */
+    /** The users whose bearer tokens this server accepts; tests add unprivileged ones here. */
+    public LocalUsers users() {
+        return users;
+    }
+
+    /**
+     * Writes a kubeconfig whose current context points kubectl at this server, namespace "default", as the local admin
+     * (system:masters).
+     */
     public void writeKubeconfig(Path file) throws IOException {
+        writeKubeconfig(file, LocalUsers.ADMIN);
+    }
+
+    /** The same for one of {@link #users()}, with that user's token. */
+    public void writeKubeconfig(Path file, String user) throws IOException {
         String kubeconfig = """
                 apiVersion: v1
                 kind: Config
@@ -163,8 +183,9 @@ public final class EmbeddedApiServer implements AutoCloseable {
                 current-context: nixpool-local
                 users:
                 - name: nixpool-local
-                  user: {}
-                """.formatted(url(), DEFAULT_NAMESPACE);
+                  user:
+                    token: %s
+                """.formatted(url(), DEFAULT_NAMESPACE, users.tokenOf(user));
         Files.writeString(file, kubeconfig, StandardCharsets.UTF_8);
     }
 
@@ -191,6 +212,19 @@ public final class EmbeddedApiServer implements AutoCloseable {
                 new io.fabric8.mockwebserver.http.Buffer(bytes.getBytes()));
         boolean webSocket = "websocket".equalsIgnoreCase(request.getHeader("Upgrade"));
         ResourcePath path = ResourcePath.parse(request.uri());
+        Optional<MockResponse> refused = authenticateAndAuthorize(request, path, bytes);
+        if (refused.isPresent()) {
+            write(request.response(), refused.get());
+            return;
+        }
+        if (ServiceProxy.handles(path)) {
+            try {
+                proxy.forward(request, path, bytes).ifPresent(r -> write(request.response(), r));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return;
+        }
         if (!webSocket && path != null && path.isWatch() && request.method() == io.vertx.core.http.HttpMethod.GET) {
             watches.serve(path, ApiRequestRouter.wantsTable(recorded), request.response());
             return;
@@ -202,6 +236,36 @@ public final class EmbeddedApiServer implements AutoCloseable {
             return;
         }
         write(request.response(), response);
+    }
+
+    /**
+     * 401 for an unknown token, 403 for a request RBAC does not allow, the answer itself for the review APIs; empty
+     * when the request goes on.
+     */
+    private Optional<MockResponse> authenticateAndAuthorize(HttpServerRequest request, ResourcePath path,
+            Buffer bytes) {
+        AccessControl.Identity identity = access.authenticate(request.getHeader("Authorization"));
+        if (identity instanceof AccessControl.Identity.Rejected rejected) {
+            return Optional.of(rejected.response());
+        }
+        UserInfo user = ((AccessControl.Identity.Known) identity).user();
+        String bare = request.path();
+        Optional<MockResponse> denied = access.authorize(user, request.method().name(), bare, path);
+        if (denied.isPresent() || request.method() != io.vertx.core.http.HttpMethod.POST) {
+            return denied;
+        }
+        try {
+            if (bare.equals(AccessControl.TOKEN_REVIEWS)) {
+                return Optional.of(access.tokenReview(bytes.getBytes()));
+            }
+            if (bare.equals(AccessControl.SUBJECT_ACCESS_REVIEWS)) {
+                return Optional.of(access.subjectAccessReview(bytes.getBytes()));
+            }
+        } catch (IOException e) {
+            return Optional.of(AccessControl.status(400, "BadRequest", "the review is not JSON: " + e.getMessage(),
+                    path));
+        }
+        return Optional.empty();
     }
 
     private static void write(HttpServerResponse out, MockResponse response) {
@@ -222,6 +286,7 @@ public final class EmbeddedApiServer implements AutoCloseable {
     @Override
     public void close() {
         client.close();
+        proxy.close();
         try {
             await(server.close(), "stop the HTTP server");
         } finally {
