@@ -22,7 +22,7 @@ class DeployKustomizeIT {
                         "CustomResourceDefinition/nixbuilds.nixpool.dev", "ServiceAccount/nixpool-operator",
                         "ClusterRole/nixpool-operator", "ClusterRoleBinding/nixpool-operator",
                         "Role/nixpool-operator-leader-election", "RoleBinding/nixpool-operator-leader-election",
-                        "Deployment/nixpool-operator");
+                        "Deployment/nixpool-operator", "Service/nixpool-operator");
         for (JsonNode doc : docs) {
             String kind = doc.path("kind").asText();
             boolean clusterScoped = List

@@ -34,7 +34,8 @@ class HelmChartTest {
                 "ClusterRoleBinding//nixpool-operator",
                 "Role/nixpool-system/nixpool-operator-leader-election",
                 "RoleBinding/nixpool-system/nixpool-operator-leader-election",
-                "Deployment/nixpool-system/nixpool-operator");
+                "Deployment/nixpool-system/nixpool-operator",
+                "Service/nixpool-system/nixpool-operator");
         JsonNode deployment = Manifests.find(docs, "Deployment", "nixpool-operator");
         assertThat(deployment.at("/spec/replicas").asInt()).isEqualTo(1);
         assertThat(deployment.at("/spec/strategy/type").asText()).as("never two operators at once")
