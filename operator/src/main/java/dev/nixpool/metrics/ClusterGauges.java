@@ -61,7 +61,8 @@ public class ClusterGauges {
             thread.setDaemon(true);
             return thread;
         });
-        refresher.scheduleWithFixedDelay(() -> refresh(builds, machines), 0, refresh.toMillis(),
+        // the first count after one period: the controller calls this before it starts the caches it hands over
+        refresher.scheduleWithFixedDelay(() -> refresh(builds, machines), refresh.toMillis(), refresh.toMillis(),
                 TimeUnit.MILLISECONDS);
     }
 
