@@ -74,7 +74,7 @@ class LogEndpointScenarioIT {
         assertThat(log.statusCode()).isEqualTo(200);
         assertThat(log.headers().firstValue("Content-Type")).hasValueSatisfying(
                 type -> assertThat(type).startsWith("text/plain"));
-        assertThat(log.body()).contains("[nixpool] attempt 1: connecting to root@127.0.0.",
+        assertThat(log.body()).contains("[nixpool] attempt 1: connecting to nixpool@127.0.0.",
                 "[nixpool] building " + done.getStatus().getDerivation(), "[nixpool] Nix says: Built");
         assertThat(done.getStatus().getLogTail()).endsWith("[nixpool] Nix says: Built");
         HttpResponse<String> anonymous = http.send(HttpRequest.newBuilder(logUrl).build(),
