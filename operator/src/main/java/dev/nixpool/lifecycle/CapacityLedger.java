@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -99,6 +100,13 @@ public class CapacityLedger {
     private final Map<String, Instant> deleted = new HashMap<>();
     private final Map<String, Instant> idleSince = new HashMap<>();
     private final Map<String, Integer> served = new HashMap<>();
+    /** Rendering a pod to hash it costs more than a decision: once per pool generation. */
+    private final Map<String, String> templateHashes = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+            return size() > 256;
+        }
+    };
     private final List<Consumer<String>> releaseListeners = new CopyOnWriteArrayList<>();
     private final Supplier<String> suffixes;
     private final BuilderDefaults defaults;
@@ -262,7 +270,7 @@ public class CapacityLedger {
         String label = Names.labelValue(machineName);
         boolean ephemeral = SchedulingInputs.isEphemeral(machine);
         // a pool without a spec (unreadable) renders nothing; its builders are not stale for that
-        String hash = machine.getSpec() != null ? BuilderPodRenderer.templateHash(machine, defaults) : null;
+        String hash = machine.getSpec() != null ? templateHash(machine) : null;
 
         expireCreated(namespace, now);
         Map<String, String> podOfBuild = new HashMap<>();
@@ -352,6 +360,14 @@ public class CapacityLedger {
 
     private static boolean settled(Instant since, Instant now) {
         return !now.isBefore(since.plus(SETTLE));
+    }
+
+    private String templateHash(BuildMachine machine) {
+        String version = machine.getMetadata().getUid() + "/" + machine.getMetadata().getGeneration();
+        if (machine.getMetadata().getUid() == null || machine.getMetadata().getGeneration() == null) {
+            return BuilderPodRenderer.templateHash(machine, defaults);
+        }
+        return templateHashes.computeIfAbsent(version, v -> BuilderPodRenderer.templateHash(machine, defaults));
     }
 
     private String newPodName(BuildMachine machine, int slot) {
