@@ -236,6 +236,7 @@ public final class LifecycleBenchmark {
                 }
                 if (options.pool().warm() && !awaitWarmFor(client, builds)) {
                     out.println("FAILED: no idle builder within " + WARM_LIMIT.toSeconds() + " s before build " + i);
+                    slots.release();
                     break;
                 }
                 String name = "bench-" + i;
