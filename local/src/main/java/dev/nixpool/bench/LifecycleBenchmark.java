@@ -7,11 +7,11 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -324,7 +324,10 @@ public final class LifecycleBenchmark {
         out.printf(Locale.ROOT, "%n%-10s %-26s %-5s %12s %12s %12s%n", "build", "builder pod", "warm", "->Scheduled",
                 "->command", "->Succeeded");
         int warm = 0;
-        for (var entry : new TreeMap<>(builds).entrySet()) {
+        List<Map.Entry<String, BuildMilestones>> inOrder = new ArrayList<>(builds.entrySet());
+        inOrder.sort(Comparator.comparing(e -> e.getValue().at(Milestone.CREATED),
+                Comparator.nullsLast(Comparator.naturalOrder())));
+        for (var entry : inOrder) {
             BuildMilestones m = entry.getValue();
             Long ready = m.builder() != null ? podsReady.get(m.builder()) : null;
             Long created = m.at(Milestone.CREATED);
