@@ -34,14 +34,15 @@ enum PoolMode {
     }
 
     /**
-     * The BuildMachine for {@code concurrency} builds at a time. A warm ephemeral pool keeps {@code concurrency} idle
-     * builders beside {@code concurrency} busy ones (whose pods are still being deleted when the next build comes), so
-     * it may have twice as many; a reusable one needs no more builders than builds at a time.
+     * The BuildMachine for {@code concurrency} builds at a time. maxBuilders counts pods being deleted too, so an
+     * ephemeral pool may have twice as many builders as builds at a time: the next build does not wait for the last
+     * one's pod to go (cold), and {@code concurrency} idle builders fit beside the busy ones (warm). A reusable pool
+     * needs no more builders than builds at a time.
      */
     BuildMachine pool(String namespace, int concurrency) {
         BuildMachineSpec spec = new BuildMachineSpec();
         spec.setSystems(new ArrayList<>(List.of("x86_64-linux")));
-        spec.setMaxBuilders(this == WARM ? 2 * concurrency : concurrency);
+        spec.setMaxBuilders(this == REUSABLE ? concurrency : 2 * concurrency);
         if (warm()) {
             spec.setMinIdle(concurrency);
         }
