@@ -2,6 +2,7 @@ package dev.nixpool.bench;
 
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import io.fabric8.kubernetes.api.model.Pod;
 
@@ -16,9 +17,23 @@ final class BuildMilestones {
     private final Map<Milestone, Long> seen = new EnumMap<>(Milestone.class);
     private NixBuildPhase finalPhase;
     private String failure;
+    private String builder;
 
     synchronized void mark(Milestone milestone, long nanos) {
         seen.putIfAbsent(milestone, nanos);
+        notifyAll();
+    }
+
+    /** Waits until the build was seen Scheduled (or ended); false when the deadline (System.nanoTime) came first. */
+    synchronized boolean awaitScheduled(long deadlineNanos) throws InterruptedException {
+        while (!seen.containsKey(Milestone.SCHEDULED) && finalPhase == null) {
+            long left = deadlineNanos - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+        return true;
     }
 
     /** Reads the milestones a status shows; a status may show several at once (one write, several steps). */
@@ -38,6 +53,13 @@ final class BuildMilestones {
         if (status.getDerivation() != null) {
             mark(Milestone.EVALUATED, nanos);
         }
+        if (status.getBuilder() != null && builder == null) {
+            builder = status.getBuilder();
+        }
+        if (!seen.containsKey(Milestone.COMMAND_ON_BUILDER)) {
+            BuilderStamp.find(status.getLogTail())
+                    .ifPresent(stamp -> mark(Milestone.COMMAND_ON_BUILDER, BuilderStamp.toNanoTime(stamp)));
+        }
         if (status.getBuildStatus() != null || !status.getOutputs().isEmpty()) {
             mark(Milestone.BUILT, nanos);
         }
@@ -46,6 +68,7 @@ final class BuildMilestones {
         }
         if (status.getPhase().isFinal() && finalPhase == null) {
             finalPhase = status.getPhase();
+            notifyAll();
             if (status.getPhase() == NixBuildPhase.Failed) {
                 failure = "buildStatus " + status.getBuildStatus() + ", conditions " + status.getConditions().stream()
                         .map(c -> c.getType() + "=" + c.getStatus() + " " + c.getReason() + ": " + c.getMessage())
@@ -55,11 +78,14 @@ final class BuildMilestones {
     }
 
     synchronized void observe(Pod pod, long nanos) {
-        boolean ready = pod.getStatus() != null && pod.getStatus().getConditions() != null && pod.getStatus()
-                .getConditions().stream().anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
-        if (ready) {
+        if (isReady(pod)) {
             mark(Milestone.POD_READY, nanos);
         }
+    }
+
+    static boolean isReady(Pod pod) {
+        return pod.getStatus() != null && pod.getStatus().getConditions() != null && pod.getStatus().getConditions()
+                .stream().anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
     }
 
     synchronized boolean isFinished() {
@@ -68,6 +94,16 @@ final class BuildMilestones {
 
     synchronized NixBuildPhase finalPhase() {
         return finalPhase;
+    }
+
+    /** The builder pod the build was given (status.builder), null before it was scheduled. */
+    synchronized String builder() {
+        return builder;
+    }
+
+    /** When a milestone was seen (System.nanoTime), null when not. */
+    synchronized Long at(Milestone milestone) {
+        return seen.get(milestone);
     }
 
     synchronized String failure() {

@@ -10,6 +10,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
@@ -85,16 +86,23 @@ final class DirectOffload implements AutoCloseable {
         build(runId + "-warm", 0);
     }
 
-    /** Wall time of each {@code nix-build}, in milliseconds, in order. */
-    List<Double> measure(String runId, int builds) throws IOException, InterruptedException {
-        List<Double> millis = new ArrayList<>();
-        for (int i = 1; i <= builds; i++) {
-            millis.add(build(runId, i));
-        }
-        return millis;
+    /**
+     * One timed offload: the {@code nix-build} process's wall time, and the time from starting it to the build command
+     * running on the builder ({@link BuilderStamp}), in milliseconds; the latter null if the log had no stamp.
+     */
+    record Sample(double millis, Double commandMillis) {
     }
 
-    private double build(String runId, int index) throws IOException, InterruptedException {
+    /** Each {@code nix-build}, in order. */
+    List<Sample> measure(String runId, int builds) throws IOException, InterruptedException {
+        List<Sample> samples = new ArrayList<>();
+        for (int i = 1; i <= builds; i++) {
+            samples.add(build(runId, i));
+        }
+        return samples;
+    }
+
+    private Sample build(String runId, int index) throws IOException, InterruptedException {
         Path log = dir.resolve("nix-build.log");
         ProcessBuilder command = new ProcessBuilder("nix-build", "--no-out-link", "--max-jobs", "0",
                 "--builders", "ssh://" + HOST_ALIAS + " " + SYSTEM + " " + dir.resolve("client_key") + " 1 1",
@@ -103,6 +111,7 @@ final class DirectOffload implements AutoCloseable {
                 "-E", expression("nixpool-direct-" + runId + "-" + index, index))
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         command.environment().put("NIX_SSHOPTS", "-F " + dir.resolve("ssh_config"));
+        long startedEpoch = BuilderStamp.epochNanos();
         long started = System.nanoTime();
         Process process = command.start();
         if (!process.waitFor(BUILD_LIMIT_SECONDS, TimeUnit.SECONDS)) {
@@ -118,13 +127,14 @@ final class DirectOffload implements AutoCloseable {
         if (!output.contains("on 'ssh://" + HOST_ALIAS + "'")) {
             throw new IOException("nix-build did not offload to ssh://" + HOST_ALIAS + ": " + output);
         }
-        return millis;
+        OptionalLong stamp = BuilderStamp.find(output);
+        return new Sample(millis, stamp.isPresent() ? (stamp.getAsLong() - startedEpoch) / 1e6 : null);
     }
 
     /** The lifecycle benchmark's build, under another name. */
     static String expression(String derivationName, int index) {
         return "derivation { name = \"" + derivationName + "\"; system = \"" + SYSTEM + "\";"
-                + " builder = \"/bin/sh\"; args = [ \"-c\" \"echo " + index + " > $out\" ]; }";
+                + " builder = \"/bin/sh\"; args = [ \"-c\" \"" + BuilderStamp.script(index) + "\" ]; }";
     }
 
     /** Deleting the pod makes the runtime stop its processes and remove its store. */

@@ -12,6 +12,11 @@ enum Milestone {
     BUILDER_READY,
     /** status.derivation set: the expression was evaluated on the builder. */
     EVALUATED,
+    /**
+     * The build command running on the builder: the derivation's builder process started there ({@link BuilderStamp},
+     * the builder's own clock, read from status.logTail), not when a status said so.
+     */
+    COMMAND_ON_BUILDER,
     /** status.buildStatus or outputs set: Nix's build result came back. */
     BUILT,
     /** Phase Succeeded. */

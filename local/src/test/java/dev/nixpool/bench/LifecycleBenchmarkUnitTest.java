@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.offset;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -19,6 +20,7 @@ import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 
+import dev.nixpool.api.v1alpha1.BuildMachineSpec;
 import dev.nixpool.api.v1alpha1.BuildOutput;
 import dev.nixpool.api.v1alpha1.NixBuild;
 import dev.nixpool.api.v1alpha1.NixBuildPhase;
@@ -34,6 +36,102 @@ class LifecycleBenchmarkUnitTest {
         assertThat(LifecycleBenchmark.Options.parse(List.of("--builds", "3", "--concurrency", "2", "--set",
                 "nixpool.runner.threads=4")))
                 .isEqualTo(new LifecycleBenchmark.Options(3, 2, Map.of("nixpool.runner.threads", "4")));
+        assertThat(LifecycleBenchmark.Options.parse(List.of()).pool()).isEqualTo(PoolMode.COLD);
+        assertThat(LifecycleBenchmark.Options.parse(List.of("--warm")).pool()).isEqualTo(PoolMode.WARM);
+        assertThat(LifecycleBenchmark.Options.parse(List.of("--reusable", "--warm")).pool())
+                .isEqualTo(PoolMode.REUSABLE);
+        assertThat(LifecycleBenchmark.Options.parse(List.of("--operator-log", "/tmp/op.log")).operatorLog())
+                .isEqualTo(Path.of("/tmp/op.log"));
+    }
+
+    @Test
+    void warmPoolsKeepOneIdleBuilderPerConcurrentBuild() {
+        BuildMachineSpec cold = PoolMode.COLD.pool("bench", 2).getSpec();
+        assertThat(cold.getMinIdle()).isZero();
+        assertThat(cold.getMaxBuilders()).as("the next build need not wait for the last one's pod to go")
+                .isEqualTo(4);
+        assertThat(cold.getEphemeral()).isTrue();
+        BuildMachineSpec warm = PoolMode.WARM.pool("bench", 2).getSpec();
+        assertThat(warm.getMinIdle()).isEqualTo(2);
+        assertThat(warm.getMaxBuilders()).isEqualTo(4);
+        assertThat(warm.getEphemeral()).isTrue();
+        BuildMachineSpec reusable = PoolMode.REUSABLE.pool("bench", 2).getSpec();
+        assertThat(reusable.getMinIdle()).isEqualTo(2);
+        assertThat(reusable.getMaxBuilders()).isEqualTo(2);
+        assertThat(reusable.getEphemeral()).isFalse();
+    }
+
+    @Test
+    void theBuilderStampIsReadFromTheLogOnTheBenchmarksClock() {
+        assertThat(BuilderStamp.script(7)).isEqualTo(
+                "echo nixpool-bench-start $(/bin/date +%s%N) >&2; echo 7 > $out");
+        assertThat(BuilderStamp.find("[nixpool] building /nix/store/x.drv\nnixpool-bench-start 1764600000123456789\n"
+                + "[nixpool] Nix says: Built")).hasValue(1764600000123456789L);
+        assertThat(BuilderStamp.find("nixpool-bench-start $(/bin/date)")).isEmpty();
+        assertThat(BuilderStamp.find(null)).isEmpty();
+
+        long stamp = BuilderStamp.epochNanos() - 250_000_000L;
+        long onNanoTime = BuilderStamp.toNanoTime(stamp);
+        assertThat((System.nanoTime() - onNanoTime) / 1e6).isBetween(250.0, 10_000.0);
+    }
+
+    @Test
+    void theStampOfTheStatusLogTailIsTheBuildCommandMilestone() {
+        BuildMilestones milestones = new BuildMilestones();
+        long created = System.nanoTime();
+        milestones.mark(Milestone.CREATED, created);
+        NixBuild scheduled = build(NixBuildPhase.Scheduled, false, null, false);
+        scheduled.getStatus().setBuilder("default-0-abcde");
+        milestones.observe(scheduled, created + 1_000_000);
+        NixBuild done = build(NixBuildPhase.Succeeded, true, "/nix/store/x.drv", true);
+        done.getStatus().setLogTail("[nixpool] building /nix/store/x.drv\nnixpool-bench-start "
+                + (BuilderStamp.epochNanos() - 5_000_000L) + "\n[nixpool] Nix says: Built");
+        milestones.observe(done, System.nanoTime());
+
+        assertThat(milestones.builder()).isEqualTo("default-0-abcde");
+        assertThat(milestones.millis(Milestone.COMMAND_ON_BUILDER, Milestone.SUCCEEDED)).isBetween(4.0, 10_000.0);
+        assertThat(milestones.millis(Milestone.CREATED, Milestone.COMMAND_ON_BUILDER)).isGreaterThanOrEqualTo(-1.0);
+    }
+
+    @Test
+    void warmTargetsAreIssueNinesAndSayMetOrNot() {
+        WarmComparison comparison = new WarmComparison(LatencyStats.of(List.of(80.0, 90.0, 350.0)),
+                LatencyStats.of(List.of(500.0, 520.0, 900.0)), LatencyStats.of(List.of(400.0, 450.0, 460.0)),
+                LatencyStats.of(List.of(200.0, 210.0, 220.0)));
+        assertThat(comparison.commandP50Met()).isTrue();
+        assertThat(comparison.commandP95Met()).isFalse();
+        assertThat(comparison.ratio()).isCloseTo(520.0 / 450.0, offset(0.001));
+        assertThat(comparison.ratioMet()).isTrue();
+
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        comparison.print(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        assertThat(bytes.toString(StandardCharsets.UTF_8))
+                .containsPattern("ratio end to end / direct \\(medians\\) +1\\.16x  target <= 1\\.2x: met")
+                .containsPattern("build command on the builder, p50 +90\\.0  target <= 100: met")
+                .containsPattern("build command on the builder, p95 +350\\.0  target <= 300: NOT MET");
+    }
+
+    @Test
+    void theWarmReportTellsWarmStartsFromColdOnes() {
+        Map<String, BuildMilestones> builds = new LinkedHashMap<>();
+        Map<String, Long> podsReady = new LinkedHashMap<>();
+        for (int i = 1; i <= 2; i++) {
+            BuildMilestones milestones = new BuildMilestones();
+            milestones.mark(Milestone.CREATED, 1_000_000_000L);
+            NixBuild scheduled = build(NixBuildPhase.Scheduled, false, null, false);
+            scheduled.getStatus().setBuilder("pod-" + i);
+            milestones.observe(scheduled, 1_020_000_000L);
+            milestones.mark(Milestone.SUCCEEDED, 1_500_000_000L);
+            builds.put("bench-" + i, milestones);
+        }
+        podsReady.put("pod-1", 900_000_000L);
+        podsReady.put("pod-2", 1_100_000_000L);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        LifecycleBenchmark.perBuild(builds, podsReady, new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        assertThat(bytes.toString(StandardCharsets.UTF_8))
+                .containsPattern("bench-1 +pod-1 +yes +20\\.0 +- +500\\.0")
+                .containsPattern("bench-2 +pod-2 +NO ")
+                .contains("1 of 2 builds found their builder Ready when they were created");
     }
 
     @Test

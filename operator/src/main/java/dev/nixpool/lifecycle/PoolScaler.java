@@ -63,7 +63,20 @@ public class PoolScaler {
                     + String.join(", ", started) + " to keep minIdle " + machine.getSpec().getMinIdle()
                     + " builder(s) warm"));
         }
-        return new Outcome(scale.counts(), events, scale.plan().nextDeadline());
+        return new Outcome(scale.counts(), events, nextLook(scale.plan().nextDeadline(), namespace, now));
+    }
+
+    /**
+     * The plan's own deadline, or sooner when the ledger settles: until then a builder deleted a moment ago still
+     * counts (the caches lag), so a pool at maxBuilders cannot replace it yet, and once its pod is gone no event may
+     * come to say that the slot is free.
+     */
+    private Optional<Instant> nextLook(Optional<Instant> deadline, String namespace, Instant now) {
+        Optional<Instant> settles = ledger.settlesIn(namespace, now).map(now::plus);
+        if (settles.isEmpty()) {
+            return deadline;
+        }
+        return Optional.of(deadline.filter(d -> d.isBefore(settles.get())).orElse(settles.get()));
     }
 
     /** A drained pool's key Secrets and store claims; true when nothing of the pool is left. */

@@ -191,4 +191,42 @@ class CapacityLedgerTest {
         assertThat(placement.pod()).as("a starting warm builder is claimed").isIn("warm-0-s1", "warm-1-s2");
         assertThat(ledger.plan(warm, empty, T0).creates()).as("one more to keep two warm").hasSize(1);
     }
+
+    /**
+     * A warm ephemeral pool at maxBuilders: the builder of a build that just ended vanishes from the cache before the
+     * ledger's settle time, so it still counts and no replacement starts. No event may come after that (the other
+     * builder is busy, nothing is idle to time out): the pool must look again when the ledger settles, or it stays
+     * below minIdle until something else happens.
+     */
+    @Test
+    void aPoolThatCannotReplaceABuilderYetLooksAgainWhenTheLedgerSettles() {
+        BuildMachine warm = TestResources.machine("ns", "warm", 2, List.of("x86_64-linux"), List.of(), List.of());
+        warm.getSpec().setMinIdle(1);
+        CapacityLedger ledger = ledger();
+        PoolScaler scaler = new PoolScaler(ledger,
+                new BuilderProvisioner(new InMemoryBuilderResources(), TestConfig.nixpool(Map.of())));
+        assertThat(scaler.scale(warm, snapshot(warm, Map.of(), List.of()), T0).counts().starting()).isEqualTo(1);
+        ClusterSnapshot firstReady = snapshot(warm, Map.of(), List.of(pod(warm, "warm-0-s1", 0, true)));
+        assertThat(ledger.place(build(1), firstReady, T0).pod()).isEqualTo("warm-0-s1");
+        Instant t1 = T0.plusMillis(300);
+        scaler.scale(warm, firstReady, t1);
+        Map<String, ClusterSnapshot.Claim> b1 = Map.of("ns/b1", new ClusterSnapshot.Claim("warm", "warm-0-s1"));
+        ClusterSnapshot secondReady = snapshot(warm, b1,
+                List.of(pod(warm, "warm-0-s1", 0, true), pod(warm, "warm-1-s2", 1, true)));
+        assertThat(ledger.place(build(2), secondReady, t1).pod()).as("b1 ended").isNotEqualTo("warm-0-s1");
+        Instant ended = T0.plusMillis(800);
+        ledger.release("ns", "ns/b1", "warm-0-s1", true, ended);
+        ledger.deleted("ns", "warm-0-s1", ended);
+        Map<String, ClusterSnapshot.Claim> b2 = Map.of("ns/b2", new ClusterSnapshot.Claim("warm", "warm-1-s2"));
+        ClusterSnapshot firstGone = snapshot(warm, b2, List.of(pod(warm, "warm-1-s2", 1, true)));
+        Instant gone = T0.plusMillis(1_200);
+
+        PoolScaler.Outcome outcome = scaler.scale(warm, firstGone, gone);
+
+        assertThat(outcome.counts().idle()).as("nothing started yet: the gone builder still counts").isZero();
+        assertThat(outcome.nextLook()).as("looks again once the ledger settles").isPresent();
+        assertThat(outcome.nextLook().get()).isBeforeOrEqualTo(ended.plus(CapacityLedger.SETTLE));
+        PoolScaler.Outcome later = scaler.scale(warm, firstGone, outcome.nextLook().get().plusMillis(500));
+        assertThat(later.counts().starting()).as("then the replacement starts").isEqualTo(1);
+    }
 }

@@ -24,14 +24,19 @@ public final class BenchCommand implements Command {
     @Override
     public String usage() {
         return """
-                usage: nixpool bench lifecycle [--builds N] [--concurrency C] [--set KEY=VALUE]...
+                usage: nixpool bench lifecycle [--builds N] [--concurrency C] [--warm | --reusable]
+                                               [--operator-log FILE] [--set KEY=VALUE]...
                        nixpool bench protocol [--size-mib N] [--rounds N] [--serve-seconds N] [--no-serve]
 
                 lifecycle  starts a local cluster (in-memory API server, builder runtime, the packaged operator as
                            its own process), runs N trivial NixBuilds (default 10), at most C at a time (default 1),
                            and prints median and p95 of each phase: schedule, pod start, connect + handshake,
-                           evaluate, build, collect + finish, and end to end. --set passes an operator setting,
-                           e.g. --set nixpool.runner.threads=4. Needs root.
+                           evaluate, build, collect + finish, and end to end, beside a real nix-build offloading
+                           the same builds to a warm builder. --warm: the pool keeps C idle Ready builders
+                           (ephemeral, minIdle C) and each build is created once one is idle; --reusable: the same
+                           with builders that are reused (ephemeral: false); both report created -> build command
+                           on the builder and issue 9's targets. --operator-log keeps the operator's output in FILE.
+                           --set passes an operator setting, e.g. --set nixpool.runner.threads=4. Needs root.
                 protocol   NAR codec throughput and serve-protocol round trips against a local
                            'nix-store --serve --write' on a throw-away store. Needs root.
 
