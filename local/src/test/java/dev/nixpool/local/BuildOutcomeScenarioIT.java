@@ -70,10 +70,14 @@ class BuildOutcomeScenarioIT {
                 assertThat(out.getNarSize()).isEqualTo(info.get("narSize").asLong());
             });
         }
+        String builder = done.getStatus().getBuilder();
+        assertThat(builder).as("a builder of the pool, named for its slot").matches("default-\\d+-[a-z0-9]{5}");
         await().atMost(ScenarioFixture.WAIT).untilAsserted(() -> {
-            assertThat(ScenarioFixture.builderPods(CLUSTER.client(), ns, "hello")).as("ephemeral builder pods")
-                    .isEmpty();
-            assertThat(ScenarioFixture.liveBuilders(CLUSTER.cluster(), ns, "hello")).isEmpty();
+            assertThat(CLUSTER.client().pods().inNamespace(ns).withName(builder).get()).as("the ephemeral builder pod")
+                    .isNull();
+            assertThat(CLUSTER.client().secrets().inNamespace(ns).withName(Names.keySecretName(builder)).get())
+                    .as("its key Secret").isNull();
+            assertThat(ScenarioFixture.liveBuilders(CLUSTER.cluster(), ns, builder)).isEmpty();
         });
     }
 
@@ -113,6 +117,7 @@ class BuildOutcomeScenarioIT {
         await().atMost(ScenarioFixture.WAIT)
                 .until(() -> !ScenarioFixture.builderPods(CLUSTER.client(), ns, "kvm-check").isEmpty());
         Pod pod = ScenarioFixture.builderPods(CLUSTER.client(), ns, "kvm-check").get(0);
+        String podName = pod.getMetadata().getName();
         assertThat(pod.getSpec().getNodeSelector()).containsEntry("nixpool.dev/kvm", "true");
         assertThat(pod.getSpec().getTolerations()).extracting(Toleration::getKey, Toleration::getOperator,
                 Toleration::getEffect).contains(
@@ -125,8 +130,8 @@ class BuildOutcomeScenarioIT {
         CLUSTER.client().resources(NixBuild.class).inNamespace(ns).withName("kvm-check").delete();
         await().atMost(ScenarioFixture.WAIT).untilAsserted(() -> {
             assertThat(ScenarioFixture.get(CLUSTER.client(), ns, "kvm-check")).isNull();
-            assertThat(ScenarioFixture.builderPods(CLUSTER.client(), ns, "kvm-check")).isEmpty();
-            assertThat(ScenarioFixture.liveBuilders(CLUSTER.cluster(), ns, "kvm-check")).isEmpty();
+            assertThat(CLUSTER.client().pods().inNamespace(ns).withName(podName).get()).isNull();
+            assertThat(ScenarioFixture.liveBuilders(CLUSTER.cluster(), ns, podName)).isEmpty();
         });
     }
 

@@ -69,19 +69,20 @@ class FailureRecoveryScenarioIT {
         LiveBuilder builder = awaitBuilding(ns, "doomed");
         await().atMost(ScenarioFixture.WAIT).until(() -> remoteNixProcess(ns, "doomed").isPresent());
         ProcessHandle remote = remoteNixProcess(ns, "doomed").orElseThrow();
-        List<Long> pids = ScenarioFixture.liveBuilders(CLUSTER.cluster(), ns, "doomed").get(0).processIds();
-        String secretName = Names.keySecretName(ScenarioFixture.get(CLUSTER.client(), ns, "doomed").getStatus()
-                .getBuilder());
+        List<Long> pids = builder.processIds();
+        String secretName = Names.keySecretName(builder.name());
 
         CLUSTER.client().resources(NixBuild.class).inNamespace(ns).withName("doomed").delete();
 
         await().atMost(ScenarioFixture.WAIT).untilAsserted(() -> {
             assertThat(ScenarioFixture.get(CLUSTER.client(), ns, "doomed")).as("the NixBuild").isNull();
             assertThat(remote.isAlive()).as("the remote nix-store --serve").isFalse();
-            assertThat(ScenarioFixture.builderPods(CLUSTER.client(), ns, "doomed")).as("builder pods").isEmpty();
+            assertThat(CLUSTER.client().pods().inNamespace(ns).withName(builder.name()).get()).as("builder pod")
+                    .isNull();
             assertThat(CLUSTER.client().secrets().inNamespace(ns).withName(secretName).get()).as("the key Secret")
                     .isNull();
-            assertThat(ScenarioFixture.liveBuilders(CLUSTER.cluster(), ns, "doomed")).as("live builders").isEmpty();
+            assertThat(ScenarioFixture.liveBuilders(CLUSTER.cluster(), ns, builder.name())).as("live builders")
+                    .isEmpty();
             assertThat(pids.stream().map(ProcessHandle::of).flatMap(Optional::stream).filter(ProcessHandle::isAlive))
                     .as("processes of the builder pod").isEmpty();
             assertThat(ScenarioFixture.pgrep(builder.stateDir().toString())).as("sshd of the builder").isEmpty();
@@ -104,15 +105,17 @@ class FailureRecoveryScenarioIT {
         await().atMost(ScenarioFixture.WAIT).until(() -> {
             NixBuild build = ScenarioFixture.get(CLUSTER.client(), ns, name);
             return build.getStatus() != null && build.getStatus().getPhase() == NixBuildPhase.Building
-                    && build.getStatus().getDerivation() != null
-                    && !ScenarioFixture.liveBuilders(CLUSTER.cluster(), ns, name).isEmpty();
+                    && build.getStatus().getDerivation() != null && !ScenarioFixture.liveBuilders(CLUSTER.cluster(),
+                            ns, build.getStatus().getBuilder()).isEmpty();
         });
-        return ScenarioFixture.liveBuilders(CLUSTER.cluster(), ns, name).get(0);
+        return ScenarioFixture.liveBuilders(CLUSTER.cluster(), ns,
+                ScenarioFixture.builderOf(CLUSTER.client(), ns, name)).get(0);
     }
 
     /** The {@code nix-store --serve} the operator's session runs on the build's builder, now. */
     private static Optional<ProcessHandle> remoteNixProcess(String ns, String build) {
-        return ScenarioFixture.liveBuilders(CLUSTER.cluster(), ns, build).stream().flatMap(b -> b.processIds().stream())
+        return ScenarioFixture.liveBuilders(CLUSTER.cluster(), ns, ScenarioFixture.builderOf(CLUSTER.client(), ns,
+                build)).stream().flatMap(b -> b.processIds().stream())
                 .map(ProcessHandle::of).flatMap(Optional::stream)
                 .filter(p -> commandLine(p).contains("nix-store --serve"))
                 .findFirst();

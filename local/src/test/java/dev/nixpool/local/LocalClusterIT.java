@@ -53,7 +53,8 @@ class LocalClusterIT {
                         ScenarioFixture.waitSeconds(600) + "; echo > $out")).create();
                 await().atMost(ScenarioFixture.WAIT).until(() -> !census.everReady().isEmpty());
             }
-            var live = ScenarioFixture.liveBuilders(cluster, NAMESPACE, "linger");
+            var live = ScenarioFixture.liveBuilders(cluster, NAMESPACE,
+                    ScenarioFixture.builderOf(client, NAMESPACE, "linger"));
             assertThat(live).hasSize(1);
             statePath = live.get(0).stateDir().toString();
             assertThat(ScenarioFixture.pgrep(statePath)).as("the builder's sshd").isNotEmpty();

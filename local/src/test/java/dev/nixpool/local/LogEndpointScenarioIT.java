@@ -59,9 +59,10 @@ class LogEndpointScenarioIT {
         });
         assertSameAsLocalNix(done);
 
+        String builder = done.getStatus().getBuilder();
         await().atMost(ScenarioFixture.WAIT).untilAsserted(() -> {
-            assertThat(ScenarioFixture.builderPods(client, NS, "hello")).isEmpty();
-            assertThat(ScenarioFixture.liveBuilders(CLUSTER.cluster(), NS, "hello")).isEmpty();
+            assertThat(client.pods().inNamespace(NS).withName(builder).get()).isNull();
+            assertThat(ScenarioFixture.liveBuilders(CLUSTER.cluster(), NS, builder)).isEmpty();
         });
 
         URI logUrl = logUrl("hello");
@@ -128,8 +129,9 @@ class LogEndpointScenarioIT {
                     .doesNotContain("\u001B");
         });
         assertThat(failed.getStatus().getLogTail()).contains("about to fail", "[nixpool] Nix says: PermanentFailure");
+        String builder = failed.getStatus().getBuilder();
         await().atMost(ScenarioFixture.WAIT).untilAsserted(
-                () -> assertThat(ScenarioFixture.builderPods(client, NS, "fails")).isEmpty());
+                () -> assertThat(client.pods().inNamespace(NS).withName(builder).get()).isNull());
     }
 
     /** The output path is fixed by the expression; the NAR hash by what the builder wrote. */

@@ -1,7 +1,9 @@
 package dev.nixpool.local;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -18,16 +20,17 @@ import dev.nixpool.runtime.BuilderRuntime;
 
 /**
  * Watches the builder pods of one namespace from before a scenario starts and remembers the most that existed at once,
- * overall and per build: a pod exists from its ADDED to its DELETED event.
+ * overall and per build: a pod exists from its ADDED to its DELETED event. Builder pods belong to their pool; a pod
+ * counts for a build while it carries the build's label (an ephemeral builder gains it when a build takes it).
  */
 final class PodCensus implements AutoCloseable {
 
-    private final Set<String> existing = new HashSet<>();
-    private final Map<String, Set<String>> existingPerBuild = new HashMap<>();
+    /** The labels of every pod alive now, by name: as of its latest event. */
+    private final Map<String, Map<String, String>> existing = new HashMap<>();
     private final Map<String, Integer> maxPerBuild = new HashMap<>();
+    private final Map<String, Map<String, String>> added = new LinkedHashMap<>();
     private final List<String> events = new CopyOnWriteArrayList<>();
     private final Set<String> everReady = new HashSet<>();
-    private final Set<String> seen = new HashSet<>();
     private final Watch watch;
     private int max;
 
@@ -48,22 +51,27 @@ final class PodCensus implements AutoCloseable {
 
     private synchronized void record(Watcher.Action action, Pod pod) {
         String name = pod.getMetadata().getName();
-        String build = pod.getMetadata().getLabels().getOrDefault(Names.LABEL_BUILD, "");
+        Map<String, String> labels = pod.getMetadata().getLabels() != null
+                ? Map.copyOf(pod.getMetadata().getLabels())
+                : Map.of();
         events.add(action + " " + name);
-        seen.add(name);
-        Set<String> ofBuild = existingPerBuild.computeIfAbsent(build, b -> new HashSet<>());
         if (action == Watcher.Action.DELETED) {
             existing.remove(name);
-            ofBuild.remove(name);
         } else {
-            existing.add(name);
-            ofBuild.add(name);
+            existing.put(name, labels);
+            added.putIfAbsent(name, labels);
         }
         if (isReady(pod)) {
             everReady.add(name);
         }
         max = Math.max(max, existing.size());
-        maxPerBuild.merge(build, ofBuild.size(), Math::max);
+        Map<String, Integer> perBuild = new HashMap<>();
+        existing.values().forEach(l -> {
+            if (l.containsKey(Names.LABEL_BUILD)) {
+                perBuild.merge(l.get(Names.LABEL_BUILD), 1, Integer::sum);
+            }
+        });
+        perBuild.forEach((build, count) -> maxPerBuild.merge(build, count, Math::max));
     }
 
     /** The most builder pods that existed at once in the namespace. */
@@ -71,7 +79,7 @@ final class PodCensus implements AutoCloseable {
         return max;
     }
 
-    /** The most builder pods that existed at once for one build (label value of nixpool.dev/build). */
+    /** The most builder pods that carried one build's label (nixpool.dev/build) at once. */
     synchronized int maxFor(String build) {
         return maxPerBuild.getOrDefault(Names.labelValue(build), 0);
     }
@@ -81,14 +89,29 @@ final class PodCensus implements AutoCloseable {
         return Set.copyOf(everReady);
     }
 
-    private static boolean isReady(Pod pod) {
+    static boolean isReady(Pod pod) {
         return pod.getStatus() != null && pod.getStatus().getConditions() != null && pod.getStatus().getConditions()
                 .stream().anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
     }
 
     /** Every pod name ever seen. */
     synchronized Set<String> seen() {
-        return Set.copyOf(seen);
+        return Set.copyOf(added.keySet());
+    }
+
+    /** The pods alive now, as the watch last saw them. */
+    synchronized Set<String> alive() {
+        return Set.copyOf(existing.keySet());
+    }
+
+    /** Every pod name ever seen, in the order they were first seen. */
+    synchronized List<String> seenInOrder() {
+        return new ArrayList<>(added.keySet());
+    }
+
+    /** The labels a pod had when it was first seen: a builder a build started carries the build's from the start. */
+    synchronized Map<String, String> labelsWhenAdded(String pod) {
+        return added.getOrDefault(pod, Map.of());
     }
 
     List<String> events() {

@@ -111,14 +111,29 @@ final class ScenarioFixture {
         return get(client, namespace, name);
     }
 
+    /**
+     * The pods of an ephemeral pool labelled as the build's (the build that takes a builder labels it); a reusable
+     * builder carries no build label.
+     */
     static List<Pod> builderPods(KubernetesClient client, String namespace, String buildName) {
         return client.pods().inNamespace(namespace).withLabel(Names.LABEL_BUILD, Names.labelValue(buildName)).list()
                 .getItems();
     }
 
-    static List<LiveBuilder> liveBuilders(LocalCluster cluster, String namespace, String buildName) {
+    /** The builder pod a build holds or held: its status.builder (pods belong to their pool and have random names). */
+    static String builderOf(KubernetesClient client, String namespace, String buildName) {
+        NixBuild build = get(client, namespace, buildName);
+        String pod = build != null && build.getStatus() != null ? build.getStatus().getBuilder() : null;
+        if (pod == null) {
+            throw new AssertionError("no builder named in the status of " + describe(build));
+        }
+        return pod;
+    }
+
+    /** The running processes of a builder pod, if the builder runtime has them. */
+    static List<LiveBuilder> liveBuilders(LocalCluster cluster, String namespace, String podName) {
         return cluster.runtime().liveBuilders().stream()
-                .filter(b -> b.namespace().equals(namespace) && b.name().startsWith(buildName + "-builder-"))
+                .filter(b -> b.namespace().equals(namespace) && b.name().equals(podName))
                 .toList();
     }
 
