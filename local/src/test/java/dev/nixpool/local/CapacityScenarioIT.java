@@ -13,15 +13,18 @@ import dev.nixpool.api.v1alpha1.BuildMachine;
 import dev.nixpool.api.v1alpha1.NixBuild;
 import dev.nixpool.api.v1alpha1.NixBuildPhase;
 
-/** Ten builds at once on a pool of at most three builders: all succeed, and the limit holds at every moment. */
+/**
+ * Twenty builds at once on an ephemeral pool of at most three builders: all succeed, each on a builder of its own, and
+ * the limit holds at every moment (counted from the pods' watch events, not sampled).
+ */
 class CapacityScenarioIT {
 
     private static final String NAMESPACE = "capacity";
-    private static final int BUILDS = 10;
+    private static final int BUILDS = 20;
     private static final int MAX_BUILDERS = 3;
 
     @Test
-    void tenBuildsOnThreeBuildersAllSucceedAndNeverExceedTheLimit() {
+    void twentyBuildsOnThreeBuildersAllSucceedAndNeverExceedTheLimit() {
         try (LocalCluster cluster = ScenarioFixture.start("capacity", 170, 189)) {
             KubernetesClient client = cluster.client();
             ScenarioFixture.createNamespace(client, NAMESPACE);
@@ -49,6 +52,9 @@ class CapacityScenarioIT {
                 assertThat(census.max()).as("builder pods at once; pod events " + census.events())
                         .isEqualTo(MAX_BUILDERS);
                 assertThat(census.seen()).as("one builder per build").hasSize(BUILDS);
+                assertThat(names.stream().map(n -> ScenarioFixture.get(client, NAMESPACE, n).getStatus().getBuilder())
+                        .distinct()).as("an ephemeral builder serves one build").hasSize(BUILDS);
+                assertThat(census.problems()).isEmpty();
             }
         }
     }

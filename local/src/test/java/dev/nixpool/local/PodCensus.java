@@ -30,6 +30,7 @@ final class PodCensus implements AutoCloseable {
     private final Map<String, Integer> maxPerBuild = new HashMap<>();
     private final Map<String, Map<String, String>> added = new LinkedHashMap<>();
     private final List<String> events = new CopyOnWriteArrayList<>();
+    private final List<String> problems = new CopyOnWriteArrayList<>();
     private final Set<String> everReady = new HashSet<>();
     private final Watch watch;
     private int max;
@@ -45,11 +46,16 @@ final class PodCensus implements AutoCloseable {
                     @Override
                     public void onClose(WatcherException cause) {
                         events.add("watch closed: " + cause);
+                        problems.add("the watch closed: " + cause);
                     }
                 });
     }
 
     private synchronized void record(Watcher.Action action, Pod pod) {
+        if (action == Watcher.Action.ERROR) {
+            problems.add("watch error: " + pod);
+            return;
+        }
         String name = pod.getMetadata().getName();
         Map<String, String> labels = pod.getMetadata().getLabels() != null
                 ? Map.copyOf(pod.getMetadata().getLabels())
@@ -112,6 +118,11 @@ final class PodCensus implements AutoCloseable {
     /** The labels a pod had when it was first seen: a builder a build started carries the build's from the start. */
     synchronized Map<String, String> labelsWhenAdded(String pod) {
         return added.getOrDefault(pod, Map.of());
+    }
+
+    /** A closed or failing watch would make the counts above meaningless: scenarios check this is empty. */
+    List<String> problems() {
+        return List.copyOf(problems);
     }
 
     List<String> events() {

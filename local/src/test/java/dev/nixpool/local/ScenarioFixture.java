@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
+import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -22,6 +23,7 @@ import dev.nixpool.api.v1alpha1.BuildMachine;
 import dev.nixpool.api.v1alpha1.NixBuild;
 import dev.nixpool.api.v1alpha1.NixBuildSpec;
 import dev.nixpool.runtime.LiveBuilder;
+import dev.nixpool.status.Reason;
 import dev.nixpool.testing.Processes;
 
 /** Starting a local cluster for scenario tests, loading examples into it and waiting on builds. */
@@ -78,8 +80,15 @@ final class ScenarioFixture {
 
     /** A build of a one-line shell derivation (bash, builtins only: the builder gets no PATH). */
     static NixBuild shellBuild(String namespace, String name, String derivationName, String script) {
-        NixBuildSpec spec = new NixBuildSpec();
-        spec.setExpression("""
+        return expressionBuild(namespace, name, shellDerivation(derivationName, script));
+    }
+
+    /**
+     * A Nix expression for a one-line shell derivation; {@code script} is quoted for a Nix string, so it cannot refer
+     * to other derivations (build such an expression by hand).
+     */
+    static String shellDerivation(String derivationName, String script) {
+        return """
                 derivation {
                   name = "%s";
                   system = "x86_64-linux";
@@ -87,7 +96,13 @@ final class ScenarioFixture {
                   args = [ "-c" "%s" ];
                 }
                 """.formatted(derivationName, script.replace("\\", "\\\\").replace("\"", "\\\"")
-                .replace("${", "\\${")));
+                .replace("${", "\\${"));
+    }
+
+    /** A build of a Nix expression for x86_64-linux. */
+    static NixBuild expressionBuild(String namespace, String name, String expression) {
+        NixBuildSpec spec = new NixBuildSpec();
+        spec.setExpression(expression);
         spec.setSystem("x86_64-linux");
         NixBuild build = new NixBuild();
         build.setMetadata(new ObjectMetaBuilder().withNamespace(namespace).withName(name).build());
@@ -147,6 +162,25 @@ final class ScenarioFixture {
     static List<String> pgrep(String text) {
         var result = Processes.run(List.of("pgrep", "-a", "-f", text), Duration.ofSeconds(10));
         return result.stdoutText().lines().filter(line -> !line.contains("pgrep")).toList();
+    }
+
+    /** The Events about one object, as the operator recorded them. */
+    static List<Event> events(KubernetesClient client, String namespace, String kind, String name, Reason reason) {
+        return client.v1().events().inNamespace(namespace).list().getItems().stream()
+                .filter(e -> kind.equals(e.getInvolvedObject().getKind())
+                        && name.equals(e.getInvolvedObject().getName()) && reason.value().equals(e.getReason()))
+                .toList();
+    }
+
+    /** An attempt's build log as the operator's LogStore keeps it in the cluster's work dir. */
+    static String buildLog(LocalCluster cluster, String namespace, String name, int attempt) {
+        Path file = cluster.workDir().resolve("build-logs").resolve(namespace).resolve(name)
+                .resolve("attempt-" + attempt + ".log");
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the build log " + file, e);
+        }
     }
 
     /** A build's status in one line, for assertion messages. */

@@ -22,9 +22,11 @@ public class BuilderAttempt {
     private final RunDispatcher dispatcher;
     private final BuilderLoss loss;
     private final BuildFinisher finisher;
+    private final CapacityLedger ledger;
 
     public BuilderAttempt(BuilderProvisioner provisioner, BuildRunner runner, RunDispatcher dispatcher,
-            BuilderLoss loss, BuildFinisher finisher) {
+            BuilderLoss loss, BuildFinisher finisher, CapacityLedger ledger) {
+        this.ledger = ledger;
         this.provisioner = provisioner;
         this.runner = runner;
         this.dispatcher = dispatcher;
@@ -40,6 +42,15 @@ public class BuilderAttempt {
         }
         return context.cluster().builderPod(context.namespace(), podName)
                 .or(() -> provisioner.findPod(context.namespace(), podName));
+    }
+
+    /**
+     * The build took a starting builder that another build or the pool decided to start a moment ago, and its creator
+     * has not created the pod yet: not there, but not lost.
+     */
+    boolean beingCreated(StepContext context) {
+        String podName = context.status().getBuilder();
+        return podName != null && ledger.beingCreated(context.namespace(), podName, context.now());
     }
 
     Optional<RunProgress> progress(StepContext context) {

@@ -95,6 +95,8 @@ public class CapacityLedger {
     private final Map<String, ClusterSnapshot.Claim> reservations = new HashMap<>();
     private final Map<String, Instant> released = new HashMap<>();
     private final Map<String, Created> created = new HashMap<>();
+    /** Builders decided here whose creator has not yet returned from creating them (their pods may not exist yet). */
+    private final Map<String, Instant> creating = new HashMap<>();
     private final Map<String, Instant> seen = new HashMap<>();
     private final Map<String, Instant> retired = new HashMap<>();
     private final Map<String, Instant> deleted = new HashMap<>();
@@ -172,6 +174,7 @@ public class CapacityLedger {
                     "pool " + assign.pool().name() + " reported free slots but has neither room nor a builder"));
             pod = newPodName(machine, slot);
             created.put(key(namespace, pod), new Created(assign.pool().name(), slot, now));
+            creating.put(key(namespace, pod), now);
         }
         reservations.put(build.key(), new ClusterSnapshot.Claim(assign.pool().name(), pod));
         released.remove(build.key());
@@ -205,10 +208,26 @@ public class CapacityLedger {
         released.putIfAbsent(buildKey, now);
     }
 
+    /** The builder's Secret and pod exist now: whoever decided to start it has created them. */
+    public synchronized void createdNow(String namespace, String pod) {
+        creating.remove(key(namespace, pod));
+    }
+
+    /**
+     * Whether the builder was decided here and its creator is still creating it: another build may have taken it (a
+     * starting builder is shared) and finds no pod yet, which is not a lost builder. A creator that never returns (its
+     * reconcile failed for good) stops counting after {@link #UNSEEN_LIMIT}.
+     */
+    public synchronized boolean beingCreated(String namespace, String pod, Instant now) {
+        Instant since = creating.get(key(namespace, pod));
+        return since != null && now.isBefore(since.plus(UNSEEN_LIMIT));
+    }
+
     /** A builder the API server refused to create, or one being deleted: no build gets it. */
     public synchronized void retire(String namespace, String pod, Instant now) {
         String podKey = key(namespace, pod);
         created.remove(podKey);
+        creating.remove(podKey);
         retired.putIfAbsent(podKey, now);
     }
 
@@ -216,6 +235,7 @@ public class CapacityLedger {
     public synchronized void deleted(String namespace, String pod, Instant now) {
         String podKey = key(namespace, pod);
         retired.putIfAbsent(podKey, now);
+        creating.remove(podKey);
         if (created.containsKey(podKey)) {
             deleted.putIfAbsent(podKey, now);
         }
@@ -258,6 +278,7 @@ public class CapacityLedger {
             }
             String pod = newPodName(machine, slot.get());
             created.put(key(namespace, pod), new Created(machine.getMetadata().getName(), slot.get(), now));
+            creating.put(key(namespace, pod), now);
             creates.add(new NewBuilder(pod, slot.get()));
             view.add(new Builder(pod, slot.get(), Builder.State.STARTING, 0, now, now, false, 0));
         }
@@ -356,6 +377,8 @@ public class CapacityLedger {
                 && ((seen.containsKey(e.getKey()) && settled(seen.get(e.getKey()), now))
                         || (deleted.containsKey(e.getKey()) && settled(deleted.get(e.getKey()), now))
                         || !now.isBefore(e.getValue().at().plus(UNSEEN_LIMIT))));
+        creating.entrySet().removeIf(e -> e.getKey().startsWith(namespace + "/")
+                && !now.isBefore(e.getValue().plus(UNSEEN_LIMIT)));
     }
 
     private static boolean settled(Instant since, Instant now) {

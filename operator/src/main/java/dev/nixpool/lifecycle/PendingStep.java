@@ -80,6 +80,7 @@ public class PendingStep implements LifecycleStep {
         if (placement.newSlot() != null) {
             try {
                 created = provisioner.create(machine, placement.pod(), placement.newSlot(), claimLabels);
+                ledger.createdNow(context.namespace(), placement.pod());
             } catch (CreateRejectedException e) {
                 ledger.retire(context.namespace(), placement.pod(), context.now());
                 ledger.release(context.namespace(), SchedulingInputs.key(context.build()), null, true,

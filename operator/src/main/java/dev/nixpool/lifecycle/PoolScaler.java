@@ -50,6 +50,7 @@ public class PoolScaler {
         for (CapacityLedger.NewBuilder builder : scale.creates()) {
             try {
                 provisioner.create(machine, builder.pod(), builder.slot(), Map.of());
+                ledger.createdNow(namespace, builder.pod());
                 started.add(builder.pod());
             } catch (CreateRejectedException e) {
                 ledger.retire(namespace, builder.pod(), now);

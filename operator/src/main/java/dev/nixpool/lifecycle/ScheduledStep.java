@@ -42,6 +42,11 @@ public class ScheduledStep implements LifecycleStep {
     public StepOutcome run(StepContext context) {
         String podName = context.status().getBuilder();
         Optional<Pod> pod = attempt.pod(context);
+        if (pod.isEmpty() && attempt.beingCreated(context)) {
+            // its creation (an event of its own) wakes this build; the requeue is the safety net
+            Transitions.waitingForBuilder(context, "waiting for builder pod " + podName + " to be created");
+            return StepOutcome.requeue(builderRequeue);
+        }
         Optional<String> gone = BuilderPodState.lost(pod, podName);
         if (gone.isPresent()) {
             return attempt.lost(context, gone.get());

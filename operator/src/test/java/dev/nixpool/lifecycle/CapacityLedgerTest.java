@@ -175,6 +175,39 @@ class CapacityLedgerTest {
         assertThat(plan.plan().delete()).extracting(r -> r.name()).containsExactly("single-0-a");
     }
 
+    /**
+     * A builder decided here is being created until its creator says it is done (or gives up): a build that shares it
+     * meanwhile and finds no pod knows it is not lost.
+     */
+    @Test
+    void aDecidedBuilderIsBeingCreatedUntilItsCreatorIsDone() {
+        CapacityLedger ledger = ledger();
+        ClusterSnapshot empty = snapshot(PAIR, Map.of(), List.of());
+        String started = ledger.place(build(1), empty, T0).pod();
+        assertThat(ledger.beingCreated("ns", started, T0)).isTrue();
+        ledger.createdNow("ns", started);
+        assertThat(ledger.beingCreated("ns", started, T0)).as("created: now a missing pod is gone").isFalse();
+
+        String refused = ledger.place(build(2), empty, T0).pod();
+        assertThat(refused).isNotEqualTo(started);
+        ledger.retire("ns", refused, T0);
+        assertThat(ledger.beingCreated("ns", refused, T0)).as("the API server refused it").isFalse();
+
+        BuildMachine warmPool = TestResources.machine("ns", "warm", 2, List.of("x86_64-linux"), List.of(), List.of());
+        warmPool.getSpec().setMinIdle(1);
+        CapacityLedger scaling = ledger();
+        String warm = scaling.plan(warmPool, snapshot(warmPool, Map.of(), List.of()), T0).creates().get(0).pod();
+        assertThat(scaling.beingCreated("ns", warm, T0)).as("a warm builder the pool starts").isTrue();
+        scaling.createdNow("ns", warm);
+        assertThat(scaling.beingCreated("ns", warm, T0)).isFalse();
+
+        CapacityLedger other = ledger();
+        String abandoned = other.place(build(3), empty, T0).pod();
+        assertThat(other.beingCreated("ns", abandoned, T0.plus(CapacityLedger.UNSEEN_LIMIT)))
+                .as("a creator that never returned").isFalse();
+        assertThat(other.beingCreated("ns", "pair-1-unknown", T0)).as("never decided here").isFalse();
+    }
+
     /** The pool's plan keeps minIdle warm builders, counting the ones it starts at once. */
     @Test
     void thePlanStartsWarmBuildersOnceAndCountsThem() {

@@ -35,7 +35,7 @@ final class LifecycleAssembly {
         BuildFinisher finisher = new BuildFinisher(logs, config);
         BuilderLoss loss = new BuilderLoss(provisioner, runner, ledger, backoff, finisher);
         RunDispatcher dispatcher = new RunDispatcher(provisioner, runner, config);
-        BuilderAttempt attempt = new BuilderAttempt(provisioner, runner, dispatcher, loss, finisher);
+        BuilderAttempt attempt = new BuilderAttempt(provisioner, runner, dispatcher, loss, finisher, ledger);
         EndedStep ended = new EndedStep(provisioner, runner, ledger, config);
         scaler = new PoolScaler(ledger, provisioner);
         lifecycle = new NixBuildLifecycle(List.of(new PendingStep(ledger, provisioner, backoff, finisher, config),

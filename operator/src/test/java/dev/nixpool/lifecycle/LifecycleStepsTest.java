@@ -69,6 +69,7 @@ class LifecycleStepsTest {
     private final ExecutorService executor = RunnerExecutorProducer.threads(2);
     private BuildRunner runner;
     private NixBuildLifecycle lifecycle;
+    private LifecycleAssembly assembly;
     private BuildMachine machine;
     private NixBuild build;
     private NixBuildStatus status;
@@ -107,7 +108,8 @@ class LifecycleStepsTest {
 
     /** The lifecycle around the current runner (a restarted operator gets a new one, and all in-memory state anew). */
     private void assemble() {
-        lifecycle = new LifecycleAssembly(new KubernetesBuilderResources(client), runner, logs, config).lifecycle;
+        assembly = new LifecycleAssembly(new KubernetesBuilderResources(client), runner, logs, config);
+        lifecycle = assembly.lifecycle;
     }
 
     @AfterEach
@@ -304,6 +306,43 @@ class LifecycleStepsTest {
             assertThat(c.getMessage()).isEqualTo("connection refused; no retries left (2 of 2 attempts used)");
         });
         assertThat(client.pods().inNamespace(NS).list().getItems()).isEmpty();
+    }
+
+    /**
+     * Builds share a starting reusable builder (maxJobs 2), so a build may look for the pod before the build that
+     * decided to start it has created it (its key Secret comes first). Not there yet is not lost: the build waits for the
+     * pod and connects once it is Ready, on its first attempt.
+     */
+    @Test
+    void aBuildSharingAStartingBuilderWaitsForItsCreationInsteadOfLosingIt() {
+        wire(Map.of());
+        machine.getSpec().setEphemeral(false);
+        machine.getSpec().setMaxJobs(2);
+        machine = client.resource(machine).update();
+        NixBuild creator = TestResources.build(NS, "creator", X86, List.of());
+        creator.getMetadata().setCreationTimestamp(Conditions.timestamp(now));
+        CapacityLedger.Placement decided = assembly.ledger.place(SchedulingInputs.request(creator),
+                view().snapshot(NS), now);
+        assertThat(decided.newSlot()).as("the creator starts a builder").isEqualTo(0);
+
+        reconcile();
+        assertThat(status.getPhase()).isEqualTo(NixBuildPhase.Scheduled);
+        assertThat(status.getBuilder()).as("the starting builder, shared").isEqualTo(decided.pod());
+        reconcile();
+        assertThat(status.getPhase()).as("still waiting, not lost").isEqualTo(NixBuildPhase.Scheduled);
+        assertThat(status.getAttempts()).isEqualTo(1);
+        assertThat(condition(Names.CONDITION_BUILDER_READY)).satisfies(c -> {
+            assertThat(c.getReason()).isEqualTo("WaitingForBuilder");
+            assertThat(c.getMessage()).isEqualTo("waiting for builder pod " + decided.pod() + " to be created");
+        });
+
+        assembly.provisioner.create(machine, decided.pod(), decided.newSlot(), Map.of());
+        assembly.ledger.createdNow(NS, decided.pod());
+        podBecomesReady(decided.pod());
+        reconcileUntil(NixBuildPhase.Building);
+        assertThat(status.getAttempts()).isEqualTo(1);
+        assertThat(client.pods().inNamespace(NS).list().getItems()).extracting(p -> p.getMetadata().getName())
+                .containsExactly(decided.pod());
     }
 
     @Test

@@ -32,7 +32,7 @@ class EmbeddedApiServerKubectlIT {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
     private static final String SUCCEEDED_STATUS = """
-            {"phase":"Succeeded","machine":"default","builder":"nixpool-builder-abc","attempts":1,
+            {"phase":"Succeeded","machine":"default","builder":"default-0-x7k2q","attempts":1,"duration":"1m4s",
              "outputs":[{"name":"out","path":"/nix/store/0123456789abcdfghijklmnpqrsvwxyz-hello-nixpool"}],
              "conditions":[{"type":"Succeeded","status":"True","reason":"Built","message":"built on default",
                             "lastTransitionTime":"2026-01-01T00:00:00Z"}]}""";
@@ -107,7 +107,8 @@ class EmbeddedApiServerKubectlIT {
         k.patchStatus(ns, "hello", SUCCEEDED_STATUS);
 
         k.patchMachineStatus(ns, "default", """
-                {"builders":2,"busyBuilders":1,"queued":3,"systemsSummary":"x86_64-linux",
+                {"builders":4,"startingBuilders":1,"idleBuilders":2,"busyBuilders":1,"queued":3,
+                 "systemsSummary":"x86_64-linux",
                  "featuresSummary":"kvm,nixos-test"}""");
 
         // the CRD's column order, as the real API server serves it; priority 1 columns only with -o wide
@@ -122,15 +123,20 @@ class EmbeddedApiServerKubectlIT {
 
         List<String> wide = k.ok("get", "nb", "-n", ns, "-o", "wide").lines().toList();
         assertThat(wide.get(0).split("\\s+")).containsExactly("NAME", "PHASE", "MACHINE", "OUTPUT", "AGE", "BUILDER",
-                "ATTEMPTS", "QUEUE");
+                "ATTEMPTS", "QUEUE", "DURATION");
         // a missing value is a null cell, which kubectl prints as nothing: Queue (no queuePosition) is empty here
-        assertThat(wide.get(1).split("\\s+")).hasSize(7).endsWith("nixpool-builder-abc", "1");
+        assertThat(wide.get(1).split("\\s+")).hasSize(8).endsWith("default-0-x7k2q", "1", "1m4s");
 
         List<String> machines = k.ok("get", "bm", "-n", ns).lines().toList();
-        assertThat(machines.get(0).split("\\s+")).containsExactly("NAME", "SYSTEMS", "FEATURES", "BUILDERS", "BUSY",
+        assertThat(machines.get(0).split("\\s+")).containsExactly("NAME", "SYSTEMS", "FEATURES", "IDLE", "BUSY",
                 "QUEUED", "AGE");
         assertThat(machines.get(1).split("\\s+")).hasSize(7).startsWith("default", "x86_64-linux", "kvm,nixos-test",
                 "2", "1", "3");
+        k.ok("patch", "bm", "default", "-n", ns, "--type=merge", "-p", "{\"spec\":{\"minIdle\":2}}");
+        List<String> machinesWide = k.ok("get", "bm", "-n", ns, "-o", "wide").lines().toList();
+        assertThat(machinesWide.get(0).split("\\s+")).containsExactly("NAME", "SYSTEMS", "FEATURES", "IDLE", "BUSY",
+                "QUEUED", "AGE", "STARTING", "BUILDERS", "MIN-IDLE", "MAX");
+        assertThat(machinesWide.get(1).split("\\s+")).hasSize(11).endsWith("1", "4", "2", "10");
 
         assertThat(k.ok("get", "nixpool", "-n", ns, "-o", "name").lines())
                 .containsExactlyInAnyOrder("buildmachine.nixpool.dev/default", "nixbuild.nixpool.dev/hello");

@@ -12,9 +12,10 @@ import io.fabric8.kubernetes.model.annotation.ShortNames;
 import io.fabric8.kubernetes.model.annotation.Version;
 
 /**
- * One build request: a derivation, an expression or a flake installable, built on a pool's ephemeral builder. The
- * printer columns print in the order declared here (see {@link PrinterColumnOrder}). There is no Duration column: a
- * printer column is a JSON path, and no single status field holds completionTime - startTime.
+ * One build request: a derivation, an expression or a flake installable, built on one of a pool's builders. The
+ * printer columns print in the order declared here (see {@link PrinterColumnOrder}). Duration reads
+ * {@code status.duration}, written when the build ends: a printer column is a JSON path, and none computes
+ * completionTime - creationTimestamp.
  */
 @Group(BuildMachine.GROUP)
 @Version(BuildMachine.VERSION)
