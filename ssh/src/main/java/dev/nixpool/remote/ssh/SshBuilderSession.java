@@ -63,7 +63,11 @@ public final class SshBuilderSession implements BuilderSession {
     private final SshSession ssh;
     private final Watchdog watchdog;
     private final BuilderTimeouts timeouts;
-    /** Where the serve channel's stderr goes during the current call; null between calls. */
+    /**
+     * Where the serve channel's stderr goes: the sink of the latest call, kept after it returns. sshd forwards the serve
+     * process's stdout and stderr from two pipes, so the last log lines of a build may arrive after its result; they
+     * still reach that build's sink (until the next call sets its own).
+     */
     private final AtomicReference<LogSink> serveLog = new AtomicReference<>();
     private final RemoteCommands commands;
     private final NixCommands nix;
@@ -337,11 +341,7 @@ public final class SshBuilderSession implements BuilderSession {
 
     private <T> T withLog(LogSink log, Call<T> call) throws BuilderException {
         serveLog.set(log);
-        try {
-            return call.run();
-        } finally {
-            serveLog.set(null);
-        }
+        return call.run();
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.nixpool.remote.ssh;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -161,7 +162,9 @@ class SessionNixSettingsIT {
         }
         // the input could not have been built there (its marker was gone): the serve channel substituted it
         assertThat(validOnBuilder(inputOut)).isTrue();
-        assertThat(log).contains("copying path '" + inputOut + "' from 'file://" + cache + "'...");
+        // stderr lines of the serve process may come after its reply (sshd reads stdout and stderr from two pipes)
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(log)
+                .contains("copying path '" + inputOut + "' from 'file://" + cache + "'..."));
     }
 
     @Test
@@ -254,7 +257,7 @@ class SessionNixSettingsIT {
             // the input's output is not: refused, Nix falls back to building it, which only worked on the client
             assertThat(r.status()).isEqualTo(BuildStatus.DEPENDENCY_FAILED);
             assertThat(BuilderFailures.stripAnsi(r.errorMsg())).contains("builder for '" + inputDrv + "' failed");
-            assertThat(log).contains(refused);
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(log).contains(refused));
         }
         assertThat(validOnBuilder(inputOut)).isFalse();
     }

@@ -337,7 +337,8 @@ class SshBuilderSessionIT {
             assertThat(r.status()).as(r.errorMsg()).isEqualTo(BuildStatus.BUILT);
             String out = d.outputs().get("out").path();
             assertThat(r.builtOutputs().get("out").outPath()).isEqualTo(out);
-            assertThat(log).contains("building-" + nonce);
+            // the build's last stderr lines may come after its result (sshd reads stdout and stderr from two pipes)
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(log).contains("building-" + nonce));
             List<PathInfo> infos = s.queryPathInfos(List.of(out, "/nix/store/" + "0".repeat(32) + "-absent"));
             assertThat(infos).hasSize(1);
             JsonNode nix = ClientStoreHelper.pathInfoJson(builder.store(), StorePath.parse(out));
@@ -375,7 +376,8 @@ class SshBuilderSessionIT {
             BuildResult r = s.build(drv, s.readDerivation(drv), BuildOptions.DEFAULTS, log::add);
             assertThat(r.status()).isEqualTo(BuildStatus.PERMANENT_FAILURE);
             assertThat(r.errorMsg()).contains(drv);
-            assertThat(log).contains("broken-" + nonce);
+            // the build's last stderr lines may come after its result (sshd reads stdout and stderr from two pipes)
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(log).contains("broken-" + nonce));
             // a failed build is an outcome: the session goes on
             assertThat(s.queryPathInfos(List.of(drv))).hasSize(1);
         }
