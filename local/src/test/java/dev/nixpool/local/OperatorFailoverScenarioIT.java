@@ -132,8 +132,8 @@ class OperatorFailoverScenarioIT {
             NixBuild build = ScenarioFixture.get(cluster.client(), NS, name);
             return build != null && build.getStatus() != null
                     && build.getStatus().getPhase() == NixBuildPhase.Building
-                    && build.getStatus().getDerivation() != null
-                    && !ScenarioFixture.liveBuilders(cluster, NS, name).isEmpty();
+                    && build.getStatus().getDerivation() != null && build.getStatus().getBuilder() != null
+                    && !ScenarioFixture.liveBuilders(cluster, NS, build.getStatus().getBuilder()).isEmpty();
         });
     }
 }
