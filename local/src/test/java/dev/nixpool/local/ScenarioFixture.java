@@ -118,6 +118,15 @@ final class ScenarioFixture {
         return "exec 3> >(:); read -t " + seconds + " x < /proc/self/fd/3";
     }
 
+    /**
+     * A build script's wait until {@code file} exists (the test creates it when it has seen what it waits for), at most
+     * {@code seconds}: the build's own polling, so the test observes a state instead of racing a build's duration.
+     */
+    static String waitForFile(Path file, int seconds) {
+        return "exec 3> >(:); i=0; while [ ! -e " + file + " ] && [ $i -lt " + seconds * 10
+                + " ]; do read -t 0.1 x < /proc/self/fd/3; i=$((i+1)); done";
+    }
+
     static NixBuild get(KubernetesClient client, String namespace, String name) {
         return client.resources(NixBuild.class).inNamespace(namespace).withName(name).get();
     }

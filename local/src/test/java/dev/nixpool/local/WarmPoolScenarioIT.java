@@ -3,6 +3,9 @@ package dev.nixpool.local;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
@@ -149,9 +152,11 @@ class WarmPoolScenarioIT {
             });
             String run = Long.toString(System.nanoTime());
             List<String> names = List.of("left", "right");
+            // both builds hold until the test has seen them Building together: no race with a build's duration
+            Path gate = Path.of(System.getProperty("java.io.tmpdir"), "nixpool-jobs-gate-" + run);
             for (String name : names) {
                 client.resource(ScenarioFixture.shellBuild(ns, name, name + "-" + run,
-                        ScenarioFixture.waitSeconds(8) + "; echo " + name + " > $out")).create();
+                        ScenarioFixture.waitForFile(gate, 120) + "; echo " + name + " > $out")).create();
             }
             await().atMost(ScenarioFixture.WAIT).pollInterval(Duration.ofMillis(100))
                     .failFast("a build ended before both were Building", () -> names.forEach(n -> notFinal(ns, n)))
@@ -162,6 +167,11 @@ class WarmPoolScenarioIT {
                                 && builds.get(0).getStatus().getBuilder()
                                         .equals(builds.get(1).getStatus().getBuilder());
                     });
+            try {
+                Files.createFile(gate);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
             for (String name : names) {
                 NixBuild done = ScenarioFixture.awaitFinished(client, ns, name);
                 assertThat(done.getStatus().getPhase()).as(ScenarioFixture.describe(done))
