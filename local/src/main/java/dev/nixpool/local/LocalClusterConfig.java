@@ -51,6 +51,11 @@ public record LocalClusterConfig(Path quarkusRunJar, Path entrypoint, Path crdDi
     /** A small heap and the serial collector: the operator shares the machine with builders and the API server. */
     static final List<String> OPERATOR_JVM_OPTIONS = List.of("-Xmx512m", "-XX:+UseSerialGC");
 
+    /** The JVM options every operator process of a local cluster runs with (a heap limit among them). */
+    public static List<String> operatorJvmOptions() {
+        return OPERATOR_JVM_OPTIONS;
+    }
+
     public LocalClusterConfig {
         Objects.requireNonNull(quarkusRunJar, "quarkusRunJar");
         Objects.requireNonNull(entrypoint, "entrypoint");

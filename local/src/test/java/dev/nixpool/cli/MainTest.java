@@ -60,12 +60,13 @@ class MainTest {
     @Test
     void benchNeedsTheNameOfAKnownBenchmark() {
         assertThat(run("bench")).isEqualTo(2);
-        assertThat(err()).startsWith("nixpool bench: expected a benchmark name, lifecycle or protocol, got nothing\n"
-                + "usage: nixpool bench lifecycle");
+        assertThat(err())
+                .startsWith("nixpool bench: expected a benchmark name, lifecycle, protocol or scale, got nothing\n"
+                        + "usage: nixpool bench lifecycle");
         err.reset();
         assertThat(run("bench", "throughput")).isEqualTo(2);
         assertThat(err())
-                .startsWith("nixpool bench: expected a benchmark name, lifecycle or protocol, got 'throughput'");
+                .startsWith("nixpool bench: expected a benchmark name, lifecycle, protocol or scale, got 'throughput'");
         err.reset();
         assertThat(run("bench", "lifecycle", "--builds", "none")).isEqualTo(2);
         assertThat(err()).startsWith("nixpool bench: --builds needs a positive number, got 'none'");

@@ -5,10 +5,12 @@ import java.util.List;
 
 import dev.nixpool.bench.LifecycleBenchmark;
 import dev.nixpool.bench.ProtocolBenchmark;
+import dev.nixpool.bench.ScaleBenchmark;
+import dev.nixpool.bench.ScaleOptions;
 import dev.nixpool.cli.Command;
 import dev.nixpool.cli.UsageException;
 
-/** {@code nixpool bench lifecycle|protocol}: the benchmarks whose figures docs/benchmarks.md records. */
+/** {@code nixpool bench lifecycle|protocol|scale}: the benchmarks whose figures docs/benchmarks.md records. */
 public final class BenchCommand implements Command {
 
     @Override
@@ -18,7 +20,8 @@ public final class BenchCommand implements Command {
 
     @Override
     public String summary() {
-        return "run a benchmark: lifecycle (builds on a local cluster) or protocol (NAR codec, serve round trips)";
+        return "run a benchmark: lifecycle (builds on a local cluster), protocol (NAR codec, serve round trips) or"
+                + " scale (thousands of builds applied at once)";
     }
 
     @Override
@@ -27,6 +30,8 @@ public final class BenchCommand implements Command {
                 usage: nixpool bench lifecycle [--builds N] [--concurrency C] [--warm | --reusable]
                                                [--operator-log FILE] [--set KEY=VALUE]...
                        nixpool bench protocol [--size-mib N] [--rounds N] [--serve-seconds N] [--no-serve]
+                       nixpool bench scale [--builds N] [--max-builders M] [--run-seconds S]
+                                           [--operator-log FILE] [--set KEY=VALUE]...
 
                 lifecycle  starts a local cluster (in-memory API server, builder runtime, the packaged operator as
                            its own process), runs N trivial NixBuilds (default 10), at most C at a time (default 1),
@@ -39,8 +44,14 @@ public final class BenchCommand implements Command {
                            --set passes an operator setting, e.g. --set nixpool.runner.threads=4. Needs root.
                 protocol   NAR codec throughput and serve-protocol round trips against a local
                            'nix-store --serve --write' on a throw-away store. Needs root.
+                scale      starts a local cluster, applies N ConfigMaps and then N trivial NixBuilds (default 1000)
+                           with kubectl, each in one apply, to a pool of M builders (default 4), and prints both apply
+                           times, when every build was placed (Scheduled, or queued with a position), the most
+                           builder pods seen against M, the operator's peak heap and RSS, API writes per build, and
+                           builds finished in the next S seconds (default 60) while a client lists every NixBuild
+                           once a second; then times kubectl delete nixbuilds --all. Needs root.
 
-                exit codes: 0 done (lifecycle: every build succeeded), 1 a build failed or the benchmark could not
+                exit codes: 0 done (lifecycle: every build succeeded; scale: none failed), 1 a build failed or the benchmark could not
                 run, 2 bad arguments
                 """;
     }
@@ -48,14 +59,15 @@ public final class BenchCommand implements Command {
     @Override
     public int run(List<String> args, PrintStream out, PrintStream err) throws UsageException {
         if (args.isEmpty()) {
-            throw new UsageException("expected a benchmark name, lifecycle or protocol, got nothing");
+            throw new UsageException("expected a benchmark name, lifecycle, protocol or scale, got nothing");
         }
         List<String> options = args.subList(1, args.size());
         return switch (args.get(0)) {
             case "lifecycle" -> lifecycle(options, out, err);
             case "protocol" -> protocol(options, err);
+            case "scale" -> scale(options, out, err);
             default -> throw new UsageException(
-                    "expected a benchmark name, lifecycle or protocol, got '" + args.get(0) + "'");
+                    "expected a benchmark name, lifecycle, protocol or scale, got '" + args.get(0) + "'");
         };
     }
 
@@ -74,6 +86,25 @@ public final class BenchCommand implements Command {
             return 1;
         } catch (RuntimeException e) {
             err.println("nixpool bench lifecycle: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private static int scale(List<String> args, PrintStream out, PrintStream err) throws UsageException {
+        ScaleOptions options;
+        try {
+            options = ScaleOptions.parse(args);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+        try {
+            return ScaleBenchmark.run(options, LifecycleBenchmark.repoRoot(), out);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            err.println("nixpool bench scale: interrupted");
+            return 1;
+        } catch (RuntimeException e) {
+            err.println("nixpool bench scale: " + e.getMessage());
             return 1;
         }
     }

@@ -59,6 +59,7 @@ public final class EmbeddedApiServer implements AutoCloseable {
     private final LocalUsers users = new LocalUsers();
     private final AccessControl access;
     private final ServiceProxy proxy;
+    private final ApiWrites writes = new ApiWrites();
 
     private EmbeddedApiServer(Vertx vertx, ObservableCrudStore store, int port) {
         this.vertx = vertx;
@@ -152,6 +153,11 @@ public final class EmbeddedApiServer implements AutoCloseable {
         return client;
     }
 
+    /** The writes this server answered so far (the scale benchmark's API writes per build). */
+    public ApiWrites writes() {
+        return writes;
+    }
+
     /** The users whose bearer tokens this server accepts; tests add unprivileged ones here. */
     public LocalUsers users() {
         return users;
@@ -212,6 +218,7 @@ public final class EmbeddedApiServer implements AutoCloseable {
                 new io.fabric8.mockwebserver.http.Buffer(bytes.getBytes()));
         boolean webSocket = "websocket".equalsIgnoreCase(request.getHeader("Upgrade"));
         ResourcePath path = ResourcePath.parse(request.uri());
+        writes.record(request.method().name(), path);
         Optional<MockResponse> refused = authenticateAndAuthorize(request, path, bytes);
         if (refused.isPresent()) {
             write(request.response(), refused.get());

@@ -1,0 +1,252 @@
+package dev.nixpool.bench;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.Watch;
+
+import dev.nixpool.api.v1alpha1.BuildMachine;
+import dev.nixpool.api.v1alpha1.NixBuild;
+import dev.nixpool.api.v1alpha1.NixBuildPhase;
+import dev.nixpool.local.LocalCluster;
+import dev.nixpool.local.LocalClusterConfig;
+import dev.nixpool.runtime.BuilderRuntime;
+
+/**
+ * Placement at scale on a {@link LocalCluster}: applies N ConfigMaps and then N trivial NixBuilds with the real
+ * kubectl, each as one {@code kubectl apply -f}, and prints the two apply times, how long after the apply every build
+ * was placed (Scheduled or later, or queued with a position), the most builder pods seen against the pool's capacity,
+ * the operator's peak heap and RSS, and the API writes per build; while a client lists every NixBuild once a second,
+ * it then watches builds finish for a while and counts the ones that succeeded and failed, and last times
+ * {@code kubectl delete nb --all}. {@code ./nixpool bench scale [--builds N] [--max-builders M] [--run-seconds S]};
+ * needs root, Nix, kubectl and the packaged operator.
+ */
+public final class ScaleBenchmark {
+
+    static final String NAMESPACE = "scale";
+    static final String CONFIGMAP_NAMESPACE = "scale-configmaps";
+    /** Issue 13's targets for N = 1,000. */
+    static final double APPLY_RATIO_TARGET = 2.0;
+    static final double PLACED_TARGET_SECONDS = 30.0;
+
+    private ScaleBenchmark() {
+    }
+
+    /** @return 0 when the benchmark ran and no build failed, 1 otherwise */
+    public static int run(ScaleOptions options, Path repoRoot, PrintStream out) throws InterruptedException {
+        LocalClusterConfig config = LocalClusterConfig.fromRepository(repoRoot, repoRoot.resolve("operator/target"));
+        for (var setting : options.operatorProperties().entrySet()) {
+            config = config.withOperatorProperty(setting.getKey(), setting.getValue());
+        }
+        if (options.operatorLog() != null) {
+            config = config.withOperatorLog(options.operatorLog());
+        }
+        long clusterStart = System.nanoTime();
+        try (LocalCluster cluster = LocalCluster.start(config)) {
+            out.printf(Locale.ROOT, "local cluster started in %.1f s; operator JVM options %s%n",
+                    (System.nanoTime() - clusterStart) / 1e9, LocalClusterConfig.operatorJvmOptions());
+            return measure(cluster, options, out);
+        } catch (IOException e) {
+            out.println("FAILED: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private static int measure(LocalCluster cluster, ScaleOptions options, PrintStream out)
+            throws IOException, InterruptedException {
+        KubernetesClient client = cluster.client();
+        int n = options.builds();
+        for (String namespace : List.of(NAMESPACE, CONFIGMAP_NAMESPACE)) {
+            client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata()
+                    .build()).create();
+        }
+        BuildMachine pool = PoolMode.COLD.pool(NAMESPACE, 1);
+        pool.getSpec().setMaxBuilders(options.maxBuilders());
+        client.resource(pool).create();
+        Path configMaps = cluster.workDir().resolve("configmaps.yaml");
+        Path builds = cluster.workDir().resolve("nixbuilds.yaml");
+        writeManifests(configMaps, builds, n, Long.toString(System.currentTimeMillis()));
+        Kubectl kubectl = new Kubectl(cluster.kubeconfig(), cluster.workDir().resolve("kubectl.log"));
+
+        double configMapSeconds = kubectl.timed("apply", "-f", configMaps.toString());
+        out.printf(Locale.ROOT, "kubectl apply of %d ConfigMaps: %.1f s%n", n, configMapSeconds);
+
+        ScaleObserver observer = new ScaleObserver();
+        OperatorMemory memory = new OperatorMemory(cluster.operator().pid(), cluster.operator().managementUrl());
+        Map<String, Long> writesBefore = cluster.apiServer().writes().byResource();
+        try (Watch buildWatch = client.resources(NixBuild.class).inNamespace(NAMESPACE).watch(observer.builds());
+                Watch podWatch = client.pods().inNamespace(NAMESPACE).withLabels(BuilderRuntime.BUILDER_POD_LABELS)
+                        .watch(observer.builderPods());
+                NixBuildLister lister = new NixBuildLister(client, NAMESPACE);
+                MemorySampler sampler = new MemorySampler(memory)) {
+            long applyStart = System.nanoTime();
+            double buildSeconds = kubectl.timed("apply", "-f", builds.toString());
+            long applyEnd = System.nanoTime();
+            double ratio = buildSeconds / configMapSeconds;
+            out.printf(Locale.ROOT, "kubectl apply of %d NixBuilds: %.1f s (%.1fx the ConfigMaps; target <= %.0fx)%n",
+                    n, buildSeconds, ratio, APPLY_RATIO_TARGET);
+
+            Duration placeLimit = Duration.ofSeconds(120 + n / 50);
+            long deadline = applyEnd + placeLimit.toNanos();
+            while (observer.placedCount() < n && System.nanoTime() < deadline) {
+                TimeUnit.MILLISECONDS.sleep(100);
+            }
+            int placedCount = observer.placedCount();
+            double placedAfter = (Math.max(observer.lastPlacedAt(), applyEnd) - applyEnd) / 1e9;
+            if (placedCount < n) {
+                out.printf(Locale.ROOT, "placed: only %d of %d builds within %d s after the apply%n", placedCount, n,
+                        placeLimit.toSeconds());
+            } else {
+                out.printf(Locale.ROOT, "every build placed %.1f s after the apply ended (%.1f s after it started;"
+                        + " target <= %.0f s)%n", placedAfter, (observer.lastPlacedAt() - applyStart) / 1e9,
+                        PLACED_TARGET_SECONDS);
+            }
+
+            long runStart = System.nanoTime();
+            long doneAtRunStart = observer.finished(NixBuildPhase.Succeeded) + observer.finished(NixBuildPhase.Failed);
+            TimeUnit.SECONDS.sleep(options.runSeconds());
+            double runWall = (System.nanoTime() - runStart) / 1e9;
+            long succeeded = observer.finished(NixBuildPhase.Succeeded);
+            long failed = observer.finished(NixBuildPhase.Failed);
+            double sinceApply = (System.nanoTime() - applyStart) / 1e9;
+            out.printf(Locale.ROOT, "builds finished %.0f s after the apply started: %d succeeded, %d failed;"
+                    + " %.2f builds/s over the last %.0f s%n", sinceApply, succeeded, failed,
+                    (succeeded + failed - doneAtRunStart) / runWall, runWall);
+            out.printf(Locale.ROOT, "most builder pods seen at once: %d (capacity: maxBuilders %d)%n",
+                    observer.mostBuilderPods(), options.maxBuilders());
+            out.printf(Locale.ROOT, "lister: %d lists of every NixBuild, %d failed, slowest %.2f s%n", lister.lists(),
+                    lister.failures(), lister.slowestSeconds());
+            sampler.close();
+            out.printf(Locale.ROOT, "operator (%s): peak heap used %.0f MiB, peak RSS %.0f MiB%n",
+                    String.join(" ", LocalClusterConfig.operatorJvmOptions()), memory.maxHeapBytes() / 1048576.0,
+                    memory.maxRssBytes() / 1048576.0);
+            printWrites(writesBefore, cluster.apiServer().writes().byResource(), n, out);
+
+            double deleteSeconds = kubectl.timed("delete", "nixbuilds", "--all", "-n", NAMESPACE, "--timeout=600s");
+            out.printf(Locale.ROOT, "kubectl delete nixbuilds --all: %.1f s%n", deleteSeconds);
+
+            List<String> misses = new ArrayList<>();
+            if (ratio > APPLY_RATIO_TARGET) {
+                misses.add(String.format(Locale.ROOT, "apply took %.1fx the ConfigMaps' time", ratio));
+            }
+            if (placedCount < n || placedAfter > PLACED_TARGET_SECONDS) {
+                misses.add("not every build was placed within " + (int) PLACED_TARGET_SECONDS + " s");
+            }
+            if (observer.mostBuilderPods() > options.maxBuilders()) {
+                misses.add("more builder pods than the pool's capacity");
+            }
+            misses.forEach(miss -> out.println("MISSED: " + miss));
+            if (failed > 0) {
+                out.println("FAILED: " + failed + " builds failed");
+            }
+            return failed > 0 ? 1 : 0;
+        }
+    }
+
+    /** Writes by resource during the NixBuilds' part of the run, per build; the N creates are kubectl's. */
+    private static void printWrites(Map<String, Long> before, Map<String, Long> after, int n, PrintStream out) {
+        Map<String, Long> during = new HashMap<>();
+        after.forEach((resource, count) -> {
+            long delta = count - before.getOrDefault(resource, 0L);
+            if (delta > 0) {
+                during.put(resource, delta);
+            }
+        });
+        long total = during.values().stream().mapToLong(Long::longValue).sum() - n;
+        out.printf(Locale.ROOT, "API writes per build besides its create: %.1f (", total / (double) n);
+        out.print(String.join(", ", during.entrySet().stream().sorted(Map.Entry.comparingByKey())
+                .map(e -> String.format(Locale.ROOT, "%s %.2f", e.getKey(),
+                        (e.getValue() - (e.getKey().equals("nixbuilds") ? n : 0)) / (double) n))
+                .toList()));
+        out.println(")");
+    }
+
+    private static void writeManifests(Path configMaps, Path builds, int n, String run) throws IOException {
+        try (Writer c = Files.newBufferedWriter(configMaps, StandardCharsets.UTF_8);
+                Writer b = Files.newBufferedWriter(builds, StandardCharsets.UTF_8)) {
+            for (int i = 1; i <= n; i++) {
+                c.write("---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: scale-" + i + "\n  namespace: "
+                        + CONFIGMAP_NAMESPACE + "\ndata:\n  expression: '" + expression(run, i) + "'\n");
+                b.write("---\napiVersion: nixpool.dev/v1alpha1\nkind: NixBuild\nmetadata:\n  name: scale-" + i
+                        + "\n  namespace: " + NAMESPACE + "\nspec:\n  system: x86_64-linux\n  expression: '"
+                        + expression(run, i) + "'\n");
+            }
+        }
+    }
+
+    /** Distinct per run and build, so nothing is valid anywhere beforehand; the smallest build there is. */
+    static String expression(String run, int index) {
+        return "derivation { name = \"nixpool-scale-" + run + "-" + index + "\"; system = \"x86_64-linux\";"
+                + " builder = \"/bin/sh\"; args = [ \"-c\" \"echo " + index + " > $out\" ]; }";
+    }
+
+    /** The real kubectl against the local cluster, its output kept in one log. */
+    private record Kubectl(Path kubeconfig, Path log) {
+        double timed(String... args) throws IOException, InterruptedException {
+            List<String> command = new ArrayList<>(List.of("kubectl", "--kubeconfig", kubeconfig.toString()));
+            command.addAll(List.of(args));
+            long start = System.nanoTime();
+            Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+            int code = process.waitFor();
+            double seconds = (System.nanoTime() - start) / 1e9;
+            if (code != 0) {
+                throw new IOException("kubectl " + String.join(" ", args) + " exited with " + code + "; see "
+                        + lastLines());
+            }
+            return seconds;
+        }
+
+        private String lastLines() {
+            try {
+                List<String> lines = Files.readAllLines(log);
+                return String.join("\n", lines.subList(Math.max(0, lines.size() - 5), lines.size()));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    /** Samples the operator's memory every half second until closed, and once more then. */
+    private static final class MemorySampler implements AutoCloseable {
+        private final Thread thread;
+        private final OperatorMemory memory;
+
+        MemorySampler(OperatorMemory memory) {
+            this.memory = memory;
+            this.thread = new Thread(() -> {
+                try {
+                    while (!Thread.currentThread().isInterrupted()) {
+                        memory.sample();
+                        TimeUnit.MILLISECONDS.sleep(500);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "operator-memory");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            thread.interrupt();
+            thread.join();
+            memory.sample();
+        }
+    }
+}
