@@ -45,11 +45,14 @@ public record LocalClusterConfig(Path quarkusRunJar, Path entrypoint, Path crdDi
             "nixpool.leader-election.retry-period", "1s",
             "quarkus.banner.enabled", "false");
 
-    /** Each replica is a JVM of up to 512 MiB on a machine that also runs the builders. */
+    /** Each replica is a JVM of up to 256 MiB of heap on a machine that also runs the builders. */
     public static final int MAX_OPERATOR_REPLICAS = 5;
 
-    /** A small heap and the serial collector: the operator shares the machine with builders and the API server. */
-    static final List<String> OPERATOR_JVM_OPTIONS = List.of("-Xmx512m", "-XX:+UseSerialGC");
+    /**
+     * The heap the operator is meant to run in (issue 13: 10,000 NixBuilds within -Xmx256m) and the serial collector: the
+     * operator shares the machine with builders and the API server.
+     */
+    static final List<String> OPERATOR_JVM_OPTIONS = List.of("-Xmx256m", "-XX:+UseSerialGC");
 
     /** The JVM options every operator process of a local cluster runs with (a heap limit among them). */
     public static List<String> operatorJvmOptions() {

@@ -90,6 +90,17 @@ public interface NixpoolConfig {
         /** How often a Scheduled build looks at its builder pod again even without an event. */
         @WithDefault("15s")
         Duration builderRequeue();
+
+        /**
+         * How often waiting builds' queue positions are brought up to date after the builds ahead of them left the
+         * queue (a build that may take a slot is woken at once; only the position shown waits).
+         */
+        @WithDefault("2s")
+        Duration queueRefresh();
+
+        /** Position updates a namespace may cause per second on average: a long queue is refreshed less often. */
+        @WithDefault("200")
+        int queuePositionWrites();
     }
 
     /** Time limits of a session with a builder: SSH, then Nix's serve protocol. */

@@ -40,8 +40,9 @@ public class BuilderAttempt {
         if (podName == null) {
             return Optional.empty();
         }
+        // a pod this process is still creating is not asked for: the cache shows it once it exists
         return context.cluster().builderPod(context.namespace(), podName)
-                .or(() -> provisioner.findPod(context.namespace(), podName));
+                .or(() -> beingCreated(context) ? Optional.empty() : provisioner.findPod(context.namespace(), podName));
     }
 
     /**

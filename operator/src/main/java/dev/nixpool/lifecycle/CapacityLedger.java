@@ -35,6 +35,7 @@ import dev.nixpool.scheduling.BuildRequest;
 import dev.nixpool.scheduling.Decision;
 import dev.nixpool.scheduling.Pool;
 import dev.nixpool.scheduling.Scheduler;
+import dev.nixpool.scheduling.WaitingQueue;
 
 /**
  * The one place where capacity is decided: which pool and which builder a build gets, and which builders a pool starts
@@ -93,6 +94,9 @@ public class CapacityLedger {
     private static final int SUFFIX_LENGTH = 5;
 
     private final Map<String, ClusterSnapshot.Claim> reservations = new HashMap<>();
+    /** Changes whenever {@link #reservations} does: the waiting queues depend on it. */
+    private long reservationsVersion;
+    private final WaitingQueues queues = new WaitingQueues();
     private final Map<String, Instant> released = new HashMap<>();
     private final Map<String, Created> created = new HashMap<>();
     /** Builders decided here whose creator has not yet returned from creating them (their pods may not exist yet). */
@@ -154,10 +158,9 @@ public class CapacityLedger {
             Created unseen = created.get(key(namespace, existing.pod()));
             return new Placement(new Decision.Assign(pool), existing.pod(), unseen != null ? unseen.slot() : null);
         }
-        List<BuildRequest> waiting = snapshot.waiting().stream()
-                .filter(other -> !reservations.containsKey(other.key()))
-                .toList();
-        Decision decision = Scheduler.schedule(build, pools, waiting);
+        WaitingQueue queue = queues.queue(namespace, snapshot.waiting(), pools, reservations.keySet(),
+                reservationsVersion);
+        Decision decision = Scheduler.schedule(build, pools, queue);
         if (!(decision instanceof Decision.Assign assign)) {
             return new Placement(decision, null, null);
         }
@@ -177,8 +180,19 @@ public class CapacityLedger {
             creating.put(key(namespace, pod), now);
         }
         reservations.put(build.key(), new ClusterSnapshot.Claim(assign.pool().name(), pod));
+        reservationsVersion++;
         released.remove(build.key());
         return new Placement(decision, pod, slot);
+    }
+
+    /**
+     * The namespace's waiting queue as {@link #place} sees it (builds placed here left it, whatever the cache shows),
+     * shared until it changes: for answering events with the builds they concern and for queue positions.
+     */
+    public synchronized WaitingQueue queue(String namespace, List<BuildMachine> machines,
+            List<BuildRequest> waiting) {
+        List<Pool> pools = machines.stream().map(m -> SchedulingInputs.pool(m, 0, 0)).toList();
+        return queues.queue(namespace, waiting, pools, reservations.keySet(), reservationsVersion);
     }
 
     /**
@@ -188,6 +202,7 @@ public class CapacityLedger {
     public void release(String namespace, String buildKey, String pod, boolean retire, Instant now) {
         synchronized (this) {
             reservations.remove(buildKey);
+            reservationsVersion++;
             released.put(buildKey, now);
             if (pod != null) {
                 String podKey = key(namespace, pod);
@@ -204,7 +219,9 @@ public class CapacityLedger {
 
     /** Forgets a final or deleted build's claim without counting it again (it was released when it ended). */
     public synchronized void forget(String buildKey, Instant now) {
-        reservations.remove(buildKey);
+        if (reservations.remove(buildKey) != null) {
+            reservationsVersion++;
+        }
         released.putIfAbsent(buildKey, now);
     }
 

@@ -59,11 +59,24 @@ public class PendingStep implements LifecycleStep {
         if (placement.decision() instanceof Decision.Wait wait) {
             Transitions.waitingForCapacity(context, wait.position(), "waiting for a free builder slot in BuildMachine "
                     + String.join(", ", wait.eligiblePools()) + ": position " + wait.position() + " in the queue");
+            if (wait.position() > capacity(snapshot, wait)) {
+                // builds ahead take every slot first: its turn comes as they leave the queue (events), not as the
+                // ledger settles, and a whole queue looking again every settle would cost n reconciles each time
+                return StepOutcome.requeue(pendingRequeue);
+            }
         } else if (placement.decision() instanceof Decision.Unschedulable unschedulable) {
             Transitions.unschedulable(context, unschedulable.message());
         }
         Duration settle = ledger.settlesIn(context.namespace(), context.now()).orElse(pendingRequeue);
         return StepOutcome.requeue(settle.compareTo(pendingRequeue) < 0 ? settle.plusMillis(50) : pendingRequeue);
+    }
+
+    /** Builds at a time the pools the build waits for can run, if every slot were free. */
+    private static long capacity(ClusterSnapshot snapshot, Decision.Wait wait) {
+        return wait.eligiblePools().stream().flatMap(name -> snapshot.machine(name).stream())
+                .map(SchedulingInputs::settings)
+                .mapToLong(settings -> (long) settings.maxBuilders() * settings.jobsPerBuilder())
+                .sum();
     }
 
     /**

@@ -6,6 +6,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -71,8 +72,12 @@ public class BuildMachineReconciler implements Reconciler<BuildMachine>, Cleaner
                 InformerEventSourceConfiguration.from(NixBuild.class, BuildMachine.class)
                         .withSecondaryToPrimaryMapper(
                                 build -> machinesIn(machines, build.getMetadata().getNamespace(), null))
+                        // a build's status says more with every step; its pools care when it takes or gives back
+                        // a builder, or starts or stops waiting
+                        .withOnUpdateFilter(BuildIndexes::schedulingChanged)
                         .build(),
                 context);
+        builds.addIndexers(BuildIndexes.all());
         return List.of(pods, builds);
     }
 
@@ -144,13 +149,14 @@ public class BuildMachineReconciler implements Reconciler<BuildMachine>, Cleaner
         String namespace = machine.getMetadata().getNamespace();
         List<BuildMachine> machines = context.getPrimaryCache().list(namespace, m -> true).toList();
         List<Pod> pods = podsSource(context).list(namespace, p -> true).toList();
-        return Snapshots.of(machines, buildsSource(context).list(namespace, b -> true), pods,
-                java.util.stream.Stream.empty());
+        InformerEventSource<NixBuild, BuildMachine> builds = buildsSource(context);
+        return Snapshots.of(machines, Stream.concat(builds.byIndex(BuildIndexes.HOLDING, namespace).stream(),
+                builds.byIndex(BuildIndexes.FAILED_ON, namespace).stream()), pods, Stream.empty());
     }
 
     private static long queued(BuildMachine machine, Context<BuildMachine> context) {
         Pool pool = SchedulingInputs.pool(machine, 0, 0);
-        return buildsSource(context).list(machine.getMetadata().getNamespace(), SchedulingInputs::isWaiting)
+        return buildsSource(context).byIndex(BuildIndexes.WAITING, machine.getMetadata().getNamespace()).stream()
                 .filter(build -> Eligibility.isEligible(pool, SchedulingInputs.request(build)))
                 .count();
     }

@@ -2,9 +2,11 @@ package dev.nixpool.reconcile;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 
@@ -12,27 +14,33 @@ import dev.nixpool.api.v1alpha1.BuildMachine;
 import dev.nixpool.api.v1alpha1.NixBuild;
 import dev.nixpool.lifecycle.ClusterSnapshot;
 import dev.nixpool.lifecycle.ClusterView;
-import dev.nixpool.lifecycle.SchedulingInputs;
 
 /** The NixBuild controller's informer caches: NixBuilds (primary), BuildMachines and builder pods (secondary). */
 final class InformerClusterView implements ClusterView {
 
     private final Context<NixBuild> context;
+    private final WaitingBuilds waiting;
     private ClusterSnapshot snapshot;
     private String snapshotNamespace;
 
-    InformerClusterView(Context<NixBuild> context) {
+    InformerClusterView(Context<NixBuild> context, WaitingBuilds waiting) {
         this.context = context;
+        this.waiting = waiting;
     }
 
-    /** Taken once per reconcile (steps of one reconcile see the same view). */
+    /**
+     * Taken once per reconcile (steps of one reconcile see the same view), from the caches' indexes: the builds holding
+     * a slot, the failed ones naming a builder and the waiting ones of the namespace, never a scan of every build.
+     */
     @Override
     public ClusterSnapshot snapshot(String namespace) {
         if (snapshot == null || !namespace.equals(snapshotNamespace)) {
             List<BuildMachine> machines = machines().list(namespace, m -> true).toList();
             List<Pod> pods = pods().list(namespace, p -> true).toList();
-            snapshot = Snapshots.of(machines, context.getPrimaryCache().list(namespace, b -> true), pods,
-                    context.getPrimaryCache().list(SchedulingInputs::isWaiting).map(SchedulingInputs::request));
+            IndexedResourceCache<NixBuild> builds = context.getPrimaryCache();
+            Stream<NixBuild> relevant = Stream.concat(builds.byIndex(BuildIndexes.HOLDING, namespace).stream(),
+                    builds.byIndex(BuildIndexes.FAILED_ON, namespace).stream());
+            snapshot = Snapshots.of(machines, relevant, pods, waiting.requests(namespace).stream());
             snapshotNamespace = namespace;
         }
         return snapshot;

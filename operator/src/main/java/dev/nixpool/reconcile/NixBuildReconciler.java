@@ -1,8 +1,10 @@
 package dev.nixpool.reconcile;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -25,9 +27,9 @@ import dev.nixpool.Names;
 import dev.nixpool.api.v1alpha1.BuildMachine;
 import dev.nixpool.api.v1alpha1.NixBuild;
 import dev.nixpool.api.v1alpha1.NixBuildStatus;
+import dev.nixpool.config.NixpoolConfig;
 import dev.nixpool.lifecycle.CapacityLedger;
 import dev.nixpool.lifecycle.NixBuildLifecycle;
-import dev.nixpool.lifecycle.SchedulingInputs;
 import dev.nixpool.lifecycle.StepContext;
 import dev.nixpool.lifecycle.StepOutcome;
 import dev.nixpool.logs.LogStore;
@@ -55,10 +57,14 @@ public class NixBuildReconciler implements Reconciler<NixBuild>, Cleaner<NixBuil
     private final UnreadableReport unreadable;
     private final BuildMetrics metrics;
     private final ClusterGauges gauges;
+    private final Duration refresh;
+    private final int positionWrites;
+    /** The waiting builds as the caches show them; set once the event sources exist, before the first reconcile. */
+    private WaitingBuilds waiting;
 
     public NixBuildReconciler(NixBuildLifecycle lifecycle, EventRecorder events, BuildRunner runner,
             CapacityLedger ledger, LogStore logs, UnreadableReport unreadable, BuildMetrics metrics,
-            ClusterGauges gauges) {
+            ClusterGauges gauges, NixpoolConfig config) {
         this.lifecycle = lifecycle;
         this.events = events;
         this.runner = runner;
@@ -67,29 +73,41 @@ public class NixBuildReconciler implements Reconciler<NixBuild>, Cleaner<NixBuil
         this.unreadable = unreadable;
         this.metrics = metrics;
         this.gauges = gauges;
+        this.refresh = config.scheduling().queueRefresh();
+        this.positionWrites = config.scheduling().queuePositionWrites();
     }
 
     @Override
     public List<EventSource<?, NixBuild>> prepareEventSources(EventSourceContext<NixBuild> context) {
         IndexerResourceCache<NixBuild> builds = context.getPrimaryCache();
+        builds.addIndexers(BuildIndexes.all());
         InformerEventSource<BuildMachine, NixBuild> machines = new InformerEventSource<>(
                 InformerEventSourceConfiguration.from(BuildMachine.class, NixBuild.class)
                         .withSecondaryToPrimaryMapper(
                                 machine -> waitingIn(builds, machine.getMetadata().getNamespace()))
+                        // a pool's status (its builder counts) changes with every build: only its spec and its
+                        // deletion change where builds may go
+                        .withOnUpdateFilter((now, before) -> !Objects.equals(now.getMetadata().getGeneration(),
+                                before.getMetadata().getGeneration())
+                                || !Objects.equals(now.getMetadata().getDeletionTimestamp(),
+                                        before.getMetadata().getDeletionTimestamp()))
                         .build(),
                 context);
+        WaitingBuilds queue = new WaitingBuilds(builds, machines, ledger);
+        this.waiting = queue;
         InformerEventSource<Pod, NixBuild> pods = new InformerEventSource<>(
                 InformerEventSourceConfiguration.from(Pod.class, NixBuild.class)
                         .withLabelSelector(Names.BUILDER_SELECTOR)
-                        .withSecondaryToPrimaryMapper(pod -> usersAndWaiting(builds, pod))
+                        .withSecondaryToPrimaryMapper(pod -> usersAndContenders(builds, queue, pod))
                         .build(),
                 context);
         RunEventSource runs = new RunEventSource();
         runner.listen(runs);
-        CapacityEventSource capacity = new CapacityEventSource(builds);
+        CapacityEventSource capacity = new CapacityEventSource(queue);
         ledger.onRelease(capacity);
+        QueuePositionSource positions = new QueuePositionSource(queue, refresh, positionWrites);
         gauges.watch(builds, machines);
-        return List.of(machines, pods, runs, capacity);
+        return List.of(machines, pods, runs, capacity, positions);
     }
 
     @Override
@@ -98,7 +116,7 @@ public class NixBuildReconciler implements Reconciler<NixBuild>, Cleaner<NixBuil
             return UpdateControl.noUpdate();
         }
         NixBuildStatus status = StatusWriter.workingCopy(context, build, new NixBuildStatus());
-        StepContext step = new StepContext(build, status, new InformerClusterView(context), Instant.now());
+        StepContext step = new StepContext(build, status, new InformerClusterView(context, waiting), Instant.now());
         StepOutcome outcome = lifecycle.run(step);
         write(build, context, step);
         UpdateControl<NixBuild> control = UpdateControl.noUpdate();
@@ -121,7 +139,7 @@ public class NixBuildReconciler implements Reconciler<NixBuild>, Cleaner<NixBuil
             return ErrorStatusUpdateControl.defaultErrorProcessing();
         }
         NixBuildStatus status = StatusWriter.workingCopy(context, build, new NixBuildStatus());
-        StepContext step = new StepContext(build, status, new InformerClusterView(context), Instant.now());
+        StepContext step = new StepContext(build, status, new InformerClusterView(context, waiting), Instant.now());
         StepOutcome outcome = lifecycle.failOnError(step, error);
         write(build, context, step);
         ErrorStatusUpdateControl<NixBuild> control = ErrorStatusUpdateControl.<NixBuild>noStatusUpdate().withNoRetry();
@@ -155,30 +173,30 @@ public class NixBuildReconciler implements Reconciler<NixBuild>, Cleaner<NixBuil
     @Override
     public DeleteControl cleanup(NixBuild build, Context<NixBuild> context) {
         NixBuildStatus status = build.getStatus() != null ? build.getStatus() : new NixBuildStatus();
-        lifecycle.deleted(new StepContext(build, status, new InformerClusterView(context), Instant.now()));
+        lifecycle.deleted(new StepContext(build, status, new InformerClusterView(context, waiting), Instant.now()));
         logs.delete(build.getMetadata().getNamespace(), build.getMetadata().getName());
         unreadable.forget(build);
+        waiting.forget(build);
         return DeleteControl.defaultDelete();
     }
 
     /** A new or changed pool may take any waiting build of its namespace. */
     private static Set<ResourceID> waitingIn(IndexerResourceCache<NixBuild> builds, String namespace) {
-        return builds.list(namespace, SchedulingInputs::isWaiting)
+        return builds.byIndex(BuildIndexes.WAITING, namespace).stream()
                 .map(ResourceID::fromResource)
                 .collect(Collectors.toCollection(HashSet::new));
     }
 
     /**
      * A builder pod's news concerns the builds it runs or starts for; a new, Ready or ended one changes capacity for the
-     * waiting builds of its namespace.
+     * waiting builds that could take it (the head of the queue), not for the ones behind them.
      */
-    private static Set<ResourceID> usersAndWaiting(IndexerResourceCache<NixBuild> builds, Pod pod) {
+    private static Set<ResourceID> usersAndContenders(IndexerResourceCache<NixBuild> builds, WaitingBuilds queue,
+            Pod pod) {
         String namespace = pod.getMetadata().getNamespace();
-        String name = pod.getMetadata().getName();
-        Set<ResourceID> targets = waitingIn(builds, namespace);
-        builds.list(namespace, build -> build.getStatus() != null && name.equals(build.getStatus().getBuilder()))
-                .map(ResourceID::fromResource)
-                .forEach(targets::add);
+        Set<ResourceID> targets = new HashSet<>(queue.contenders(namespace));
+        builds.byIndex(BuildIndexes.BUILDER, BuildIndexes.podKey(namespace, pod.getMetadata().getName()))
+                .forEach(build -> targets.add(ResourceID.fromResource(build)));
         return targets;
     }
 }

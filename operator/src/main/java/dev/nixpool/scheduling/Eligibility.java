@@ -42,7 +42,19 @@ public final class Eligibility {
         return reasons;
     }
 
+    /** The same verdict as {@link #declines} being empty, without building the reasons: the queue asks it n times. */
     public static boolean isEligible(Pool pool, BuildRequest build) {
-        return declines(pool, build).isEmpty();
+        if (pool.invalidReason() != null) {
+            return false;
+        }
+        if (!BUILTIN.equals(build.system()) && !pool.systems().contains(build.system())) {
+            return false;
+        }
+        for (String feature : build.requiredFeatures()) {
+            if (!pool.supportedFeatures().contains(feature) && !pool.mandatoryFeatures().contains(feature)) {
+                return false;
+            }
+        }
+        return build.requiredFeatures().containsAll(pool.mandatoryFeatures());
     }
 }

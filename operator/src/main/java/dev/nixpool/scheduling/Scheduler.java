@@ -33,6 +33,18 @@ public final class Scheduler {
      * @param waiting the builds not yet assigned, in any order (the build itself may be among them)
      */
     public static Decision schedule(BuildRequest build, List<Pool> pools, List<BuildRequest> waiting) {
+        // pools are namespaced: only builds of the same namespace compete for them
+        List<BuildRequest> sameNamespace = waiting.stream()
+                .filter(other -> other.namespace().equals(build.namespace()))
+                .toList();
+        return schedule(build, pools, WaitingQueue.of(sameNamespace, pools));
+    }
+
+    /**
+     * The same with the namespace's queue computed beforehand (once per change, shared by every decision until the
+     * next one): a decision then costs O(pools), not O(waiting builds).
+     */
+    public static Decision schedule(BuildRequest build, List<Pool> pools, WaitingQueue queue) {
         List<Pool> candidates = pools;
         if (build.pinnedMachine() != null) {
             Optional<Pool> pinned = pools.stream().filter(p -> p.name().equals(build.pinnedMachine())).findFirst();
@@ -50,25 +62,14 @@ public final class Scheduler {
         if (eligible.isEmpty()) {
             return new Decision.Unschedulable(declineTable(build, candidates));
         }
-        // pools are namespaced: only builds of the same namespace compete for them
-        List<BuildRequest> older = waiting.stream()
-                .filter(other -> other.namespace().equals(build.namespace()) && !other.key().equals(build.key()))
-                .filter(other -> BuildRequest.QUEUE_ORDER.compare(other, build) < 0)
-                .toList();
+        WaitingQueue.Standing standing = queue.standing(build);
         Optional<Pool> chosen = eligible.stream()
-                .filter(pool -> olderCompetitors(pool, older) < pool.freeSlots())
+                .filter(pool -> standing.olderFor(pool.name()) < pool.freeSlots())
                 .min(PREFERENCE);
         if (chosen.isPresent()) {
             return new Decision.Assign(chosen.get());
         }
-        long ahead = older.stream()
-                .filter(other -> eligible.stream().anyMatch(pool -> Eligibility.isEligible(pool, other)))
-                .count();
-        return new Decision.Wait((int) ahead + 1, eligible.stream().map(Pool::name).toList());
-    }
-
-    private static long olderCompetitors(Pool pool, List<BuildRequest> older) {
-        return older.stream().filter(other -> Eligibility.isEligible(pool, other)).count();
+        return new Decision.Wait(standing.position(), eligible.stream().map(Pool::name).toList());
     }
 
     /** In the spirit of Nix's "Failed to find a machine for remote build!" table: one line per pool. */
