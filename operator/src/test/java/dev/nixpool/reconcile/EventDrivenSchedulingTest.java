@@ -76,6 +76,29 @@ class EventDrivenSchedulingTest {
         }
     }
 
+    /**
+     * A long queue: when the head leaves, only the build that may take the slot is woken at once; the ones behind it
+     * get their new positions from the queue refresher (test profile: every 2 s), each one exactly once.
+     */
+    @Test
+    void positionsBehindTheHeadMoveUpWhenItLeaves() {
+        String ns = "long-queue";
+        cluster.create(machine(ns, "one", 1, List.of(X86), List.of(), List.of()));
+        cluster.create(build(ns, "l1", X86, List.of()));
+        cluster.awaitPhase(ns, "l1", NixBuildPhase.Scheduled);
+        for (int i = 2; i <= 6; i++) {
+            cluster.create(build(ns, "l" + i, X86, List.of()));
+        }
+        await().atMost(MockCluster.TIMEOUT).untilAsserted(() -> assertThat(cluster.queuePositions(ns))
+                .isEqualTo(Map.of("l2", 1, "l3", 2, "l4", 3, "l5", 4, "l6", 5)));
+
+        client.resources(NixBuild.class).inNamespace(ns).withName("l1").delete();
+        await().atMost(MockCluster.TIMEOUT).untilAsserted(() -> {
+            assertThat(cluster.get(ns, "l2").getStatus().getPhase()).isEqualTo(NixBuildPhase.Scheduled);
+            assertThat(cluster.queuePositions(ns)).isEqualTo(Map.of("l3", 1, "l4", 2, "l5", 3, "l6", 4));
+        });
+    }
+
     @Test
     void newOrChangedBuildMachineUnblocksWaitingBuilds() {
         String ns = "unblock";
