@@ -85,6 +85,9 @@ public final class ScaleBenchmark {
 
         double configMapSeconds = kubectl.timed("apply", "-f", configMaps.toString());
         out.printf(Locale.ROOT, "kubectl apply of %d ConfigMaps: %.1f s%n", n, configMapSeconds);
+        // the NixBuilds then meet a store of the same size as the ConfigMaps did (the embedded API server's lookups
+        // grow with the objects it holds)
+        client.configMaps().inNamespace(CONFIGMAP_NAMESPACE).delete();
 
         ScaleObserver observer = new ScaleObserver();
         OperatorMemory memory = new OperatorMemory(cluster.operator().pid(), cluster.operator().managementUrl());
