@@ -95,11 +95,11 @@ public interface NixpoolConfig {
          * How often waiting builds' queue positions are brought up to date after the builds ahead of them left the
          * queue (a build that may take a slot is woken at once; only the position shown waits).
          */
-        @WithDefault("2s")
+        @WithDefault("5s")
         Duration queueRefresh();
 
         /** Position updates a namespace may cause per second on average: a long queue is refreshed less often. */
-        @WithDefault("200")
+        @WithDefault("20")
         int queuePositionWrites();
     }
 
