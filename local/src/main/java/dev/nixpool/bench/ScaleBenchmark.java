@@ -162,13 +162,14 @@ public final class ScaleBenchmark {
 
     /**
      * {@code kubectl delete nixbuilds --all} without waiting, then the time until the last one is gone (the operator
-     * removes each one's finalizer after cleaning up its builder), or how many are left at the limit.
+     * removes each one's finalizer after cleaning up its builder), or how many are left {@link #DELETE_LIMIT} after the
+     * command returned.
      */
     private static void deleteAll(KubernetesClient client, Kubectl kubectl, int n, PrintStream out)
             throws IOException, InterruptedException {
         long start = System.nanoTime();
         double command = kubectl.timed("delete", "nixbuilds", "--all", "-n", NAMESPACE, "--wait=false");
-        long deadline = start + DELETE_LIMIT.toNanos();
+        long deadline = System.nanoTime() + DELETE_LIMIT.toNanos();
         int left = n;
         while (System.nanoTime() < deadline) {
             left = client.resources(NixBuild.class).inNamespace(NAMESPACE).list().getItems().size();
@@ -182,7 +183,7 @@ public final class ScaleBenchmark {
                     + " %.1f s%n", command, (System.nanoTime() - start) / 1e9);
         } else {
             out.printf(Locale.ROOT, "kubectl delete nixbuilds --all: the command %.1f s, %d NixBuilds still there"
-                    + " after %d s%n", command, left, DELETE_LIMIT.toSeconds());
+                    + " %d s after it%n", command, left, DELETE_LIMIT.toSeconds());
         }
     }
 
