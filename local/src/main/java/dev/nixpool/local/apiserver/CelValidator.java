@@ -111,8 +111,13 @@ final class CelValidator {
             try {
                 result = CelPrograms.eval(compiled.program(), self, oldSelf);
             } catch (CelEvaluationException e) {
-                errors.add(new FieldError(path, GoValues.quote(schema.type()), "rule evaluation error: "
-                        + e.getMessage()));
+                // worded as the API server words a runtime error (no such key, index out of bounds...); the error
+                // itself is cel-java's, not cel-go's
+                String ruleText = rule.path("message").asText("").isBlank()
+                        ? expression.strip()
+                        : rule.path("message").asText().strip();
+                errors.add(new FieldError(path, GoValues.quote(schema.type()),
+                        e.getMessage() + " evaluating rule: " + ruleText));
                 continue;
             }
             if (Boolean.TRUE.equals(result)) {

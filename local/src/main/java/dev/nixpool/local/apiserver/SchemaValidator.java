@@ -148,13 +148,19 @@ final class SchemaValidator {
 
     private static void validateObject(JsonNode object, SchemaNode schema, String path, boolean root,
             List<FieldError> errors) {
-        if (schema.has("maxProperties") && object.size() > schema.get("maxProperties").asLong()) {
-            errors.add(new FieldError(path, ErrorType.TOO_MANY, Integer.toString(object.size()),
-                    "must have at most " + schema.get("maxProperties").asLong() + " items"));
-        }
+        // kube-openapi's object validator stops at a property count out of bounds, and its error carries the bound
+        // where apiextensions expects the count: "Too many: 32: must have at most 32 items" for 33 entries
         if (schema.has("minProperties") && object.size() < schema.get("minProperties").asLong()) {
-            errors.add(new FieldError(path, Integer.toString(object.size()), name(path)
-                    + " in body should have at least " + schema.get("minProperties").asLong() + " properties"));
+            long min = schema.get("minProperties").asLong();
+            errors.add(new FieldError(path, Long.toString(min),
+                    name(path) + " in body should have at least " + min + " properties"));
+            return;
+        }
+        if (schema.has("maxProperties") && object.size() > schema.get("maxProperties").asLong()) {
+            long max = schema.get("maxProperties").asLong();
+            errors.add(new FieldError(path, ErrorType.TOO_MANY, Long.toString(max),
+                    "must have at most " + max + " items"));
+            return;
         }
         for (JsonNode required : schema.json().path("required")) {
             if (!object.has(required.asText())) {
