@@ -84,6 +84,24 @@ class CelValidatorTest {
     }
 
     @Test
+    void aRuleThatFailsToEvaluateIsAnErrorNamingIt() throws Exception {
+        JsonNode schema = YAML.readTree("""
+                type: object
+                properties:
+                  spec:
+                    type: object
+                    x-kubernetes-validations:
+                    - rule: "self.minIdle <= 3"
+                      message: at most 3 idle
+                    properties: {minIdle: {type: integer}}
+                """);
+        List<String> errors = CEL.validate(YAML.readTree("spec: {}"), null, new SchemaNode(schema)).stream()
+                .map(FieldError::text).toList();
+        assertThat(errors).singleElement().asString().startsWith("spec: Invalid value: \"object\": ")
+                .endsWith(" evaluating rule: at most 3 idle");
+    }
+
+    @Test
     void quantities() throws Exception {
         assertThat(errors("spec: {resources: {cpu: 500m, memory: 2Gi, devices.kubevirt.io/kvm: 1}}", null)).isEmpty();
         assertThat(errors("spec: {resources: {cpu: lots}}", null))
