@@ -372,9 +372,8 @@ public final class BuilderRuntime implements AutoCloseable {
 
     private Map<String, String> containerEnv(BuilderPod pod) {
         Map<String, String> env = new LinkedHashMap<>();
-        if (!pod.spec.identity().isRoot()) {
-            env.put("HOME", pod.dirs.home().toString());
-        }
+        // the home passwd gives the container's user (UserDatabase), root's too: nothing of the host's
+        env.put("HOME", pod.dirs.home().toString());
         env.putAll(pod.spec.env());
         env.put("NIXPOOL_SSH_DIR", pod.dirs.ssh().toString());
         env.put("NIXPOOL_LISTEN_ADDRESS", pod.address);

@@ -82,7 +82,7 @@ record PodDirectories(Path root) {
         return root.resolve("home");
     }
 
-    /** Where the container's passwd and group files go when the host does not know its user. */
+    /** Where the container's passwd and group files go (bound over the host's in its mount namespace). */
     Path etc() {
         return root.resolve("etc");
     }

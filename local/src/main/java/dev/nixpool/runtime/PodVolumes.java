@@ -22,6 +22,7 @@ record PodVolumes(List<Mount> mounts, Path storeRoot) {
 
     /** kubelet creates emptyDir directories world-writable; a freshly provisioned claim is taken to be the same. */
     private static final int VOLUME_MODE = 0777;
+    private static final Path HOST_SSHRC = Path.of("/etc/ssh/sshrc");
 
     static PodVolumes prepare(BuilderPodSpec spec, PodDirectories dirs, Path workDir)
             throws IOException, PodRejectedException {
@@ -64,9 +65,14 @@ record PodVolumes(List<Mount> mounts, Path storeRoot) {
         mounts.addAll(others);
         var users = UserDatabase.write(spec.identity(), dirs.etc(), dirs.home(), Path.of("/etc/passwd"),
                 Path.of("/etc/group"));
-        if (users.isPresent()) {
-            mounts.add(Mount.bind(users.get().get(0), "/etc/passwd", true));
-            mounts.add(Mount.bind(users.get().get(1), "/etc/group", true));
+        mounts.add(Mount.bind(users.get(0), "/etc/passwd", true));
+        mounts.add(Mount.bind(users.get(1), "/etc/group", true));
+        if (Files.exists(HOST_SSHRC)) {
+            // sshd runs the machine-wide login script for every session; the image has none
+            Path empty = dirs.etc().resolve("sshrc");
+            Files.write(empty, new byte[0]);
+            VolumeOwnership.chmod(empty, 0644);
+            mounts.add(Mount.bind(empty, HOST_SSHRC.toString(), true));
         }
         return new PodVolumes(List.copyOf(mounts), storeRoot);
     }

@@ -337,6 +337,32 @@ class BuilderRuntimeIT {
     }
 
     @Test
+    void theLoginIsTheImagesNotTheHostsNoRcFilesAndOnlySshdsEnvironment() throws Exception {
+        BuilderKeys keys = BuilderKeys.generate();
+        client.secrets().resource(keys.toSecret(NAMESPACE, "hermetic-ssh")).create();
+        client.pods().resource(BuilderPodFixture.builderPod(NAMESPACE, "hermetic", "hermetic-ssh",
+                BuilderPodFixture.offlineBuilderEnv())).create();
+        String address = awaitReady("hermetic").getStatus().getPodIP();
+        Path home = live("hermetic").podDir().resolve("home");
+        // what a login shell of the host's kind would read; a hook waiting on a lock here once hung every handshake
+        for (String rc : List.of(".bashrc", ".bash_profile", ".profile", ".zshenv", ".kshrc")) {
+            Files.writeString(home.resolve(rc), "echo HOSTILE-" + rc + "; sleep 60\n");
+        }
+
+        var login = OpenSshClient.forBuilder(keys, address, BuilderPodFixture.SSH_PORT, workDir.resolve("ssh-hermetic"))
+                .run(address, BuilderPodFixture.SSH_PORT,
+                        "echo \"shell=$0 bash=${BASH_VERSION:-none} home=$HOME\"; env | cut -d= -f1 | sort");
+        assertThat(login.exitCode()).as(login.stderr()).isZero();
+        assertThat(login.stdout() + login.stderr()).doesNotContain("HOSTILE");
+        List<String> lines = login.stdout().lines().toList();
+        // sshd runs a command as `SHELL -c COMMAND` with the shell's base name as $0
+        assertThat(lines.get(0)).isEqualTo("shell=sh bash=none home=" + home);
+        assertThat(lines.subList(1, lines.size())).as("only what sshd and the entrypoint's SetEnv give a login")
+                .isSubsetOf("HOME", "LOGNAME", "MAIL", "PATH", "PWD", "SHELL", "SHLVL", "SSH_CLIENT", "SSH_CONNECTION",
+                        "USER", "NIX_CONF_DIR", "XDG_CACHE_HOME", "_", "OLDPWD", "TZ", "MOTD_SHOWN");
+    }
+
+    @Test
     void nonRootPodWithoutFsGroupCannotReadRootOwnedKeysAsWithAKubelet() {
         client.secrets().resource(BuilderKeys.generate().toSecret(NAMESPACE, "locked-out-ssh")).create();
         Pod pod = nonRoot(BuilderPodFixture.builderPod(NAMESPACE, "locked-out", "locked-out-ssh",

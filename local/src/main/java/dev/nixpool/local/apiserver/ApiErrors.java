@@ -57,17 +57,62 @@ final class ApiErrors {
         }
     }
 
-    /** One field.Error of the API server's validation, with its value already printed the way Go prints it. */
-    record FieldError(String field, String value, String detail) {
+    /** field.ErrorType: the cause's reason and the words ErrorBody starts with. */
+    enum ErrorType {
+        NOT_FOUND("FieldValueNotFound", "Not found"), REQUIRED("FieldValueRequired", "Required value"), DUPLICATE(
+                "FieldValueDuplicate", "Duplicate value"), INVALID("FieldValueInvalid", "Invalid value"), NOT_SUPPORTED(
+                        "FieldValueNotSupported", "Unsupported value"), FORBIDDEN("FieldValueForbidden",
+                                "Forbidden"), TOO_LONG("FieldValueTooLong", "Too long"), TOO_MANY("FieldValueTooMany",
+                                        "Too many"), INTERNAL("InternalError", "Internal error"), TYPE_INVALID(
+                                                "FieldValueTypeInvalid", "Invalid value");
 
+        final String reason;
+        final String text;
+
+        ErrorType(String reason, String text) {
+            this.reason = reason;
+            this.text = text;
+        }
+
+        /** ErrorBody leaves the value out of these. */
+        boolean omitsValue() {
+            return this == REQUIRED || this == FORBIDDEN || this == TOO_LONG || this == INTERNAL;
+        }
+    }
+
+    /**
+     * One field.Error of the API server's validation.
+     *
+     * @param value the bad value already printed the way Go prints it ({@link GoValues}); null when there is none
+     */
+    record FieldError(String field, ErrorType type, String value, String detail) {
+
+        FieldError(String field, String value, String detail) {
+            this(field, ErrorType.INVALID, value, detail);
+        }
+
+        /** field.Error's ErrorBody. */
         String body() {
-            return "Invalid value: " + value + ": " + detail;
+            StringBuilder s = new StringBuilder(type.text);
+            if (value != null && !type.omitsValue()) {
+                s.append(": ").append(value);
+            }
+            if (detail != null && !detail.isEmpty()) {
+                s.append(": ").append(detail);
+            }
+            return s.toString();
+        }
+
+        /** field.Error's Error(): the path, then the body. */
+        String text() {
+            return field + ": " + body();
         }
     }
 
     /** 422 Invalid, as apierrors.NewInvalid makes it: one cause per field error, all of them in the message. */
     static Failure invalid(String kind, String group, String name, List<FieldError> errors) {
-        List<String> texts = errors.stream().map(e -> e.field() + ": " + e.body()).toList();
+        // the aggregate in the message drops repeated texts, the causes keep every error
+        List<String> texts = errors.stream().map(FieldError::text).distinct().toList();
         String qualified = group.isEmpty() ? kind : kind + "." + group;
         String message = qualified + " \"" + name + "\" is invalid: "
                 + (texts.size() == 1 ? texts.get(0) : "[" + String.join(", ", texts) + "]");
@@ -78,11 +123,17 @@ final class ApiErrors {
         details.put("kind", kind);
         ArrayNode causes = details.putArray("causes");
         for (FieldError e : errors) {
-            causes.addObject().put("reason", "FieldValueInvalid").put("message", e.body()).put("field", e.field());
+            causes.addObject().put("reason", e.type().reason).put("message", e.body()).put("field", e.field());
         }
         status.set("details", details);
         status.set("code", status.remove("code"));
         return new Failure(422, status);
+    }
+
+    /** 400 BadRequest for a body the decoder refuses, as a strict decoding error of a custom resource reads. */
+    static Failure undecodable(String kind, String version, String error) {
+        return new Failure(400, status(400, "BadRequest",
+                kind + " in version \"" + version + "\" cannot be handled as a " + kind + ": " + error, null));
     }
 
     /** 500 InternalError, as apierrors.NewInternalError makes it. */

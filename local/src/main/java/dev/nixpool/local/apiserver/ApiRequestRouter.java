@@ -42,12 +42,18 @@ final class ApiRequestRouter {
     /** Read-modify-write sequences (patch, delete) must not interleave with other writes. */
     private final Object writes = new Object();
     private final ScaleEndpoint scale;
+    private final CustomResourceAdmission admission = new CustomResourceAdmission();
 
     ApiRequestRouter(ObservableCrudStore store, Discovery discovery, TableRenderer tables) {
         this.store = store;
         this.discovery = discovery;
         this.tables = tables;
         this.scale = new ScaleEndpoint(store, discovery, writes, this::update);
+    }
+
+    /** Compiles the stored CRDs' validation rules now, so that no write waits for it. */
+    void compileRules() {
+        admission.compileRules(discovery.all());
     }
 
     MockResponse dispatch(RecordedRequest request) {
@@ -102,23 +108,50 @@ final class ApiRequestRouter {
                     : path.name() == null ? list(path, request) : get(path, request);
             case PATCH -> patch(path, request);
             case DELETE -> path.name() == null ? normalize(store.dispatch(request), path) : delete(path);
-            case POST -> {
-                RecordedRequest create = request;
-                if (path.name() == null && discovery.find(path.group(), path.version(), path.plural())
-                        .map(r -> r.scale() != null).orElse(false)) {
-                    // reading the body consumes it: the store gets a copy
-                    String body = request.getUtf8Body();
-                    validateScaleFields(path, YAML.readTree(body));
-                    create = new RecordedRequest(request.getHttpVersion(), method, pathAndQuery, request.getHeaders(),
-                            new Buffer(body.getBytes(StandardCharsets.UTF_8)));
-                }
-                synchronized (writes) {
-                    yield normalize(store.dispatch(create), path);
-                }
-            }
+            case POST -> create(path, request);
             case PUT -> put(path, request);
             default -> error(405, method + " is not supported", path);
         };
+    }
+
+    /**
+     * A create: custom resources are pruned, defaulted and validated first (their status dropped when the type has a
+     * status subresource, as the API server resets it), the rest goes to the store as sent.
+     */
+    private MockResponse create(ResourcePath path, RecordedRequest request) throws IOException {
+        RecordedRequest create = request;
+        List<String> warnings = List.of();
+        ApiResource type = path.name() == null
+                ? discovery.find(path.group(), path.version(), path.plural()).orElse(null)
+                : null;
+        if (type != null && (type.scale() != null || type.schema() != null)) {
+            // reading the body consumes it: the store gets a copy
+            JsonNode body = YAML.readTree(request.getUtf8Body());
+            if (body instanceof ObjectNode object && type.schema() != null) {
+                if (type.statusSubresource()) {
+                    object.remove("status");
+                }
+                warnings = admission.admit(type, object, null, fieldValidation(path), false);
+            }
+            validateScaleFields(path, body);
+            create = new RecordedRequest(request.getHttpVersion(), HttpMethod.POST, request.getPath(),
+                    request.getHeaders(), new Buffer(JSON.writeValueAsBytes(body)));
+        }
+        synchronized (writes) {
+            return warn(normalize(store.dispatch(create), path), warnings);
+        }
+    }
+
+    private static CustomResourceAdmission.FieldValidation fieldValidation(ResourcePath path) {
+        return CustomResourceAdmission.FieldValidation.of(path.param("fieldValidation"));
+    }
+
+    /** The API server's warnings as Warning headers (code 299), which kubectl prints as "Warning: ...". */
+    private static MockResponse warn(MockResponse response, List<String> warnings) {
+        if (response.code() < 300) {
+            warnings.forEach(w -> response.addHeader("Warning", "299 - " + GoValues.quote(w)));
+        }
+        return response;
     }
 
     private MockResponse get(ResourcePath path, RecordedRequest request) throws IOException {
@@ -184,8 +217,16 @@ final class ApiRequestRouter {
             if (stored.code() == 404 && contentType.startsWith("application/apply-patch")) {
                 // server-side apply creates what does not exist yet
                 JsonNode object = YAML.readTree(body);
-                return normalize(store.handleCreate(request(HttpMethod.POST, path.collection().storePath(),
-                        request, JSON.writeValueAsString(object))), path);
+                ApiResource type = discovery.find(path.group(), path.version(), path.plural()).orElse(null);
+                List<String> warnings = List.of();
+                if (type != null && object instanceof ObjectNode created) {
+                    if (type.statusSubresource()) {
+                        created.remove("status");
+                    }
+                    warnings = admission.admit(type, created, null, fieldValidation(path), false);
+                }
+                return warn(normalize(store.handleCreate(request(HttpMethod.POST, path.collection().storePath(),
+                        request, JSON.writeValueAsString(object))), path), warnings);
             }
             if (stored.code() != 200) {
                 return normalize(stored, path);
@@ -230,8 +271,8 @@ final class ApiRequestRouter {
     private MockResponse update(ResourcePath path, JsonNode updated, JsonNode current, RecordedRequest original)
             throws IOException {
         ObjectNode body = ((ObjectNode) updated).deepCopy();
-        boolean statusSubresource = discovery.find(path.group(), path.version(), path.plural())
-                .map(ApiResource::statusSubresource).orElse(false);
+        ApiResource type = discovery.find(path.group(), path.version(), path.plural()).orElse(null);
+        boolean statusSubresource = type != null && type.statusSubresource();
         if (path.subresource() == null && statusSubresource) {
             if (current.has("status")) {
                 body.set("status", current.get("status").deepCopy());
@@ -239,9 +280,14 @@ final class ApiRequestRouter {
                 body.remove("status");
             }
         }
+        List<String> warnings = List.of();
+        // the server's own writes (marking a deletion) are not admitted again
+        if (type != null && original != null && (path.subresource() == null || "status".equals(path.subresource()))) {
+            warnings = admission.admit(type, body, current, fieldValidation(path), "status".equals(path.subresource()));
+        }
         validateScaleFields(path, body);
-        return normalize(store.handleUpdate(request(HttpMethod.PUT, path.storePath(), original,
-                JSON.writeValueAsString(body))), path);
+        return warn(normalize(store.handleUpdate(request(HttpMethod.PUT, path.storePath(), original,
+                JSON.writeValueAsString(body))), path), warnings);
     }
 
     /**

@@ -9,11 +9,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * One resource type as discovery lists it (an APIResource), with the printer columns its Tables use and, for custom
- * resources that declare one, their scale subresource (null otherwise).
+ * resources that declare one, their scale subresource (null otherwise) and their openAPIV3Schema (null for built-in
+ * types, which the embedded API server does not validate).
  */
 record ApiResource(String group, String version, String plural, String singular, String kind, boolean namespaced,
         List<String> shortNames, List<String> categories, boolean statusSubresource, ScaleSubresource scale,
-        List<PrinterColumn> columns) {
+        List<PrinterColumn> columns, JsonNode schema) {
 
     static final List<String> VERBS = List.of("create", "delete", "deletecollection", "get", "list", "patch", "update",
             "watch");
@@ -22,13 +23,13 @@ record ApiResource(String group, String version, String plural, String singular,
     static ApiResource builtin(String group, String version, String plural, String kind, boolean namespaced,
             boolean status, String... shortNames) {
         return new ApiResource(group, version, plural, kind.toLowerCase(), kind, namespaced, List.of(shortNames),
-                List.of(), status, null, PrinterColumn.defaults());
+                List.of(), status, null, PrinterColumn.defaults(), null);
     }
 
     /** The same type in the {@code all} category, as pods, services and deployments are on a cluster. */
     ApiResource inCategoryAll() {
         return new ApiResource(group, version, plural, singular, kind, namespaced, shortNames, List.of("all"),
-                statusSubresource, scale, columns);
+                statusSubresource, scale, columns, schema);
     }
 
     /** The served versions of a stored CustomResourceDefinition. */
@@ -41,7 +42,8 @@ record ApiResource(String group, String version, String plural, String singular,
                         names.path("plural").asText(), names.path("singular").asText(), names.path("kind").asText(),
                         !"Cluster".equals(spec.path("scope").asText()), texts(names.path("shortNames")),
                         texts(names.path("categories")), v.path("subresources").has("status"),
-                        ScaleSubresource.fromCrdVersion(v).orElse(null), PrinterColumn.forCrdVersion(v)))
+                        ScaleSubresource.fromCrdVersion(v).orElse(null), PrinterColumn.forCrdVersion(v),
+                        v.path("schema").get("openAPIV3Schema")))
                 .toList();
     }
 

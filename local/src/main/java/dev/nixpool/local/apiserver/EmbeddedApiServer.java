@@ -60,6 +60,7 @@ public final class EmbeddedApiServer implements AutoCloseable {
     private final AccessControl access;
     private final ServiceProxy proxy;
     private final ApiWrites writes = new ApiWrites();
+    private final GarbageCollector collector;
 
     private EmbeddedApiServer(Vertx vertx, ObservableCrudStore store, int port) {
         this.vertx = vertx;
@@ -72,6 +73,7 @@ public final class EmbeddedApiServer implements AutoCloseable {
         this.server = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(port))
                 .requestHandler(this::handle);
         await(server.listen(), "listen on 127.0.0.1:" + port);
+        this.collector = new GarbageCollector(store, discovery, router);
         // on the server's own Vert.x: the client's default shared Vert.x keeps non-daemon threads after close()
         this.client = new KubernetesClientBuilder().withHttpClientFactory(new VertxHttpClientFactory(vertx))
                 .withConfig(new ConfigBuilder(Config.empty())
@@ -101,6 +103,9 @@ public final class EmbeddedApiServer implements AutoCloseable {
             for (CustomResourceDefinition crd : loadCrds(crdDirectory)) {
                 server.client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
             }
+            Thread compiler = new Thread(server.router::compileRules, "nixpool-apiserver-cel");
+            compiler.setDaemon(true);
+            compiler.start();
             return server;
         } catch (IOException | RuntimeException e) {
             server.close();
@@ -292,6 +297,7 @@ public final class EmbeddedApiServer implements AutoCloseable {
 
     @Override
     public void close() {
+        collector.close();
         client.close();
         proxy.close();
         try {

@@ -210,6 +210,39 @@ class EmbeddedApiServerKubectlIT {
     }
 
     @Test
+    void deletingAPoolWithKubectlCollectsTheObjectsItOwns() throws Exception {
+        String ns = "collect";
+        k.namespace(ns);
+        k.ok("apply", "-n", ns, "-f", KubectlFixture.example("buildmachine-default.yaml").toString());
+        String uid = k.ok("get", "bm", "default", "-n", ns, "-o", "jsonpath={.metadata.uid}");
+        Path owned = k.dir().resolve("owned.yaml");
+        Files.writeString(owned, """
+                apiVersion: v1
+                kind: Secret
+                metadata:
+                  name: default-builder-key
+                  ownerReferences:
+                  - {apiVersion: nixpool.dev/v1alpha1, kind: BuildMachine, name: default, uid: %s, controller: true}
+                ---
+                apiVersion: v1
+                kind: PersistentVolumeClaim
+                metadata:
+                  name: default-store-0
+                  ownerReferences:
+                  - {apiVersion: nixpool.dev/v1alpha1, kind: BuildMachine, name: default, uid: %s, controller: true}
+                spec:
+                  accessModes: [ReadWriteOnce]
+                  resources: {requests: {storage: 1Gi}}
+                """.formatted(uid, uid), StandardCharsets.UTF_8);
+        k.ok("apply", "-n", ns, "-f", owned.toString());
+
+        k.ok("delete", "bm", "default", "-n", ns);
+
+        await().atMost(WAIT).untilAsserted(() -> assertThat(k.ok("get", "secrets,pvc", "-n", ns, "-o", "name"))
+                .as("the garbage collector deletes what the pool owned").isBlank());
+    }
+
+    @Test
     void deleteKeepsAnObjectWithFinalizersUntilTheyAreRemoved() throws Exception {
         String ns = "delete";
         k.namespace(ns);

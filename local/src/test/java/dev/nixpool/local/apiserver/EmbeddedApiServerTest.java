@@ -63,7 +63,10 @@ class EmbeddedApiServerTest {
     private static GenericKubernetesResource newBuild(String name, Map<String, Object> spec) {
         GenericKubernetesResource b = new GenericKubernetesResourceBuilder().withApiVersion("nixpool.dev/v1alpha1")
                 .withKind("NixBuild").withNewMetadata().withName(name).withNamespace(NS).endMetadata().build();
-        b.setAdditionalProperty("spec", spec);
+        // the server validates as a real one: a build names exactly one thing to build
+        Map<String, Object> valid = new java.util.LinkedHashMap<>(Map.of("expression", "import ./build.nix"));
+        valid.putAll(spec);
+        b.setAdditionalProperty("spec", valid);
         b.setAdditionalProperty("status", Map.of("phase", "Succeeded"));
         return b;
     }
@@ -85,7 +88,8 @@ class EmbeddedApiServerTest {
         assertThat(afterStatus.getMetadata().getGeneration()).isEqualTo(1L);
 
         afterStatus.setAdditionalProperty("status", Map.of("phase", "Failed"));
-        afterStatus.setAdditionalProperty("spec", Map.of("system", "aarch64-linux"));
+        afterStatus.setAdditionalProperty("spec",
+                Map.of("expression", "import ./build.nix", "system", "aarch64-linux"));
         client.genericKubernetesResources(KubectlFixture.NIXBUILDS).inNamespace(NS).resource(afterStatus).update();
         GenericKubernetesResource afterSpec = build("generation").get();
         assertThat((Map<String, Object>) afterSpec.get("status")).containsEntry("phase", "Building");

@@ -8,12 +8,17 @@ import java.util.Map;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Toleration;
 
 /** Where a builder must run, and what extra it needs, when a build requires one system feature. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class FeaturePlacement {
+
+    static final String RESOURCES_RULE = "self.all(r, isQuantity(string(self[r])))";
+    static final String RESOURCES_MESSAGE = "resources must be Kubernetes quantities, e.g. 1, 500m or 2Gi";
 
     @JsonPropertyDescription("Node labels the builder pod must match.")
     private Map<String, String> nodeSelector = new LinkedHashMap<>();
@@ -22,6 +27,9 @@ public class FeaturePlacement {
     private List<Toleration> tolerations = new ArrayList<>();
 
     @JsonPropertyDescription("Extra resource requests (and equal limits for extended resources such as devices.kubevirt.io/kvm).")
+    // the schema takes any int or string here; a bad quantity would otherwise only fail when a builder pod is made
+    @Size(max = 16)
+    @ValidationRule(value = RESOURCES_RULE, message = RESOURCES_MESSAGE, reason = "FieldValueInvalid")
     private Map<String, Quantity> resources = new LinkedHashMap<>();
 
     public Map<String, String> getNodeSelector() {

@@ -9,27 +9,39 @@ import java.util.concurrent.ConcurrentHashMap;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.cel.common.CelAbstractSyntaxTree;
+import dev.cel.common.CelFunctionDecl;
+import dev.cel.common.CelOverloadDecl;
 import dev.cel.common.CelValidationException;
 import dev.cel.common.types.SimpleType;
 import dev.cel.compiler.CelCompiler;
 import dev.cel.compiler.CelCompilerFactory;
 import dev.cel.parser.CelStandardMacro;
 import dev.cel.runtime.CelEvaluationException;
+import dev.cel.runtime.CelFunctionBinding;
 import dev.cel.runtime.CelRuntime;
 import dev.cel.runtime.CelRuntimeFactory;
 
 /**
  * Evaluates a CRD's {@code x-kubernetes-validations} rules with Google's CEL for Java, with {@code self} bound to the
  * value at the rule's place, as the API server does. Kubernetes adds its own CEL libraries (lists, regex, quantity...);
- * our rules use only standard CEL, so a rule that does not compile here is reported as such, not skipped.
+ * our rules use standard CEL and the quantity library's isQuantity, so a rule that does not compile here is reported as
+ * such, not skipped.
  */
 final class CelRules {
 
     private static final CelCompiler COMPILER = CelCompilerFactory.standardCelCompilerBuilder()
             .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
             .addVar("self", SimpleType.DYN)
+            .addFunctionDeclarations(CelFunctionDecl.newFunctionDeclaration("isQuantity",
+                    CelOverloadDecl.newGlobalOverload("is_quantity_string", SimpleType.BOOL, SimpleType.STRING)))
             .build();
-    private static final CelRuntime RUNTIME = CelRuntimeFactory.standardCelRuntimeBuilder().build();
+    /** resource.ParseQuantity's grammar: a signed decimal, then a binary or decimal suffix or an exponent. */
+    private static final java.util.regex.Pattern QUANTITY = java.util.regex.Pattern
+            .compile("[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?[0-9]+)?");
+    private static final CelRuntime RUNTIME = CelRuntimeFactory.standardCelRuntimeBuilder()
+            .addFunctionBindings(CelFunctionBinding.from("is_quantity_string", String.class,
+                    s -> QUANTITY.matcher(s).matches()))
+            .build();
     private static final Map<String, CelRuntime.Program> PROGRAMS = new ConcurrentHashMap<>();
 
     private CelRules() {
