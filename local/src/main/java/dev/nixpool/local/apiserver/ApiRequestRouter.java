@@ -42,12 +42,14 @@ final class ApiRequestRouter {
     /** Read-modify-write sequences (patch, delete) must not interleave with other writes. */
     private final Object writes = new Object();
     private final ScaleEndpoint scale;
+    private final PodAdmission pods;
 
     ApiRequestRouter(ObservableCrudStore store, Discovery discovery, TableRenderer tables) {
         this.store = store;
         this.discovery = discovery;
         this.tables = tables;
         this.scale = new ScaleEndpoint(store, discovery, writes, this::update);
+        this.pods = new PodAdmission(store);
     }
 
     MockResponse dispatch(RecordedRequest request) {
@@ -104,7 +106,12 @@ final class ApiRequestRouter {
             case DELETE -> path.name() == null ? normalize(store.dispatch(request), path) : delete(path);
             case POST -> {
                 RecordedRequest create = request;
-                if (path.name() == null && discovery.find(path.group(), path.version(), path.plural())
+                if (path.name() == null && path.group().isEmpty() && path.plural().equals("pods")) {
+                    String body = request.getUtf8Body();
+                    pods.admit(path, YAML.readTree(body));
+                    create = new RecordedRequest(request.getHttpVersion(), method, pathAndQuery, request.getHeaders(),
+                            new Buffer(body.getBytes(StandardCharsets.UTF_8)));
+                } else if (path.name() == null && discovery.find(path.group(), path.version(), path.plural())
                         .map(r -> r.scale() != null).orElse(false)) {
                     // reading the body consumes it: the store gets a copy
                     String body = request.getUtf8Body();
