@@ -88,6 +88,11 @@ public class BuildRunner {
         keys.forEach(this::cancel);
     }
 
+    /** Runs waiting for their namespace's share of the threads ({@link NamespaceShare}), all namespaces together. */
+    public int waitingForShare() {
+        return share.waitingTotal();
+    }
+
     /** Runs known to this process (finished ones included until their build ends). */
     public int size() {
         return runs.size();

@@ -58,6 +58,11 @@ final class NamespaceShare {
         return queue == null ? 0 : queue.size();
     }
 
+    /** Runs of every namespace waiting for their share. */
+    synchronized int waitingTotal() {
+        return waiting.values().stream().mapToInt(Deque::size).sum();
+    }
+
     private void ended(Slot slot) {
         Slot next = null;
         synchronized (this) {

@@ -66,6 +66,7 @@ class NamespaceShareTest {
         assertThat(started).containsExactlyInAnyOrder("greedy-1", "greedy-2", "other-1");
         assertThat(share.admitted("greedy")).isEqualTo(2);
         assertThat(share.waiting("greedy")).isEqualTo(4);
+        assertThat(share.waitingTotal()).isEqualTo(4);
         assertThat(share.admitted("other")).isEqualTo(1);
 
         gate.countDown();
@@ -127,6 +128,7 @@ class NamespaceShareTest {
             runner.dispatch(request("other", "o1"));
             await().atMost(WAIT).until(() -> connected(runner, "g1") && connected(runner, "o1"));
             assertThat(connected(runner, "g2")).as("the greedy namespace's second run waits for its share").isFalse();
+            assertThat(runner.waitingForShare()).isEqualTo(1);
 
             builder.buildGate.countDown();
             await().atMost(WAIT).until(() -> runner.progress(new RunKey("g2", 1))
