@@ -30,6 +30,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.jboss.logging.Logger;
 
+import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -65,6 +66,7 @@ public final class BuilderRuntime implements AutoCloseable {
     private final Queue<BuilderPod> waitingForAddress = new ConcurrentLinkedQueue<>();
     private final Queue<BuilderPod> waitingForClaim = new ConcurrentLinkedQueue<>();
     private final SchedulingEvents schedulingEvents;
+    private final KubeletEvents kubeletEvents;
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -82,6 +84,7 @@ public final class BuilderRuntime implements AutoCloseable {
         this.addresses = new LoopbackAddressPool(config.addresses());
         this.statusWriter = new PodStatusWriter(client);
         this.schedulingEvents = new SchedulingEvents(client, config.node().name());
+        this.kubeletEvents = new KubeletEvents(client, config.node().name());
     }
 
     /** Claims the work dir, starts watching builder pods and returns once the existing ones are known. */
@@ -285,7 +288,7 @@ public final class BuilderRuntime implements AutoCloseable {
                                     : manifest.getSpec().getContainers().get(0);
                     pod.state = ObservedPodState.scheduled(container == null ? null : container.getName(),
                             container == null ? null : container.getImage());
-                    if (!schedule(pod, manifest)) {
+                    if (!schedule(pod, manifest) || !imageAvailable(pod, manifest, container)) {
                         return;
                     }
                     pod.spec = BuilderPodSpec.from(manifest);
@@ -363,6 +366,24 @@ public final class BuilderRuntime implements AutoCloseable {
                 submit(pod, () -> launch(pod, null));
             }
         }
+        return false;
+    }
+
+    /**
+     * The kubelet's image pull, against the images the runtime has ({@link ImageCatalog}): a pod whose image it does not
+     * have stays Pending with its container waiting (ErrImagePull) and a Failed Event, as on a node that cannot pull
+     * it. Caller holds the pod's monitor.
+     */
+    private boolean imageAvailable(BuilderPod pod, Pod manifest, Container container) {
+        var problem = ImageCatalog.problem(container == null ? null : container.getImage(),
+                container == null ? null : container.getImagePullPolicy());
+        if (problem.isEmpty()) {
+            return true;
+        }
+        pod.state = pod.state.imageUnavailable(problem.get().reason(), problem.get().message());
+        report(pod);
+        kubeletEvents.failed(manifest, "Failed to pull image \"" + container.getImage() + "\": "
+                + problem.get().message());
         return false;
     }
 

@@ -14,6 +14,8 @@ record ObservedPodState(Stage stage, String containerName, String image, Instant
         UNSCHEDULABLE,
         /** address and directories being prepared, process not started yet: Pending, ContainerCreating */
         CREATING,
+        /** scheduled, but its image is not one the runtime has ({@link ImageCatalog}): Pending, container waiting */
+        IMAGE_UNAVAILABLE,
         /** process started, SSH port not answering yet */
         RUNNING,
         /** SSH port accepts TCP connections */
@@ -34,6 +36,11 @@ record ObservedPodState(Stage stage, String containerName, String image, Instant
     ObservedPodState unschedulable(String why) {
         return new ObservedPodState(Stage.UNSCHEDULABLE, containerName, image, scheduledAt, null, null, null, null,
                 null, null, "Unschedulable", why);
+    }
+
+    ObservedPodState imageUnavailable(String why, String text) {
+        return new ObservedPodState(Stage.IMAGE_UNAVAILABLE, containerName, image, scheduledAt, null, null, null, null,
+                null, null, why, text);
     }
 
     ObservedPodState creating(String address) {

@@ -46,7 +46,7 @@ final class PodStatusRenderer {
 
     private static String phase(ObservedPodState state) {
         return switch (state.stage()) {
-            case UNSCHEDULABLE, CREATING -> "Pending";
+            case UNSCHEDULABLE, CREATING, IMAGE_UNAVAILABLE -> "Pending";
             case RUNNING, READY -> "Running";
             case TERMINATED -> state.exitCode() == 0 ? "Succeeded" : "Failed";
             case REJECTED, SHUT_DOWN -> "Failed";
@@ -92,7 +92,7 @@ final class PodStatusRenderer {
         return switch (state.stage()) {
             case UNSCHEDULABLE, CREATING -> new ContainerStateBuilder().withNewWaiting().withReason("ContainerCreating")
                     .endWaiting().build();
-            case REJECTED -> new ContainerStateBuilder().withNewWaiting().withReason(state.reason())
+            case REJECTED, IMAGE_UNAVAILABLE -> new ContainerStateBuilder().withNewWaiting().withReason(state.reason())
                     .withMessage(state.message()).endWaiting().build();
             case RUNNING, READY -> new ContainerStateBuilder().withNewRunning().withStartedAt(time(state.startedAt()))
                     .endRunning().build();

@@ -1,5 +1,7 @@
 package dev.nixpool.local;
 
+import java.util.Map;
+
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -15,18 +17,25 @@ final class LocalClusterExtension implements BeforeAllCallback, AfterAllCallback
     private final String label;
     private final int firstHost;
     private final int lastHost;
+    private final Map<String, String> operatorProperties;
     private LocalCluster cluster;
 
     /** Builders of this class's cluster take 127.0.0.{firstHost..lastHost}. */
     LocalClusterExtension(String label, int firstHost, int lastHost) {
+        this(label, firstHost, lastHost, Map.of());
+    }
+
+    /** The same, its operator run with these properties besides local mode's. */
+    LocalClusterExtension(String label, int firstHost, int lastHost, Map<String, String> operatorProperties) {
         this.label = label;
         this.firstHost = firstHost;
         this.lastHost = lastHost;
+        this.operatorProperties = Map.copyOf(operatorProperties);
     }
 
     @Override
     public void beforeAll(ExtensionContext context) {
-        cluster = ScenarioFixture.start(label, firstHost, lastHost);
+        cluster = ScenarioFixture.start(label, firstHost, lastHost, 1, operatorProperties);
     }
 
     @Override

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -49,11 +50,20 @@ final class ScenarioFixture {
 
     /** The same with {@code replicas} operator processes (replica i > 0 logs to {label}-operator-i.log). */
     static LocalCluster start(String label, int first, int last, int replicas) {
+        return start(label, first, last, replicas, Map.of());
+    }
+
+    /** The same with operator properties of the test's own (e.g. a short default build time limit). */
+    static LocalCluster start(String label, int first, int last, int replicas, Map<String, String> properties) {
         Path target = repoRoot().resolve("operator/target");
-        return LocalCluster.start(LocalClusterConfig.fromRepository(repoRoot(), target)
+        LocalClusterConfig config = LocalClusterConfig.fromRepository(repoRoot(), target)
                 .withAddresses(first, last)
                 .withOperatorReplicas(replicas)
-                .withOperatorLog(target.resolve("local-cluster-logs/" + label + "-operator.log")));
+                .withOperatorLog(target.resolve("local-cluster-logs/" + label + "-operator.log"));
+        for (Map.Entry<String, String> property : properties.entrySet()) {
+            config = config.withOperatorProperty(property.getKey(), property.getValue());
+        }
+        return LocalCluster.start(config);
     }
 
     static void createNamespace(KubernetesClient client, String namespace) {

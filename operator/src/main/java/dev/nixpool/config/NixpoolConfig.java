@@ -142,6 +142,20 @@ public interface NixpoolConfig {
          */
         @WithDefault("30s")
         Duration progressRequeue();
+
+        /**
+         * Runs one namespace may have on the runner threads at once; its further runs wait in its own queue while
+         * other namespaces' runs go ahead, so one tenant cannot take every thread. Below {@link #threads()} to mean it.
+         */
+        @WithDefault("24")
+        int namespaceThreads();
+
+        /**
+         * The time limit of a build that sets no shorter spec.timeoutSeconds, from its start (waiting for a builder
+         * included); empty for none.
+         */
+        @WithDefault("24h")
+        Optional<Duration> defaultBuildTimeout();
     }
 
     /** Backoff between attempts after a lost builder: initial, doubled per attempt, capped. */

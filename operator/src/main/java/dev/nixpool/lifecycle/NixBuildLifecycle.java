@@ -14,14 +14,16 @@ import jakarta.inject.Inject;
 import dev.nixpool.api.v1alpha1.NixBuild;
 import dev.nixpool.api.v1alpha1.NixBuildPhase;
 import dev.nixpool.api.v1alpha1.NixBuildStatus;
+import dev.nixpool.config.NixpoolConfig;
 import dev.nixpool.runner.BuildRunner;
 import dev.nixpool.status.Reason;
 import dev.nixpool.validation.SpecValidation;
 
 /**
  * The NixBuild state machine: runs the step of the build's current phase (Pending when it has none yet), after one
- * rule that holds in every phase: {@code spec.timeoutSeconds} is wall-clock time since {@code status.startTime}, time
- * spent waiting for a builder included.
+ * rule that holds in every phase: the build's time limit ({@link BuildDeadline}: {@code spec.timeoutSeconds}, or the
+ * cluster's default when shorter or unset) is wall-clock time since {@code status.startTime}, time spent waiting for a
+ * builder included.
  */
 @ApplicationScoped
 public class NixBuildLifecycle {
@@ -32,15 +34,25 @@ public class NixBuildLifecycle {
     private final CapacityLedger ledger;
     private final RetryBackoff backoff;
     private final BuilderProvisioner provisioner;
+    private final Optional<Duration> defaultTimeout;
 
     @Inject
     public NixBuildLifecycle(Instance<LifecycleStep> available, BuildRunner runner, BuildFinisher finisher,
-            CapacityLedger ledger, RetryBackoff backoff, BuilderProvisioner provisioner) {
-        this((Iterable<LifecycleStep>) available, runner, finisher, ledger, backoff, provisioner);
+            CapacityLedger ledger, RetryBackoff backoff, BuilderProvisioner provisioner, NixpoolConfig config) {
+        this((Iterable<LifecycleStep>) available, runner, finisher, ledger, backoff, provisioner,
+                config.runner().defaultBuildTimeout());
+    }
+
+    /** Without a cluster-wide default time limit: only a build's own spec.timeoutSeconds ends it. */
+    public NixBuildLifecycle(Iterable<? extends LifecycleStep> available, BuildRunner runner,
+            BuildFinisher finisher, CapacityLedger ledger, RetryBackoff backoff, BuilderProvisioner provisioner) {
+        this(available, runner, finisher, ledger, backoff, provisioner, Optional.empty());
     }
 
     public NixBuildLifecycle(Iterable<? extends LifecycleStep> available, BuildRunner runner,
-            BuildFinisher finisher, CapacityLedger ledger, RetryBackoff backoff, BuilderProvisioner provisioner) {
+            BuildFinisher finisher, CapacityLedger ledger, RetryBackoff backoff, BuilderProvisioner provisioner,
+            Optional<Duration> defaultTimeout) {
+        this.defaultTimeout = defaultTimeout;
         this.provisioner = provisioner;
         this.runner = runner;
         this.finisher = finisher;
@@ -57,7 +69,7 @@ public class NixBuildLifecycle {
 
     /**
      * Runs the step of the build's phase, after the rules of every phase: a spec the schema let through but the
-     * operator cannot serve waits in Pending, and {@code spec.timeoutSeconds} fails the build. Phases without a step
+     * operator cannot serve waits in Pending, and the build's time limit fails it. Phases without a step
      * wait for events. A build that reached a final phase gives back its slot.
      */
     public StepOutcome run(StepContext context) {
@@ -160,14 +172,14 @@ public class NixBuildLifecycle {
     }
 
     /** A build waiting for events or a long requeue is looked at again when its time is up. */
-    private static StepOutcome wakeByDeadline(StepContext context, StepOutcome outcome) {
-        Long timeout = context.build().getSpec().getTimeoutSeconds();
+    private StepOutcome wakeByDeadline(StepContext context, StepOutcome outcome) {
+        Optional<BuildDeadline> deadline = BuildDeadline.of(context.build().getSpec(), defaultTimeout);
         NixBuildStatus status = context.status();
-        if (timeout == null || status.getStartTime() == null || status.getPhase() == null
+        if (deadline.isEmpty() || status.getStartTime() == null || status.getPhase() == null
                 || status.getPhase().isFinal()) {
             return outcome;
         }
-        Duration left = Duration.between(context.now(), Instant.parse(status.getStartTime()).plusSeconds(timeout))
+        Duration left = Duration.between(context.now(), deadline.get().from(Instant.parse(status.getStartTime())))
                 .plusMillis(500);
         if (outcome.requeueAfter().map(d -> d.compareTo(left) <= 0).orElse(false)) {
             return outcome;
@@ -175,17 +187,15 @@ public class NixBuildLifecycle {
         return StepOutcome.requeue(left.isNegative() ? Duration.ZERO : left);
     }
 
-    static Optional<String> overdue(StepContext context) {
-        Long timeout = context.build().getSpec().getTimeoutSeconds();
+    private Optional<String> overdue(StepContext context) {
+        Optional<BuildDeadline> deadline = BuildDeadline.of(context.build().getSpec(), defaultTimeout);
         NixBuildStatus status = context.status();
-        if (timeout == null || status.getStartTime() == null) {
+        if (deadline.isEmpty() || status.getStartTime() == null) {
             return Optional.empty();
         }
-        Instant deadline = Instant.parse(status.getStartTime()).plusSeconds(timeout);
-        if (context.now().isBefore(deadline)) {
+        if (context.now().isBefore(deadline.get().from(Instant.parse(status.getStartTime())))) {
             return Optional.empty();
         }
-        return Optional.of("the build did not finish within spec.timeoutSeconds (" + timeout + "s since it started at "
-                + status.getStartTime() + ", waiting for a builder included)");
+        return Optional.of(deadline.get().overdueMessage(status.getStartTime()));
     }
 }

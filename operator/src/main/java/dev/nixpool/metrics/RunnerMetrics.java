@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 
+import dev.nixpool.runner.BuildRunner;
 import dev.nixpool.runner.RunnerThreads;
 
 /**
@@ -24,10 +25,12 @@ import dev.nixpool.runner.RunnerThreads;
 public class RunnerMetrics implements MeterBinder {
 
     private final ThreadPoolExecutor threads;
+    private final BuildRunner runner;
 
     /** {@link dev.nixpool.runner.RunnerExecutorProducer} makes a ThreadPoolExecutor; these gauges read it. */
-    public RunnerMetrics(@RunnerThreads ExecutorService executor) {
+    public RunnerMetrics(@RunnerThreads ExecutorService executor, BuildRunner runner) {
         this.threads = (ThreadPoolExecutor) executor;
+        this.runner = runner;
     }
 
     @Override
@@ -36,7 +39,9 @@ public class RunnerMetrics implements MeterBinder {
                 .description("threads that talk to builders (nixpool.runner.threads)").register(registry);
         Gauge.builder(RUNNER_THREADS_BUSY, threads, ThreadPoolExecutor::getActiveCount)
                 .description("runner threads in a session with a builder: the runs in progress").register(registry);
-        Gauge.builder(RUNNER_RUNS_WAITING, threads, t -> t.getQueue().size())
-                .description("runs waiting for a runner thread").register(registry);
+        // a run waiting for its namespace's share waits for a thread too, only in another queue
+        Gauge.builder(RUNNER_RUNS_WAITING, this, m -> m.threads.getQueue().size() + m.runner.waitingForShare())
+                .description("runs waiting for a runner thread (or for their namespace's share of them)")
+                .register(registry);
     }
 }

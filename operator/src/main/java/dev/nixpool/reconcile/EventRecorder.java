@@ -16,6 +16,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import dev.nixpool.Names;
 import dev.nixpool.status.Conditions;
 import dev.nixpool.status.Reason;
+import dev.nixpool.status.StatusText;
 
 /** Kubernetes Events (core/v1) for what a user should see in {@code kubectl describe}. */
 @ApplicationScoped
@@ -23,7 +24,6 @@ public class EventRecorder {
 
     static final String COMPONENT = "nixpool-operator";
     private static final Logger LOG = Logger.getLogger(EventRecorder.class);
-    private static final int MAX_MESSAGE = 1024;
 
     private final KubernetesClient client;
     private final AtomicLong sequence = new AtomicLong();
@@ -61,7 +61,7 @@ public class EventRecorder {
                             .build())
                     .withType(type)
                     .withReason(reason.value())
-                    .withMessage(message.length() > MAX_MESSAGE ? message.substring(0, MAX_MESSAGE) : message)
+                    .withMessage(StatusText.bounded(message, StatusText.EVENT_MESSAGE))
                     .withNewSource(COMPONENT, null)
                     .withReportingComponent(COMPONENT)
                     .withFirstTimestamp(now)

@@ -4,13 +4,16 @@ import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 
+import dev.nixpool.status.StatusBounds;
+
 /**
  * Writes a primary's status only when it changed, as a whole-status update (PUT on the status subresource) guarded by
  * the resourceVersion the reconcile read. Chosen over JOSDK's default server-side apply, which the Fabric8 mock server
  * cannot serve, over JSON merge patch, whose list handling the mock gets wrong (it appends to conditions instead of
  * replacing them), and over a computed JSON Patch, which fails whenever the cached object and the server's differ in
  * shape. A stale read gets a 409 and JOSDK retries the reconcile with fresh data: never a lost update. JOSDK keeps the
- * written object in its cache, so the next reconcile sees this status even if the watch event is late.
+ * written object in its cache, so the next reconcile sees this status even if the watch event is late. Every string
+ * of the status is bounded first ({@link StatusBounds}).
  */
 final class StatusWriter {
 
@@ -24,6 +27,7 @@ final class StatusWriter {
 
     static <S, P extends CustomResource<?, S>> boolean writeIfChanged(Context<P> context, P primary, S status) {
         KubernetesSerialization serialization = serialization(context);
+        StatusBounds.apply(status);
         if (primary.getStatus() != null
                 && serialization.asJson(primary.getStatus()).equals(serialization.asJson(status))) {
             return false;

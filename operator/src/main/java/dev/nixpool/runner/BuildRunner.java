@@ -13,6 +13,7 @@ import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
+import dev.nixpool.config.NixpoolConfig;
 import dev.nixpool.logs.LogStore;
 import dev.nixpool.remote.BuilderConnector;
 
@@ -21,7 +22,8 @@ import dev.nixpool.remote.BuilderConnector;
  * {@link RunListener}s that it got somewhere; it never waits for a builder. Runs are keyed by NixBuild uid and attempt
  * and live in memory only: after an operator restart there are none, and the lifecycle dispatches the current attempt
  * again. The injected executor's fixed number of threads bounds what the operator does at once; a run beyond that waits
- * in its queue (still "connecting" to its reconciles).
+ * in its queue (still "connecting" to its reconciles), and a namespace with {@code nixpool.runner.namespace-threads} runs
+ * on the threads already waits in its own queue ({@link NamespaceShare}), so one tenant cannot take every thread.
  */
 @ApplicationScoped
 public class BuildRunner {
@@ -30,15 +32,26 @@ public class BuildRunner {
 
     private final BuilderConnector connector;
     private final LogStore logs;
-    private final ExecutorService executor;
+    private final NamespaceShare share;
     private final Map<RunKey, Run> runs = new ConcurrentHashMap<>();
     private final List<RunListener> listeners = new CopyOnWriteArrayList<>();
 
     @Inject
-    public BuildRunner(BuilderConnector connector, LogStore logs, @RunnerThreads ExecutorService executor) {
+    public BuildRunner(BuilderConnector connector, LogStore logs, @RunnerThreads ExecutorService executor,
+            NixpoolConfig config) {
+        this(connector, logs, executor, config.runner().namespaceThreads());
+    }
+
+    /** Without a share per namespace: every run may take any thread. */
+    public BuildRunner(BuilderConnector connector, LogStore logs, ExecutorService executor) {
+        this(connector, logs, executor, Integer.MAX_VALUE);
+    }
+
+    /** @param namespaceThreads runs one namespace may have on the executor at once ({@link NamespaceShare}) */
+    public BuildRunner(BuilderConnector connector, LogStore logs, ExecutorService executor, int namespaceThreads) {
         this.connector = connector;
         this.logs = logs;
-        this.executor = executor;
+        this.share = new NamespaceShare(executor, namespaceThreads);
     }
 
     /** From now on, {@code listener} hears every run's milestones. */
@@ -53,7 +66,7 @@ public class BuildRunner {
         if (existing != null) {
             return false;
         }
-        fresh.started(executor.submit(new BuildJob(fresh, connector, logs)));
+        fresh.started(share.submit(request.namespace(), new BuildJob(fresh, connector, logs)));
         return true;
     }
 
@@ -73,6 +86,11 @@ public class BuildRunner {
     public void end(String uid) {
         List<RunKey> keys = runs.keySet().stream().filter(k -> k.uid().equals(uid)).toList();
         keys.forEach(this::cancel);
+    }
+
+    /** Runs waiting for their namespace's share of the threads ({@link NamespaceShare}), all namespaces together. */
+    public int waitingForShare() {
+        return share.waitingTotal();
     }
 
     /** Runs known to this process (finished ones included until their build ends). */

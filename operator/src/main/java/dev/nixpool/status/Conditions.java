@@ -14,7 +14,7 @@ import io.fabric8.kubernetes.api.model.ConditionBuilder;
 /**
  * The one way the operator writes conditions: type, status, reason, message, observedGeneration, and a
  * lastTransitionTime that moves only when the condition's status flips (Kubernetes API conventions), so watchers can
- * tell "since when" from "last looked at".
+ * tell "since when" from "last looked at". Reasons and messages are bounded ({@link StatusText}).
  */
 public final class Conditions {
 
@@ -31,6 +31,8 @@ public final class Conditions {
     public static boolean set(List<Condition> conditions, String type, boolean status, String reason, String message,
             Long observedGeneration, Instant now) {
         String statusText = status ? "True" : "False";
+        reason = StatusText.bounded(reason, StatusText.CONDITION_REASON);
+        message = StatusText.bounded(message, StatusText.CONDITION_MESSAGE);
         Optional<Condition> existing = find(conditions, type);
         if (existing.isEmpty()) {
             conditions.add(new ConditionBuilder()

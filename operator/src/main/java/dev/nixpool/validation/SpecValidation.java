@@ -21,6 +21,7 @@ public final class SpecValidation {
     private static final Pattern FEATURE = Pattern.compile(ApiPatterns.FEATURE);
     private static final Pattern OBJECT_NAME = Pattern.compile(ApiPatterns.OBJECT_NAME);
     private static final Pattern DRV_PATH = Pattern.compile(ApiPatterns.DRV_PATH);
+    private static final Pattern FLAKE = Pattern.compile(ApiPatterns.FLAKE);
     private static final List<String> PULL_POLICIES = List.of("Always", "IfNotPresent", "Never");
 
     private SpecValidation() {
@@ -41,6 +42,10 @@ public final class SpecValidation {
         if (spec.getDerivation() != null && !DRV_PATH.matcher(spec.getDerivation()).matches()) {
             problems.add("spec.derivation must be a /nix/store/<hash>-<name>.drv path, got '" + spec.getDerivation()
                     + "'");
+        }
+        if (spec.getFlake() != null && !FLAKE.matcher(spec.getFlake()).matches()) {
+            problems.add("spec.flake must be a flake installable such as github:owner/repo#attr (no whitespace, not "
+                    + "starting with '-' or '#'), got '" + spec.getFlake() + "'");
         }
         checkSystem(problems, "spec.system", spec.getSystem());
         checkFeatures(problems, "spec.requiredSystemFeatures", spec.getRequiredSystemFeatures());

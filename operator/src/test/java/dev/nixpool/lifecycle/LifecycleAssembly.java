@@ -41,6 +41,6 @@ final class LifecycleAssembly {
         lifecycle = new NixBuildLifecycle(List.of(new PendingStep(ledger, provisioner, backoff, finisher, config),
                 new ScheduledStep(attempt, config), new BuildingStep(attempt, config),
                 new EndedStep.Succeeded(ended), new EndedStep.Failed(ended)), runner, finisher, ledger, backoff,
-                provisioner);
+                provisioner, config.runner().defaultBuildTimeout());
     }
 }

@@ -273,13 +273,22 @@ class LifecycleTransitionsTest {
                             t.builder.crash = new IllegalArgumentException("a bug in the operator");
                             t.finishRun();
                         }).then(Failed).conditions("Succeeded=False/InternalError").events("Warning InternalError")
-                        .message("Succeeded", "java.lang.IllegalArgumentException: a bug in the operator"),
+                        .message("Succeeded", "java.lang.IllegalArgumentException: a bug in the operator")
+                        .check(LifecycleTransitionsTest::slotReleased),
                 row("Building, the run died of an Error").given(Building)
                         .when(t -> {
                             t.builder.crash = new StackOverflowError("deep");
                             t.finishRun();
                         }).then(Failed).conditions("Succeeded=False/InternalError").events("Warning InternalError")
-                        .message("Succeeded", "java.lang.StackOverflowError: deep"),
+                        .message("Succeeded", "java.lang.StackOverflowError: deep")
+                        .check(LifecycleTransitionsTest::slotReleased),
+                row("Building, the run ran out of memory").given(Building)
+                        .when(t -> {
+                            t.builder.crash = new OutOfMemoryError("Java heap space");
+                            t.finishRun();
+                        }).then(Failed).conditions("Succeeded=False/InternalError").events("Warning InternalError")
+                        .message("Succeeded", "java.lang.OutOfMemoryError: Java heap space")
+                        .check(LifecycleTransitionsTest::slotReleased),
                 row("Building, the session dropped").given(Building)
                         .when(t -> {
                             t.builder.buildFailure = FakeBuilder.failure(BuilderFailure.UNREACHABLE, "dropped");
@@ -304,6 +313,22 @@ class LifecycleTransitionsTest {
                         .when(t -> t.now = t.now.plusSeconds(61)).then(Failed)
                         .conditions("Succeeded=False/TimedOut").events("Warning TimedOut")
                         .check(LifecycleTransitionsTest::slotReleased),
+                row("Building, the cluster's default time limit passed (no spec.timeoutSeconds)").given(Building)
+                        .when(t -> t.now = t.now.plus(Duration.ofHours(24)).plusSeconds(1)).then(Failed)
+                        .conditions("Succeeded=False/TimedOut").events("Warning TimedOut")
+                        .message("Succeeded", "the build did not finish within the cluster's default build time limit"
+                                + " (86400s, nixpool.runner.default-build-timeout")
+                        .check(LifecycleTransitionsTest::slotReleased),
+                row("Building, a spec.timeoutSeconds longer than the cluster's default").given(Building)
+                        .before(t -> t.build.getSpec().setTimeoutSeconds(200_000L))
+                        .when(t -> t.now = t.now.plus(Duration.ofHours(24)).plusSeconds(1)).then(Failed)
+                        .conditions("Succeeded=False/TimedOut").events("Warning TimedOut")
+                        .message("Succeeded", "the cluster's default build time limit (86400s"),
+                row("Building, a spec.timeoutSeconds shorter than the cluster's default").given(Building)
+                        .before(t -> t.build.getSpec().setTimeoutSeconds(60L))
+                        .when(t -> t.now = t.now.plusSeconds(61)).then(Failed)
+                        .conditions("Succeeded=False/TimedOut").events("Warning TimedOut")
+                        .message("Succeeded", "the build did not finish within spec.timeoutSeconds (60s since it"),
                 row("Building, after an operator restart on a Ready pod").given(Building)
                         .when(t -> t.restart()).then(Building).conditions("BuilderReady=True/Connected")
                         .events("Normal Building"),

@@ -66,4 +66,14 @@ class SpecValidationTest {
         assertThat(SpecValidation.problems(TestResources.machine("ns", "m", 1, List.of("x86_64-linux"),
                 List.of("kvm"), List.of()).getSpec())).isEmpty();
     }
+
+    @Test
+    void aFlakeThatCouldBeReadAsAnOptionIsRefused() {
+        NixBuildSpec spec = new NixBuildSpec();
+        spec.setFlake("--option=substituters");
+        assertThat(SpecValidation.problems(spec)).singleElement().asString().startsWith("spec.flake must be a flake")
+                .contains("not starting with '-'").endsWith("got '--option=substituters'");
+        spec.setFlake("github:owner/repo#hello");
+        assertThat(SpecValidation.problems(spec)).isEmpty();
+    }
 }

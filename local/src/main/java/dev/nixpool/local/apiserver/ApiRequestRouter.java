@@ -43,12 +43,14 @@ final class ApiRequestRouter {
     private final Object writes = new Object();
     private final ScaleEndpoint scale;
     private final CustomResourceAdmission admission = new CustomResourceAdmission();
+    private final PodAdmission pods;
 
     ApiRequestRouter(ObservableCrudStore store, Discovery discovery, TableRenderer tables) {
         this.store = store;
         this.discovery = discovery;
         this.tables = tables;
         this.scale = new ScaleEndpoint(store, discovery, writes, this::update);
+        this.pods = new PodAdmission(store);
     }
 
     /** Compiles the stored CRDs' validation rules now, so that no write waits for it. */
@@ -124,7 +126,13 @@ final class ApiRequestRouter {
         ApiResource type = path.name() == null
                 ? discovery.find(path.group(), path.version(), path.plural()).orElse(null)
                 : null;
-        if (type != null && (type.scale() != null || type.schema() != null)) {
+        if (path.name() == null && path.group().isEmpty() && path.plural().equals("pods")) {
+            // reading the body consumes it: the store gets a copy
+            String body = request.getUtf8Body();
+            pods.admit(path, YAML.readTree(body));
+            create = new RecordedRequest(request.getHttpVersion(), HttpMethod.POST, request.getPath(),
+                    request.getHeaders(), new Buffer(body.getBytes(StandardCharsets.UTF_8)));
+        } else if (type != null && (type.scale() != null || type.schema() != null)) {
             // reading the body consumes it: the store gets a copy
             JsonNode body = YAML.readTree(request.getUtf8Body());
             if (body instanceof ObjectNode object && type.schema() != null) {

@@ -24,6 +24,12 @@ public final class ApiPatterns {
     /** Any store path. */
     public static final String STORE_PATH = "^/nix/store/[0123456789abcdfghijklmnpqrsvwxyz]{32}-[0-9A-Za-z+\\-._?=]{1,211}$";
 
+    /**
+     * A flake installable such as {@code github:owner/repo#attr}: no whitespace, and never a leading '-', so that no
+     * command line can take it for an option (nor a leading '#', an attribute without a flake).
+     */
+    public static final String FLAKE = "^[^\\s#-][^\\s]*$";
+
     /** A Kubernetes object name (DNS-1123 subdomain). */
     public static final String OBJECT_NAME = "^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$";
 

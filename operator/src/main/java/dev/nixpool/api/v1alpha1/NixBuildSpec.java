@@ -15,7 +15,14 @@ import io.fabric8.generator.annotation.ValidationRule;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(value = "[has(self.derivation), has(self.expression), has(self.flake)].filter(x, x).size() == 1", message = "exactly one of derivation, expression or flake must be set", reason = "FieldValueInvalid")
+@ValidationRule(value = "self == oldSelf", message = NixBuildSpec.IMMUTABLE, reason = "FieldValueForbidden")
 public class NixBuildSpec {
+
+    /**
+     * A build's status (outputs, log, verdict) describes the spec it was built from: an edit mid-build would attribute
+     * them to another spec, so the spec cannot change once created (a CEL transition rule, checked on every update).
+     */
+    public static final String IMMUTABLE = "spec is immutable: a NixBuild's status and outputs belong to the spec it was created with; delete it and create a new NixBuild instead";
 
     @Pattern(ApiPatterns.DRV_PATH)
     @JsonPropertyDescription("Store path of the derivation to build (/nix/store/<hash>-<name>.drv); the builder fetches it from the substituters.")
@@ -25,9 +32,9 @@ public class NixBuildSpec {
     @JsonPropertyDescription("Nix expression text that evaluates to one derivation; evaluated on the builder.")
     private String expression;
 
-    @Pattern("^[^\\s]+#[^\\s]*$|^[^\\s#]+$")
+    @Pattern(ApiPatterns.FLAKE)
     @Size(min = 1, max = 4096)
-    @JsonPropertyDescription("Flake installable, e.g. github:owner/repo#attr; evaluated on the builder.")
+    @JsonPropertyDescription("Flake installable, e.g. github:owner/repo#attr; evaluated on the builder. It may not start with '-' or '#' nor hold whitespace.")
     private String flake;
 
     @Pattern(ApiPatterns.SYSTEM)

@@ -32,6 +32,7 @@ final class CelRules {
     private static final CelCompiler COMPILER = CelCompilerFactory.standardCelCompilerBuilder()
             .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
             .addVar("self", SimpleType.DYN)
+            .addVar("oldSelf", SimpleType.DYN)
             .addFunctionDeclarations(CelFunctionDecl.newFunctionDeclaration("isQuantity",
                     CelOverloadDecl.newGlobalOverload("is_quantity_string", SimpleType.BOOL, SimpleType.STRING)))
             .build();
@@ -59,6 +60,25 @@ final class CelRules {
             throw new IllegalStateException("CEL rule '" + rule + "' returned " + result + ", expected a bool");
         }
         return b;
+    }
+
+    /** A transition rule ({@code oldSelf} in it) on an update from {@code oldSelf} to {@code self}. */
+    static boolean holds(String rule, JsonNode self, JsonNode oldSelf) {
+        Object result;
+        try {
+            result = program(rule).eval(Map.of("self", toCel(self), "oldSelf", toCel(oldSelf)));
+        } catch (CelEvaluationException e) {
+            throw new IllegalStateException("CEL rule '" + rule + "' failed to evaluate: " + e.getMessage(), e);
+        }
+        if (!(result instanceof Boolean b)) {
+            throw new IllegalStateException("CEL rule '" + rule + "' returned " + result + ", expected a bool");
+        }
+        return b;
+    }
+
+    /** Whether the API server treats the rule as a transition rule: evaluated on updates only, never on creates. */
+    static boolean isTransitionRule(String rule) {
+        return rule.matches("(?s).*\\boldSelf\\b.*");
     }
 
     private static CelRuntime.Program program(String rule) {

@@ -8,6 +8,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 /** The committed CRDs carry the admission rules and the kubectl presentation the API promises. */
 class CrdContentTest {
@@ -137,6 +138,37 @@ class CrdContentTest {
         assertThat(p.at("/maxSilentSeconds/minimum").asInt()).isEqualTo(1);
         assertThat(p.at("/substituters/maxItems").asInt()).isEqualTo(16);
         assertThat(p.at("/trustedPublicKeys/maxItems").asInt()).isEqualTo(16);
+    }
+
+    @Test
+    void nixBuildSpecIsImmutableByATransitionRule() throws Exception {
+        JsonNode spec = CrdFiles.schema(CrdFiles.NIX_BUILDS).at("/properties/spec");
+        JsonNode rule = spec.at("/x-kubernetes-validations/1");
+        assertThat(rule.path("rule").asText()).isEqualTo("self == oldSelf");
+        assertThat(rule.path("message").asText()).isEqualTo(NixBuildSpec.IMMUTABLE).contains("spec is immutable");
+        ObjectMapper json = new ObjectMapper();
+        JsonNode old = json.readTree("{\"expression\":\"1\",\"system\":\"x86_64-linux\",\"retries\":2}");
+        JsonNode same = json.readTree("{\"expression\":\"1\",\"system\":\"x86_64-linux\",\"retries\":2}");
+        JsonNode edited = json.readTree("{\"expression\":\"2\",\"system\":\"x86_64-linux\",\"retries\":2}");
+        JsonNode timeout = json.readTree(
+                "{\"expression\":\"1\",\"system\":\"x86_64-linux\",\"retries\":2,\"timeoutSeconds\":5}");
+        assertThat(CelRules.holds(rule.path("rule").asText(), same, old)).as("an update that keeps the spec").isTrue();
+        assertThat(CelRules.holds(rule.path("rule").asText(), edited, old)).as("a new expression").isFalse();
+        assertThat(CelRules.holds(rule.path("rule").asText(), timeout, old)).as("a field added").isFalse();
+        assertThat(CelRules.isTransitionRule(rule.path("rule").asText())).isTrue();
+        assertThat(SchemaValidator.validate(CrdFiles.schema(CrdFiles.NIX_BUILDS).at("/properties/spec"), edited))
+                .as("a create is not held to the transition rule").isEmpty();
+    }
+
+    @Test
+    void aFlakeCannotStartWithADashOrHoldWhitespace() {
+        JsonNode flake = CrdFiles.schema(CrdFiles.NIX_BUILDS).at("/properties/spec/properties/flake");
+        assertThat(flake.path("pattern").asText()).isEqualTo(ApiPatterns.FLAKE);
+        java.util.regex.Pattern pattern = java.util.regex.Pattern.compile(ApiPatterns.FLAKE);
+        assertThat(List.of("github:owner/repo#hello", "nixpkgs#hello", "path:/src", ".#x", "git+https://h/r?ref=a#b"))
+                .allMatch(f -> pattern.matcher(f).matches());
+        assertThat(List.of("--option", "-L", "#attr", "nixpkgs# hello", " nixpkgs#x", "a\tb", ""))
+                .noneMatch(f -> pattern.matcher(f).matches());
     }
 
     @Test

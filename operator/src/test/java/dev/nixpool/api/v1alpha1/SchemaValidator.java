@@ -67,6 +67,10 @@ final class SchemaValidator {
             checkObject(schema, value, path);
         }
         for (JsonNode rule : schema.path("x-kubernetes-validations")) {
+            // a create has no old object: transition rules do not apply (CelRules checks them on updates)
+            if (CelRules.isTransitionRule(rule.path("rule").asText())) {
+                continue;
+            }
             if (!CelRules.holds(rule.path("rule").asText(), value)) {
                 error(path, rule.path("message").asText("rule " + rule.path("rule").asText()) + " (CEL rule "
                         + rule.path("rule").asText() + ")", value);

@@ -1,0 +1,57 @@
+package dev.nixpool.reconcile;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.HashMap;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+
+import dev.nixpool.api.v1alpha1.NixBuild;
+import dev.nixpool.status.Reason;
+import dev.nixpool.status.StatusText;
+
+/** Event messages are the third family of bounded strings: an evaluation error of megabytes gives a short Event. */
+class EventRecorderTest {
+
+    private KubernetesMockServer server;
+    private KubernetesClient client;
+
+    @BeforeEach
+    void start() {
+        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
+                new KubernetesCrudDispatcher(), false);
+        server.init();
+        client = server.createClient();
+    }
+
+    @AfterEach
+    void stop() {
+        client.close();
+        server.destroy();
+    }
+
+    @Test
+    void aMessageOfMegabytesIsCutWithAMarker() {
+        NixBuild build = new NixBuild();
+        build.setMetadata(new ObjectMetaBuilder().withNamespace("ns").withName("huge").withUid("u-1").build());
+        String message = "evaluating the expression failed: " + "0123456789abcdef".repeat(262_144);
+
+        new EventRecorder(client).warning(build, Reason.EVALUATION_FAILED, message);
+
+        Event event = client.v1().events().inNamespace("ns").list().getItems().get(0);
+        assertThat(event.getReason()).isEqualTo("EvaluationFailed");
+        assertThat(event.getMessage()).hasSizeLessThanOrEqualTo(StatusText.EVENT_MESSAGE)
+                .startsWith("evaluating the expression failed: 0123456789abcdef")
+                .contains("more characters cut; the build log has them all]");
+    }
+}
