@@ -21,7 +21,7 @@ import java.util.Random;
  * <p>
  * System properties: {@code nixpool.fuzz.iterations} (default 100000), {@code nixpool.fuzz.seed} (the base seed),
  * {@code nixpool.fuzz.seconds} (time limit per family, default 60), {@code nixpool.fuzz.input} (run only the input with
- * this seed, as a failure prints it). docs/testing.md shows a longer run.
+ * this seed, as a failure prints it). docs/nix-protocol.md shows a longer run.
  */
 public final class FuzzRunner {
 
