@@ -119,8 +119,23 @@ public final class SshBuilderSession implements BuilderSession {
 
     // ---- instantiate ----------------------------------------------------------------------------------------------
 
+    /**
+     * Its log counts against the same maxLogBytesPerBuild as the build's: lines past it are dropped (the evaluation
+     * still ends within its time limit) and a derivation evaluated that way is refused.
+     */
     @Override
     public String instantiate(BuildSource source, LogSink log) throws BuilderException {
+        LogBudget budget = new LogBudget(log, limits.maxLogBytesPerBuild(), () -> {
+        });
+        String drv = instantiateFrom(source, budget);
+        if (budget.exceeded()) {
+            throw new BuilderException(BuilderFailure.LIMIT_EXCEEDED, "evaluating on " + ssh.target()
+                    + " logged more than " + budget.limit() + " bytes (the operator's maxLogBytesPerBuild)");
+        }
+        return drv;
+    }
+
+    private String instantiateFrom(BuildSource source, LogSink log) throws BuilderException {
         if (source instanceof BuildSource.Expression e) {
             return evaluate("the expression", nix.expression(), e.text().getBytes(StandardCharsets.UTF_8), log);
         }

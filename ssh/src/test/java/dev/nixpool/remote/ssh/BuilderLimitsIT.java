@@ -19,6 +19,7 @@ import dev.nixpool.nix.derivation.Derivation;
 import dev.nixpool.nix.store.NixHash;
 import dev.nixpool.nix.wire.ReplyLimits;
 import dev.nixpool.nix.wire.WireWriter;
+import dev.nixpool.remote.BuildSource;
 import dev.nixpool.remote.BuilderAddress;
 import dev.nixpool.remote.BuilderCredentials;
 import dev.nixpool.remote.BuilderException;
@@ -29,8 +30,9 @@ import dev.nixpool.testing.Closeables;
 import dev.nixpool.testing.LoopbackSshd;
 
 /**
- * Hostile builders against the total bounds (real sshd, a login that fakes {@code nix-store --serve}): one that logs
- * without end during a build, one that answers QueryPathInfos with infos without end. Each call must end with
+ * Hostile builders against the total bounds (real sshd, logins that fake {@code nix-store --serve} or print noise):
+ * one that logs without end during a build, one that answers QueryPathInfos with infos without end, one whose
+ * evaluation logs more than the limit. Each call must end with
  * {@link BuilderFailure#LIMIT_EXCEEDED} naming the limit, long before any time limit.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -44,6 +46,7 @@ class BuilderLimitsIT {
 
     private LoopbackSshd chatty;
     private LoopbackSshd hoarder;
+    private LoopbackSshd noisy;
     private SshBuilderConnector connector;
 
     @BeforeAll
@@ -51,13 +54,15 @@ class BuilderLimitsIT {
         chatty = LoopbackSshd.builder()
                 .beforeCommand(FAKE_HANDSHAKE + "; exec yes 'a log line of a builder that never stops' >&2").start();
         hoarder = LoopbackSshd.builder().beforeCommand(FAKE_HANDSHAKE + "; " + printfForever(endlessInfo())).start();
+        // a real builder whose login prints 200 kB to stderr before every command
+        noisy = LoopbackSshd.builder().beforeCommand("yes 'noise from the login' | head -c 200000 >&2").start();
         connector = new SshBuilderConnector(new BuilderTimeouts(SshTimeouts.uniform(Duration.ofSeconds(10)),
                 Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofSeconds(60)), LIMITS);
     }
 
     @AfterAll
     void stop() throws Exception {
-        Closeables.closeAll(connector, chatty, hoarder);
+        Closeables.closeAll(connector, chatty, hoarder, noisy);
     }
 
     @Test
@@ -91,6 +96,20 @@ class BuilderLimitsIT {
                     });
         }
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void anEvaluationLoggingTooMuchIsRefusedWithLimitExceeded() throws Exception {
+        List<String> log = new CopyOnWriteArrayList<>();
+        try (BuilderSession s = open(noisy)) {
+            assertThatThrownBy(() -> s.instantiate(new BuildSource.Expression("derivation { name = \"quiet\"; "
+                    + "system = builtins.currentSystem; builder = \"/bin/sh\"; args = [ \"-c\" \"echo > $out\" ]; }"),
+                    log::add)).isInstanceOfSatisfying(BuilderException.class, e -> {
+                        assertThat(e.failure()).isEqualTo(BuilderFailure.LIMIT_EXCEEDED);
+                        assertThat(e.getMessage()).contains("evaluating", "logged more than 65536 bytes");
+                    });
+        }
+        assertThat(log.stream().mapToLong(l -> LogBudget.utf8Length(l) + 1).sum()).isLessThanOrEqualTo(64 * 1024);
     }
 
     private BuilderSession open(LoopbackSshd sshd) throws BuilderException {
