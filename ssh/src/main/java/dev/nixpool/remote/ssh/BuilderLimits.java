@@ -11,7 +11,7 @@ import dev.nixpool.nix.wire.ReplyLimits;
  */
 public record BuilderLimits(ReplyLimits replies, long maxLogBytesPerBuild) {
 
-    /** Nix's serve bounds of {@link ReplyLimits#DEFAULTS} and 64 MiB of log, as Hydra's default max-log-size. */
+    /** {@link ReplyLimits#DEFAULTS} for replies and 64 MiB of log per build. */
     public static final BuilderLimits DEFAULTS = new BuilderLimits(ReplyLimits.DEFAULTS, 64L * 1024 * 1024);
 
     public BuilderLimits {
