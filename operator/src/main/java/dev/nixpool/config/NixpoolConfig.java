@@ -31,6 +31,9 @@ public interface NixpoolConfig {
 
     Metrics metrics();
 
+    /** Bounds on what a builder may send in total (a hostile builder image must not exhaust the operator's memory). */
+    BuilderLimits builderLimits();
+
     interface Builder {
         @WithDefault("nixpool/builder:0.1.0")
         String image();
@@ -232,5 +235,23 @@ public interface NixpoolConfig {
         /** How often the gauges over the informer caches (queued builds, builders per state) are counted again. */
         @WithDefault("5s")
         Duration gaugeRefresh();
+    }
+
+    /**
+     * Totals a builder's answers may reach; going over one ends the build with reason LimitExceeded (not retried). The
+     * per-item bounds (a path, a message) are the protocol code's own.
+     */
+    interface BuilderLimits {
+        /** Bytes of one serve reply held in memory (NAR streams are bounded by their consumers instead). */
+        @WithDefault("67108864")
+        long maxReplyBytes();
+
+        /** Store paths in one serve reply, references included. */
+        @WithDefault("100000")
+        int maxPathsPerReply();
+
+        /** Log bytes of one build (also sent to Nix as its max-log-size, so an honest builder stops first). */
+        @WithDefault("67108864")
+        long maxLogBytesPerBuild();
     }
 }

@@ -6,6 +6,8 @@ import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 
 import dev.nixpool.config.NixpoolConfig;
+import dev.nixpool.nix.wire.ReplyLimits;
+import dev.nixpool.remote.ssh.BuilderLimits;
 import dev.nixpool.remote.ssh.BuilderTimeouts;
 import dev.nixpool.remote.ssh.SshBuilderConnector;
 import dev.nixpool.ssh.SshTimeouts;
@@ -17,11 +19,16 @@ public class ConnectorProducer {
     @Produces
     @Singleton
     SshBuilderConnector connector(NixpoolConfig config) {
-        return new SshBuilderConnector(timeouts(config.session()));
+        return new SshBuilderConnector(timeouts(config.session()), limits(config.builderLimits()));
     }
 
     void close(@Disposes SshBuilderConnector connector) {
         connector.close();
+    }
+
+    static BuilderLimits limits(NixpoolConfig.BuilderLimits limits) {
+        return new BuilderLimits(new ReplyLimits(limits.maxReplyBytes(), limits.maxPathsPerReply()),
+                limits.maxLogBytesPerBuild());
     }
 
     static BuilderTimeouts timeouts(NixpoolConfig.Session session) {

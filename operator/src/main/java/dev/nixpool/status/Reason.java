@@ -35,6 +35,8 @@ public enum Reason {
     UNREACHABLE("Unreachable"), HOST_KEY_MISMATCH("HostKeyMismatch"), AUTH_REFUSED("AuthRefused"), PROTOCOL_MISMATCH(
             "ProtocolMismatch"), NIX_NOT_FOUND("NixNotFound"), PROTOCOL_ERROR("ProtocolError"), EVALUATION_FAILED(
                     "EvaluationFailed"), DERIVATION_UNAVAILABLE("DerivationUnavailable"),
+    /** The builder sent more than nixpool.builder-limits allows (paths or bytes of a reply, log bytes of a build). */
+    LIMIT_EXCEEDED("LimitExceeded"),
 
     // the operator's own verdicts on a run (condition Succeeded)
     INVALID_DERIVATION("InvalidDerivation"), DERIVATION_MISMATCH("DerivationMismatch"),
@@ -100,6 +102,7 @@ public enum Reason {
             case PROTOCOL_ERROR -> PROTOCOL_ERROR;
             case EVALUATION_FAILED -> EVALUATION_FAILED;
             case DERIVATION_UNAVAILABLE -> DERIVATION_UNAVAILABLE;
+            case LIMIT_EXCEEDED -> LIMIT_EXCEEDED;
         };
     }
 }

@@ -165,6 +165,15 @@ class BuildRunnerTest {
     }
 
     @Test
+    void aBuilderOverItsLimitsFailsTheBuildWithoutARetry() {
+        builder.buildFailure = FakeBuilder.failure(BuilderFailure.LIMIT_EXCEEDED,
+                "the build logged more than 65536 bytes (the operator's maxLogBytesPerBuild); it was stopped");
+        runner().dispatch(request("uid-7", 1));
+        assertThat(awaitResult(new RunKey("uid-7", 1))).isEqualTo(new RunResult.Failed(Reason.LIMIT_EXCEEDED,
+                "the build logged more than 65536 bytes (the operator's maxLogBytesPerBuild); it was stopped", false));
+    }
+
+    @Test
     void outputsOfAFailedBuildAreNotCollected() {
         builder.result = new dev.nixpool.nix.build.BuildResult(dev.nixpool.nix.build.BuildStatus.PERMANENT_FAILURE,
                 "builder for '" + FakeBuilder.DRV + "' failed with exit code 1", 1, false, 0, 0, java.util.Map.of());

@@ -17,7 +17,12 @@ public enum BuilderFailure {
     /** Evaluating the expression or flake failed on the builder (the message holds the evaluator's error). */
     EVALUATION_FAILED(false),
     /** The derivation is not on the builder and its substituters do not have it. */
-    DERIVATION_UNAVAILABLE(false);
+    DERIVATION_UNAVAILABLE(false),
+    /**
+     * The builder sent more than the configured bounds allow: store paths or bytes in one reply, or log bytes of one
+     * build. A fresh builder of the same image would do the same, so it is not retried.
+     */
+    LIMIT_EXCEEDED(false);
 
     private final boolean retryable;
 

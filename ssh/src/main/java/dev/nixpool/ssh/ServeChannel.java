@@ -7,6 +7,7 @@ import java.util.function.Consumer;
 import dev.nixpool.nix.serve.ProtocolMismatchException;
 import dev.nixpool.nix.serve.ServeClient;
 import dev.nixpool.nix.serve.ServeProtocol;
+import dev.nixpool.nix.wire.ReplyLimits;
 import dev.nixpool.nix.wire.WireTruncatedException;
 
 /**
@@ -51,9 +52,15 @@ public final class ServeChannel implements AutoCloseable {
      */
     public static ServeChannel start(SshSession session, String command, Consumer<String> stderrLines,
             Duration limit, Watchdog watchdog) throws SshTransportException, ServeStartException {
+        return start(session, command, stderrLines, limit, watchdog, ReplyLimits.DEFAULTS);
+    }
+
+    /** As {@link #start(SshSession, String, Consumer, Duration, Watchdog)}, with {@code replies} bounding each reply. */
+    public static ServeChannel start(SshSession session, String command, Consumer<String> stderrLines,
+            Duration limit, Watchdog watchdog, ReplyLimits replies) throws SshTransportException, ServeStartException {
         StderrTail stderr = new StderrTail(stderrLines);
         RemoteProcess process = session.exec(command, stderr);
-        ServeClient client = new ServeClient(process.stdout(), process.stdin());
+        ServeClient client = new ServeClient(process.stdout(), process.stdin(), replies);
         try (Watchdog.Guard guard = watchdog.arm(limit, process::close)) {
             int version;
             try {

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Set;
 
 import dev.nixpool.nix.build.BuildOptions;
+import dev.nixpool.nix.build.BuildOptionsCodec;
 import dev.nixpool.nix.build.BuildResult;
 import dev.nixpool.nix.build.BuildResultCodec;
 import dev.nixpool.nix.derivation.BasicDerivationCodec;
@@ -20,10 +21,12 @@ import dev.nixpool.nix.derivation.Derivation;
 import dev.nixpool.nix.nar.ExportWriter;
 import dev.nixpool.nix.nar.NarCopier;
 import dev.nixpool.nix.nar.NarDigest;
-import dev.nixpool.nix.store.NixHash;
 import dev.nixpool.nix.store.StorePath;
 import dev.nixpool.nix.store.ValidPathInfo;
 import dev.nixpool.nix.wire.NixWireException;
+import dev.nixpool.nix.wire.ReplyBudget;
+import dev.nixpool.nix.wire.ReplyLimitExceededException;
+import dev.nixpool.nix.wire.ReplyLimits;
 import dev.nixpool.nix.wire.WireReader;
 import dev.nixpool.nix.wire.WireTruncatedException;
 import dev.nixpool.nix.wire.WireWriter;
@@ -44,12 +47,19 @@ public class ServeClient {
     static final int MAX_SIGS = 1024;
     static final int BUFFER = 64 * 1024;
 
+    private final ReplyBudget budget;
     private final WireReader in;
     private final WireWriter out;
     private int remoteVersion = -1;
 
     public ServeClient(InputStream fromRemote, OutputStream toRemote) {
-        this.in = new WireReader(new BufferedInputStream(fromRemote, BUFFER));
+        this(fromRemote, toRemote, ReplyLimits.DEFAULTS);
+    }
+
+    /** With {@code limits} on every whole reply; going over one is a {@link ReplyLimitExceededException}. */
+    public ServeClient(InputStream fromRemote, OutputStream toRemote, ReplyLimits limits) {
+        this.budget = new ReplyBudget(new BufferedInputStream(fromRemote, BUFFER), limits);
+        this.in = new WireReader(budget);
         this.out = new WireWriter(new BufferedOutputStream(toRemote, BUFFER));
     }
 
@@ -58,6 +68,7 @@ public class ServeClient {
      * stream that does not start with Nix's magic gives a {@link ProtocolMismatchException} holding what was printed.
      */
     public int handshake() throws IOException {
+        budget.start("the handshake");
         out.writeU64(ServeProtocol.MAGIC_1).writeU64(ServeProtocol.CLIENT_VERSION).flush();
         byte[] first = new byte[8];
         in.readFully(first, 0, 8, "the server's magic number");
@@ -114,20 +125,8 @@ public class ServeClient {
             if (infos.size() >= MAX_PATHS) {
                 throw new NixWireException("expected at most " + MAX_PATHS + " path infos, got more");
             }
-            StorePath path = StorePath.parse(p);
-            StorePath deriver = StorePath.parseOptional(in.readString("deriver of " + p, MAX_PATH));
-            List<StorePath> refs = readPathList("reference of " + p);
-            long downloadSize = in.readBounded("downloadSize of " + p, Long.MAX_VALUE);
-            long narSize = in.readBounded("narSize of " + p, Long.MAX_VALUE);
-            NixHash narHash = null;
-            String ca = "";
-            List<String> sigs = List.of();
-            if (minor() >= 4) {
-                narHash = NixHash.parse(in.readString("narHash of " + p, 256));
-                ca = in.readString("content address of " + p, MAX_PATH);
-                sigs = in.readStrings("signature of " + p, MAX_SIGS, MAX_PATH);
-            }
-            infos.add(new PathInfo(path, deriver, refs, downloadSize, narSize, narHash, ca, sigs));
+            budget.paths(1, "path info " + infos.size());
+            infos.add(ServePathInfoCodec.read(in, minor(), StorePath.parse(p), budget));
         }
     }
 
@@ -138,6 +137,7 @@ public class ServeClient {
     public NarDigest dumpStorePath(StorePath path, OutputStream nar) throws IOException {
         command(ServeProtocol.CMD_DUMP_STORE_PATH).writeString(path.toString());
         out.flush();
+        budget.streaming();
         return NarCopier.copy(in.stream(), nar);
     }
 
@@ -216,6 +216,7 @@ public class ServeClient {
 
     private WireWriter command(int id) throws IOException {
         remoteVersion();
+        budget.start("the reply to " + ServeProtocol.commandName(id));
         return out.writeU64(id);
     }
 
@@ -227,25 +228,11 @@ public class ServeClient {
     }
 
     private void writeOptions(BuildOptions o) throws IOException {
-        int minor = minor();
-        out.writeU64(o.maxSilentTime()).writeU64(o.buildTimeout());
-        if (minor >= 2) {
-            out.writeU64(o.maxLogSize());
-        }
-        if (minor >= 3) {
-            out.writeU64(o.nrRepeats()).writeBool(o.enforceDeterminism());
-        }
-        if (minor >= 7) {
-            out.writeBool(o.keepFailed());
-        }
+        BuildOptionsCodec.write(out, o, minor());
     }
 
     private List<StorePath> readPathList(String what) throws IOException {
-        List<StorePath> paths = new ArrayList<>();
-        for (String s : in.readStrings(what, MAX_PATHS, MAX_PATH)) {
-            paths.add(StorePath.parse(s));
-        }
-        return paths;
+        return ServePathInfoCodec.readPaths(in, what, budget);
     }
 
     private Set<StorePath> readPathSet(String what) throws IOException {

@@ -11,6 +11,8 @@ public final class ServeProtocol {
      * BuildResult whatever the client says, so advertising exactly 2.7 keeps our reader in step with them.
      */
     public static final int CLIENT_VERSION = 0x207;
+    /** The newest version we can read and write (current Nix's: builtOutputs as paths, not JSON realisations). */
+    public static final int LATEST_VERSION = 0x208;
     public static final int MAJOR_MASK = 0xff00;
     public static final int MAJOR = 0x200;
 
@@ -36,6 +38,22 @@ public final class ServeProtocol {
 
     public static int minor(int version) {
         return version & 0xff;
+    }
+
+    /** The command's name in Nix's sources, for messages. */
+    public static String commandName(int id) {
+        return switch (id) {
+            case CMD_QUERY_VALID_PATHS -> "QueryValidPaths";
+            case CMD_QUERY_PATH_INFOS -> "QueryPathInfos";
+            case CMD_DUMP_STORE_PATH -> "DumpStorePath";
+            case CMD_IMPORT_PATHS -> "ImportPaths";
+            case CMD_EXPORT_PATHS -> "ExportPaths";
+            case CMD_BUILD_PATHS -> "BuildPaths";
+            case CMD_QUERY_CLOSURE -> "QueryClosure";
+            case CMD_BUILD_DERIVATION -> "BuildDerivation";
+            case CMD_ADD_TO_STORE_NAR -> "AddToStoreNar";
+            default -> "command " + id;
+        };
     }
 
     /** As Nix users know it: 0x207 is "2.7". */

@@ -8,6 +8,8 @@ import java.io.OutputStream;
 import java.util.function.Consumer;
 
 import dev.nixpool.nix.wire.NixWireException;
+import dev.nixpool.nix.wire.ReplyBudget;
+import dev.nixpool.nix.wire.ReplyLimits;
 import dev.nixpool.nix.wire.WireReader;
 import dev.nixpool.nix.wire.WireWriter;
 
@@ -18,18 +20,29 @@ import dev.nixpool.nix.wire.WireWriter;
  */
 public final class WorkerConnection {
 
+    private final ReplyBudget budget;
     private final WireReader in;
     private final WireWriter out;
     private int daemonVersion = -1;
     private String daemonNixVersion = "";
 
     public WorkerConnection(InputStream fromDaemon, OutputStream toDaemon) {
-        this.in = new WireReader(new BufferedInputStream(fromDaemon, 64 * 1024));
+        this(fromDaemon, toDaemon, ReplyLimits.DEFAULTS);
+    }
+
+    /**
+     * With {@code limits} on each stderr message and on the reply after STDERR_LAST; how much log a whole operation
+     * may send is for the consumer of {@link #awaitReply} to bound.
+     */
+    public WorkerConnection(InputStream fromDaemon, OutputStream toDaemon, ReplyLimits limits) {
+        this.budget = new ReplyBudget(new BufferedInputStream(fromDaemon, 64 * 1024), limits);
+        this.in = new WireReader(budget);
         this.out = new WireWriter(new BufferedOutputStream(toDaemon, 64 * 1024));
     }
 
     /** Performs the handshake; the daemon's start-up messages go to {@code messages}. Returns the daemon's version. */
     public int handshake(Consumer<StderrMessage> messages) throws IOException {
+        budget.start("the handshake");
         out.writeU64(WorkerProtocol.MAGIC_1).flush();
         long magic = in.readU64("the daemon's magic number");
         if (magic != WorkerProtocol.MAGIC_2) {
@@ -65,8 +78,10 @@ public final class WorkerConnection {
     public void awaitReply(Consumer<StderrMessage> messages) throws IOException {
         StderrReader reader = new StderrReader(in, daemonVersion());
         while (true) {
+            budget.start("a stderr message");
             StderrMessage m = reader.read();
             if (m instanceof StderrMessage.Last) {
+                budget.start("the reply");
                 return;
             }
             if (m instanceof StderrMessage.Error e) {

@@ -28,6 +28,7 @@ public final class SshBuilderConnector implements BuilderConnector, AutoCloseabl
     private final SshConnector ssh;
     private final boolean ownsSsh;
     private final BuilderTimeouts timeouts;
+    private final BuilderLimits limits;
     private final Watchdog watchdog = new Watchdog("nixpool-builder-watchdog");
 
     /** With a MINA client of its own. */
@@ -35,15 +36,25 @@ public final class SshBuilderConnector implements BuilderConnector, AutoCloseabl
         this(new SshConnector(), true, timeouts);
     }
 
+    /** With a MINA client of its own and {@code limits} on what builders may send. */
+    public SshBuilderConnector(BuilderTimeouts timeouts, BuilderLimits limits) {
+        this(new SshConnector(), true, timeouts, limits);
+    }
+
     /** Shares {@code ssh} (not closed by {@link #close()}). */
     public SshBuilderConnector(SshConnector ssh, BuilderTimeouts timeouts) {
-        this(ssh, false, timeouts);
+        this(ssh, false, timeouts, BuilderLimits.DEFAULTS);
     }
 
     private SshBuilderConnector(SshConnector ssh, boolean ownsSsh, BuilderTimeouts timeouts) {
+        this(ssh, ownsSsh, timeouts, BuilderLimits.DEFAULTS);
+    }
+
+    private SshBuilderConnector(SshConnector ssh, boolean ownsSsh, BuilderTimeouts timeouts, BuilderLimits limits) {
         this.ssh = Objects.requireNonNull(ssh, "ssh");
         this.ownsSsh = ownsSsh;
         this.timeouts = Objects.requireNonNull(timeouts, "timeouts");
+        this.limits = Objects.requireNonNull(limits, "limits");
     }
 
     public BuilderTimeouts timeouts() {
@@ -63,7 +74,7 @@ public final class SshBuilderConnector implements BuilderConnector, AutoCloseabl
             throw BuilderFailures.transport(e);
         }
         try {
-            return SshBuilderSession.start(session, watchdog, timeouts, settings);
+            return SshBuilderSession.start(session, watchdog, timeouts, settings, limits);
         } catch (SshTransportException e) {
             session.close();
             throw BuilderFailures.transport(e);

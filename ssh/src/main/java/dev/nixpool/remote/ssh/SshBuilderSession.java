@@ -24,6 +24,7 @@ import dev.nixpool.nix.serve.ServeProtocol;
 import dev.nixpool.nix.store.InvalidStorePathException;
 import dev.nixpool.nix.store.StorePath;
 import dev.nixpool.nix.wire.NixWireException;
+import dev.nixpool.nix.wire.ReplyLimitExceededException;
 import dev.nixpool.nix.wire.WireTruncatedException;
 import dev.nixpool.remote.BuildSource;
 import dev.nixpool.remote.BuilderException;
@@ -63,6 +64,7 @@ public final class SshBuilderSession implements BuilderSession {
     private final SshSession ssh;
     private final Watchdog watchdog;
     private final BuilderTimeouts timeouts;
+    private final BuilderLimits limits;
     /**
      * Where the serve channel's stderr goes: the sink of the latest call, kept after it returns. sshd forwards the serve
      * process's stdout and stderr from two pipes, so the last log lines of a build may arrive after its result; they
@@ -76,10 +78,12 @@ public final class SshBuilderSession implements BuilderSession {
     private volatile ServeChannel serve;
     private volatile boolean closed;
 
-    private SshBuilderSession(SshSession ssh, Watchdog watchdog, BuilderTimeouts timeouts, NixSettings settings) {
+    private SshBuilderSession(SshSession ssh, Watchdog watchdog, BuilderTimeouts timeouts, NixSettings settings,
+            BuilderLimits limits) {
         this.ssh = ssh;
         this.watchdog = watchdog;
         this.timeouts = timeouts;
+        this.limits = limits;
         this.commands = new RemoteCommands(ssh, watchdog);
         this.nix = new NixCommands(settings);
         this.substituteAhead = !settings.isEmpty();
@@ -91,9 +95,15 @@ public final class SshBuilderSession implements BuilderSession {
      */
     static SshBuilderSession start(SshSession ssh, Watchdog watchdog, BuilderTimeouts timeouts, NixSettings settings)
             throws SshTransportException, ServeStartException {
-        SshBuilderSession session = new SshBuilderSession(ssh, watchdog, timeouts, settings);
+        return start(ssh, watchdog, timeouts, settings, BuilderLimits.DEFAULTS);
+    }
+
+    static SshBuilderSession start(SshSession ssh, Watchdog watchdog, BuilderTimeouts timeouts, NixSettings settings,
+            BuilderLimits limits) throws SshTransportException, ServeStartException {
+        SshBuilderSession session = new SshBuilderSession(ssh, watchdog, timeouts, settings, limits);
         session.serve = ServeChannel.start(ssh, session.nix.serve(),
-                line -> RemoteCommands.deliver(session.serveLog.get(), line), timeouts.handshake(), watchdog);
+                line -> RemoteCommands.deliver(session.serveLog.get(), line), timeouts.handshake(), watchdog,
+                limits.replies());
         return session;
     }
 
@@ -109,8 +119,23 @@ public final class SshBuilderSession implements BuilderSession {
 
     // ---- instantiate ----------------------------------------------------------------------------------------------
 
+    /**
+     * Its log counts against the same maxLogBytesPerBuild as the build's: lines past it are dropped (the evaluation
+     * still ends within its time limit) and a derivation evaluated that way is refused.
+     */
     @Override
     public String instantiate(BuildSource source, LogSink log) throws BuilderException {
+        LogBudget budget = new LogBudget(log, limits.maxLogBytesPerBuild(), () -> {
+        });
+        String drv = instantiateFrom(source, budget);
+        if (budget.exceeded()) {
+            throw new BuilderException(BuilderFailure.LIMIT_EXCEEDED, "evaluating on " + ssh.target()
+                    + " logged more than " + budget.limit() + " bytes (the operator's maxLogBytesPerBuild)");
+        }
+        return drv;
+    }
+
+    private String instantiateFrom(BuildSource source, LogSink log) throws BuilderException {
         if (source instanceof BuildSource.Expression e) {
             return evaluate("the expression", nix.expression(), e.text().getBytes(StandardCharsets.UTF_8), log);
         }
@@ -213,9 +238,33 @@ public final class SshBuilderSession implements BuilderSession {
     // ---- build ----------------------------------------------------------------------------------------------------
 
     @Override
-    public BuildResult build(String drvPath, Derivation derivation, BuildOptions options, LogSink log)
+    public BuildResult build(String drvPath, Derivation derivation, BuildOptions requested, LogSink log)
             throws BuilderException {
         StorePath drv = parseDrv(drvPath, BuilderFailure.DERIVATION_UNAVAILABLE);
+        long maxLog = limits.maxLogBytesPerBuild();
+        BuildOptions options = requested.maxLogSize() == 0 || requested.maxLogSize() > maxLog
+                ? requested.withMaxLogSize(maxLog)
+                : requested;
+        LogBudget budget = new LogBudget(log, maxLog, () -> {
+            ServeChannel s = serve;
+            if (s != null) {
+                s.close();
+            }
+        });
+        try {
+            return build(drv, derivation, options, budget);
+        } catch (BuilderException e) {
+            if (budget.exceeded()) {
+                throw new BuilderException(BuilderFailure.LIMIT_EXCEEDED, "the build of " + drv + " on "
+                        + ssh.target() + " logged more than " + maxLog
+                        + " bytes (the operator's maxLogBytesPerBuild); it was stopped", e);
+            }
+            throw e;
+        }
+    }
+
+    private BuildResult build(StorePath drv, Derivation derivation, BuildOptions options, LogSink log)
+            throws BuilderException {
         return withLog(log, () -> {
             if (substituteAhead) {
                 substitute(drv, derivation);
@@ -379,6 +428,11 @@ public final class SshBuilderSession implements BuilderSession {
         if (!ssh.isOpen()) {
             return new BuilderException(BuilderFailure.UNREACHABLE, "connection to the builder was lost during "
                     + what + ": " + ssh.lossReason(), e);
+        }
+        if (e instanceof ReplyLimitExceededException r) {
+            return new BuilderException(BuilderFailure.LIMIT_EXCEEDED, target + " answered " + what
+                    + " with more than the operator allows (" + r.limit() + "): " + r.getMessage()
+                    + "; the session was closed", e);
         }
         if (e instanceof WireTruncatedException) {
             Integer status = s.process().exitStatus();
