@@ -1,6 +1,7 @@
 package dev.nixpool.local.apiserver;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.net.URI;
@@ -26,6 +27,7 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
@@ -60,6 +62,18 @@ class EmbeddedApiServerTest {
         return client.genericKubernetesResources(KubectlFixture.NIXBUILDS).inNamespace(NS).withName(name);
     }
 
+    private static Resource<GenericKubernetesResource> machine(String name) {
+        return client.genericKubernetesResources(KubectlFixture.BUILDMACHINES).inNamespace(NS).withName(name);
+    }
+
+    private static GenericKubernetesResource newMachine(String name, int maxJobs) {
+        GenericKubernetesResource m = new GenericKubernetesResourceBuilder().withApiVersion("nixpool.dev/v1alpha1")
+                .withKind("BuildMachine").withNewMetadata().withName(name).withNamespace(NS).endMetadata().build();
+        m.setAdditionalProperty("spec",
+                new java.util.LinkedHashMap<>(Map.of("systems", List.of("x86_64-linux"), "maxJobs", maxJobs)));
+        return m;
+    }
+
     private static GenericKubernetesResource newBuild(String name, Map<String, Object> spec) {
         GenericKubernetesResource b = new GenericKubernetesResourceBuilder().withApiVersion("nixpool.dev/v1alpha1")
                 .withKind("NixBuild").withNewMetadata().withName(name).withNamespace(NS).endMetadata().build();
@@ -87,33 +101,46 @@ class EmbeddedApiServerTest {
         assertThat((Map<String, Object>) afterStatus.get("spec")).containsEntry("system", "x86_64-linux");
         assertThat(afterStatus.getMetadata().getGeneration()).isEqualTo(1L);
 
-        afterStatus.setAdditionalProperty("status", Map.of("phase", "Failed"));
+        // a NixBuild's spec is immutable (a CEL transition rule): the edit is refused and nothing changes
         afterStatus.setAdditionalProperty("spec",
                 Map.of("expression", "import ./build.nix", "system", "aarch64-linux"));
-        client.genericKubernetesResources(KubectlFixture.NIXBUILDS).inNamespace(NS).resource(afterStatus).update();
-        GenericKubernetesResource afterSpec = build("generation").get();
-        assertThat((Map<String, Object>) afterSpec.get("status")).containsEntry("phase", "Building");
-        assertThat((Map<String, Object>) afterSpec.get("spec")).containsEntry("system", "aarch64-linux");
+        assertThatThrownBy(() -> client.genericKubernetesResources(KubectlFixture.NIXBUILDS).inNamespace(NS)
+                .resource(afterStatus).update()).isInstanceOf(KubernetesClientException.class)
+                .hasMessageContaining("spec is immutable");
+        assertThat(build("generation").get().getMetadata().getGeneration()).isEqualTo(1L);
+
+        // a mutable spec: a write of it bumps the generation and leaves the status alone
+        client.genericKubernetesResources(KubectlFixture.BUILDMACHINES).inNamespace(NS)
+                .resource(newMachine("generation", 1)).create();
+        GenericKubernetesResource pool = machine("generation").get();
+        pool.setAdditionalProperty("status", Map.of("builders", 7));
+        pool.setAdditionalProperty("spec", Map.of("systems", List.of("x86_64-linux"), "maxJobs", 2));
+        client.genericKubernetesResources(KubectlFixture.BUILDMACHINES).inNamespace(NS).resource(pool).update();
+        GenericKubernetesResource afterSpec = machine("generation").get();
+        assertThat((Map<String, Object>) afterSpec.get("spec")).containsEntry("maxJobs", 2);
+        assertThat(afterSpec.getAdditionalProperties()).doesNotContainKey("status");
         assertThat(afterSpec.getMetadata().getGeneration()).isEqualTo(2L);
     }
 
     @Test
     void mergePatchesReplaceArraysAndServerSideApplyMergesToo() {
-        client.genericKubernetesResources(KubectlFixture.NIXBUILDS).inNamespace(NS)
-                .resource(newBuild("patched", Map.of("requiredSystemFeatures", List.of("kvm", "big-parallel"))))
-                .create();
-        build("patched").patch(PatchContext.of(PatchType.JSON_MERGE),
-                "{\"spec\":{\"requiredSystemFeatures\":[\"nixos-test\"],\"system\":\"x86_64-linux\"}}");
-        assertThat((Map<String, Object>) build("patched").get().get("spec"))
-                .containsEntry("requiredSystemFeatures", List.of("nixos-test")).containsEntry("system", "x86_64-linux");
+        GenericKubernetesResource created = newMachine("patched", 1);
+        ((Map<String, Object>) created.get("spec")).put("supportedFeatures", List.of("kvm", "big-parallel"));
+        client.genericKubernetesResources(KubectlFixture.BUILDMACHINES).inNamespace(NS).resource(created).create();
+        machine("patched").patch(PatchContext.of(PatchType.JSON_MERGE),
+                "{\"spec\":{\"supportedFeatures\":[\"nixos-test\"],\"maxJobs\":3}}");
+        assertThat((Map<String, Object>) machine("patched").get().get("spec"))
+                .containsEntry("supportedFeatures", List.of("nixos-test")).containsEntry("maxJobs", 3);
 
+        client.genericKubernetesResources(KubectlFixture.NIXBUILDS).inNamespace(NS)
+                .resource(newBuild("patched", Map.of("system", "x86_64-linux"))).create();
         build("patched").subresource("status").patch(PatchContext.of(PatchType.SERVER_SIDE_APPLY),
                 "{\"apiVersion\":\"nixpool.dev/v1alpha1\",\"kind\":\"NixBuild\",\"metadata\":{\"name\":\"patched\"},"
                         + "\"status\":{\"phase\":\"Scheduled\",\"machine\":\"default\"}}");
         GenericKubernetesResource applied = build("patched").get();
         assertThat((Map<String, Object>) applied.get("status")).containsEntry("phase", "Scheduled")
                 .containsEntry("machine", "default");
-        assertThat(applied.getMetadata().getGeneration()).isEqualTo(2L);
+        assertThat(applied.getMetadata().getGeneration()).isEqualTo(1L);
     }
 
     @Test
@@ -182,11 +209,12 @@ class EmbeddedApiServerTest {
             assertThat(added.path("object").path("metadata").path("name").asText()).isEqualTo("streamed");
 
             build("not-selected").patch(PatchContext.of(PatchType.JSON_MERGE),
-                    "{\"spec\":{\"system\":\"i686-linux\"}}");
-            build("streamed").patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"system\":\"aarch64-linux\"}}");
+                    "{\"metadata\":{\"labels\":{\"seen\":\"no\"}}}");
+            build("streamed").patch(PatchContext.of(PatchType.JSON_MERGE),
+                    "{\"metadata\":{\"labels\":{\"seen\":\"yes\"}}}");
             JsonNode modified = JSON.readTree(lines.next());
             assertThat(modified.path("type").asText()).isEqualTo("MODIFIED");
-            assertThat(modified.path("object").path("spec").path("system").asText()).isEqualTo("aarch64-linux");
+            assertThat(modified.path("object").path("metadata").path("labels").path("seen").asText()).isEqualTo("yes");
 
             build("streamed").delete();
             JsonNode deleted = JSON.readTree(lines.next());
