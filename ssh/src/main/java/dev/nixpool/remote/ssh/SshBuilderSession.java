@@ -61,6 +61,8 @@ public final class SshBuilderSession implements BuilderSession {
     static final long EXIT_TIMED_OUT = 101;
 
     private final SshSession ssh;
+    /** False for a session on a kept {@link SshBuilderConnection}: closing the session leaves the connection open. */
+    private final boolean ownsSsh;
     private final Watchdog watchdog;
     private final BuilderTimeouts timeouts;
     /**
@@ -76,8 +78,10 @@ public final class SshBuilderSession implements BuilderSession {
     private volatile ServeChannel serve;
     private volatile boolean closed;
 
-    private SshBuilderSession(SshSession ssh, Watchdog watchdog, BuilderTimeouts timeouts, NixSettings settings) {
+    private SshBuilderSession(SshSession ssh, boolean ownsSsh, Watchdog watchdog, BuilderTimeouts timeouts,
+            NixSettings settings) {
         this.ssh = ssh;
+        this.ownsSsh = ownsSsh;
         this.watchdog = watchdog;
         this.timeouts = timeouts;
         this.commands = new RemoteCommands(ssh, watchdog);
@@ -87,11 +91,11 @@ public final class SshBuilderSession implements BuilderSession {
 
     /**
      * Starts the serve channel on a logged-in session, with the build's Nix settings, and greets it; the caller closes
-     * {@code ssh} on failure.
+     * {@code ssh} on failure. With {@code ownsSsh} closing the session closes {@code ssh} too.
      */
-    static SshBuilderSession start(SshSession ssh, Watchdog watchdog, BuilderTimeouts timeouts, NixSettings settings)
-            throws SshTransportException, ServeStartException {
-        SshBuilderSession session = new SshBuilderSession(ssh, watchdog, timeouts, settings);
+    static SshBuilderSession start(SshSession ssh, boolean ownsSsh, Watchdog watchdog, BuilderTimeouts timeouts,
+            NixSettings settings) throws SshTransportException, ServeStartException {
+        SshBuilderSession session = new SshBuilderSession(ssh, ownsSsh, watchdog, timeouts, settings);
         session.serve = ServeChannel.start(ssh, session.nix.serve(),
                 line -> RemoteCommands.deliver(session.serveLog.get(), line), timeouts.handshake(), watchdog);
         return session;
@@ -315,7 +319,17 @@ public final class SshBuilderSession implements BuilderSession {
 
     // ---- close ----------------------------------------------------------------------------------------------------
 
-    /** Ends every channel and the SSH connection; the remote nix-store sees its stdin hang up and stops its build. */
+    /** A failed request closes the serve channel (the stream is out of step), so an open one is in step. */
+    @Override
+    public boolean reusable() {
+        ServeChannel s = serve;
+        return !closed && s != null && s.isOpen() && ssh.isOpen();
+    }
+
+    /**
+     * Ends every channel of the session, and the SSH connection if the session owns it; the remote nix-store sees its
+     * stdin hang up and stops its build.
+     */
     @Override
     public void close() {
         closed = true;
@@ -324,7 +338,9 @@ public final class SshBuilderSession implements BuilderSession {
         if (s != null) {
             s.close();
         }
-        ssh.close();
+        if (ownsSsh) {
+            ssh.close();
+        }
     }
 
     // ---- plumbing -------------------------------------------------------------------------------------------------
