@@ -141,8 +141,10 @@ final class KeptSessions implements AutoCloseable {
         }
 
         BuilderConnection connectionIfDone() {
-            Connected c = connection.getNow(null);
-            return c != null ? c.connection() : null;
+            if (!connection.isDone() || connection.isCompletedExceptionally()) {
+                return null;
+            }
+            return connection.join().connection();
         }
     }
 
@@ -215,7 +217,7 @@ final class KeptSessions implements AutoCloseable {
      */
     void retain(String scope, List<KeptBuilder> ready,
             Function<KeptBuilder, Optional<BuilderCredentials>> credentials) {
-        List<Entry> fresh = new ArrayList<>();
+        Map<Entry, KeptBuilder> fresh = new HashMap<>();
         List<BuilderConnection> toClose = new ArrayList<>();
         synchronized (this) {
             if (closed) {
@@ -236,23 +238,24 @@ final class KeptSessions implements AutoCloseable {
                 if (entry == null) {
                     entry = new Entry(builder.address());
                     entries.put(builder.address(), entry);
-                    fresh.add(entry);
+                    fresh.put(entry, builder);
                 }
                 entry.scope = scope;
                 entry.retained = true;
             }
-            for (Entry entry : fresh) {
-                KeptBuilder builder = wanted.get(entry.address);
-                try {
-                    warming.execute(() -> warm(entry, builder, credentials));
-                } catch (RejectedExecutionException e) {
-                    entries.remove(entry.address, entry);
-                    entry.connection.completeExceptionally(
-                            new BuilderException(BuilderFailure.UNREACHABLE, "the operator is stopping"));
-                }
-            }
         }
         toClose.forEach(BuilderConnection::close);
+        for (Map.Entry<Entry, KeptBuilder> warm : fresh.entrySet()) {
+            try {
+                warming.execute(() -> warm(warm.getKey(), warm.getValue(), credentials));
+            } catch (RejectedExecutionException e) {
+                synchronized (this) {
+                    drop(warm.getKey());
+                }
+                warm.getKey().connection.completeExceptionally(
+                        new BuilderException(BuilderFailure.UNREACHABLE, "the operator is stopping"));
+            }
+        }
     }
 
     /** Builders with a kept (or warming) connection. */
