@@ -40,10 +40,11 @@ public class KeptConnections {
 
     public void keep(BuildMachine machine, List<Pod> ready) {
         String namespace = machine.getMetadata().getNamespace();
+        boolean reusable = !SchedulingInputs.isEphemeral(machine);
         List<KeptBuilder> builders = ready.stream()
                 .filter(pod -> pod.getStatus() != null && pod.getStatus().getPodIP() != null)
                 .map(pod -> new KeptBuilder(new BuilderAddress(pod.getStatus().getPodIP(), sshPort, sshUser),
-                        pod.getMetadata().getName()))
+                        pod.getMetadata().getName(), reusable))
                 .toList();
         runner.keepConnected(namespace + "/" + machine.getMetadata().getName(), builders,
                 builder -> provisioner.credentials(namespace, builder.pod()));

@@ -107,12 +107,15 @@ final class KeptSessions implements AutoCloseable {
                 }
                 done = true;
                 entry.leases--;
-                if (plain && entry.retained && !entry.dropped && entry.spare == null && session.reusable()) {
+                boolean keep = entry.retained && entry.reusable && !entry.dropped;
+                if (keep && plain && entry.spare == null && session.reusable()) {
                     entry.spare = session;
                     toClose = null;
                 }
-                if (!entry.retained && !entry.dropped && entry.leases == 0) {
-                    drop(entry); // connected for a build only (never named by retain): as Nix's client does
+                if (!keep && !entry.dropped && entry.leases == 0) {
+                    // connected for a build only (never named by retain: as Nix's client does), or an ephemeral
+                    // builder's, whose one build is over
+                    drop(entry);
                 }
                 if (entry.dropped && entry.leases == 0) {
                     connectionToClose = entry.connectionIfDone();
@@ -120,6 +123,8 @@ final class KeptSessions implements AutoCloseable {
             }
             if (toClose != null) {
                 toClose.close();
+            } else {
+                prepareLater(session);
             }
             if (connectionToClose != null) {
                 connectionToClose.close();
@@ -132,6 +137,8 @@ final class KeptSessions implements AutoCloseable {
         final CompletableFuture<Connected> connection = new CompletableFuture<>();
         String scope;
         boolean retained;
+        /** Until retain says otherwise, a builder is taken to serve more builds. */
+        boolean reusable = true;
         boolean dropped;
         int leases;
         BuilderSession spare;
@@ -174,6 +181,7 @@ final class KeptSessions implements AutoCloseable {
                         // the replacement is kept as the one it replaces was
                         entry.scope = replaced.scope;
                         entry.retained = replaced.retained;
+                        entry.reusable = replaced.reusable;
                     }
                     entries.put(address, entry);
                     connectHere = true;
@@ -242,6 +250,7 @@ final class KeptSessions implements AutoCloseable {
                 }
                 entry.scope = scope;
                 entry.retained = true;
+                entry.reusable = builder.reusable();
             }
         }
         toClose.forEach(BuilderConnection::close);
@@ -321,14 +330,27 @@ final class KeptSessions implements AutoCloseable {
             LOG.debugf("could not start a spare session on builder %s: %s", builder.pod(), e.getMessage());
             return;
         }
+        // started ahead of being a spare: the evaluator is ready when the first build takes it (the session is not
+        // shared yet, so this thread may use it)
+        spare.prepare();
+        boolean kept;
         synchronized (this) {
-            if (!entry.dropped && entry.spare == null) {
+            kept = !entry.dropped && entry.spare == null;
+            if (kept) {
                 entry.spare = spare;
-                spare = null;
             }
         }
-        if (spare != null) {
+        if (!kept) {
             spare.close();
+        }
+    }
+
+    /** Prepares a session kept as a spare off the build's thread: its run reports its result without waiting. */
+    private void prepareLater(BuilderSession spare) {
+        try {
+            warming.execute(spare::prepare);
+        } catch (RejectedExecutionException e) {
+            // stopping: the spare is closed with its connection
         }
     }
 

@@ -180,7 +180,7 @@ class BuildRunnerTest {
     private void keepConnected() {
         builder.keepsConnections = true;
         runner.keepConnected("ns/default", List.of(new KeptBuilder(new BuilderAddress("127.0.0.9", 2222, "root"),
-                "builder-0")), b -> Optional.of(new BuilderCredentials("private", "ssh-ed25519 AAAA")));
+                "builder-0", true)), b -> Optional.of(new BuilderCredentials("private", "ssh-ed25519 AAAA")));
     }
 
     @Test

@@ -63,7 +63,7 @@ class KeptSessionsTest {
     }
 
     private static KeptBuilder builder(BuilderAddress address) {
-        return new KeptBuilder(address, "pod-" + address.host());
+        return new KeptBuilder(address, "pod-" + address.host(), true);
     }
 
     @Test
@@ -92,6 +92,28 @@ class KeptSessionsTest {
         assertThat(connector.connections).hasSize(1);
         assertThat(used).containsOnly(connector.connections.get(0).sessions.get(0));
         assertThat(connector.sessions()).hasSize(1).allMatch(s -> !s.closed);
+    }
+
+    @Test
+    void theSpareIsPreparedForTheNextBuildWhenWarmedAndEachTimeItComesBack() throws Exception {
+        retain(builder(A));
+        FakeSession spare = connector.to(A).sessions.get(0);
+        assertThat(spare.prepared).isOne();
+        sessions.lease(A, KEYS, NixSettings.NONE).close();
+        assertThat(spare.prepared).isEqualTo(2);
+    }
+
+    @Test
+    void anEphemeralBuildersConnectionGoesWithItsOneBuild() throws Exception {
+        sessions.retain(POOL, List.of(new KeptBuilder(A, "pod-a", false)), b -> Optional.of(KEYS));
+        FakeSession used;
+        try (KeptSessions.Lease lease = sessions.lease(A, KEYS, NixSettings.NONE)) {
+            assertThat(lease.kept()).isTrue();
+            used = (FakeSession) lease.session();
+        }
+        assertThat(used.closed).isTrue();
+        assertThat(connector.to(A).open).isFalse();
+        assertThat(sessions.size()).isZero();
     }
 
     @Test
@@ -387,6 +409,7 @@ class KeptSessionsTest {
         final NixSettings settings;
         volatile boolean inStep = true;
         volatile boolean closed;
+        volatile int prepared;
 
         FakeSession(InMemoryConnection connection, NixSettings settings) {
             this.connection = connection;
@@ -396,6 +419,11 @@ class KeptSessionsTest {
         @Override
         public boolean reusable() {
             return inStep && !closed && connection.open;
+        }
+
+        @Override
+        public void prepare() {
+            prepared++;
         }
 
         @Override

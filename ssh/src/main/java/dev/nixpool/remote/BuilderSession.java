@@ -47,6 +47,13 @@ public interface BuilderSession extends AutoCloseable {
         return false;
     }
 
+    /**
+     * Gets ready for the next build's evaluation ahead of it, between builds (for a session kept for later builds).
+     * Best effort and quick to call again; sessions that cannot (test doubles) do nothing.
+     */
+    default void prepare() {
+    }
+
     @Override
     void close();
 }

@@ -77,6 +77,8 @@ public final class SshBuilderSession implements BuilderSession {
     private final boolean substituteAhead;
     private volatile ServeChannel serve;
     private volatile boolean closed;
+    /** An evaluator started by {@link #prepare()}, waiting for the next expression on its stdin. */
+    private final AtomicReference<RemoteCommands.Started> readyEvaluator = new AtomicReference<>();
 
     private SshBuilderSession(SshSession ssh, boolean ownsSsh, Watchdog watchdog, BuilderTimeouts timeouts,
             NixSettings settings) {
@@ -129,9 +131,37 @@ public final class SshBuilderSession implements BuilderSession {
         throw new IllegalArgumentException("unknown build source " + source);
     }
 
+    /**
+     * Starts the evaluator of the next expression now, so that it waits on its stdin with Nix started and its store
+     * open: a build that comes later pays only the evaluation itself. Best effort: if it cannot be started, or is gone
+     * by then, the expression gets an evaluator of its own as without this.
+     */
+    @Override
+    public void prepare() {
+        if (closed || readyEvaluator.get() != null) {
+            return;
+        }
+        RemoteCommands.Started started;
+        try {
+            started = commands.start("starting an evaluator", nix.expression());
+        } catch (BuilderException e) {
+            return;
+        }
+        if (!readyEvaluator.compareAndSet(null, started) || closed) {
+            started.close();
+        }
+    }
+
     /** Runs an evaluator with {@code input} on its stdin (never on its command line) and returns the .drv it printed. */
     private String evaluate(String what, String command, byte[] input, LogSink log) throws BuilderException {
-        RemoteCommands.Result r = commands.run("evaluating " + what, command, input, log, timeouts.evaluation());
+        RemoteCommands.Started ready = readyEvaluator.getAndSet(null);
+        if (ready != null && (!ready.isOpen() || !ready.command().equals(command))) {
+            ready.close();
+            ready = null;
+        }
+        RemoteCommands.Started evaluator = ready != null ? ready : commands.start("evaluating " + what, command);
+        RemoteCommands.Result r = commands.complete("evaluating " + what, evaluator, input, log,
+                timeouts.evaluation());
         if (r.status() == 127) {
             throw new BuilderException(BuilderFailure.NIX_NOT_FOUND, "'" + command.split(" ")[0] + "' was not found on "
                     + ssh.target() + " (exit status 127)" + ServeStartFailure.quote(r.stderr()));
@@ -333,6 +363,10 @@ public final class SshBuilderSession implements BuilderSession {
     @Override
     public void close() {
         closed = true;
+        RemoteCommands.Started ready = readyEvaluator.getAndSet(null);
+        if (ready != null) {
+            ready.close();
+        }
         commands.close();
         ServeChannel s = serve;
         if (s != null) {
