@@ -136,6 +136,8 @@ final class KeptSessions implements AutoCloseable {
         final BuilderAddress address;
         final CompletableFuture<Connected> connection = new CompletableFuture<>();
         String scope;
+        /** Someone (the warming thread or a build) is making the connection: others wait for it. */
+        boolean connecting;
         boolean retained;
         /** Until retain says otherwise, a builder is taken to serve more builds. */
         boolean reusable = true;
@@ -184,6 +186,11 @@ final class KeptSessions implements AutoCloseable {
                         entry.reusable = replaced.reusable;
                     }
                     entries.put(address, entry);
+                }
+                if (!entry.connecting) {
+                    // a new entry, or one whose warming has not started yet (queued behind others): a build never
+                    // waits for the warming thread, only for a connection already being made
+                    entry.connecting = true;
                     connectHere = true;
                 }
                 entry.leases++;
@@ -297,11 +304,15 @@ final class KeptSessions implements AutoCloseable {
     private void warm(Entry entry, KeptBuilder builder,
             Function<KeptBuilder, Optional<BuilderCredentials>> credentials) {
         synchronized (this) {
+            if (entry.connecting) {
+                return; // a build came first and connects it; its session becomes the spare
+            }
             if (entry.dropped && entry.leases == 0) {
                 entry.connection.completeExceptionally(
                         new BuilderException(BuilderFailure.UNREACHABLE, "builder " + builder.pod() + " went away"));
                 return;
             }
+            entry.connecting = true;
         }
         Optional<BuilderCredentials> keys;
         try {

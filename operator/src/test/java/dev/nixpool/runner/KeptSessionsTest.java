@@ -279,6 +279,24 @@ class KeptSessionsTest {
     }
 
     @Test
+    void aBuildDoesNotWaitForAWarmingStillQueuedButConnectsItselfAndWarmingThenLeavesIt() throws Exception {
+        QueuedExecutor queued = new QueuedExecutor();
+        try (KeptSessions pool = new KeptSessions(connector, queued, false)) {
+            pool.retain(POOL, List.of(builder(A)), b -> Optional.of(KEYS));
+            assertThat(connector.attempts).as("warming queued behind other builders").isZero();
+            try (KeptSessions.Lease lease = pool.lease(A, KEYS, NixSettings.NONE)) {
+                assertThat(lease.kept()).isFalse();
+            }
+            queued.runAll();
+            assertThat(connector.connections).as("one connection: the build's, kept").hasSize(1);
+            assertThat(connector.to(A).open).isTrue();
+            try (KeptSessions.Lease next = pool.lease(A, KEYS, NixSettings.NONE)) {
+                assertThat(next.kept()).isTrue();
+            }
+        }
+    }
+
+    @Test
     void aDiscardedLeaseClosesItsConnectionAndTheNextBuildConnectsAfresh() throws Exception {
         retain(builder(A));
         KeptSessions.Lease lease = sessions.lease(A, KEYS, NixSettings.NONE);
@@ -336,6 +354,45 @@ class KeptSessionsTest {
         @Override
         public boolean awaitTermination(long timeout, TimeUnit unit) {
             return shutdown;
+        }
+    }
+
+    /** Holds the warming tasks until the test runs them: a warming thread busy with other builders. */
+    private static final class QueuedExecutor extends AbstractExecutorService {
+        private final List<Runnable> tasks = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void execute(Runnable command) {
+            tasks.add(command);
+        }
+
+        void runAll() {
+            tasks.forEach(Runnable::run);
+            tasks.clear();
+        }
+
+        @Override
+        public void shutdown() {
+        }
+
+        @Override
+        public List<Runnable> shutdownNow() {
+            return List.of();
+        }
+
+        @Override
+        public boolean isShutdown() {
+            return false;
+        }
+
+        @Override
+        public boolean isTerminated() {
+            return false;
+        }
+
+        @Override
+        public boolean awaitTermination(long timeout, TimeUnit unit) {
+            return true;
         }
     }
 
