@@ -333,6 +333,11 @@ final class KeptSessions implements AutoCloseable {
             LOG.debugf("could not connect ahead to builder %s; its build will connect itself", builder.pod());
             return;
         }
+        synchronized (this) {
+            if (!entry.reusable && entry.leases > 0) {
+                return; // an ephemeral builder whose one build already has its session: a spare would go unused
+            }
+        }
         BuilderConnection connection = entry.connectionIfDone();
         BuilderSession spare;
         try {
