@@ -68,7 +68,9 @@ final class BuildJob implements Runnable {
                     + " and trusted public keys " + request.nixSettings().trustedPublicKeys());
         }
         try {
-            KeptSessions.Lease lease = sessions.lease(address, request.credentials(), request.nixSettings());
+            KeptSessions.Lease lease = sessions.lease(address, request.credentials(), request.nixSettings(),
+                    request.pool(),
+                    request.reusableBuilder());
             try {
                 if (lease.kept()) {
                     log.line("[nixpool] on the operator's kept connection to the builder (logged in before the build)");
@@ -90,7 +92,8 @@ final class BuildJob implements Runnable {
                     // this one yet): once more on a fresh connection instead of failing the attempt
                     log.line("[nixpool] the kept connection failed (" + e.getMessage() + "); connecting again");
                     lease.discard();
-                    lease = sessions.lease(address, request.credentials(), request.nixSettings());
+                    lease = sessions.lease(address, request.credentials(), request.nixSettings(), request.pool(),
+                            request.reusableBuilder());
                     if (!run.attach(lease.session())) {
                         return new RunResult.Failed(Reason.CANCELLED, "the run was cancelled", false);
                     }

@@ -166,6 +166,16 @@ final class KeptSessions implements AutoCloseable {
      * (or the warming one failed), and replaced once when it is broken or was opened with other credentials.
      */
     Lease lease(BuilderAddress address, BuilderCredentials credentials, NixSettings settings) throws BuilderException {
+        return lease(address, credentials, settings, null, false);
+    }
+
+    /**
+     * As {@link #lease(BuilderAddress, BuilderCredentials, NixSettings)}; a connection made here for a builder of
+     * {@code scope} (a pool) is kept as if {@link #retain} had named it, and is let go by that pool's next retain that
+     * does not name it: the pool's reconcile may see the builder Ready only after its first build ended.
+     */
+    Lease lease(BuilderAddress address, BuilderCredentials credentials, NixSettings settings, String scope,
+            boolean reusable) throws BuilderException {
         boolean plain = settings.isEmpty();
         BuilderException failure = null;
         Entry replaced = null;
@@ -184,6 +194,10 @@ final class KeptSessions implements AutoCloseable {
                         entry.scope = replaced.scope;
                         entry.retained = replaced.retained;
                         entry.reusable = replaced.reusable;
+                    } else if (scope != null) {
+                        entry.scope = scope;
+                        entry.retained = true;
+                        entry.reusable = reusable;
                     }
                     entries.put(address, entry);
                 }

@@ -297,6 +297,30 @@ class KeptSessionsTest {
     }
 
     @Test
+    void aBuildsOwnConnectionToAPoolsBuilderIsKeptBeforeThePoolNamesItUntilThePoolLetsItGo() throws Exception {
+        FakeSession first;
+        try (KeptSessions.Lease lease = sessions.lease(A, KEYS, NixSettings.NONE, POOL, true)) {
+            first = (FakeSession) lease.session();
+        }
+        try (KeptSessions.Lease next = sessions.lease(A, KEYS, NixSettings.NONE, POOL, true)) {
+            assertThat(next.kept()).isTrue();
+            assertThat(next.session()).isSameAs(first);
+        }
+        sessions.retain("ns/other", List.of(), b -> Optional.of(KEYS));
+        assertThat(connector.to(A).open).as("another pool's retain").isTrue();
+        retain(); // the pool's reconcile: the builder went
+        assertThat(connector.to(A).open).isFalse();
+        assertThat(first.closed).isTrue();
+    }
+
+    @Test
+    void aBuildsOwnConnectionToAnEphemeralBuilderGoesWithTheBuild() throws Exception {
+        sessions.lease(A, KEYS, NixSettings.NONE, POOL, false).close();
+        assertThat(connector.to(A).open).isFalse();
+        assertThat(sessions.size()).isZero();
+    }
+
+    @Test
     void aDiscardedLeaseClosesItsConnectionAndTheNextBuildConnectsAfresh() throws Exception {
         retain(builder(A));
         KeptSessions.Lease lease = sessions.lease(A, KEYS, NixSettings.NONE);
