@@ -91,6 +91,7 @@ final class BuildJob implements Runnable {
                     // the kept connection went stale between builds (the builder cannot have started anything for
                     // this one yet): once more on a fresh connection instead of failing the attempt
                     log.line("[nixpool] the kept connection failed (" + e.getMessage() + "); connecting again");
+                    run.detach(lease.session());
                     lease.discard();
                     lease = sessions.lease(address, request.credentials(), request.nixSettings(), request.pool(),
                             request.reusableBuilder());
@@ -101,6 +102,7 @@ final class BuildJob implements Runnable {
                 }
                 return build(request, drvPath, lease.session(), log);
             } finally {
+                run.detach(lease.session());
                 lease.close();
             }
         } catch (BuilderException e) {

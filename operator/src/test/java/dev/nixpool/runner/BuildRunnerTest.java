@@ -197,6 +197,17 @@ class BuildRunnerTest {
     }
 
     @Test
+    void endingAFinishedBuildLeavesItsSessionToTheNextBuild() {
+        runner();
+        keepConnected();
+        assertThat(awaitResult(dispatchAndKey("uid-1"))).isInstanceOf(RunResult.Completed.class);
+        runner.end("uid-1"); // the build ended: its run is forgotten, the spare it gave back is not its own any more
+        assertThat(builder.closed.get()).as("the session went back as the spare, open").isZero();
+        assertThat(awaitResult(dispatchAndKey("uid-2"))).isInstanceOf(RunResult.Completed.class);
+        assertThat(builder.opened).as("the second build used the first one's session").hasSize(1);
+    }
+
+    @Test
     void aKeptConnectionFoundStaleIsReplacedOnceWithoutFailingTheBuild() throws IOException {
         runner();
         keepConnected();
