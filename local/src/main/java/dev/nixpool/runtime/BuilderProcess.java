@@ -16,6 +16,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.jboss.logging.Logger;
 
@@ -39,9 +40,14 @@ final class BuilderProcess {
     private static final String UNSHARE_SIGKILL_FAILURE = "unshare: sigprocmask unblock failed";
     private static final String PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
+    /** What OpenSSH's sshd logs (at its default level INFO) when a login succeeds. */
+    static final String SSHD_ACCEPTED = "Accepted publickey for ";
+
     private final String podName;
     private final Process process;
     private final Deque<String> lastOutput = new ArrayDeque<>();
+    /** SSH logins sshd accepted: its "Accepted publickey for ..." log lines (sshd -e logs to the pod's stderr). */
+    private final AtomicInteger sshLogins = new AtomicInteger();
     private Thread outputPump;
 
     private BuilderProcess(String podName, Process process) {
@@ -246,7 +252,15 @@ final class BuilderProcess {
         outputPump = pump;
     }
 
+    /** SSH logins the pod's sshd accepted so far, as its log says: how many connections clients opened to it. */
+    int sshLogins() {
+        return sshLogins.get();
+    }
+
     private synchronized void remember(String line) {
+        if (line.contains(SSHD_ACCEPTED)) {
+            sshLogins.incrementAndGet();
+        }
         if (lastOutput.size() == OUTPUT_LINES_KEPT) {
             lastOutput.removeFirst();
         }

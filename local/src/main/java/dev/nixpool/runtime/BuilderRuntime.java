@@ -166,7 +166,7 @@ public final class BuilderRuntime implements AutoCloseable {
                 if (pod.process != null && pod.process.isAlive() && !pod.stopping) {
                     live.add(new LiveBuilder(pod.namespace, pod.name, pod.uid, pod.address, pod.spec.sshPort(),
                             pod.process.processes().stream().map(ProcessHandle::pid).toList(), pod.dirs.state(),
-                            storeDir(pod), pod.dirs.root()));
+                            storeDir(pod), pod.dirs.root(), pod.process.sshLogins()));
                 }
             }
         }

@@ -35,7 +35,7 @@ import dev.nixpool.status.Reason;
 /**
  * Builder capacity that follows demand, end to end (issue #9): the operator as its own process, builder pods run by the
  * builder runtime with real sshd and Nix. A warm pool serves a build without a pod start, a reusable builder keeps its
- * store for the next build and runs maxJobs builds at once, an idle pool goes to zero pods and comes back, and a pod no
+ * store (and the operator its SSH connection) for the next build and runs maxJobs builds at once, an idle pool goes to zero pods and comes back, and a pod no
  * node can take says so and ends its build cleanly. One cluster, one namespace and one pool (named {@code pool}) per
  * scenario; timeouts are short so that the class stays well under two minutes.
  */
@@ -134,6 +134,11 @@ class WarmPoolScenarioIT {
             assertThat(secondLog).as("the second found the input valid in the builder's store")
                     .doesNotContain("reuse-dep-built-" + run).contains("[nixpool] Nix says: Built");
             assertThat(input).as("the same input, not built again").hasContent(run);
+            // the operator kept its SSH connection to the builder between the builds: one login in all, counted by the
+            // builder's own sshd (a real Nix client logs in once per build)
+            assertThat(ScenarioFixture.liveBuilders(CLUSTER.cluster(), ns, first.getStatus().getBuilder()).get(0)
+                    .sshLogins()).as("logins the builder's sshd accepted for two builds").isOne();
+            assertThat(secondLog).contains("[nixpool] on the operator's kept connection to the builder");
             assertThat(client.pods().inNamespace(ns).withName(first.getStatus().getBuilder()).get())
                     .as("a reusable builder stays for the next build").isNotNull();
             assertThat(census.problems()).isEmpty();

@@ -72,8 +72,11 @@ public class CapacityLedger {
     public record NewBuilder(String pod, int slot) {
     }
 
-    /** A pool's plan with the names of the builders to create, and its builders by state. */
-    public record PoolScale(ScalePlan plan, List<NewBuilder> creates, BuilderCounts counts) {
+    /**
+     * A pool's plan with the names of the builders to create, its builders by state, and the names of its Ready ones
+     * that take builds (idle or busy, not retiring).
+     */
+    public record PoolScale(ScalePlan plan, List<NewBuilder> creates, BuilderCounts counts, List<String> ready) {
     }
 
     private record Created(String machine, int slot, Instant at) {
@@ -299,7 +302,9 @@ public class CapacityLedger {
             creates.add(new NewBuilder(pod, slot.get()));
             view.add(new Builder(pod, slot.get(), Builder.State.STARTING, 0, now, now, false, 0));
         }
-        return new PoolScale(plan, creates, BuilderCounts.of(builders(namespace, machine, snapshot, now)));
+        List<Builder> after = builders(namespace, machine, snapshot, now);
+        return new PoolScale(plan, creates, BuilderCounts.of(after), after.stream()
+                .filter(b -> b.state() == Builder.State.READY).map(Builder::name).toList());
     }
 
     /** The pool's builders: the cache's pods and this process's creations, with their claims and states. */

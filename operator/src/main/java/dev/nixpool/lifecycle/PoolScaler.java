@@ -5,9 +5,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
+
+import io.fabric8.kubernetes.api.model.Pod;
 
 import dev.nixpool.api.v1alpha1.BuildMachine;
 import dev.nixpool.capacity.BuilderCounts;
@@ -21,8 +24,12 @@ import dev.nixpool.status.Reason;
 @ApplicationScoped
 public class PoolScaler {
 
-    /** The pool's builders by state after the plan, the Events to publish, and when to look again. */
-    public record Outcome(BuilderCounts counts, List<StepContext.PendingEvent> events, Optional<Instant> nextLook) {
+    /**
+     * The pool's builders by state after the plan, the Events to publish, when to look again, and its Ready builder pods
+     * that take builds (the operator keeps its connections to them open).
+     */
+    public record Outcome(BuilderCounts counts, List<StepContext.PendingEvent> events, Optional<Instant> nextLook,
+            List<Pod> ready) {
     }
 
     private final CapacityLedger ledger;
@@ -64,7 +71,11 @@ public class PoolScaler {
                     + String.join(", ", started) + " to keep minIdle " + machine.getSpec().getMinIdle()
                     + " builder(s) warm"));
         }
-        return new Outcome(scale.counts(), events, nextLook(scale.plan().nextDeadline(), namespace, now));
+        Set<String> ready = Set.copyOf(scale.ready());
+        List<Pod> readyPods = snapshot.builderPods().stream()
+                .filter(p -> ready.contains(p.getMetadata().getName()))
+                .toList();
+        return new Outcome(scale.counts(), events, nextLook(scale.plan().nextDeadline(), namespace, now), readyPods);
     }
 
     /**

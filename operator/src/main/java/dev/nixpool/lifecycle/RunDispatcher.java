@@ -64,8 +64,17 @@ public class RunDispatcher {
         RunKey key = key(context);
         runner.dispatch(new RunRequest(key, context.namespace(), build.getMetadata().getName(),
                 new BuilderAddress(pod.getStatus().getPodIP(), sshPort, sshUser), credentials.get(),
-                source(build.getSpec()), options(build.getSpec()), fit(context), nixSettings(build.getSpec())));
+                source(build.getSpec()), options(build.getSpec()), fit(context), nixSettings(build.getSpec()),
+                context.namespace() + "/" + context.status().getMachine(), reusable(context)));
         return Optional.empty();
+    }
+
+    /** Whether the build's pool reuses its builders; a pool deleted meanwhile is taken as ephemeral. */
+    private static boolean reusable(StepContext context) {
+        String machineName = context.status().getMachine();
+        return context.cluster().snapshot(context.namespace()).machine(machineName)
+                .map(machine -> !SchedulingInputs.isEphemeral(machine))
+                .orElse(false);
     }
 
     /** The build's own substituters and keys travel on its session (the pool's are in its builders' nix.conf). */

@@ -27,6 +27,7 @@ import dev.nixpool.api.v1alpha1.BuildMachine;
 import dev.nixpool.api.v1alpha1.BuildMachineStatus;
 import dev.nixpool.api.v1alpha1.NixBuild;
 import dev.nixpool.lifecycle.ClusterSnapshot;
+import dev.nixpool.lifecycle.KeptConnections;
 import dev.nixpool.lifecycle.PoolScaler;
 import dev.nixpool.lifecycle.SchedulingInputs;
 import dev.nixpool.scheduling.Eligibility;
@@ -51,11 +52,14 @@ public class BuildMachineReconciler implements Reconciler<BuildMachine>, Cleaner
     private final EventRecorder events;
     private final UnreadableReport unreadable;
     private final PoolScaler scaler;
+    private final KeptConnections connections;
 
-    public BuildMachineReconciler(EventRecorder events, UnreadableReport unreadable, PoolScaler scaler) {
+    public BuildMachineReconciler(EventRecorder events, UnreadableReport unreadable, PoolScaler scaler,
+            KeptConnections connections) {
         this.events = events;
         this.unreadable = unreadable;
         this.scaler = scaler;
+        this.connections = connections;
     }
 
     @Override
@@ -88,6 +92,7 @@ public class BuildMachineReconciler implements Reconciler<BuildMachine>, Cleaner
         }
         Instant now = Instant.now();
         PoolScaler.Outcome scaled = scaler.scale(machine, snapshot(machine, context), now);
+        connections.keep(machine, scaled.ready());
         List<String> problems = SpecValidation.problems(machine.getSpec());
         if (problems.isEmpty()) {
             writeStatus(machine, context, scaled, now, true, Reason.SPEC_VALID,
@@ -108,6 +113,7 @@ public class BuildMachineReconciler implements Reconciler<BuildMachine>, Cleaner
     public DeleteControl cleanup(BuildMachine machine, Context<BuildMachine> context) {
         Instant now = Instant.now();
         PoolScaler.Outcome scaled = scaler.scale(machine, snapshot(machine, context), now);
+        connections.keep(machine, scaled.ready());
         if (scaled.counts().total() == 0 && scaler.deleteRemains(machine)) {
             return DeleteControl.defaultDelete();
         }

@@ -19,23 +19,25 @@ import dev.nixpool.nix.derivation.DerivationFormatException;
 import dev.nixpool.nix.derivation.DerivationOutput;
 import dev.nixpool.nix.serve.PathInfo;
 import dev.nixpool.remote.BuilderAddress;
-import dev.nixpool.remote.BuilderConnector;
 import dev.nixpool.remote.BuilderException;
 import dev.nixpool.remote.BuilderSession;
 import dev.nixpool.status.Reason;
 
-/** The work of one run, on a runner thread: connect, instantiate, check the derivation, build, collect the outputs. */
+/**
+ * The work of one run, on a runner thread: take a session (a kept one when the builder has one), instantiate, check the
+ * derivation, build, collect the outputs.
+ */
 final class BuildJob implements Runnable {
 
     private static final Logger LOG = Logger.getLogger(BuildJob.class);
 
     private final Run run;
-    private final BuilderConnector connector;
+    private final KeptSessions sessions;
     private final LogStore logs;
 
-    BuildJob(Run run, BuilderConnector connector, LogStore logs) {
+    BuildJob(Run run, KeptSessions sessions, LogStore logs) {
         this.run = run;
-        this.connector = connector;
+        this.sessions = sessions;
         this.logs = logs;
     }
 
@@ -66,16 +68,42 @@ final class BuildJob implements Runnable {
                     + " and trusted public keys " + request.nixSettings().trustedPublicKeys());
         }
         try {
-            BuilderSession session = connector.open(address, request.credentials(), request.nixSettings());
+            KeptSessions.Lease lease = sessions.lease(address, request.credentials(), request.nixSettings(),
+                    request.pool(),
+                    request.reusableBuilder());
             try {
-                if (!run.attach(session)) {
+                if (lease.kept()) {
+                    log.line("[nixpool] on the operator's kept connection to the builder (logged in before the build)");
+                }
+                if (!run.attach(lease.session())) {
                     return new RunResult.Failed(Reason.CANCELLED, "the run was cancelled", false);
                 }
-                run.connected("serve protocol " + (session.serveVersion() >> 8) + "." + (session.serveVersion() & 0xff)
-                        + ", host key " + session.hostKeyFingerprint());
-                return build(request, session, log);
+                run.connected("serve protocol " + (lease.session().serveVersion() >> 8) + "."
+                        + (lease.session().serveVersion() & 0xff) + ", host key "
+                        + lease.session().hostKeyFingerprint());
+                String drvPath;
+                try {
+                    drvPath = lease.session().instantiate(request.source(), log);
+                } catch (BuilderException e) {
+                    if (!lease.kept() || !e.failure().retryable() || run.cancelled()) {
+                        throw e;
+                    }
+                    // the kept connection went stale between builds (the builder cannot have started anything for
+                    // this one yet): once more on a fresh connection instead of failing the attempt
+                    log.line("[nixpool] the kept connection failed (" + e.getMessage() + "); connecting again");
+                    run.detach(lease.session());
+                    lease.discard();
+                    lease = sessions.lease(address, request.credentials(), request.nixSettings(), request.pool(),
+                            request.reusableBuilder());
+                    if (!run.attach(lease.session())) {
+                        return new RunResult.Failed(Reason.CANCELLED, "the run was cancelled", false);
+                    }
+                    drvPath = lease.session().instantiate(request.source(), log);
+                }
+                return build(request, drvPath, lease.session(), log);
             } finally {
-                session.close();
+                run.detach(lease.session());
+                lease.close();
             }
         } catch (BuilderException e) {
             log.line("[nixpool] " + e.getMessage());
@@ -86,9 +114,8 @@ final class BuildJob implements Runnable {
         }
     }
 
-    private RunResult build(RunRequest request, BuilderSession session, BuildLog log)
+    private RunResult build(RunRequest request, String drvPath, BuilderSession session, BuildLog log)
             throws BuilderException, DerivationFormatException {
-        String drvPath = session.instantiate(request.source(), log);
         run.derivation(drvPath);
         Derivation derivation = session.readDerivation(drvPath);
         Optional<String> misfit = request.fit().problem(drvPath, derivation);

@@ -6,6 +6,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
+import java.util.function.Function;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -16,6 +17,7 @@ import org.jboss.logging.Logger;
 import dev.nixpool.config.NixpoolConfig;
 import dev.nixpool.logs.LogStore;
 import dev.nixpool.remote.BuilderConnector;
+import dev.nixpool.remote.BuilderCredentials;
 
 /**
  * Runs builds off the reconcile threads. A reconcile dispatches a run and reads its progress when the run tells its
@@ -30,7 +32,7 @@ public class BuildRunner {
 
     private static final Logger LOG = Logger.getLogger(BuildRunner.class);
 
-    private final BuilderConnector connector;
+    private final KeptSessions sessions;
     private final LogStore logs;
     private final NamespaceShare share;
     private final Map<RunKey, Run> runs = new ConcurrentHashMap<>();
@@ -49,7 +51,7 @@ public class BuildRunner {
 
     /** @param namespaceThreads runs one namespace may have on the executor at once ({@link NamespaceShare}) */
     public BuildRunner(BuilderConnector connector, LogStore logs, ExecutorService executor, int namespaceThreads) {
-        this.connector = connector;
+        this.sessions = new KeptSessions(connector);
         this.logs = logs;
         this.share = new NamespaceShare(executor, namespaceThreads);
     }
@@ -66,7 +68,7 @@ public class BuildRunner {
         if (existing != null) {
             return false;
         }
-        fresh.started(share.submit(request.namespace(), new BuildJob(fresh, connector, logs)));
+        fresh.started(share.submit(request.namespace(), new BuildJob(fresh, sessions, logs)));
         return true;
     }
 
@@ -98,10 +100,24 @@ public class BuildRunner {
         return runs.size();
     }
 
-    /** Ends every run; the executor belongs to its producer, which shuts it down. */
+    /**
+     * Keeps connections to a pool's Ready builders, with a started serve session each, so that their next build starts
+     * at once; connections to the pool's other builders go (their builds keep theirs until they end).
+     *
+     * @param scope the pool, as namespace/name
+     * @param ready the pool's Ready builders: address and pod name
+     * @param credentials reads a builder's key Secret; called off the caller's thread, for builders not kept yet
+     */
+    public void keepConnected(String scope, List<KeptBuilder> ready,
+            Function<KeptBuilder, Optional<BuilderCredentials>> credentials) {
+        sessions.retain(scope, ready, credentials);
+    }
+
+    /** Ends every run and every kept connection; the executor belongs to its producer, which shuts it down. */
     @PreDestroy
     public void close() {
         List.copyOf(runs.keySet()).forEach(this::cancel);
+        sessions.close();
     }
 
     /** A listener's failure costs at most a wake-up (the lifecycle's safety requeue covers it), never the run. */

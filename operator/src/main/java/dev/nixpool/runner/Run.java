@@ -75,6 +75,16 @@ final class Run {
         return true;
     }
 
+    /**
+     * The run is done with its session, which may now serve another build (a kept builder's spare): a later cancel of
+     * this run must not close it.
+     */
+    synchronized void detach(BuilderSession session) {
+        if (this.session == session) {
+            this.session = null;
+        }
+    }
+
     /** Ends the run: closing the session ends the remote build; a run still queued never starts. */
     void cancel() {
         BuilderSession open;

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -183,5 +184,63 @@ class BuildRunnerTest {
                     assertThat(completed.result().success()).isFalse();
                     assertThat(completed.outputs()).extracting(BuildOutput::getPath).isEmpty();
                 });
+    }
+
+    private void keepConnected() {
+        builder.keepsConnections = true;
+        runner.keepConnected("ns/default", List.of(new KeptBuilder(new BuilderAddress("127.0.0.9", 2222, "root"),
+                "builder-0", true)), b -> Optional.of(new BuilderCredentials("private", "ssh-ed25519 AAAA")));
+    }
+
+    @Test
+    void buildsInARowOnAKeptBuilderShareOneLoginAndOneServeSession() throws IOException {
+        runner();
+        keepConnected();
+        for (int i = 1; i <= 2; i++) {
+            assertThat(awaitResult(dispatchAndKey("uid-" + i))).isInstanceOf(RunResult.Completed.class);
+        }
+        assertThat(builder.connects.get()).as("one SSH login, before the first build").isOne();
+        assertThat(builder.opened).as("one serve session, started ahead and reused").hasSize(1);
+        assertThat(Files.readString(logs.file("ns", "hello", 1).orElseThrow()))
+                .contains("[nixpool] on the operator's kept connection to the builder");
+    }
+
+    @Test
+    void endingAFinishedBuildLeavesItsSessionToTheNextBuild() {
+        runner();
+        keepConnected();
+        assertThat(awaitResult(dispatchAndKey("uid-1"))).isInstanceOf(RunResult.Completed.class);
+        runner.end("uid-1"); // the build ended: its run is forgotten, the spare it gave back is not its own any more
+        assertThat(builder.closed.get()).as("the session went back as the spare, open").isZero();
+        assertThat(awaitResult(dispatchAndKey("uid-2"))).isInstanceOf(RunResult.Completed.class);
+        assertThat(builder.opened).as("the second build used the first one's session").hasSize(1);
+    }
+
+    @Test
+    void aKeptConnectionFoundStaleIsReplacedOnceWithoutFailingTheBuild() throws IOException {
+        runner();
+        keepConnected();
+        builder.staleOnce.set(FakeBuilder.failure(BuilderFailure.UNREACHABLE, "connection reset"));
+
+        assertThat(awaitResult(dispatchAndKey("uid-1"))).isInstanceOf(RunResult.Completed.class);
+        assertThat(builder.connects.get()).as("the stale one and its replacement").isEqualTo(2);
+        assertThat(Files.readString(logs.file("ns", "hello", 1).orElseThrow()))
+                .contains("the kept connection failed (connection reset); connecting again");
+    }
+
+    @Test
+    void aKeptConnectionIsNotRetriedForAnEvaluationError() {
+        runner();
+        keepConnected();
+        builder.staleOnce.set(FakeBuilder.failure(BuilderFailure.EVALUATION_FAILED, "undefined variable"));
+
+        assertThat(awaitResult(dispatchAndKey("uid-1"))).isInstanceOfSatisfying(RunResult.Failed.class,
+                failed -> assertThat(failed.reason()).isEqualTo(Reason.EVALUATION_FAILED));
+        assertThat(builder.connects.get()).isOne();
+    }
+
+    private RunKey dispatchAndKey(String uid) {
+        runner.dispatch(request(uid, 1));
+        return new RunKey(uid, 1);
     }
 }

@@ -11,6 +11,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 import dev.nixpool.nix.build.BuildOptions;
 import dev.nixpool.nix.build.BuildResult;
@@ -23,6 +24,7 @@ import dev.nixpool.nix.store.NixHash;
 import dev.nixpool.nix.store.StorePath;
 import dev.nixpool.remote.BuildSource;
 import dev.nixpool.remote.BuilderAddress;
+import dev.nixpool.remote.BuilderConnection;
 import dev.nixpool.remote.BuilderConnector;
 import dev.nixpool.remote.BuilderCredentials;
 import dev.nixpool.remote.BuilderException;
@@ -56,6 +58,11 @@ public final class FakeBuilder implements BuilderConnector {
     public final List<NixSettings> openedWith = new CopyOnWriteArrayList<>();
     public final List<BuildOptions> builds = new CopyOnWriteArrayList<>();
     public final AtomicInteger closed = new AtomicInteger();
+    /** When true, {@link #connect} gives a connection that is kept, and its sessions can be reused. */
+    public volatile boolean keepsConnections;
+    public final AtomicInteger connects = new AtomicInteger();
+    /** When set, the next evaluation fails with it (once), as on a kept connection that went stale. */
+    public final AtomicReference<BuilderException> staleOnce = new AtomicReference<>();
 
     public static BuilderException failure(BuilderFailure failure, String message) {
         return new BuilderException(failure, message);
@@ -70,6 +77,37 @@ public final class FakeBuilder implements BuilderConnector {
             throw connectFailure;
         }
         return new Session();
+    }
+
+    @Override
+    public BuilderConnection connect(BuilderAddress address, BuilderCredentials credentials) throws BuilderException {
+        if (!keepsConnections) {
+            return BuilderConnector.super.connect(address, credentials);
+        }
+        connects.incrementAndGet();
+        if (connectFailure != null) {
+            throw connectFailure;
+        }
+        return new BuilderConnection() {
+            private volatile boolean open = true;
+
+            @Override
+            public BuilderSession session(NixSettings settings) {
+                opened.add(address);
+                openedWith.add(settings);
+                return new Session(true);
+            }
+
+            @Override
+            public boolean isOpen() {
+                return open;
+            }
+
+            @Override
+            public void close() {
+                open = false;
+            }
+        };
     }
 
     public Derivation derivation() {
@@ -87,6 +125,21 @@ public final class FakeBuilder implements BuilderConnector {
     private final class Session implements BuilderSession {
 
         private final CountDownLatch closedLatch = new CountDownLatch(1);
+        private final boolean kept;
+        private volatile boolean failed;
+
+        Session() {
+            this(false);
+        }
+
+        Session(boolean kept) {
+            this.kept = kept;
+        }
+
+        @Override
+        public boolean reusable() {
+            return kept && !failed && closedLatch.getCount() > 0;
+        }
 
         @Override
         public int serveVersion() {
@@ -99,7 +152,12 @@ public final class FakeBuilder implements BuilderConnector {
         }
 
         @Override
-        public String instantiate(BuildSource source, LogSink log) {
+        public String instantiate(BuildSource source, LogSink log) throws BuilderException {
+            BuilderException stale = staleOnce.getAndSet(null);
+            if (stale != null) {
+                failed = true;
+                throw stale;
+            }
             log.line("evaluating " + source.getClass().getSimpleName());
             return DRV;
         }

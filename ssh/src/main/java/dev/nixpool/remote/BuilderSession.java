@@ -39,6 +39,21 @@ public interface BuilderSession extends AutoCloseable {
     /** Path info (narHash, narSize, references) of valid paths; invalid ones are left out. */
     List<PathInfo> queryPathInfos(Collection<String> paths) throws BuilderException;
 
+    /**
+     * True while the session can take another build: nothing failed on it and it is not closed, so its serve process is
+     * in step. Sessions that cannot say (test doubles) are never reused.
+     */
+    default boolean reusable() {
+        return false;
+    }
+
+    /**
+     * Gets ready for the next build's evaluation ahead of it, between builds (for a session kept for later builds).
+     * Best effort and quick to call again; sessions that cannot (test doubles) do nothing.
+     */
+    default void prepare() {
+    }
+
     @Override
     void close();
 }

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 
 import dev.nixpool.remote.BuilderException;
 import dev.nixpool.remote.BuilderFailure;
@@ -41,18 +42,62 @@ final class RemoteCommands implements AutoCloseable {
         this.watchdog = watchdog;
     }
 
+    /**
+     * A command started ahead of its input: the remote program is running (for Nix: started, store opened) and waits
+     * for its stdin. Its stderr goes to the sink of whoever completes it.
+     */
+    final class Started {
+        private final String command;
+        private final RemoteProcess process;
+        private final StderrTail stderr;
+        private final AtomicReference<LogSink> log;
+
+        private Started(String command, RemoteProcess process, StderrTail stderr, AtomicReference<LogSink> log) {
+            this.command = command;
+            this.process = process;
+            this.stderr = stderr;
+            this.log = log;
+        }
+
+        String command() {
+            return command;
+        }
+
+        boolean isOpen() {
+            return process.isOpen() && !closed;
+        }
+
+        void close() {
+            running.remove(process);
+            process.close();
+        }
+    }
+
     /** Runs {@code command} with {@code input} as its stdin and waits for its exit status, within {@code limit}. */
     Result run(String what, String command, byte[] input, LogSink log, Duration limit) throws BuilderException {
+        return complete(what, start(what, command), input, log, limit);
+    }
+
+    /** Starts {@code command} for {@link #complete} later (its stdin stays open until then). */
+    Started start(String what, String command) throws BuilderException {
         if (closed) {
             throw new BuilderException(BuilderFailure.PROTOCOL_ERROR,
                     "cannot start " + what + ": the session with " + ssh.target() + " was closed");
         }
-        StderrTail stderr = new StderrTail(line -> deliver(log, line));
+        AtomicReference<LogSink> log = new AtomicReference<>();
+        StderrTail stderr = new StderrTail(line -> deliver(log.get(), line));
         RemoteProcess process = exec(command, stderr);
         running.add(process);
         if (closed) {
             process.close();
         }
+        return new Started(command, process, stderr, log);
+    }
+
+    /** Gives a started command its input and waits for its exit status, within {@code limit}; then it is closed. */
+    Result complete(String what, Started started, byte[] input, LogSink log, Duration limit) throws BuilderException {
+        started.log.set(log);
+        RemoteProcess process = started.process;
         try (process; Watchdog.Guard guard = watchdog.arm(limit, process::close)) {
             try {
                 try (OutputStream stdin = process.stdin()) {
@@ -60,9 +105,9 @@ final class RemoteCommands implements AutoCloseable {
                 }
                 byte[] out = readBounded(process.stdout(), what);
                 int status = process.waitFor(limit);
-                return new Result(status, out, stderr.lines());
+                return new Result(status, out, started.stderr.lines());
             } catch (IOException e) {
-                throw failure(what, limit, guard, stderr, e);
+                throw failure(what, limit, guard, started.stderr, e);
             }
         } finally {
             running.remove(process);

@@ -65,22 +65,30 @@ public final class SshBuilderConnector implements BuilderConnector, AutoCloseabl
     public BuilderSession open(BuilderAddress address, BuilderCredentials credentials, NixSettings settings)
             throws BuilderException {
         Objects.requireNonNull(settings, "settings");
-        SshTarget target = new SshTarget(address.host(), address.port(), address.user());
-        SshSession session;
+        SshSession session = login(address, credentials);
         try {
-            session = ssh.connect(target, credentials.clientPrivateKey(), credentials.hostPublicKey(),
-                    timeouts.ssh());
-        } catch (SshTransportException e) {
-            throw BuilderFailures.transport(e);
-        }
-        try {
-            return SshBuilderSession.start(session, watchdog, timeouts, settings, limits);
+            return SshBuilderSession.start(session, true, watchdog, timeouts, settings, limits);
         } catch (SshTransportException e) {
             session.close();
             throw BuilderFailures.transport(e);
         } catch (ServeStartException e) {
             session.close();
             throw BuilderFailures.serveStart(e);
+        }
+    }
+
+    @Override
+    public SshBuilderConnection connect(BuilderAddress address, BuilderCredentials credentials)
+            throws BuilderException {
+        return new SshBuilderConnection(login(address, credentials), watchdog, timeouts, limits);
+    }
+
+    private SshSession login(BuilderAddress address, BuilderCredentials credentials) throws BuilderException {
+        SshTarget target = new SshTarget(address.host(), address.port(), address.user());
+        try {
+            return ssh.connect(target, credentials.clientPrivateKey(), credentials.hostPublicKey(), timeouts.ssh());
+        } catch (SshTransportException e) {
+            throw BuilderFailures.transport(e);
         }
     }
 

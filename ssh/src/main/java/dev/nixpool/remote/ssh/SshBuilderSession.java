@@ -62,6 +62,8 @@ public final class SshBuilderSession implements BuilderSession {
     static final long EXIT_TIMED_OUT = 101;
 
     private final SshSession ssh;
+    /** False for a session on a kept {@link SshBuilderConnection}: closing the session leaves the connection open. */
+    private final boolean ownsSsh;
     private final Watchdog watchdog;
     private final BuilderTimeouts timeouts;
     private final BuilderLimits limits;
@@ -77,10 +79,13 @@ public final class SshBuilderSession implements BuilderSession {
     private final boolean substituteAhead;
     private volatile ServeChannel serve;
     private volatile boolean closed;
+    /** An evaluator started by {@link #prepare()}, waiting for the next expression on its stdin. */
+    private final AtomicReference<RemoteCommands.Started> readyEvaluator = new AtomicReference<>();
 
-    private SshBuilderSession(SshSession ssh, Watchdog watchdog, BuilderTimeouts timeouts, NixSettings settings,
-            BuilderLimits limits) {
+    private SshBuilderSession(SshSession ssh, boolean ownsSsh, Watchdog watchdog, BuilderTimeouts timeouts,
+            NixSettings settings, BuilderLimits limits) {
         this.ssh = ssh;
+        this.ownsSsh = ownsSsh;
         this.watchdog = watchdog;
         this.timeouts = timeouts;
         this.limits = limits;
@@ -91,16 +96,11 @@ public final class SshBuilderSession implements BuilderSession {
 
     /**
      * Starts the serve channel on a logged-in session, with the build's Nix settings, and greets it; the caller closes
-     * {@code ssh} on failure.
+     * {@code ssh} on failure. With {@code ownsSsh} closing the session closes {@code ssh} too.
      */
-    static SshBuilderSession start(SshSession ssh, Watchdog watchdog, BuilderTimeouts timeouts, NixSettings settings)
-            throws SshTransportException, ServeStartException {
-        return start(ssh, watchdog, timeouts, settings, BuilderLimits.DEFAULTS);
-    }
-
-    static SshBuilderSession start(SshSession ssh, Watchdog watchdog, BuilderTimeouts timeouts, NixSettings settings,
-            BuilderLimits limits) throws SshTransportException, ServeStartException {
-        SshBuilderSession session = new SshBuilderSession(ssh, watchdog, timeouts, settings, limits);
+    static SshBuilderSession start(SshSession ssh, boolean ownsSsh, Watchdog watchdog, BuilderTimeouts timeouts,
+            NixSettings settings, BuilderLimits limits) throws SshTransportException, ServeStartException {
+        SshBuilderSession session = new SshBuilderSession(ssh, ownsSsh, watchdog, timeouts, settings, limits);
         session.serve = ServeChannel.start(ssh, session.nix.serve(),
                 line -> RemoteCommands.deliver(session.serveLog.get(), line), timeouts.handshake(), watchdog,
                 limits.replies());
@@ -150,9 +150,37 @@ public final class SshBuilderSession implements BuilderSession {
         throw new IllegalArgumentException("unknown build source " + source);
     }
 
+    /**
+     * Starts the evaluator of the next expression now, so that it waits on its stdin with Nix started and its store
+     * open: a build that comes later pays only the evaluation itself. Best effort: if it cannot be started, or is gone
+     * by then, the expression gets an evaluator of its own as without this.
+     */
+    @Override
+    public void prepare() {
+        if (closed || readyEvaluator.get() != null) {
+            return;
+        }
+        RemoteCommands.Started started;
+        try {
+            started = commands.start("starting an evaluator", nix.expression());
+        } catch (BuilderException e) {
+            return;
+        }
+        if (!readyEvaluator.compareAndSet(null, started) || closed) {
+            started.close();
+        }
+    }
+
     /** Runs an evaluator with {@code input} on its stdin (never on its command line) and returns the .drv it printed. */
     private String evaluate(String what, String command, byte[] input, LogSink log) throws BuilderException {
-        RemoteCommands.Result r = commands.run("evaluating " + what, command, input, log, timeouts.evaluation());
+        RemoteCommands.Started ready = readyEvaluator.getAndSet(null);
+        if (ready != null && (!ready.isOpen() || !ready.command().equals(command))) {
+            ready.close();
+            ready = null;
+        }
+        RemoteCommands.Started evaluator = ready != null ? ready : commands.start("evaluating " + what, command);
+        RemoteCommands.Result r = commands.complete("evaluating " + what, evaluator, input, log,
+                timeouts.evaluation());
         if (r.status() == 127) {
             throw new BuilderException(BuilderFailure.NIX_NOT_FOUND, "'" + command.split(" ")[0] + "' was not found on "
                     + ssh.target() + " (exit status 127)" + ServeStartFailure.quote(r.stderr()));
@@ -364,16 +392,32 @@ public final class SshBuilderSession implements BuilderSession {
 
     // ---- close ----------------------------------------------------------------------------------------------------
 
-    /** Ends every channel and the SSH connection; the remote nix-store sees its stdin hang up and stops its build. */
+    /** A failed request closes the serve channel (the stream is out of step), so an open one is in step. */
+    @Override
+    public boolean reusable() {
+        ServeChannel s = serve;
+        return !closed && s != null && s.isOpen() && ssh.isOpen();
+    }
+
+    /**
+     * Ends every channel of the session, and the SSH connection if the session owns it; the remote nix-store sees its
+     * stdin hang up and stops its build.
+     */
     @Override
     public void close() {
         closed = true;
+        RemoteCommands.Started ready = readyEvaluator.getAndSet(null);
+        if (ready != null) {
+            ready.close();
+        }
         commands.close();
         ServeChannel s = serve;
         if (s != null) {
             s.close();
         }
-        ssh.close();
+        if (ownsSsh) {
+            ssh.close();
+        }
     }
 
     // ---- plumbing -------------------------------------------------------------------------------------------------

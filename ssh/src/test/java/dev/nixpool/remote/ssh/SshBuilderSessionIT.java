@@ -31,10 +31,12 @@ import dev.nixpool.nix.testing.ClientStoreHelper;
 import dev.nixpool.nix.testing.LocalNixStore;
 import dev.nixpool.remote.BuildSource;
 import dev.nixpool.remote.BuilderAddress;
+import dev.nixpool.remote.BuilderConnection;
 import dev.nixpool.remote.BuilderCredentials;
 import dev.nixpool.remote.BuilderException;
 import dev.nixpool.remote.BuilderFailure;
 import dev.nixpool.remote.BuilderSession;
+import dev.nixpool.remote.NixSettings;
 import dev.nixpool.ssh.HostKeys;
 import dev.nixpool.ssh.OpenSshKeyPair;
 import dev.nixpool.ssh.SshKeyGenerator;
@@ -168,6 +170,54 @@ class SshBuilderSessionIT {
             assertThat(s.hostKeyFingerprint())
                     .isEqualTo(HostKeys.fingerprint(HostKeys.parse(builder.hostKey().publicKey())));
         }
+    }
+
+    // ---- a kept connection: sessions in turn on one login --------------------------------------------------------
+
+    @Test
+    void aKeptConnectionServesBuildsInTurnOnOneLoginAndAPreparedEvaluatorLogsToTheBuildThatUsesIt()
+            throws Exception {
+        long loginsBefore = logins(builder);
+        try (BuilderConnection connection = connector.connect(address(builder), credentials(builder))) {
+            try (BuilderSession spare = connection.session(NixSettings.NONE)) {
+                for (int i = 1; i <= 2; i++) {
+                    spare.prepare(); // as the operator does between builds: the evaluator waits on its stdin
+                    List<String> log = new CopyOnWriteArrayList<>();
+                    String name = "kept-" + i + "-" + nonce;
+                    String drv = spare.instantiate(new BuildSource.Expression("builtins.trace \"evaluating-" + name
+                            + "\" (" + simpleDerivation(name, "echo " + name + " > $out") + ")"), log::add);
+                    Derivation d = spare.readDerivation(drv);
+                    BuildResult r = spare.build(drv, d, BuildOptions.DEFAULTS, log::add);
+                    assertThat(r.status()).as(r.errorMsg()).isEqualTo(BuildStatus.BUILT);
+                    assertThat(log).as("the evaluator's stderr reaches the build that used it")
+                            .anySatisfy(line -> assertThat(line).contains("evaluating-" + name));
+                    assertThat(spare.reusable()).isTrue();
+                }
+            }
+            assertThat(connection.isOpen()).as("closing a session leaves its connection open").isTrue();
+            try (BuilderSession own = connection.session(NixSettings.of(List.of("file://" + cache), List.of()))) {
+                String drv = instantiate(own, "kept-own", "echo own > $out");
+                assertThat(own.build(drv, own.readDerivation(drv), BuildOptions.DEFAULTS, line -> {
+                }).status()).isEqualTo(BuildStatus.BUILT);
+            }
+        }
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(logins(builder) - loginsBefore).as(builder.log()).isOne());
+    }
+
+    @Test
+    void aSessionThatFailedIsNotReusable() throws Exception {
+        try (BuilderConnection connection = connector.connect(address(garbage), credentials(garbage));
+                BuilderSession s = connection.session(NixSettings.NONE)) {
+            assertThat(s.reusable()).isTrue();
+            failure(() -> s.queryPathInfos(List.of("/nix/store/" + "0".repeat(32) + "-absent")));
+            assertThat(s.reusable()).as("its serve stream is out of step").isFalse();
+            assertThat(connection.isOpen()).isTrue();
+        }
+    }
+
+    private static long logins(LoopbackSshd sshd) {
+        return sshd.log().lines().filter(line -> line.contains("Accepted publickey for ")).count();
     }
 
     @Test
