@@ -31,6 +31,8 @@ public interface NixpoolConfig {
 
     Metrics metrics();
 
+    Gateway gateway();
+
     interface Builder {
         @WithDefault("nixpool/builder:0.1.0")
         String image();
@@ -207,5 +209,40 @@ public interface NixpoolConfig {
         /** How often the gauges over the informer caches (queued builds, builders per state) are counted again. */
         @WithDefault("5s")
         Duration gaugeRefresh();
+    }
+
+    /** The SSH gateway for Nix clients (dev.nixpool.gatewayops); docs/gateway.md. */
+    interface Gateway {
+        boolean enabled();
+
+        String bindAddress();
+
+        int port();
+
+        /** The Secret (in {@link #namespace()}) holding the gateway's host key, generated once. */
+        String hostKeySecret();
+
+        /** Where the host key Secret lives; the operator's own namespace when unset. */
+        Optional<String> namespace();
+
+        String spoolDir();
+
+        long maxSpoolBytes();
+
+        long maxTotalSpoolBytes();
+
+        int maxSpoolPaths();
+
+        long maxRequestBytes();
+
+        int maxConnections();
+
+        Duration idleTimeout();
+
+        /** How often a client waiting for its builder hears its queue position. */
+        Duration queuePoll();
+
+        /** Finished gateway builds are deleted this long after they finished. */
+        Duration ttlAfterFinished();
     }
 }
