@@ -259,6 +259,67 @@ class ServeEndpointTest {
         assertThat(ticket.outcome).isNull();
     }
 
+    @Test
+    void theBrokerTakingTheBuilderMidBuildEndsTheClientsBuildWithItsReason() throws Exception {
+        StallingBuilder builder = new StallingBuilder();
+        FakeBroker broker = new FakeBroker(FakeBroker.pool("small"))
+                .leaseImmediately(new BuilderLease("ns/small-0", "127.0.0.9", 22, "nixpool", "key", "host"));
+        Running running = buildOn(broker, builder);
+        assertThat(builder.building.await(10, TimeUnit.SECONDS)).isTrue();
+        FakeBroker.Ticket ticket = broker.tickets.get(0);
+        assertThat(ticket.connected).contains("SHA256:stalling");
+
+        ticket.cancel("builder pod small-0 was deleted");
+
+        assertThat(running.status().get(10, TimeUnit.SECONDS)).isEqualTo(1);
+        assertThat(builder.closed.getCount()).isZero();
+        assertThat(stderrBytes.toString(StandardCharsets.UTF_8))
+                .contains("error: the build was cancelled: builder pod small-0 was deleted");
+        assertThat(ticket.failure).contains("builder pod small-0 was deleted");
+        assertThat(ticket.outcome).isNull();
+        assertThat(ticket.closed).isTrue();
+    }
+
+    @Test
+    void aClientHangingUpMidBuildClosesTheBuilderLinkAndTheTicket() throws Exception {
+        StallingBuilder builder = new StallingBuilder();
+        FakeBroker broker = new FakeBroker(FakeBroker.pool("small"))
+                .leaseImmediately(new BuilderLease("ns/small-0", "127.0.0.9", 22, "nixpool", "key", "host"));
+        Running running = buildOn(broker, builder);
+        assertThat(builder.building.await(10, TimeUnit.SECONDS)).isTrue();
+
+        running.endpoint().abort();
+
+        assertThat(running.status().get(10, TimeUnit.SECONDS)).isEqualTo(1);
+        assertThat(builder.closed.await(10, TimeUnit.SECONDS)).isTrue();
+        FakeBroker.Ticket ticket = broker.tickets.get(0);
+        assertThat(ticket.closed).isTrue();
+        assertThat(ticket.outcome).isNull();
+    }
+
+    private record Running(ServeEndpoint endpoint, CompletableFuture<Integer> status) {
+    }
+
+    private Running buildOn(FakeBroker broker, BuilderDialer dialer) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        WireWriter w = handshake(bytes).writeU64(ServeProtocol.CMD_BUILD_DERIVATION).writeString(DRV);
+        BasicDerivationCodec.write(w, derivation(Map.of()));
+        options(w);
+        PipedOutputStream client = new PipedOutputStream();
+        InputStream fromClient = new PipedInputStream(client, 1 << 16);
+        client.write(bytes.toByteArray());
+        client.flush();
+        ClientStderr stderr = new ClientStderr(stderrBytes, "test-stderr");
+        ServeEndpoint endpoint = new ServeEndpoint(CLIENT, "small", broker, dialer,
+                new InputSpool(tmp.resolve("s"), 1024, 4, quota), limits(1024, 1 << 16), stderr);
+        CompletableFuture<Integer> status = CompletableFuture.supplyAsync(() -> {
+            int code = endpoint.serve(fromClient, stdout);
+            stderr.close();
+            return code;
+        });
+        return new Running(endpoint, status);
+    }
+
     private List<Path> spoolFiles() throws IOException {
         Path dir = tmp.resolve("spool");
         if (!Files.exists(dir)) {
