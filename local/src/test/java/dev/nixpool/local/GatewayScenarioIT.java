@@ -71,8 +71,11 @@ class GatewayScenarioIT {
 
     @Test
     void storePingAnswersWithoutABuildAndAnUnknownKeyIsRefused() throws Exception {
-        ProcessResult ping = nix("nix", "store", "ping", "--store", "ssh://auto@" + LocalGateway.HOST_ALIAS);
-        assertThat(ping.exitCode()).as(ping.stderr()).isZero();
+        // the authorisation takes effect when the operator's informer has seen the ConfigMap: within moments
+        await().atMost(java.time.Duration.ofSeconds(10)).untilAsserted(() -> {
+            ProcessResult ping = nix("nix", "store", "ping", "--store", "ssh://auto@" + LocalGateway.HOST_ALIAS);
+            assertThat(ping.exitCode()).as(ping.stderr()).isZero();
+        });
         ProcessResult named = nix("nix", "store", "ping", "--store", "ssh://default@" + LocalGateway.HOST_ALIAS);
         assertThat(named.exitCode()).as(named.stderr()).isZero();
         assertThat(gatewayBuilds()).isEmpty();
