@@ -28,7 +28,7 @@ docs/install.md lists which code uses it. A test keeps the two installs and the 
 {{- define "nixpool.namespacedRules" -}}
 - apiGroups: ["nixpool.dev"]
   resources: ["nixbuilds"]
-  verbs: ["get", "list", "watch", "patch", "update"]
+  verbs: ["get", "list", "watch", "create", "patch", "update", "delete"]
 - apiGroups: ["nixpool.dev"]
   resources: ["buildmachines"]
   verbs: ["get", "list", "watch", "patch", "update"]
@@ -44,6 +44,9 @@ docs/install.md lists which code uses it. A test keeps the two installs and the 
 - apiGroups: [""]
   resources: ["secrets"]
   verbs: ["get", "list", "create", "delete"]
+- apiGroups: [""]
+  resources: ["configmaps"]
+  verbs: ["get", "list", "watch"]
 - apiGroups: [""]
   resources: ["persistentvolumeclaims"]
   verbs: ["get", "list", "create", "delete"]

@@ -10,6 +10,7 @@ import java.util.stream.Stream;
 import dev.nixpool.cli.bench.BenchCommand;
 import dev.nixpool.cli.local.LocalCommand;
 import dev.nixpool.cli.logs.LogsCommand;
+import dev.nixpool.cli.machines.MachinesCommand;
 import dev.nixpool.cli.ping.PingCommand;
 
 /**
@@ -24,6 +25,7 @@ public final class Main {
             new PingCommand(),
             new LocalCommand(),
             new LogsCommand(),
+            new MachinesCommand(),
             new BenchCommand());
 
     private Main() {

@@ -34,6 +34,8 @@ public interface NixpoolConfig {
     /** Bounds on what a builder may send in total (a hostile builder image must not exhaust the operator's memory). */
     BuilderLimits builderLimits();
 
+    Gateway gateway();
+
     interface Builder {
         @WithDefault("nixpool/builder:0.1.0")
         String image();
@@ -253,5 +255,40 @@ public interface NixpoolConfig {
         /** Log bytes of one build (also sent to Nix as its max-log-size, so an honest builder stops first). */
         @WithDefault("67108864")
         long maxLogBytesPerBuild();
+    }
+
+    /** The SSH gateway for Nix clients (dev.nixpool.gatewayops); docs/gateway.md. */
+    interface Gateway {
+        boolean enabled();
+
+        String bindAddress();
+
+        int port();
+
+        /** The Secret (in {@link #namespace()}) holding the gateway's host key, generated once. */
+        String hostKeySecret();
+
+        /** Where the host key Secret lives; the operator's own namespace when unset. */
+        Optional<String> namespace();
+
+        String spoolDir();
+
+        long maxSpoolBytes();
+
+        long maxTotalSpoolBytes();
+
+        int maxSpoolPaths();
+
+        long maxRequestBytes();
+
+        int maxConnections();
+
+        Duration idleTimeout();
+
+        /** How often a client waiting for its builder hears its queue position. */
+        Duration queuePoll();
+
+        /** Finished gateway builds are deleted this long after they finished. */
+        Duration ttlAfterFinished();
     }
 }

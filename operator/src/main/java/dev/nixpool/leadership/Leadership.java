@@ -66,6 +66,11 @@ public class Leadership implements HealthCheck {
         return leading;
     }
 
+    /** A replica that takes part in an election and does not lead: it must not start builds of its own. */
+    public boolean standby() {
+        return !identity.get().isEmpty() && !leading;
+    }
+
     @Override
     public HealthCheckResponse call() {
         return HealthCheckResponse.named("nixpool-leader-election").up()

@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 
 import dev.nixpool.api.v1alpha1.BuildMachine;
 import dev.nixpool.api.v1alpha1.BuildMachineSpec;
+import dev.nixpool.api.v1alpha1.BuildOrigin;
 import dev.nixpool.api.v1alpha1.NixBuild;
 import dev.nixpool.api.v1alpha1.NixBuildSpec;
 import dev.nixpool.config.NixpoolConfig;
@@ -20,6 +21,7 @@ import dev.nixpool.remote.BuildSource;
 import dev.nixpool.remote.BuilderAddress;
 import dev.nixpool.remote.BuilderCredentials;
 import dev.nixpool.remote.NixSettings;
+import dev.nixpool.runner.AttachedRuns;
 import dev.nixpool.runner.BuildRunner;
 import dev.nixpool.runner.DerivationFit;
 import dev.nixpool.runner.RunKey;
@@ -33,17 +35,29 @@ public class RunDispatcher {
     private final BuildRunner runner;
     private final String sshUser;
     private final int sshPort;
+    private final AttachedRuns attached;
 
     @Inject
+    public RunDispatcher(BuilderProvisioner provisioner, BuildRunner runner, NixpoolConfig config,
+            AttachedRuns attached) {
+        this(provisioner, runner, config.builder().sshUser(), config.builder().sshPort(), attached);
+    }
+
     public RunDispatcher(BuilderProvisioner provisioner, BuildRunner runner, NixpoolConfig config) {
-        this(provisioner, runner, config.builder().sshUser(), config.builder().sshPort());
+        this(provisioner, runner, config, new AttachedRuns());
     }
 
     public RunDispatcher(BuilderProvisioner provisioner, BuildRunner runner, String sshUser, int sshPort) {
+        this(provisioner, runner, sshUser, sshPort, new AttachedRuns());
+    }
+
+    public RunDispatcher(BuilderProvisioner provisioner, BuildRunner runner, String sshUser, int sshPort,
+            AttachedRuns attached) {
         this.provisioner = provisioner;
         this.runner = runner;
         this.sshUser = sshUser;
         this.sshPort = sshPort;
+        this.attached = attached;
     }
 
     public static RunKey key(StepContext context) {
@@ -62,10 +76,16 @@ public class RunDispatcher {
         }
         NixBuild build = context.build();
         RunKey key = key(context);
-        runner.dispatch(new RunRequest(key, context.namespace(), build.getMetadata().getName(),
+        RunRequest request = new RunRequest(key, context.namespace(), build.getMetadata().getName(),
                 new BuilderAddress(pod.getStatus().getPodIP(), sshPort, sshUser), credentials.get(),
                 source(build.getSpec()), options(build.getSpec()), fit(context), nixSettings(build.getSpec()),
-                context.namespace() + "/" + context.status().getMachine(), reusable(context)));
+                context.namespace() + "/" + context.status().getMachine(), reusable(context));
+        if (BuildOrigin.isGateway(build)) {
+            // the client's connection drives this build; the operator only hands it the builder
+            runner.handOff(request, attached.driver(context.namespace(), build.getMetadata().getName()));
+        } else {
+            runner.dispatch(request);
+        }
         return Optional.empty();
     }
 

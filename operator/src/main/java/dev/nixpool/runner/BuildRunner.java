@@ -18,6 +18,7 @@ import dev.nixpool.config.NixpoolConfig;
 import dev.nixpool.logs.LogStore;
 import dev.nixpool.remote.BuilderConnector;
 import dev.nixpool.remote.BuilderCredentials;
+import dev.nixpool.status.Reason;
 
 /**
  * Runs builds off the reconcile threads. A reconcile dispatches a run and reads its progress when the run tells its
@@ -69,6 +70,26 @@ public class BuildRunner {
             return false;
         }
         fresh.started(share.submit(request.namespace(), new BuildJob(fresh, sessions, logs)));
+        return true;
+    }
+
+    /**
+     * Starts a run whose work is done by {@code driver} (a gateway client's connection drives the build on the
+     * builder) instead of a runner thread, unless one with this key exists; true when this call started it. Without a
+     * driver (the client is gone, or the operator restarted since) the run fails at once: nobody is left to build for.
+     */
+    public boolean handOff(RunRequest request, Optional<RunDriver> driver) {
+        Run fresh = new Run(request, this::tell);
+        Run existing = runs.putIfAbsent(request.key(), fresh);
+        if (existing != null) {
+            return false;
+        }
+        if (driver.isEmpty()) {
+            fresh.finish(new RunResult.Failed(Reason.CANCELLED,
+                    "the Nix client that started this build through the gateway is no longer connected", false));
+            return true;
+        }
+        driver.get().assigned(request, new AttachedRun(fresh, logs));
         return true;
     }
 

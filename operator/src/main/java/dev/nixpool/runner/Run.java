@@ -18,6 +18,7 @@ final class Run {
     private volatile RunResult result;
     private volatile boolean cancelled;
     private BuilderSession session;
+    private Runnable closer;
     private Future<?> future;
 
     Run(RunRequest request, RunListener listener) {
@@ -85,18 +86,36 @@ final class Run {
         }
     }
 
+    /**
+     * For a run driven from outside (a gateway client's connection): what ends its work on a cancel; false (and run at
+     * once) if cancelled already.
+     */
+    synchronized boolean attach(Runnable onCancel) {
+        if (cancelled) {
+            onCancel.run();
+            return false;
+        }
+        this.closer = onCancel;
+        return true;
+    }
+
     /** Ends the run: closing the session ends the remote build; a run still queued never starts. */
     void cancel() {
         BuilderSession open;
+        Runnable close;
         synchronized (this) {
             cancelled = true;
             open = session;
+            close = closer;
             if (future != null) {
                 future.cancel(false);
             }
         }
         if (open != null) {
             open.close();
+        }
+        if (close != null) {
+            close.run();
         }
     }
 }

@@ -7,6 +7,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import dev.nixpool.config.BuilderDefaults;
 import dev.nixpool.config.NixpoolConfig;
 import dev.nixpool.logs.LogStore;
+import dev.nixpool.runner.AttachedRuns;
 import dev.nixpool.runner.BuildRunner;
 
 /**
@@ -20,6 +21,7 @@ final class LifecycleAssembly {
     final BuilderProvisioner provisioner;
     final NixBuildLifecycle lifecycle;
     final PoolScaler scaler;
+    final AttachedRuns attached = new AttachedRuns();
 
     LifecycleAssembly(BuilderResources resources, BuildRunner runner, LogStore logs, NixpoolConfig config) {
         this(resources, runner, logs, config, Instant.EPOCH);
@@ -34,7 +36,7 @@ final class LifecycleAssembly {
         backoff = new RetryBackoff(config);
         BuildFinisher finisher = new BuildFinisher(logs, config);
         BuilderLoss loss = new BuilderLoss(provisioner, runner, ledger, backoff, finisher);
-        RunDispatcher dispatcher = new RunDispatcher(provisioner, runner, config);
+        RunDispatcher dispatcher = new RunDispatcher(provisioner, runner, config, attached);
         BuilderAttempt attempt = new BuilderAttempt(provisioner, runner, dispatcher, loss, finisher, ledger);
         EndedStep ended = new EndedStep(provisioner, runner, ledger, config);
         scaler = new PoolScaler(ledger, provisioner);

@@ -7,7 +7,7 @@ package dev.nixpool.ssh;
  * loader) the second copy then gets key and signature objects of the first copy's classes: a ClassCastException
  * between two {@code EdDSAPrivateKey} classes. With {@code useNamed=false} each copy uses its own provider instance.
  */
-final class MinaSecurity {
+public final class MinaSecurity {
 
     /** MINA's {@code SecurityProviderRegistrar.CONFIG_PROP_BASE + ".EdDSA." + NAMED_PROVIDER_PROPERTY}. */
     static final String EDDSA_USE_NAMED = "org.apache.sshd.security.provider.EdDSA.useNamed";
@@ -19,7 +19,7 @@ final class MinaSecurity {
      * Called from the static initialiser of every class here that reaches MINA's key handling, so that it runs before
      * MINA's SecurityUtils first registers its providers (on the first key or session). An explicit setting wins.
      */
-    static void configure() {
+    public static void configure() {
         if (System.getProperty(EDDSA_USE_NAMED) == null) {
             System.setProperty(EDDSA_USE_NAMED, "false");
         }

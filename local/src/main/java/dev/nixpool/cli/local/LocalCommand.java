@@ -7,6 +7,7 @@ import java.util.List;
 import dev.nixpool.cli.Command;
 import dev.nixpool.cli.UsageException;
 import dev.nixpool.local.LocalClusterConfig;
+import dev.nixpool.local.LocalGateway;
 
 /**
  * {@code nixpool local}: Nixpool end to end on this machine, in the foreground, for the real kubectl. The launcher
@@ -62,6 +63,10 @@ public final class LocalCommand implements Command {
                 --node-taint KEY[=VALUE]:EFFECT
                                      a taint of that node (NoSchedule, PreferNoSchedule, NoExecute)
 
+                With one operator replica the SSH gateway for Nix clients listens on a free port of 127.0.0.1; the
+                summary names the ssh_config and machines file (one line per pool plus 'auto') a local Nix uses:
+                NIX_SSHOPTS="-F STATE/gateway/ssh_config" nix-build --max-jobs 0 --builders @STATE/gateway/machines
+
                 An operator process that exits although nobody stopped it (killed, crashed) is started again, as a
                 Deployment would: at once, then after 10 s, 20 s, ... up to 5 min; each restart is a warning on stderr
                 with its count.
@@ -92,6 +97,12 @@ public final class LocalCommand implements Command {
             config = config.withOperatorLog(options.operatorLog().toAbsolutePath());
         }
         config = config.withOperatorReplicas(options.operatorReplicas());
+        if (options.operatorReplicas() == 1) {
+            // one gateway on one loopback port: replicas would all try to bind it
+            for (var setting : LocalGateway.properties(LocalGateway.freePort()).entrySet()) {
+                config = config.withOperatorProperty(setting.getKey(), setting.getValue());
+            }
+        }
         for (var setting : options.operatorProperties().entrySet()) {
             config = config.withOperatorProperty(setting.getKey(), setting.getValue());
         }

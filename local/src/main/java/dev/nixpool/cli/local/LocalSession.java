@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
@@ -21,6 +22,7 @@ import dev.nixpool.Names;
 import dev.nixpool.api.v1alpha1.BuildMachine;
 import dev.nixpool.local.LocalCluster;
 import dev.nixpool.local.LocalClusterConfig;
+import dev.nixpool.local.LocalGateway;
 import dev.nixpool.local.OperatorProcess;
 import dev.nixpool.local.apiserver.EmbeddedApiServer;
 import dev.nixpool.status.Conditions;
@@ -62,8 +64,9 @@ final class LocalSession {
             cluster.set(started);
             List<String> pools = applyPools(started.client(), examples);
             awaitPoolsReady(started.client(), pools);
+            LocalGateway gateway = gateway(config, started);
             // read while the cluster surely runs: once settled, a signal may stop it at any moment
-            summary = describe(started, pools, (System.nanoTime() - begin) / 1e9);
+            summary = describe(started, pools, (System.nanoTime() - begin) / 1e9) + gatewaySummary(gateway);
             kubeconfig = started.kubeconfig();
         } catch (RuntimeException e) {
             if (!stopping) {
@@ -80,6 +83,27 @@ final class LocalSession {
         out.flush();
         awaitShutdown();
         return 0;
+    }
+
+    /** The gateway's client files, when the operator runs one (a single replica). */
+    private static LocalGateway gateway(LocalClusterConfig config, LocalCluster started) {
+        Map<String, String> properties = config.operatorProperties();
+        if (!"true".equals(properties.get(LocalGateway.PROPERTY_ENABLED))) {
+            return null;
+        }
+        return LocalGateway.setUp(started.client(), EmbeddedApiServer.DEFAULT_NAMESPACE,
+                started.workDir().resolve("gateway"), Integer.parseInt(properties.get(LocalGateway.PROPERTY_PORT)));
+    }
+
+    private static String gatewaySummary(LocalGateway gateway) {
+        if (gateway == null) {
+            return "";
+        }
+        return String.format(Locale.ROOT, """
+                Use it from Nix (the gateway on 127.0.0.1:%d; ssh_config and machines in %s):
+                  %s
+                  nix store ping --store ssh://auto@%s   (with the same NIX_SSHOPTS)
+                """, gateway.port(), gateway.dir(), gateway.nixBuildCommand(), LocalGateway.HOST_ALIAS);
     }
 
     /** The pools of {@code examples/buildmachine-*.yaml}, created in the namespace kubectl uses by default. */

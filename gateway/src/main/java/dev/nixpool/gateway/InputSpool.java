@@ -1,0 +1,185 @@
+package dev.nixpool.gateway;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+import dev.nixpool.nix.store.NixHash;
+import dev.nixpool.nix.store.StorePath;
+import dev.nixpool.nix.store.ValidPathInfo;
+import dev.nixpool.nix.wire.WireTruncatedException;
+
+/**
+ * The inputs one client uploaded before its BuildDerivation named the derivation (and so the builder): each NAR in a file
+ * of its own, checked against the narHash and narSize the client declared, in upload order (Nix uploads a closure
+ * dependencies first, the order a builder needs them in). Bounded per connection and, through the shared
+ * {@link SpoolQuota}, for the gateway as a whole; closing it deletes the files.
+ */
+public final class InputSpool implements AutoCloseable {
+
+    private static final int BUFFER = 64 * 1024;
+
+    private final Path dir;
+    private final long maxBytes;
+    private final int maxPaths;
+    private final SpoolQuota quota;
+    private final Map<StorePath, Spooled> paths = new LinkedHashMap<>();
+    private long bytes;
+    private boolean created;
+
+    private record Spooled(ValidPathInfo info, Path file) {
+    }
+
+    public InputSpool(Path dir, long maxBytes, int maxPaths, SpoolQuota quota) {
+        this.dir = dir;
+        this.maxBytes = maxBytes;
+        this.maxPaths = maxPaths;
+        this.quota = quota;
+    }
+
+    /**
+     * Reads exactly {@code info.narSize()} NAR bytes from {@code nar} into the spool. Refused before a byte is read when
+     * the NAR would exceed a bound; a NAR whose hash is not the declared one is refused after it was read.
+     */
+    public void add(ValidPathInfo info, InputStream nar) throws IOException {
+        if (paths.containsKey(info.path())) {
+            // Nix sends each missing path once; a repeat is skipped like a valid path in a real store
+            skip(nar, info.narSize());
+            return;
+        }
+        if (paths.size() >= maxPaths) {
+            throw new ClientProtocolException("the gateway holds at most " + maxPaths
+                    + " uploaded paths per connection before the build starts; " + info.path() + " is one too many");
+        }
+        if (bytes + info.narSize() > maxBytes || info.narSize() > maxBytes) {
+            throw new ClientProtocolException("uploading " + info.path() + " (" + info.narSize()
+                    + " bytes) would exceed the gateway's limit of " + maxBytes
+                    + " bytes of inputs per build; build this input on the cluster instead of uploading it");
+        }
+        if (!quota.reserve(info.narSize())) {
+            throw new ClientProtocolException("the gateway's spool is full (other builds are uploading); retry later");
+        }
+        boolean kept = false;
+        Path file = null;
+        try {
+            ensureDir();
+            file = dir.resolve(paths.size() + ".nar");
+            MessageDigest sha = NixHash.newSha256();
+            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), BUFFER)) {
+                copy(nar, out, sha, info.narSize(), "the NAR of " + info.path());
+            }
+            NixHash actual = NixHash.sha256(sha.digest());
+            if (!actual.equals(info.narHash())) {
+                throw new ClientProtocolException("hash mismatch importing path '" + info.path() + "';\n  specified: "
+                        + info.narHash().toPrefixedNix32() + "\n  got:       " + actual.toPrefixedNix32());
+            }
+            paths.put(info.path(), new Spooled(info, file));
+            bytes += info.narSize();
+            kept = true;
+        } finally {
+            if (!kept) {
+                quota.release(info.narSize());
+                if (file != null) {
+                    Files.deleteIfExists(file);
+                }
+            }
+        }
+    }
+
+    public boolean contains(StorePath path) {
+        return paths.containsKey(path);
+    }
+
+    public Optional<ValidPathInfo> info(StorePath path) {
+        return Optional.ofNullable(paths.get(path)).map(Spooled::info);
+    }
+
+    /** The spooled paths in upload order. */
+    public List<ValidPathInfo> infos() {
+        return paths.values().stream().map(Spooled::info).toList();
+    }
+
+    public List<StorePath> paths() {
+        return new ArrayList<>(paths.keySet());
+    }
+
+    public List<StorePath> validAmong(Collection<StorePath> asked) {
+        return asked.stream().filter(paths::containsKey).toList();
+    }
+
+    public InputStream open(StorePath path) throws IOException {
+        Spooled s = paths.get(path);
+        if (s == null) {
+            throw new IllegalArgumentException(path + " is not spooled");
+        }
+        return new BufferedInputStream(Files.newInputStream(s.file()), BUFFER);
+    }
+
+    public long bytes() {
+        return bytes;
+    }
+
+    @Override
+    public void close() {
+        quota.release(bytes);
+        bytes = 0;
+        paths.clear();
+        if (!created) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot delete the gateway spool " + dir, e);
+        }
+    }
+
+    private void ensureDir() throws IOException {
+        if (!created) {
+            Files.createDirectories(dir);
+            created = true;
+        }
+    }
+
+    private static void copy(InputStream in, OutputStream out, MessageDigest sha, long size, String what)
+            throws IOException {
+        byte[] buf = new byte[BUFFER];
+        long left = size;
+        while (left > 0) {
+            int n = in.read(buf, 0, (int) Math.min(buf.length, left));
+            if (n < 0) {
+                throw new WireTruncatedException(what, size - left, size);
+            }
+            sha.update(buf, 0, n);
+            out.write(buf, 0, n);
+            left -= n;
+        }
+    }
+
+    private static void skip(InputStream in, long size) throws IOException {
+        byte[] buf = new byte[BUFFER];
+        long left = size;
+        while (left > 0) {
+            int n = in.read(buf, 0, (int) Math.min(buf.length, left));
+            if (n < 0) {
+                throw new WireTruncatedException("a repeated NAR", size - left, size);
+            }
+            left -= n;
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package dev.nixpool.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.security.PublicKey;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.nixpool.nix.serve.ServeProtocol;
+import dev.nixpool.ssh.ClientKeys;
+import dev.nixpool.ssh.HostKeys;
+import dev.nixpool.ssh.OpenSshKeyPair;
+import dev.nixpool.ssh.RemoteProcess;
+import dev.nixpool.ssh.ServeChannel;
+import dev.nixpool.ssh.SshConnector;
+import dev.nixpool.ssh.SshFailureReason;
+import dev.nixpool.ssh.SshKeyGenerator;
+import dev.nixpool.ssh.SshSession;
+import dev.nixpool.ssh.SshTarget;
+import dev.nixpool.ssh.SshTimeouts;
+import dev.nixpool.ssh.SshTransportException;
+import dev.nixpool.ssh.Watchdog;
+
+/** The gateway's SSH server with MINA's client on loopback: login decisions and command routing, no Nix needed. */
+class GatewayServerTest {
+
+    @TempDir
+    Path tmp;
+
+    private final OpenSshKeyPair hostKey = SshKeyGenerator.generateEd25519("gateway");
+    private final OpenSshKeyPair alice = SshKeyGenerator.generateEd25519("alice");
+    private final List<String> asked = new CopyOnWriteArrayList<>();
+    private final FakeBroker broker = new FakeBroker(FakeBroker.pool("small"));
+    private GatewayServer server;
+    private SshConnector connector;
+    private Watchdog watchdog;
+
+    @BeforeEach
+    void start() throws Exception {
+        PublicKey allowed = HostKeys.parse(alice.publicKey());
+        server = new GatewayServer("127.0.0.1", 0, ClientKeys.load(hostKey.privateKey(), "host key"), key -> {
+            asked.add(HostKeys.fingerprint(key));
+            return key.equals(allowed)
+                    ? Optional.of(new ClientIdentity("alice", HostKeys.fingerprint(key)))
+                    : Optional.empty();
+        }, broker, (lease, lines) -> {
+            throw new BrokerException("no builders in this test");
+        }, new GatewayLimits(tmp, 1 << 20, 1 << 20, 16, 1 << 20, 4, Duration.ofMinutes(1)));
+        server.start();
+        connector = new SshConnector();
+        watchdog = new Watchdog("test-watchdog");
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        watchdog.close();
+        connector.close();
+        server.close();
+    }
+
+    private SshSession login(String user, OpenSshKeyPair key) throws SshTransportException {
+        return connector.connect(new SshTarget("127.0.0.1", server.port(), user), key.privateKey(),
+                hostKey.publicKey(), SshTimeouts.uniform(Duration.ofSeconds(10)));
+    }
+
+    @Test
+    void anAuthorisedKeyGetsTheServeProtocolAnsweredByTheGatewayItself() throws Exception {
+        try (SshSession session = login("small", alice);
+                ServeChannel serve = ServeChannel.start(session, line -> {
+                }, Duration.ofSeconds(10), watchdog)) {
+            assertThat(serve.version()).isEqualTo(ServeProtocol.CLIENT_VERSION);
+        }
+        assertThat(broker.tickets).isEmpty();
+    }
+
+    @Test
+    void anUnknownKeyIsRefusedAtAuthenticationAndOnlyItsFingerprintIsSeen() {
+        OpenSshKeyPair mallory = SshKeyGenerator.generateEd25519("mallory");
+        assertThatThrownBy(() -> login("small", mallory)).isInstanceOfSatisfying(SshTransportException.class,
+                e -> assertThat(e.reason()).isEqualTo(SshFailureReason.AUTH_REFUSED));
+        assertThat(asked).anyMatch(f -> f.startsWith("SHA256:"));
+    }
+
+    @Test
+    void otherCommandsAreRefusedWithOneLineAndExitStatusOne() throws Exception {
+        for (String command : List.of("ls /", "scp -t /tmp", "nix-daemon --stdio", "nix-store --serve --store x")) {
+            List<String> stderr = new CopyOnWriteArrayList<>();
+            try (SshSession session = login("small", alice);
+                    RemoteProcess process = session.exec(command, stderr::add)) {
+                assertThat(process.waitFor(Duration.ofSeconds(10))).as(command).isEqualTo(1);
+                org.awaitility.Awaitility.await().until(() -> !stderr.isEmpty());
+                assertThat(stderr).as(command).singleElement().asString().startsWith("nixpool gateway: ");
+            }
+        }
+    }
+}

@@ -1,0 +1,167 @@
+package dev.nixpool.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+
+import dev.nixpool.api.v1alpha1.BuildMachine;
+import dev.nixpool.api.v1alpha1.BuildOrigin;
+import dev.nixpool.api.v1alpha1.NixBuild;
+import dev.nixpool.api.v1alpha1.NixBuildPhase;
+import dev.nixpool.local.apiserver.EmbeddedApiServer;
+import dev.nixpool.nix.store.StorePath;
+import dev.nixpool.nix.testing.ClientStoreHelper;
+import dev.nixpool.nix.testing.LocalNixStore;
+import dev.nixpool.nix.testing.ProcessResult;
+import dev.nixpool.ssh.OpenSshKeyPair;
+import dev.nixpool.ssh.SshKeyGenerator;
+
+/**
+ * Local mode's gateway end to end: an unmodified Nix 2.8 client (its own store, a separate process, OpenSSH) uses the
+ * local cluster as its ssh:// remote builder through the files local mode writes; each client build is a NixBuild the
+ * operator schedules on a real builder pod (sshd + Nix with its own store) and hands to the client's connection.
+ */
+class GatewayScenarioIT {
+
+    private static final String NS = EmbeddedApiServer.DEFAULT_NAMESPACE;
+
+    private static LocalCluster cluster;
+    private static LocalGateway gateway;
+    private static LocalNixStore client;
+
+    @BeforeAll
+    static void start() throws Exception {
+        int port = LocalGateway.freePort();
+        Path target = ScenarioFixture.repoRoot().resolve("operator/target");
+        LocalClusterConfig config = LocalClusterConfig.fromRepository(ScenarioFixture.repoRoot(), target)
+                .withAddresses(220, 239)
+                .withOperatorLog(target.resolve("local-cluster-logs/gateway-operator.log"));
+        for (Map.Entry<String, String> p : LocalGateway.properties(port).entrySet()) {
+            config = config.withOperatorProperty(p.getKey(), p.getValue());
+        }
+        cluster = LocalCluster.start(config);
+        KubernetesClient k8s = cluster.client();
+        k8s.resource(ScenarioFixture.example(k8s, BuildMachine.class, "buildmachine-default.yaml", NS)).create();
+        gateway = LocalGateway.setUp(k8s, NS, cluster.workDir().resolve("gateway"), port);
+        client = LocalNixStore.create("gateway-scenario-client");
+        // the authorisation takes effect when the operator's informer has seen the ConfigMap: within moments
+        await().atMost(java.time.Duration.ofSeconds(10)).untilAsserted(() -> {
+            ProcessResult ping = nix("nix", "store", "ping", "--store", "ssh://auto@" + LocalGateway.HOST_ALIAS);
+            assertThat(ping.exitCode()).as(ping.stderr()).isZero();
+        });
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (client != null) {
+            client.close();
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    void storePingAnswersWithoutABuildAndAnUnknownKeyIsRefused() throws Exception {
+        // the other test's builds may be there already: a ping adds none
+        List<String> before = gatewayBuilds().stream().map(b -> b.getMetadata().getName()).toList();
+        ProcessResult ping = nix("nix", "store", "ping", "--store", "ssh://auto@" + LocalGateway.HOST_ALIAS);
+        assertThat(ping.exitCode()).as(ping.stderr()).isZero();
+        ProcessResult named = nix("nix", "store", "ping", "--store", "ssh://default@" + LocalGateway.HOST_ALIAS);
+        assertThat(named.exitCode()).as(named.stderr()).isZero();
+        assertThat(gatewayBuilds()).extracting(b -> b.getMetadata().getName())
+                .containsExactlyInAnyOrderElementsOf(before);
+
+        OpenSshKeyPair stranger = SshKeyGenerator.generateEd25519("stranger");
+        Path key = gateway.dir().resolve("stranger_ed25519");
+        Files.writeString(key, stranger.privateKey());
+        Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Path config = gateway.dir().resolve("stranger_ssh_config");
+        Files.writeString(config, Files.readString(gateway.sshConfig())
+                .replace("IdentityFile " + gateway.dir().resolve("id_ed25519"), "IdentityFile " + key));
+        ProcessResult refused = client.run("ssh", "-F", config.toString(), "auto@" + LocalGateway.HOST_ALIAS,
+                "nix-store", "--serve", "--write");
+        assertThat(refused.exitCode()).isNotZero();
+        assertThat(refused.stderr()).contains("Permission denied (publickey)");
+    }
+
+    @Test
+    void aNixClientBuildsThroughTheMachinesFileAndTheBuildIsANixBuildWithItsResult() throws Exception {
+        String nonce = UUID.randomUUID().toString();
+        Path dep = write("dep.nix", "derivation { name = \"gws-dep\"; system = builtins.currentSystem; builder = "
+                + "\"/bin/sh\"; args = [ \"-c\" \"echo dep-" + nonce + " > $out\" ]; }");
+        Path main = write("main.nix", "let dep = import ./dep.nix; in derivation { name = \"gws-main\"; system = "
+                + "builtins.currentSystem; builder = \"/bin/sh\"; args = [ \"-c\" \"read x < ${dep}; "
+                + "echo \\\"$x via the cluster\\\" > $out\" ]; }");
+        client.runOk("nix-build", "--no-out-link", "--builders", "", dep.toString());
+
+        ProcessResult build = nix("nix-build", "--no-out-link", "--max-jobs", "0", "--builders",
+                "@" + gateway.machines(), main.toString());
+
+        assertThat(build.exitCode()).as(build.stderr()).isZero();
+        StorePath out = StorePath.parse(build.stdoutText().trim());
+        assertThat(Files.readString(client.realPath(out))).isEqualTo("dep-" + nonce + " via the cluster\n");
+        assertThat(build.stderr()).contains("queued on pool default/default");
+        NixBuild nb = awaitGatewayBuild(out);
+        assertThat(nb.getMetadata().getLabels()).containsEntry(BuildOrigin.CLIENT_KEY_LABEL, "local");
+        assertThat(nb.getStatus().getDerivation()).endsWith("-gws-main.drv");
+        assertThat(nb.getStatus().getBuildStatus()).isEqualTo("Built");
+        assertThat(nb.getStatus().getOutputs()).singleElement().satisfies(o -> {
+            assertThat(o.getPath()).isEqualTo(out.toString());
+            assertThat(o.getNarHash()).isEqualTo(ClientStoreHelper.pathInfo(client, out).narHash().toPrefixedNix32());
+        });
+        assertThat(nb.getStatus().getStartTime()).isNotNull();
+        assertThat(nb.getStatus().getCompletionTime()).isNotNull();
+        assertThat(nb.getStatus().getLogTail()).contains("1 of 1 uploaded paths copied to the builder");
+
+        Path other = write("other.nix", "derivation { name = \"gws-auto\"; system = builtins.currentSystem; "
+                + "builder = \"/bin/sh\"; args = [ \"-c\" \"echo auto-" + nonce + " > $out\" ]; }");
+        ProcessResult auto = nix("nix-build", "--no-out-link", "--max-jobs", "0", "--builders",
+                "ssh://auto@" + LocalGateway.HOST_ALIAS + " x86_64-linux - 1 1 - - -", other.toString());
+        assertThat(auto.exitCode()).as(auto.stderr()).isZero();
+        assertThat(auto.stderr()).contains("queued on pool default/default");
+    }
+
+    private static NixBuild awaitGatewayBuild(StorePath out) {
+        List<NixBuild> found = new ArrayList<>();
+        await().atMost(ScenarioFixture.WAIT).untilAsserted(() -> {
+            found.clear();
+            gatewayBuilds().stream().filter(b -> b.getStatus() != null
+                    && b.getStatus().getPhase() == NixBuildPhase.Succeeded && b.getStatus().getOutputs().stream()
+                            .anyMatch(o -> o.getPath().equals(out.toString())))
+                    .forEach(found::add);
+            assertThat(found).hasSize(1);
+        });
+        return found.get(0);
+    }
+
+    private static List<NixBuild> gatewayBuilds() {
+        return cluster.client().resources(NixBuild.class).inNamespace(NS)
+                .withLabel(BuildOrigin.LABEL, BuildOrigin.GATEWAY).list().getItems();
+    }
+
+    private static ProcessResult nix(String... argv) throws Exception {
+        List<String> command = new ArrayList<>(List.of("env", "NIX_SSHOPTS=-F " + gateway.sshConfig()));
+        command.addAll(List.of(argv));
+        return client.run(command.toArray(String[]::new));
+    }
+
+    private static Path write(String name, String text) throws Exception {
+        Path file = client.workDir().resolve(name);
+        Files.writeString(file, text, StandardCharsets.UTF_8);
+        return file;
+    }
+}
