@@ -86,6 +86,7 @@ public class NixBuildReconciler implements Reconciler<NixBuild>, Cleaner<NixBuil
                 context);
         RunEventSource runs = new RunEventSource();
         runner.listen(runs);
+        runner.listenUploads(runs);
         CapacityEventSource capacity = new CapacityEventSource(builds);
         ledger.onRelease(capacity);
         gauges.watch(builds, machines);

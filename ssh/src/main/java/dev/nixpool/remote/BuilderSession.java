@@ -1,7 +1,9 @@
 package dev.nixpool.remote;
 
+import java.io.OutputStream;
 import java.util.Collection;
 import java.util.List;
+import java.util.Set;
 
 import dev.nixpool.nix.build.BuildOptions;
 import dev.nixpool.nix.build.BuildResult;
@@ -38,6 +40,15 @@ public interface BuilderSession extends AutoCloseable {
 
     /** Path info (narHash, narSize, references) of valid paths; invalid ones are left out. */
     List<PathInfo> queryPathInfos(Collection<String> paths) throws BuilderException;
+
+    /** The closure of valid {@code paths} in the builder's store: the paths and everything they refer to. */
+    Set<String> queryClosure(Collection<String> paths) throws BuilderException;
+
+    /**
+     * Streams the NAR of a valid path into {@code nar} (not closed), as the builder's store serializes it. Not bounded
+     * in time (a NAR may be large); a dead connection ends it through the SSH keep-alive.
+     */
+    void dumpPath(String path, OutputStream nar) throws BuilderException;
 
     @Override
     void close();

@@ -1,6 +1,7 @@
 package dev.nixpool.remote.ssh;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -311,6 +312,25 @@ public final class SshBuilderSession implements BuilderSession {
             parsed.add(parsePath(p, "path to query"));
         }
         return request("querying path infos", timeouts.operation(), c -> c.queryPathInfos(parsed));
+    }
+
+    @Override
+    public Set<String> queryClosure(Collection<String> paths) throws BuilderException {
+        List<StorePath> parsed = new ArrayList<>();
+        for (String p : paths) {
+            parsed.add(parsePath(p, "path to query"));
+        }
+        Set<StorePath> closure = request("querying the closure of " + paths, timeouts.operation(),
+                c -> c.queryClosure(false, parsed));
+        Set<String> out = new LinkedHashSet<>();
+        closure.forEach(p -> out.add(p.toString()));
+        return out;
+    }
+
+    @Override
+    public void dumpPath(String path, OutputStream nar) throws BuilderException {
+        StorePath parsed = parsePath(path, "path to dump");
+        request("reading the NAR of " + parsed, null, c -> c.dumpStorePath(parsed, nar));
     }
 
     // ---- close ----------------------------------------------------------------------------------------------------
