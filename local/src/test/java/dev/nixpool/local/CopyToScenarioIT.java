@@ -1,6 +1,7 @@
 package dev.nixpool.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,10 +14,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
 
 import dev.nixpool.Names;
+import dev.nixpool.api.v1alpha1.BuildMachine;
 import dev.nixpool.api.v1alpha1.CopyTo;
 import dev.nixpool.api.v1alpha1.NixBuild;
 import dev.nixpool.api.v1alpha1.NixBuildPhase;
@@ -25,9 +29,16 @@ import dev.nixpool.api.v1alpha1.SecretKeyRef;
 import dev.nixpool.api.v1alpha1.SecretRef;
 import dev.nixpool.cache.LoopbackHttpCache;
 import dev.nixpool.cache.S3rver;
+import dev.nixpool.nix.cache.NixPublicKey;
+import dev.nixpool.nix.serve.PathInfo;
 import dev.nixpool.nix.store.StorePath;
 import dev.nixpool.nix.testing.LocalNixStore;
 import dev.nixpool.nix.testing.ProcessResult;
+import dev.nixpool.remote.BuilderAddress;
+import dev.nixpool.remote.BuilderCredentials;
+import dev.nixpool.remote.BuilderSession;
+import dev.nixpool.remote.ssh.BuilderTimeouts;
+import dev.nixpool.remote.ssh.SshBuilderConnector;
 import dev.nixpool.status.Conditions;
 
 /**
@@ -99,6 +110,63 @@ class CopyToScenarioIT {
             assertThat(condition(again, Names.CONDITION_UPLOADED).getMessage()).isEqualTo(
                     "all 1 paths of the closure were in file://" + outputCache + " already");
             assertThat(listing(outputCache)).as("no object written the second time").isEqualTo(before);
+        }
+    }
+
+    /**
+     * ssh://: another Nix store over SSH, here a warm builder of a second pool (real sshd and Nix with its own store),
+     * logged into with its client key and its host key pinned, both from the credentials Secret. The output arrives
+     * there with the operator's signature in its path info.
+     */
+    @Test
+    void anSshStoreDestinationGetsTheOutputSigned() throws Exception {
+        String ns = "copy-ssh";
+        ScenarioFixture.namespaceWithPool(CLUSTER.client(), ns, "buildmachine-default.yaml");
+        BuildMachine storePool = ScenarioFixture.example(CLUSTER.client(), BuildMachine.class,
+                "buildmachine-default.yaml", ns);
+        storePool.getMetadata().setName("store");
+        storePool.getSpec().setMinIdle(1);
+        storePool.getSpec().setMandatoryFeatures(List.of("nixpool-store"));
+        CLUSTER.client().resource(storePool).create();
+        Pod store = await().atMost(ScenarioFixture.WAIT).until(() -> CLUSTER.client().pods().inNamespace(ns)
+                .withLabel(Names.LABEL_MACHINE, "store").list().getItems().stream()
+                .filter(p -> p.getStatus() != null && p.getStatus().getPodIP() != null && p.getStatus()
+                        .getConditions().stream().anyMatch(c -> "Ready".equals(c.getType())
+                                && "True".equals(c.getStatus())))
+                .findFirst().orElse(null), java.util.Objects::nonNull);
+        Secret keys = CLUSTER.client().secrets().inNamespace(ns)
+                .withName(Names.keySecretName(store.getMetadata().getName())).get();
+        String clientKey = decode(keys.getData().get(Names.KEY_CLIENT_PRIVATE));
+        String hostKey = decode(keys.getData().get(Names.KEY_HOST_PUBLIC)).strip();
+        CLUSTER.client().resource(new SecretBuilder().withNewMetadata().withName("store-ssh").withNamespace(ns)
+                .endMetadata().withStringData(Map.of("sshPrivateKey", clientKey, "sshHostKey", hostKey)).build())
+                .create();
+        try (LocalNixStore client = LocalNixStore.create("copy-to-ssh-keys")) {
+            Keys output = Keys.generate(client, "copy-to-ssh-1");
+            createSigningSecret(ns, output.secretText);
+            NixBuild build = ScenarioFixture.shellBuild(ns, "to-ssh", "to-ssh-" + System.nanoTime(),
+                    "echo in-another-store > $out");
+            String uri = "ssh://nixpool@" + store.getStatus().getPodIP() + ":2222";
+            build.getSpec().setCopyTo(new CopyTo(uri, new SecretKeyRef("cache-key", "secret")));
+            build.getSpec().getCopyTo().setCredentialsSecretRef(new SecretRef("store-ssh"));
+            build.getSpec().setMachine("default");
+            CLUSTER.client().resource(build).create();
+
+            NixBuild done = ScenarioFixture.awaitFinished(CLUSTER.client(), ns, "to-ssh");
+            assertThat(done.getStatus().getPhase()).as(ScenarioFixture.describe(done))
+                    .isEqualTo(NixBuildPhase.Succeeded);
+            String out = done.getStatus().getOutputs().get(0).getPath();
+            assertThat(done.getStatus().getOutputs().get(0).getCopiedTo()).isEqualTo(uri);
+            NixPublicKey publicKey = NixPublicKey.parse(output.publicText);
+            try (SshBuilderConnector connector = new SshBuilderConnector(BuilderTimeouts.defaults());
+                    BuilderSession session = connector.open(new BuilderAddress(store.getStatus().getPodIP(), 2222,
+                            "nixpool"), new BuilderCredentials(clientKey, hostKey))) {
+                PathInfo info = session.queryPathInfos(List.of(out)).get(0);
+                String fingerprint = "1;" + out + ";" + info.narHash().toPrefixedNix32() + ";" + info.narSize()
+                        + ";";
+                assertThat(info.sigs()).as("the path in the other store carries the operator's signature")
+                        .anySatisfy(sig -> assertThat(publicKey.verifies(fingerprint, sig)).isTrue());
+            }
         }
     }
 
@@ -189,6 +257,10 @@ class CopyToScenarioIT {
         CLUSTER.client().resource(new SecretBuilder().withNewMetadata().withName(name).withNamespace(ns)
                 .endMetadata().withStringData(Map.of("accessKeyId", id, "secretAccessKey", secret)).build())
                 .create();
+    }
+
+    private static String decode(String base64) {
+        return new String(java.util.Base64.getDecoder().decode(base64), StandardCharsets.UTF_8);
     }
 
     private static Condition condition(NixBuild build, String type) {

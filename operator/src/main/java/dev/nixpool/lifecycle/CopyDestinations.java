@@ -17,6 +17,7 @@ import dev.nixpool.cache.S3Credentials;
 import dev.nixpool.nix.cache.CacheKeyException;
 import dev.nixpool.nix.cache.NarCompression;
 import dev.nixpool.nix.cache.NixSecretKey;
+import dev.nixpool.remote.BuilderCredentials;
 
 /**
  * Where a build's outputs go, and with what: the build's own {@code spec.copyTo}, else its pool's; the signing key and
@@ -34,6 +35,8 @@ public class CopyDestinations {
     static final String HTTP_TOKEN = "token";
     static final String HTTP_USERNAME = "username";
     static final String HTTP_PASSWORD = "password";
+    static final String SSH_PRIVATE_KEY = "sshPrivateKey";
+    static final String SSH_HOST_KEY = "sshHostKey";
 
     private final BuilderResources resources;
 
@@ -107,6 +110,7 @@ public class CopyDestinations {
                         null));
                 case "http", "https" -> new Resolved.Ready(new CacheDestination(uri, compression, key, null,
                         http(data)));
+                case "ssh" -> new Resolved.Ready(new CacheDestination(uri, key, ssh(credentials, data)));
                 default -> new Resolved.Ready(new CacheDestination(uri, compression, key, null, null));
             };
         } catch (IllegalArgumentException e) {
@@ -126,6 +130,16 @@ public class CopyDestinations {
         }
         return new S3Credentials(id.strip(), key.strip(),
                 data.get(S3_SESSION_TOKEN) == null ? null : data.get(S3_SESSION_TOKEN).strip());
+    }
+
+    private static BuilderCredentials ssh(String secret, Map<String, String> data) {
+        if (secret == null || data.get(SSH_PRIVATE_KEY) == null || data.get(SSH_HOST_KEY) == null) {
+            throw new IllegalArgumentException(
+                    "an ssh:// destination needs copyTo.credentialsSecretRef with the entries "
+                            + SSH_PRIVATE_KEY + " (an OpenSSH private key the store's host accepts) and " + SSH_HOST_KEY
+                            + " (the host's public key line, pinned: any other host key is refused)");
+        }
+        return new BuilderCredentials(data.get(SSH_PRIVATE_KEY), data.get(SSH_HOST_KEY).strip());
     }
 
     private static HttpCredentials http(Map<String, String> data) {

@@ -20,7 +20,7 @@ final class Upload {
     private volatile int attempt = 1;
     private volatile String lastError;
     private volatile UploadResult result;
-    private BuilderSession session;
+    private final java.util.List<BuilderSession> sessions = new java.util.ArrayList<>();
     private Future<?> future;
 
     Upload(UploadRequest request, UploadListener listener) {
@@ -71,28 +71,29 @@ final class Upload {
         }
     }
 
-    /** Registers an attempt's session so that a cancel can close it; false (and the session closed) if cancelled. */
+    /**
+     * Registers an attempt's session (to the builder, or to an ssh:// destination) so that a cancel can close it; false
+     * (and the session closed) if cancelled.
+     */
     synchronized boolean attach(BuilderSession session) {
         if (cancelled()) {
             session.close();
             return false;
         }
-        this.session = session;
+        sessions.add(session);
         return true;
     }
 
     /** Ends the upload: its session is closed and a pause between attempts ends at once. */
     void cancel() {
-        BuilderSession open;
+        java.util.List<BuilderSession> open;
         synchronized (this) {
             cancelledLatch.countDown();
-            open = session;
+            open = java.util.List.copyOf(sessions);
             if (future != null) {
                 future.cancel(false);
             }
         }
-        if (open != null) {
-            open.close();
-        }
+        open.forEach(BuilderSession::close);
     }
 }

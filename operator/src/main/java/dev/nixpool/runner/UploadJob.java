@@ -1,8 +1,11 @@
 package dev.nixpool.runner;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +16,9 @@ import org.jboss.logging.Logger;
 import dev.nixpool.cache.BinaryCacheWriter;
 import dev.nixpool.cache.CacheDestination;
 import dev.nixpool.cache.CacheStore;
+import dev.nixpool.cache.NarDump;
+import dev.nixpool.cache.NixStoreTarget;
+import dev.nixpool.cache.StoreCopier;
 import dev.nixpool.cache.UploadReport;
 import dev.nixpool.nix.cache.NarInfo;
 import dev.nixpool.nix.serve.PathInfo;
@@ -48,17 +54,14 @@ final class UploadJob implements Runnable {
         UploadRequest request = upload.request();
         for (int attempt = 1; !upload.cancelled(); attempt++) {
             try {
-                UploadReport report = once(request);
-                if (report == null) {
+                UploadResult.Done done = once(request);
+                if (done == null) {
                     return;
                 }
                 LOG.infof("NixBuild %s/%s: copied %d paths to %s (%d were there already)", request.namespace(),
-                        request.name(), report.uploaded().size(), request.destination().uri(),
-                        report.alreadyPresent().size());
-                upload.finish(new UploadResult.Done(
-                        report.uploaded().stream().map(i -> i.storePath().toString()).toList(),
-                        report.alreadyPresent().stream().map(StorePath::toString).toList(),
-                        request.destination().key().name()));
+                        request.name(), done.uploaded().size(), request.destination().uri(),
+                        done.alreadyPresent().size());
+                upload.finish(done);
                 return;
             } catch (IOException | BuilderException | RuntimeException e) {
                 if (upload.cancelled()) {
@@ -79,7 +82,7 @@ final class UploadJob implements Runnable {
     }
 
     /** One attempt; null when cancelled before it connected. */
-    private UploadReport once(UploadRequest request) throws IOException, BuilderException {
+    private UploadResult.Done once(UploadRequest request) throws IOException, BuilderException {
         CacheDestination destination = request.destination();
         BuilderSession session = connector.open(request.address(), request.credentials());
         try {
@@ -88,19 +91,67 @@ final class UploadJob implements Runnable {
             }
             Set<String> closure = session.queryClosure(request.outputs());
             List<ValidPathInfo> infos = validInfos(session.queryPathInfos(closure));
+            NarDump dump = (path, nar) -> {
+                try {
+                    session.dumpPath(path.toString(), nar);
+                } catch (BuilderException e) {
+                    throw new IOException(e.getMessage(), e);
+                }
+            };
+            if (destination.isSshStore()) {
+                return toStore(destination, infos, dump);
+            }
             try (CacheStore store = destination.open()) {
-                BinaryCacheWriter writer = new BinaryCacheWriter(store, destination.key(),
-                        destination.compression(), settings.tempDir());
-                return writer.upload(infos, (path, nar) -> {
-                    try {
-                        session.dumpPath(path.toString(), nar);
-                    } catch (BuilderException e) {
-                        throw new IOException(e.getMessage(), e);
-                    }
-                });
+                UploadReport report = new BinaryCacheWriter(store, destination.key(), destination.compression(),
+                        settings.tempDir()).upload(infos, dump);
+                return new UploadResult.Done(report.uploaded().stream().map(i -> i.storePath().toString()).toList(),
+                        report.alreadyPresent().stream().map(StorePath::toString).toList(), destination.key().name());
             }
         } finally {
             session.close();
+        }
+    }
+
+    /** An ssh:// destination: another Nix store, logged into with its own key, its host key pinned. */
+    private UploadResult.Done toStore(CacheDestination destination, List<ValidPathInfo> infos, NarDump dump)
+            throws IOException, BuilderException {
+        BuilderSession store = connector.open(destination.sshAddress(), destination.sshCredentials());
+        try {
+            if (!upload.attach(store)) {
+                return null;
+            }
+            StoreCopier.Report report = new StoreCopier(new SessionStore(store), destination.key(),
+                    settings.tempDir()).copy(infos, dump);
+            return new UploadResult.Done(report.copied().stream().map(StorePath::toString).toList(),
+                    report.alreadyPresent().stream().map(StorePath::toString).toList(), destination.key().name());
+        } finally {
+            store.close();
+        }
+    }
+
+    /** A destination store reached like a builder: the same serve session. */
+    private record SessionStore(BuilderSession session) implements NixStoreTarget {
+
+        @Override
+        public Set<StorePath> valid(Collection<StorePath> paths) throws IOException {
+            try {
+                Set<StorePath> valid = new HashSet<>();
+                for (String p : session.queryValidPaths(paths.stream().map(StorePath::toString).toList())) {
+                    valid.add(StorePath.parse(p));
+                }
+                return valid;
+            } catch (BuilderException e) {
+                throw new IOException(e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public void add(ValidPathInfo info, InputStream nar) throws IOException {
+            try {
+                session.addToStore(info, nar);
+            } catch (BuilderException e) {
+                throw new IOException(e.getMessage(), e);
+            }
         }
     }
 
@@ -121,17 +172,33 @@ final class UploadJob implements Runnable {
     private void finishFailed(UploadRequest request, String message, int attempts) {
         Map<String, Boolean> arrived = new LinkedHashMap<>();
         request.outputs().forEach(o -> arrived.put(o, false));
-        try (CacheStore store = request.destination().open()) {
-            for (String output : request.outputs()) {
-                arrived.put(output, store.exists(NarInfo.key(StorePath.parse(output))));
-            }
-        } catch (IOException | RuntimeException e) {
+        try {
+            arrived.putAll(arrived(request));
+        } catch (IOException | BuilderException | RuntimeException e) {
             LOG.debugf("NixBuild %s/%s: could not ask %s which outputs arrived: %s", request.namespace(),
                     request.name(), request.destination().uri(), message(e));
         }
         List<String> yes = arrived.entrySet().stream().filter(Map.Entry::getValue).map(Map.Entry::getKey).toList();
         List<String> no = arrived.entrySet().stream().filter(e -> !e.getValue()).map(Map.Entry::getKey).toList();
         upload.finish(new UploadResult.Failed(message, attempts, yes, no));
+    }
+
+    private Map<String, Boolean> arrived(UploadRequest request) throws IOException, BuilderException {
+        Map<String, Boolean> arrived = new LinkedHashMap<>();
+        CacheDestination destination = request.destination();
+        if (destination.isSshStore()) {
+            try (BuilderSession store = connector.open(destination.sshAddress(), destination.sshCredentials())) {
+                Set<String> valid = store.queryValidPaths(request.outputs());
+                request.outputs().forEach(o -> arrived.put(o, valid.contains(o)));
+            }
+            return arrived;
+        }
+        try (CacheStore store = destination.open()) {
+            for (String output : request.outputs()) {
+                arrived.put(output, store.exists(NarInfo.key(StorePath.parse(output))));
+            }
+        }
+        return arrived;
     }
 
     private static String message(Exception e) {

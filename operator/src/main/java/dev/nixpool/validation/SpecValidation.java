@@ -123,6 +123,10 @@ public final class SpecValidation {
                     problems.add(field + ": an s3:// destination needs credentialsSecretRef (accessKeyId, "
                             + "secretAccessKey)");
                 }
+                if (parsed.isSshStore() && copyTo.getCredentialsSecretRef() == null) {
+                    problems.add(field + ": an ssh:// destination needs credentialsSecretRef (sshPrivateKey, "
+                            + "sshHostKey)");
+                }
             } catch (IllegalArgumentException e) {
                 problems.add(field + ".uri '" + uri + "': " + e.getMessage());
             }

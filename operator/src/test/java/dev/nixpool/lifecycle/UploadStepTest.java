@@ -51,6 +51,7 @@ import dev.nixpool.nix.cache.NarInfo;
 import dev.nixpool.nix.cache.NarInfoParser;
 import dev.nixpool.nix.cache.NixSecretKey;
 import dev.nixpool.nix.store.StorePath;
+import dev.nixpool.nix.store.ValidPathInfo;
 import dev.nixpool.remote.BuilderFailure;
 import dev.nixpool.runner.BuildRunner;
 import dev.nixpool.runner.FakeBuilder;
@@ -225,6 +226,43 @@ class UploadStepTest {
                 NarInfo.key(StorePath.parse(FakeBuilder.OUT)))));
         assertThat(info.compression()).isEqualTo("zstd");
         assertThat(status.getOutputs().get(0).getCopiedTo()).isEqualTo("file://" + cache + "?compression=zstd");
+    }
+
+    /**
+     * ssh://: another Nix store, logged into with the credentials Secret's key and its host key pinned (here the test
+     * double answers for it too); each missing path is added with the operator's signature in its path info.
+     */
+    @Test
+    void anSshStoreDestinationGetsThePathsSignedOverTheServeProtocol() throws Exception {
+        client.resource(new SecretBuilder().withNewMetadata().withName("store-ssh").withNamespace(NS).endMetadata()
+                .withStringData(Map.of("sshPrivateKey", "-----BEGIN OPENSSH PRIVATE KEY-----\nfake\n",
+                        "sshHostKey", "ssh-ed25519 AAAAfakehostkey store"))
+                .build()).create();
+        build.getSpec().setCopyTo(copyTo("ssh://nix@127.0.0.99:2200"));
+        build.getSpec().getCopyTo().setCredentialsSecretRef(new SecretRef("store-ssh"));
+        reconcile();
+        podBecomesReady("pool-0-s1");
+        reconcileUntil(NixBuildPhase.Succeeded);
+        assertThat(builder.opened).extracting(a -> a.user() + "@" + a.host() + ":" + a.port())
+                .contains("nix@127.0.0.99:2200");
+        assertThat(builder.added).containsOnlyKeys(FakeBuilder.OUT);
+        ValidPathInfo added = builder.added.get(FakeBuilder.OUT);
+        assertThat(builder.addedNars.get(FakeBuilder.OUT)).isEqualTo(FakeBuilder.nar(FakeBuilder.OUT));
+        String fingerprint = "1;" + FakeBuilder.OUT + ";" + added.narHash().toPrefixedNix32() + ";" + added.narSize()
+                + ";";
+        assertThat(added.sigs()).singleElement().satisfies(
+                sig -> assertThat(NixSecretKey.parse(keyText).publicKey().verifies(fingerprint, sig)).isTrue());
+        assertThat(status.getOutputs().get(0).getCopiedTo()).isEqualTo("ssh://nix@127.0.0.99:2200");
+        assertNoSecretIn();
+        assertThat(Serialization.asJson(status)).doesNotContain("fakehostkey").doesNotContain("OPENSSH");
+
+        build.getMetadata().setUid(UUID.randomUUID().toString());
+        status = new NixBuildStatus();
+        reconcile();
+        podBecomesReady(status.getBuilder());
+        reconcileUntil(NixBuildPhase.Succeeded);
+        assertThat(condition(Names.CONDITION_UPLOADED).getMessage())
+                .isEqualTo("all 1 paths of the closure were in ssh://nix@127.0.0.99:2200 already");
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.nixpool.runner;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,6 +26,7 @@ import dev.nixpool.nix.serve.PathInfo;
 import dev.nixpool.nix.store.InvalidStorePathException;
 import dev.nixpool.nix.store.NixHash;
 import dev.nixpool.nix.store.StorePath;
+import dev.nixpool.nix.store.ValidPathInfo;
 import dev.nixpool.remote.BuildSource;
 import dev.nixpool.remote.BuilderAddress;
 import dev.nixpool.remote.BuilderConnector;
@@ -60,6 +62,9 @@ public final class FakeBuilder implements BuilderConnector {
     public final List<NixSettings> openedWith = new CopyOnWriteArrayList<>();
     public final List<BuildOptions> builds = new CopyOnWriteArrayList<>();
     public final AtomicInteger closed = new AtomicInteger();
+    /** Paths added to this fake as a destination store (ssh://), with what came: info and NAR. */
+    public final Map<String, ValidPathInfo> added = new java.util.concurrent.ConcurrentHashMap<>();
+    public final Map<String, byte[]> addedNars = new java.util.concurrent.ConcurrentHashMap<>();
     /** Paths whose NAR an upload read, in order. */
     public final List<String> dumps = new CopyOnWriteArrayList<>();
     /** Reading a NAR fails with it, the next {@link #dumpFailures} times. */
@@ -197,6 +202,24 @@ public final class FakeBuilder implements BuilderConnector {
             }
             try {
                 out.write(nar(path));
+            } catch (IOException e) {
+                throw new BuilderException(BuilderFailure.PROTOCOL_ERROR, e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public Set<String> queryValidPaths(Collection<String> paths) {
+            Set<String> valid = new LinkedHashSet<>();
+            paths.stream().filter(added::containsKey).forEach(valid::add);
+            return valid;
+        }
+
+        @Override
+        public void addToStore(ValidPathInfo info, InputStream nar) throws BuilderException {
+            try {
+                byte[] bytes = nar.readNBytes((int) info.narSize());
+                addedNars.put(info.path().toString(), bytes);
+                added.put(info.path().toString(), info);
             } catch (IOException e) {
                 throw new BuilderException(BuilderFailure.PROTOCOL_ERROR, e.getMessage(), e);
             }

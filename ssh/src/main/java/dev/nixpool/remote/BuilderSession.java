@@ -1,5 +1,6 @@
 package dev.nixpool.remote;
 
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.Collection;
 import java.util.List;
@@ -9,6 +10,7 @@ import dev.nixpool.nix.build.BuildOptions;
 import dev.nixpool.nix.build.BuildResult;
 import dev.nixpool.nix.derivation.Derivation;
 import dev.nixpool.nix.serve.PathInfo;
+import dev.nixpool.nix.store.ValidPathInfo;
 
 /**
  * One connected builder. Methods run one at a time and block; none of them holds a whole NAR or log in memory.
@@ -49,6 +51,15 @@ public interface BuilderSession extends AutoCloseable {
      * in time (a NAR may be large); a dead connection ends it through the SSH keep-alive.
      */
     void dumpPath(String path, OutputStream nar) throws BuilderException;
+
+    /** Which of {@code paths} are valid in the remote store. */
+    Set<String> queryValidPaths(Collection<String> paths) throws BuilderException;
+
+    /**
+     * Adds one path to the remote store (serve protocol's AddToStoreNar, 2.5 and later): {@code info}, signatures
+     * included, and exactly {@code info.narSize()} NAR bytes from {@code nar}. Not bounded in time, as dumpPath.
+     */
+    void addToStore(ValidPathInfo info, InputStream nar) throws BuilderException;
 
     @Override
     void close();

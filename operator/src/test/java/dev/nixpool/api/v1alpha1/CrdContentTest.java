@@ -151,12 +151,16 @@ class CrdContentTest {
         assertThat(copyToProblems(copyTo, "{\"uri\": \"https://cache.example.org/upload\", " + key + "}")).isEmpty();
         assertThat(copyToProblems(copyTo, "{\"uri\": \"ssh-ng://nix@cache.example.org\", " + key + "}"))
                 .as("not supported yet").isNotEmpty();
+        assertThat(copyToProblems(copyTo, "{\"uri\": \"ssh://nix@store.example.org:2222\", " + key
+                + ", \"credentialsSecretRef\": {\"name\": \"ssh\"}}")).isEmpty();
+        assertThat(copyToProblems(copyTo, "{\"uri\": \"ssh://nix@store.example.org\", " + key + "}"))
+                .singleElement().asString().contains("ssh:// destination needs credentialsSecretRef");
         assertThat(copyToProblems(copyTo, "{\"uri\": \"https://cache.example.org/upload\"}"))
                 .singleElement().asString().contains("signingKeySecretRef");
         assertThat(copyToProblems(copyTo, "{\"uri\": \"ftp://cache.example.org\", " + key + "}")).isNotEmpty();
         assertThat(copyToProblems(copyTo, "{\"uri\": \"file://relative\", " + key + "}")).isNotEmpty();
         assertThat(copyToProblems(copyTo, "{\"uri\": \"s3://bucket\", " + key + "}")).singleElement().asString()
-                .contains("an s3:// destination needs credentialsSecretRef");
+                .contains("an s3:// or ssh:// destination needs credentialsSecretRef");
         assertThat(copyToProblems(copyTo, "{\"uri\": \"file:///c?secret-key=/k\", " + key + "}")).singleElement()
                 .asString().contains("must not carry secret-key=");
         assertThat(copyToProblems(copyTo, "{\"uri\": \"file:///c?compression=xz\", \"compression\": \"zstd\", "

@@ -1,6 +1,7 @@
 package dev.nixpool.remote.ssh;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -24,6 +25,7 @@ import dev.nixpool.nix.serve.ServeClient;
 import dev.nixpool.nix.serve.ServeProtocol;
 import dev.nixpool.nix.store.InvalidStorePathException;
 import dev.nixpool.nix.store.StorePath;
+import dev.nixpool.nix.store.ValidPathInfo;
 import dev.nixpool.nix.wire.NixWireException;
 import dev.nixpool.nix.wire.WireTruncatedException;
 import dev.nixpool.remote.BuildSource;
@@ -331,6 +333,27 @@ public final class SshBuilderSession implements BuilderSession {
     public void dumpPath(String path, OutputStream nar) throws BuilderException {
         StorePath parsed = parsePath(path, "path to dump");
         request("reading the NAR of " + parsed, null, c -> c.dumpStorePath(parsed, nar));
+    }
+
+    @Override
+    public Set<String> queryValidPaths(Collection<String> paths) throws BuilderException {
+        List<StorePath> parsed = new ArrayList<>();
+        for (String p : paths) {
+            parsed.add(parsePath(p, "path to query"));
+        }
+        Set<StorePath> valid = request("querying valid paths", timeouts.operation(),
+                c -> c.queryValidPaths(false, false, parsed));
+        Set<String> out = new LinkedHashSet<>();
+        valid.forEach(p -> out.add(p.toString()));
+        return out;
+    }
+
+    @Override
+    public void addToStore(ValidPathInfo info, InputStream nar) throws BuilderException {
+        request("adding " + info.path(), null, c -> {
+            c.addToStoreNar(info, nar);
+            return null;
+        });
     }
 
     // ---- close ----------------------------------------------------------------------------------------------------
