@@ -7,8 +7,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -133,7 +135,7 @@ class CopyToScenarioIT {
                 .filter(p -> p.getStatus() != null && p.getStatus().getPodIP() != null && p.getStatus()
                         .getConditions().stream().anyMatch(c -> "Ready".equals(c.getType())
                                 && "True".equals(c.getStatus())))
-                .findFirst().orElse(null), java.util.Objects::nonNull);
+                .findFirst().orElse(null), Objects::nonNull);
         Secret keys = CLUSTER.client().secrets().inNamespace(ns)
                 .withName(Names.keySecretName(store.getMetadata().getName())).get();
         String clientKey = decode(keys.getData().get(Names.KEY_CLIENT_PRIVATE));
@@ -260,7 +262,7 @@ class CopyToScenarioIT {
     }
 
     private static String decode(String base64) {
-        return new String(java.util.Base64.getDecoder().decode(base64), StandardCharsets.UTF_8);
+        return new String(Base64.getDecoder().decode(base64), StandardCharsets.UTF_8);
     }
 
     private static Condition condition(NixBuild build, String type) {

@@ -2,6 +2,7 @@ package dev.nixpool.lifecycle;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 
@@ -169,7 +170,7 @@ public class CopyDestinations {
     }
 
     private static Map<String, String> decode(Secret secret) {
-        Map<String, String> out = new java.util.HashMap<>();
+        Map<String, String> out = new HashMap<>();
         if (secret.getStringData() != null) {
             out.putAll(secret.getStringData());
         }

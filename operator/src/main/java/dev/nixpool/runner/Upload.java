@@ -1,6 +1,8 @@
 package dev.nixpool.runner;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Future;
@@ -20,7 +22,7 @@ final class Upload {
     private volatile int attempt = 1;
     private volatile String lastError;
     private volatile UploadResult result;
-    private final java.util.List<BuilderSession> sessions = new java.util.ArrayList<>();
+    private final List<BuilderSession> sessions = new ArrayList<>();
     private Future<?> future;
 
     Upload(UploadRequest request, UploadListener listener) {
@@ -86,10 +88,10 @@ final class Upload {
 
     /** Ends the upload: its session is closed and a pause between attempts ends at once. */
     void cancel() {
-        java.util.List<BuilderSession> open;
+        List<BuilderSession> open;
         synchronized (this) {
             cancelledLatch.countDown();
-            open = java.util.List.copyOf(sessions);
+            open = List.copyOf(sessions);
             if (future != null) {
                 future.cancel(false);
             }

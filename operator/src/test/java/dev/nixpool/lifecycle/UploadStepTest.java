@@ -52,6 +52,7 @@ import dev.nixpool.nix.cache.NarInfoParser;
 import dev.nixpool.nix.cache.NixSecretKey;
 import dev.nixpool.nix.store.StorePath;
 import dev.nixpool.nix.store.ValidPathInfo;
+import dev.nixpool.reconcile.KubernetesBuilderResources;
 import dev.nixpool.remote.BuilderFailure;
 import dev.nixpool.runner.BuildRunner;
 import dev.nixpool.runner.FakeBuilder;
@@ -97,7 +98,7 @@ class UploadStepTest {
         LogStore logs = new LogStore(dir.resolve("logs"), 1_000_000);
         runner = new BuildRunner(builder, logs, executor,
                 new UploadSettings(3, Duration.ofMillis(50), Duration.ofMillis(100), dir));
-        lifecycle = new LifecycleAssembly(new dev.nixpool.reconcile.KubernetesBuilderResources(client), runner, logs,
+        lifecycle = new LifecycleAssembly(new KubernetesBuilderResources(client), runner, logs,
                 config).lifecycle;
         keyText = TestKeys.secretKeyText("test-cache-1");
         client.resource(new SecretBuilder().withNewMetadata().withName("cache-key").withNamespace(NS).endMetadata()

@@ -3,6 +3,7 @@ package dev.nixpool.runner;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -12,6 +13,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -63,8 +65,8 @@ public final class FakeBuilder implements BuilderConnector {
     public final List<BuildOptions> builds = new CopyOnWriteArrayList<>();
     public final AtomicInteger closed = new AtomicInteger();
     /** Paths added to this fake as a destination store (ssh://), with what came: info and NAR. */
-    public final Map<String, ValidPathInfo> added = new java.util.concurrent.ConcurrentHashMap<>();
-    public final Map<String, byte[]> addedNars = new java.util.concurrent.ConcurrentHashMap<>();
+    public final Map<String, ValidPathInfo> added = new ConcurrentHashMap<>();
+    public final Map<String, byte[]> addedNars = new ConcurrentHashMap<>();
     /** Paths whose NAR an upload read, in order. */
     public final List<String> dumps = new CopyOnWriteArrayList<>();
     /** Reading a NAR fails with it, the next {@link #dumpFailures} times. */
@@ -76,7 +78,7 @@ public final class FakeBuilder implements BuilderConnector {
     /** The fake NAR of a path (120 bytes: only its hash and length matter to an upload), as path infos describe it. */
     public static byte[] nar(String path) {
         byte[] nar = new byte[120];
-        byte[] name = path.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] name = path.getBytes(StandardCharsets.UTF_8);
         System.arraycopy(name, 0, nar, 0, Math.min(name.length, nar.length));
         return nar;
     }

@@ -8,6 +8,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 /** The committed CRDs carry the admission rules and the kubectl presentation the API promises. */
 class CrdContentTest {
@@ -172,7 +173,7 @@ class CrdContentTest {
     }
 
     private static List<String> copyToProblems(JsonNode schema, String json) throws Exception {
-        return SchemaValidator.validate(schema, new com.fasterxml.jackson.databind.ObjectMapper().readTree(json));
+        return SchemaValidator.validate(schema, new ObjectMapper().readTree(json));
     }
 
     @Test
