@@ -71,8 +71,9 @@ class CopyToScenarioIT {
             // the client instantiates and copies the .drv (and its input sources) to a cache the builders read
             StorePath drv = client.instantiate("copied", ScenarioFixture.shellDerivation(
                     "copied-" + System.nanoTime(), "echo copied-by-nixpool > $out"));
-            client.runOk("nix", "copy", "--to", "file://" + inputCache + "?secret-key=" + input.secretFile,
-                    drv.toString());
+            // --derivation: without it Nix 2.8 takes a .drv installable to mean its outputs, and builds them
+            client.runOk("nix", "copy", "--derivation", "--to",
+                    "file://" + inputCache + "?secret-key=" + input.secretFile, drv.toString());
             createSigningSecret(ns, output.secretText);
 
             CLUSTER.client().resource(derivationBuild(ns, "from-drv", drv, inputCache, input.publicText,
