@@ -61,8 +61,8 @@ class CopyToScenarioIT {
     void aDerivationFromASignedCacheIsBuiltAndItsOutputCopiedSignedToAFileCache() throws Exception {
         String ns = "copy-file";
         ScenarioFixture.namespaceWithPool(CLUSTER.client(), ns, "buildmachine-default.yaml");
+        Path shared = sharedDir("copy-to-file");
         try (LocalNixStore client = LocalNixStore.create("copy-to-client")) {
-            Path shared = sharedDir("copy-to-file");
             Keys input = Keys.generate(client, "copy-to-inputs-1");
             Keys output = Keys.generate(client, "copy-to-outputs-1");
             Path inputCache = shared.resolve("inputs");
@@ -113,6 +113,8 @@ class CopyToScenarioIT {
             assertThat(condition(again, Names.CONDITION_UPLOADED).getMessage()).isEqualTo(
                     "all 1 paths of the closure were in file://" + outputCache + " already");
             assertThat(listing(outputCache)).as("no object written the second time").isEqualTo(before);
+        } finally {
+            new ProcessBuilder("rm", "-rf", shared.toString()).inheritIO().start().waitFor();
         }
     }
 
