@@ -50,6 +50,8 @@ public final class Names {
     public static final String CONDITION_BUILDER_READY = "BuilderReady";
     public static final String CONDITION_READY = "Ready";
     public static final String CONDITION_SUCCEEDED = "Succeeded";
+    /** A build with copyTo: whether its outputs arrived there (absent for builds without a destination). */
+    public static final String CONDITION_UPLOADED = "Uploaded";
 
     /** Pod names become host names: keep them within a DNS label. */
     static final int MAX_POD_NAME = 63 - "-ssh".length();

@@ -76,8 +76,8 @@ class NewerSchemaScenarioIT {
                   machine: pool
                   expression: |
                 %s
-                  copyTo:
-                    url: s3://cache?region=eu-west-1
+                  attestation:
+                    url: https://attest.example.org
                 """.formatted(indented(derivation("copied-" + run))));
 
         assertThat(awaitPhase("copied")).isEqualTo("Succeeded");

@@ -63,10 +63,15 @@ public final class BinaryCacheWriter {
      * {@link #upload}.
      */
     public NarInfo write(ValidPathInfo info, InputStream nar) throws IOException {
+        return write(info, (path, out) -> copyExactly(info, nar, out));
+    }
+
+    /** As {@link #write(ValidPathInfo, InputStream)}, with the NAR pushed by {@code dump} (a builder's serve reply). */
+    public NarInfo write(ValidPathInfo info, NarDump dump) throws IOException {
         ensureCacheInfo();
         Path tmp = Files.createTempFile(tempDir, "nixpool-nar-", ".tmp");
         try {
-            NarDigest file = compress(info, nar, tmp);
+            NarDigest file = compress(info, dump, tmp);
             String url = compression.narUrl(file.narHash());
             if (!store.exists(url)) {
                 store.put(url, tmp, NAR_TYPE);
@@ -88,6 +93,16 @@ public final class BinaryCacheWriter {
      * serve whole.
      */
     public UploadReport upload(Collection<ValidPathInfo> paths, NarSource source) throws IOException {
+        return upload(paths, (path, out) -> {
+            ValidPathInfo info = paths.stream().filter(i -> i.path().equals(path)).findFirst().orElseThrow();
+            try (InputStream nar = source.open(path)) {
+                copyExactly(info, nar, out);
+            }
+        });
+    }
+
+    /** As {@link #upload(Collection, NarSource)}, with each NAR pushed by {@code dump}. */
+    public UploadReport upload(Collection<ValidPathInfo> paths, NarDump dump) throws IOException {
         List<ValidPathInfo> order = ClosureOrder.referencesFirst(paths);
         Set<StorePath> inSet = new HashSet<>();
         order.forEach(i -> inSet.add(i.path()));
@@ -111,9 +126,7 @@ public final class BinaryCacheWriter {
         }
         List<NarInfo> uploaded = new ArrayList<>();
         for (ValidPathInfo info : missing) {
-            try (InputStream nar = source.open(info.path())) {
-                uploaded.add(write(info, nar));
-            }
+            uploaded.add(write(info, dump));
         }
         return new UploadReport(uploaded, present);
     }
@@ -133,32 +146,74 @@ public final class BinaryCacheWriter {
         }
     }
 
-    /** Compresses exactly narSize bytes of {@code nar} into {@code tmp}; returns the compressed file's hash and size. */
-    private NarDigest compress(ValidPathInfo info, InputStream nar, Path tmp) throws IOException {
-        var narHash = NixHash.newSha256();
+    /** Compresses the NAR {@code dump} writes into {@code tmp}; returns the compressed file's hash and size. */
+    private NarDigest compress(ValidPathInfo info, NarDump dump, Path tmp) throws IOException {
         HashingOutputStream fileHashing;
-        long remaining = info.narSize();
+        NarCheck check;
         try (OutputStream file = Files.newOutputStream(tmp)) {
             fileHashing = new HashingOutputStream(new BufferedOutputStream(file, BUFFER));
             try (OutputStream compressed = NarCompressors.compress(compression, fileHashing)) {
-                byte[] buf = new byte[BUFFER];
-                while (remaining > 0) {
-                    int n = nar.read(buf, 0, (int) Math.min(buf.length, remaining));
-                    if (n < 0) {
-                        throw new CacheUploadException("the NAR of " + info.path() + " ended after "
-                                + (info.narSize() - remaining) + " of its " + info.narSize() + " bytes");
-                    }
-                    narHash.update(buf, 0, n);
-                    compressed.write(buf, 0, n);
-                    remaining -= n;
-                }
+                check = new NarCheck(info, compressed);
+                dump.writeTo(info.path(), check);
             }
         }
-        NixHash actual = NixHash.sha256(narHash.digest());
-        if (!actual.equals(info.narHash())) {
-            throw new CacheUploadException("the NAR of " + info.path() + " hashes to " + actual + ", but its recorded"
-                    + " narHash is " + info.narHash() + ": not uploading it");
-        }
+        check.verify();
         return fileHashing.digest();
+    }
+
+    private static void copyExactly(ValidPathInfo info, InputStream nar, OutputStream out) throws IOException {
+        long remaining = info.narSize();
+        byte[] buf = new byte[BUFFER];
+        while (remaining > 0) {
+            int n = nar.read(buf, 0, (int) Math.min(buf.length, remaining));
+            if (n < 0) {
+                throw new CacheUploadException("the NAR of " + info.path() + " ended after "
+                        + (info.narSize() - remaining) + " of its " + info.narSize() + " bytes");
+            }
+            out.write(buf, 0, n);
+            remaining -= n;
+        }
+    }
+
+    /** Hashes and counts the NAR on its way to the compressor, refusing a byte beyond its recorded narSize. */
+    private static final class NarCheck extends OutputStream {
+
+        private final ValidPathInfo info;
+        private final OutputStream out;
+        private final java.security.MessageDigest narHash = NixHash.newSha256();
+        private long written;
+
+        NarCheck(ValidPathInfo info, OutputStream out) {
+            this.info = info;
+            this.out = out;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[]{(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            if (written + len > info.narSize()) {
+                throw new CacheUploadException("the NAR of " + info.path() + " is longer than its recorded narSize "
+                        + info.narSize() + ": not uploading it");
+            }
+            narHash.update(b, off, len);
+            out.write(b, off, len);
+            written += len;
+        }
+
+        void verify() throws CacheUploadException {
+            if (written != info.narSize()) {
+                throw new CacheUploadException("the NAR of " + info.path() + " ended after " + written + " of its "
+                        + info.narSize() + " bytes");
+            }
+            NixHash actual = NixHash.sha256(narHash.digest());
+            if (!actual.equals(info.narHash())) {
+                throw new CacheUploadException("the NAR of " + info.path() + " hashes to " + actual
+                        + ", but its recorded narHash is " + info.narHash() + ": not uploading it");
+            }
+        }
     }
 }

@@ -17,7 +17,7 @@ import dev.nixpool.nix.cache.NarCompression;
  */
 public record CacheUri(String scheme, String authority, String path, Map<String, String> params) {
 
-    private static final Set<String> SCHEMES = Set.of("file", "s3", "http", "https");
+    private static final Set<String> SCHEMES = Set.of("file", "s3", "http", "https", "ssh");
     private static final Set<String> KNOWN = Set.of("compression", "region", "endpoint", "scheme");
 
     public CacheUri {
@@ -33,8 +33,8 @@ public record CacheUri(String scheme, String authority, String path, Map<String,
         }
         String scheme = uri.getScheme();
         if (scheme == null || !SCHEMES.contains(scheme)) {
-            throw new IllegalArgumentException("unsupported binary cache URI scheme '" + scheme
-                    + "': expected file://, s3://, http:// or https://");
+            throw new IllegalArgumentException("unsupported destination URI scheme '" + scheme
+                    + "': expected file://, s3://, http://, https:// or ssh://");
         }
         Map<String, String> params = new LinkedHashMap<>();
         if (uri.getRawQuery() != null) {
@@ -61,7 +61,35 @@ public record CacheUri(String scheme, String authority, String path, Map<String,
         if (scheme.equals("file") && (parsed.path().isEmpty() || !parsed.path().startsWith("/"))) {
             throw new IllegalArgumentException("a file:// cache URI needs an absolute path: file:///path/to/cache");
         }
+        if (scheme.equals("ssh")) {
+            if (uri.getUserInfo() == null || uri.getUserInfo().isEmpty() || uri.getHost() == null
+                    || !parsed.path().isEmpty() || !params.isEmpty()) {
+                throw new IllegalArgumentException("an ssh:// destination is ssh://user@host or ssh://user@host:port,"
+                        + " without a path or parameters");
+            }
+        }
         return parsed;
+    }
+
+    /** ssh://: another Nix store, written path by path over the serve protocol, not a binary cache. */
+    public boolean isSshStore() {
+        return scheme.equals("ssh");
+    }
+
+    /** Of an ssh:// URI: the login user. */
+    public String sshUser() {
+        return URI.create(toString()).getUserInfo();
+    }
+
+    /** Of an ssh:// URI: the host. */
+    public String sshHost() {
+        return URI.create(toString()).getHost();
+    }
+
+    /** Of an ssh:// URI: the port, 22 unless given. */
+    public int sshPort() {
+        int port = URI.create(toString()).getPort();
+        return port < 0 ? 22 : port;
     }
 
     public NarCompression compression() {

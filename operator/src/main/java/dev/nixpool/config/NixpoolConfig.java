@@ -25,6 +25,8 @@ public interface NixpoolConfig {
 
     Retry retry();
 
+    Upload upload();
+
     Logs logs();
 
     LeaderElection leaderElection();
@@ -170,6 +172,21 @@ public interface NixpoolConfig {
 
         @WithDefault("60s")
         Duration maxBackoff();
+    }
+
+    /** Copying outputs to copyTo: attempts, the backoff between them, and where NARs are compressed before sending. */
+    interface Upload {
+        @WithDefault("3")
+        int attempts();
+
+        @WithDefault("5s")
+        Duration initialBackoff();
+
+        @WithDefault("60s")
+        Duration maxBackoff();
+
+        @WithDefault("${java.io.tmpdir}")
+        String tempDir();
     }
 
     interface Logs {

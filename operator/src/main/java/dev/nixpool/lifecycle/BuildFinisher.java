@@ -10,6 +10,7 @@ import dev.nixpool.config.NixpoolConfig;
 import dev.nixpool.logs.LogStore;
 import dev.nixpool.logs.LogTail;
 import dev.nixpool.nix.build.BuildResult;
+import dev.nixpool.nix.build.BuildStatus;
 import dev.nixpool.runner.RunResult;
 import dev.nixpool.status.Reason;
 
@@ -55,6 +56,28 @@ public class BuildFinisher {
             String message = "Nix: " + reason + (nixMessage.isEmpty() ? "" : ": " + nixMessage);
             Transitions.failed(context, reason, message, tail(context));
         }
+    }
+
+    /**
+     * Nix built the outputs of a build that copies them: buildStatus and outputs are written and the build goes on to
+     * Uploading (a failed build ends as {@link #completed} says).
+     */
+    public void builtForUpload(StepContext context, RunResult.Completed completed, String uri) {
+        BuildResult result = completed.result();
+        NixBuildStatus status = context.status();
+        status.setBuildStatus(result.status().nixName());
+        status.setOutputs(new ArrayList<>(completed.outputs()));
+        Transitions.builtForUpload(context, "Nix: " + Reason.fromNixStatus(result.status()), uri);
+    }
+
+    /** The Succeeded condition's reason once the upload is done: Nix's verdict, from status.buildStatus. */
+    static Reason nixReason(NixBuildStatus status) {
+        for (BuildStatus s : BuildStatus.values()) {
+            if (s.nixName().equals(status.getBuildStatus())) {
+                return Reason.fromNixStatus(s);
+            }
+        }
+        return Reason.BUILT;
     }
 
     /** The end of the current attempt's log, for status.logTail. */

@@ -6,6 +6,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import io.fabric8.kubernetes.api.model.Pod;
 
+import dev.nixpool.api.v1alpha1.CopyTo;
 import dev.nixpool.runner.BuildRunner;
 import dev.nixpool.runner.RunProgress;
 import dev.nixpool.runner.RunResult;
@@ -87,8 +88,16 @@ public class BuilderAttempt {
         return StepOutcome.next();
     }
 
+    /** Nix's verdict; a success with a copyTo destination goes on to Uploading instead of ending. */
     StepOutcome completed(StepContext context, RunResult.Completed completed) {
-        finisher.completed(context, completed);
+        Optional<CopyTo> copyTo = completed.result().success()
+                ? CopyDestinations.copyTo(context)
+                : Optional.empty();
+        if (copyTo.isPresent()) {
+            finisher.builtForUpload(context, completed, copyTo.get().getUri());
+        } else {
+            finisher.completed(context, completed);
+        }
         return StepOutcome.next();
     }
 }

@@ -5,6 +5,7 @@ import static dev.nixpool.api.v1alpha1.NixBuildPhase.Failed;
 import static dev.nixpool.api.v1alpha1.NixBuildPhase.Pending;
 import static dev.nixpool.api.v1alpha1.NixBuildPhase.Scheduled;
 import static dev.nixpool.api.v1alpha1.NixBuildPhase.Succeeded;
+import static dev.nixpool.api.v1alpha1.NixBuildPhase.Uploading;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -28,8 +29,9 @@ import dev.nixpool.status.Reason;
  *
  * <pre>
  * Pending → Scheduled → Building → Succeeded | Failed
- * Pending | Scheduled | Building → Failed           (timeout, invalid input, rejected builder, internal error)
- * Scheduled | Building → Pending                    (a lost builder only; Scheduled is reset)
+ * Building → Uploading → Succeeded | Failed         (built with a copyTo destination: copied, or UploadFailed)
+ * Pending | Scheduled | Building | Uploading → Failed  (timeout, invalid input, rejected builder, internal error)
+ * Scheduled | Building | Uploading → Pending        (a lost builder only; Scheduled is reset)
  * </pre>
  */
 public final class Transitions {
@@ -44,7 +46,8 @@ public final class Transitions {
         Map<NixBuildPhase, Set<NixBuildPhase>> edges = new EnumMap<>(NixBuildPhase.class);
         edges.put(Pending, EnumSet.of(Scheduled, Failed));
         edges.put(Scheduled, EnumSet.of(Building, Pending, Failed));
-        edges.put(Building, EnumSet.of(Succeeded, Failed, Pending));
+        edges.put(Building, EnumSet.of(Succeeded, Failed, Pending, Uploading));
+        edges.put(Uploading, EnumSet.of(Succeeded, Failed, Pending));
         edges.put(Succeeded, EnumSet.noneOf(NixBuildPhase.class));
         edges.put(Failed, EnumSet.noneOf(NixBuildPhase.class));
         return edges;
@@ -169,7 +172,7 @@ public final class Transitions {
     }
 
     static void derivationKnown(StepContext context, String derivation) {
-        stay(context, Building);
+        stay(context, Building, Uploading);
         context.status().setDerivation(derivation);
     }
 
@@ -191,6 +194,40 @@ public final class Transitions {
         status.setMachine(null);
         status.setDerivation(null);
         status.setOutputs(new ArrayList<>());
+    }
+
+    // Uploading
+
+    /**
+     * Building → Uploading: Nix built the outputs (status.outputs set) and they are to be copied to {@code uri}; the
+     * builder stays until they are.
+     */
+    static void builtForUpload(StepContext context, String message, String uri) {
+        move(context, Uploading);
+        String uploading = "copying the outputs and their closure to " + uri;
+        context.condition(Names.CONDITION_UPLOADED, false, Reason.UPLOADING, uploading);
+        context.normalEvent(Reason.UPLOADING, message + "; " + uploading);
+    }
+
+    /** An upload attempt failed and another follows: said once per distinct message. */
+    static void uploadRetrying(StepContext context, String message) {
+        stay(context, Uploading);
+        if (context.condition(Names.CONDITION_UPLOADED, false, Reason.UPLOAD_RETRYING, message)) {
+            context.warningEvent(Reason.UPLOAD_RETRYING, message);
+        }
+    }
+
+    /** Uploading → Succeeded: the outputs are in the destination; the Succeeded condition keeps Nix's verdict. */
+    static void uploaded(StepContext context, Reason nixReason, String uploadMessage, String message,
+            String logTail) {
+        context.condition(Names.CONDITION_UPLOADED, true, Reason.UPLOADED, uploadMessage);
+        end(context, Succeeded, nixReason, message, logTail);
+    }
+
+    /** Uploading → Failed: the destination refused, or would not answer, through every attempt. */
+    static void uploadFailed(StepContext context, String message, String logTail) {
+        context.condition(Names.CONDITION_UPLOADED, false, Reason.UPLOAD_FAILED, message);
+        end(context, Failed, Reason.UPLOAD_FAILED, message, logTail);
     }
 
     // → Succeeded | Failed

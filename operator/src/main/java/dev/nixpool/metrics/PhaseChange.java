@@ -43,6 +43,7 @@ import dev.nixpool.status.Reason;
  * Scheduled → Building              builder start     entered Scheduled → now
  *                     (attempt 1)   dispatch latency  creation → now
  * Building → Succeeded | Failed     build duration    entered Building → now
+ * Uploading → Succeeded | Failed    build duration    BuilderReady's time → now (the upload included)
  * any → Succeeded | Failed          builds finished   result, reason
  * Scheduled | Building → Pending    builds retried    (a lost builder; the pool it left)
  * </pre>
@@ -108,6 +109,10 @@ public final class PhaseChange {
                     enteredBefore.or(() -> trueSince(old, Names.CONDITION_BUILDER_READY)).ifPresent(
                             building -> observations.add(
                                     new Observation.Time(BUILD_DURATION, result, since(building, now))));
+                } else if (from == NixBuildPhase.Uploading) {
+                    // the mark is of Uploading: the build's time runs from its connect, the upload included
+                    trueSince(old, Names.CONDITION_BUILDER_READY).ifPresent(building -> observations
+                            .add(new Observation.Time(BUILD_DURATION, result, since(building, now))));
                 }
                 observations.add(new Observation.Count(BUILDS_FINISHED, result.and(TAG_REASON, reasonOf(after))));
             }

@@ -103,6 +103,7 @@ public class NixBuildReconciler implements Reconciler<NixBuild>, Cleaner<NixBuil
                 context);
         RunEventSource runs = new RunEventSource();
         runner.listen(runs);
+        runner.listenUploads(runs);
         CapacityEventSource capacity = new CapacityEventSource(queue);
         ledger.onRelease(capacity);
         QueuePositionSource positions = new QueuePositionSource(queue, refresh, positionWrites);

@@ -26,40 +26,78 @@ import dev.nixpool.status.Reason;
  * and live in memory only: after an operator restart there are none, and the lifecycle dispatches the current attempt
  * again. The injected executor's fixed number of threads bounds what the operator does at once; a run beyond that waits
  * in its queue (still "connecting" to its reconciles), and a namespace with {@code nixpool.runner.namespace-threads} runs
- * on the threads already waits in its own queue ({@link NamespaceShare}), so one tenant cannot take every thread.
+ * on the threads already waits in its own queue ({@link NamespaceShare}), so one tenant cannot take every thread. Uploads of a built
+ * attempt's outputs ({@link UploadJob}) run on the same threads and share, keyed like runs, and end with them.
  */
 @ApplicationScoped
 public class BuildRunner {
 
     private static final Logger LOG = Logger.getLogger(BuildRunner.class);
 
+    /** Uploads open sessions of their own: an upload must not take a kept builder's ready build session. */
+    private final BuilderConnector connector;
     private final KeptSessions sessions;
     private final LogStore logs;
     private final NamespaceShare share;
     private final Map<RunKey, Run> runs = new ConcurrentHashMap<>();
     private final List<RunListener> listeners = new CopyOnWriteArrayList<>();
+    private final Map<RunKey, Upload> uploads = new ConcurrentHashMap<>();
+    private final List<UploadListener> uploadListeners = new CopyOnWriteArrayList<>();
+    private final UploadSettings uploadSettings;
 
     @Inject
     public BuildRunner(BuilderConnector connector, LogStore logs, @RunnerThreads ExecutorService executor,
             NixpoolConfig config) {
-        this(connector, logs, executor, config.runner().namespaceThreads());
+        this(connector, logs, executor, config.runner().namespaceThreads(), UploadSettings.from(config));
     }
 
-    /** Without a share per namespace: every run may take any thread. */
+    /** Without a share per namespace (every run may take any thread) and with the default upload settings. */
     public BuildRunner(BuilderConnector connector, LogStore logs, ExecutorService executor) {
-        this(connector, logs, executor, Integer.MAX_VALUE);
+        this(connector, logs, executor, Integer.MAX_VALUE, UploadSettings.DEFAULTS);
     }
 
     /** @param namespaceThreads runs one namespace may have on the executor at once ({@link NamespaceShare}) */
     public BuildRunner(BuilderConnector connector, LogStore logs, ExecutorService executor, int namespaceThreads) {
+        this(connector, logs, executor, namespaceThreads, UploadSettings.DEFAULTS);
+    }
+
+    public BuildRunner(BuilderConnector connector, LogStore logs, ExecutorService executor,
+            UploadSettings uploadSettings) {
+        this(connector, logs, executor, Integer.MAX_VALUE, uploadSettings);
+    }
+
+    public BuildRunner(BuilderConnector connector, LogStore logs, ExecutorService executor, int namespaceThreads,
+            UploadSettings uploadSettings) {
+        this.connector = connector;
         this.sessions = new KeptSessions(connector);
         this.logs = logs;
         this.share = new NamespaceShare(executor, namespaceThreads);
+        this.uploadSettings = uploadSettings;
     }
 
     /** From now on, {@code listener} hears every run's milestones. */
     public void listen(RunListener listener) {
         listeners.add(listener);
+    }
+
+    /** From now on, {@code listener} hears of every upload's progress. */
+    public void listenUploads(UploadListener listener) {
+        uploadListeners.add(listener);
+    }
+
+    /** Starts the upload unless one with this key exists; true when this call started it. */
+    public boolean dispatchUpload(UploadRequest request) {
+        Upload fresh = new Upload(request, this::tellUpload);
+        Upload existing = uploads.putIfAbsent(request.key(), fresh);
+        if (existing != null) {
+            return false;
+        }
+        fresh.started(share.submit(request.namespace(), new UploadJob(fresh, connector, uploadSettings)));
+        return true;
+    }
+
+    public Optional<UploadProgress> uploadProgress(RunKey key) {
+        return Optional.ofNullable(uploads.get(key)).map(Upload::progress);
     }
 
     /** Starts the run unless one with this key exists; true when this call started it. */
@@ -103,12 +141,17 @@ public class BuildRunner {
         if (run != null) {
             run.cancel();
         }
+        Upload upload = uploads.remove(key);
+        if (upload != null) {
+            upload.cancel();
+        }
     }
 
     /** Stops and forgets every attempt of a build: it ended or is being deleted. */
     public void end(String uid) {
         List<RunKey> keys = runs.keySet().stream().filter(k -> k.uid().equals(uid)).toList();
         keys.forEach(this::cancel);
+        uploads.keySet().stream().filter(k -> k.uid().equals(uid)).toList().forEach(this::cancel);
     }
 
     /** Runs waiting for their namespace's share of the threads ({@link NamespaceShare}), all namespaces together. */
@@ -138,6 +181,7 @@ public class BuildRunner {
     @PreDestroy
     public void close() {
         List.copyOf(runs.keySet()).forEach(this::cancel);
+        List.copyOf(uploads.keySet()).forEach(this::cancel);
         sessions.close();
     }
 
@@ -148,6 +192,17 @@ public class BuildRunner {
                 listener.reached(request, milestone);
             } catch (RuntimeException e) {
                 LOG.warnf(e, "a listener failed on %s of NixBuild %s/%s attempt %d", milestone, request.namespace(),
+                        request.name(), request.key().attempt());
+            }
+        }
+    }
+
+    private void tellUpload(UploadRequest request) {
+        for (UploadListener listener : uploadListeners) {
+            try {
+                listener.progressed(request);
+            } catch (RuntimeException e) {
+                LOG.warnf(e, "a listener failed on the upload of NixBuild %s/%s attempt %d", request.namespace(),
                         request.name(), request.key().attempt());
             }
         }

@@ -44,6 +44,8 @@ public enum Reason {
     TIMED_OUT("TimedOut"), CANCELLED("Cancelled"),
     /** The operator failed in a way the lifecycle does not handle: a bug, or an API server that kept failing. */
     INTERNAL_ERROR("InternalError"),
+    // copying outputs to copyTo
+    UPLOADING("Uploading"), UPLOAD_RETRYING("UploadRetrying"), UPLOADED("Uploaded"), UPLOAD_FAILED("UploadFailed"),
 
     // Nix's BuildResult::Status names (condition Succeeded), see fromNixStatus
     BUILT("Built"), SUBSTITUTED("Substituted"), ALREADY_VALID("AlreadyValid"), PERMANENT_FAILURE(

@@ -7,7 +7,10 @@ import java.util.stream.Stream;
 
 import dev.nixpool.api.v1alpha1.ApiPatterns;
 import dev.nixpool.api.v1alpha1.BuildMachineSpec;
+import dev.nixpool.api.v1alpha1.CopyTo;
 import dev.nixpool.api.v1alpha1.NixBuildSpec;
+import dev.nixpool.api.v1alpha1.SecretKeyRef;
+import dev.nixpool.cache.CacheUri;
 import dev.nixpool.remote.NixSettings;
 
 /**
@@ -56,6 +59,7 @@ public final class SpecValidation {
             problems.add("spec.machine must be a BuildMachine name (DNS-1123 subdomain), got '" + spec.getMachine()
                     + "'");
         }
+        checkCopyTo(problems, "spec.copyTo", spec.getCopyTo());
         return problems;
     }
 
@@ -85,6 +89,7 @@ public final class SpecValidation {
             problems.add("spec.template.imagePullPolicy must be one of " + PULL_POLICIES + ", got '"
                     + spec.getTemplate().getImagePullPolicy() + "'");
         }
+        checkCopyTo(problems, "spec.copyTo", spec.getCopyTo());
         return problems;
     }
 
@@ -102,6 +107,50 @@ public final class SpecValidation {
             if (feature == null || !FEATURE.matcher(feature).matches()) {
                 problems.add(field + " must hold system features such as kvm or big-parallel, got '" + feature + "'");
             }
+        }
+    }
+
+    /** The schema's copyTo rules, and a URI the uploader can parse (its message says what is wrong). */
+    private static void checkCopyTo(List<String> problems, String field, CopyTo copyTo) {
+        if (copyTo == null) {
+            return;
+        }
+        String uri = copyTo.getUri();
+        if (uri == null || uri.isEmpty()) {
+            problems.add(field + ".uri is required, e.g. file:///var/cache/nix or s3://bucket?region=eu-west-1");
+        } else {
+            try {
+                CacheUri parsed = CacheUri.parse(uri);
+                if (copyTo.getCompression() != null && parsed.params().containsKey("compression")) {
+                    problems.add(field + ": set compression either in the uri or in the compression field, not both");
+                }
+                if (parsed.scheme().equals("s3") && copyTo.getCredentialsSecretRef() == null) {
+                    problems.add(field + ": an s3:// destination needs credentialsSecretRef (accessKeyId, "
+                            + "secretAccessKey)");
+                }
+                if (parsed.isSshStore() && copyTo.getCredentialsSecretRef() == null) {
+                    problems.add(field + ": an ssh:// destination needs credentialsSecretRef (sshPrivateKey, "
+                            + "sshHostKey)");
+                }
+            } catch (IllegalArgumentException e) {
+                problems.add(field + ".uri '" + uri + "': " + e.getMessage());
+            }
+        }
+        SecretKeyRef key = copyTo.getSigningKeySecretRef();
+        if (key == null || key.getName() == null || key.getKey() == null) {
+            problems.add(field + ".signingKeySecretRef (name and key of the Secret entry with the Nix signing key) is"
+                    + " required");
+        } else {
+            checkSecretName(problems, field + ".signingKeySecretRef.name", key.getName());
+        }
+        if (copyTo.getCredentialsSecretRef() != null) {
+            checkSecretName(problems, field + ".credentialsSecretRef.name", copyTo.getCredentialsSecretRef().getName());
+        }
+    }
+
+    private static void checkSecretName(List<String> problems, String field, String name) {
+        if (name == null || !OBJECT_NAME.matcher(name).matches()) {
+            problems.add(field + " must be a Secret name (DNS-1123 subdomain), got '" + name + "'");
         }
     }
 

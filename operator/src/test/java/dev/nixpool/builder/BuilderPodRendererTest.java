@@ -18,10 +18,14 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.Toleration;
 import io.fabric8.kubernetes.api.model.TolerationBuilder;
+import io.fabric8.kubernetes.client.utils.Serialization;
 
 import dev.nixpool.api.v1alpha1.BuildMachine;
 import dev.nixpool.api.v1alpha1.BuilderStore;
+import dev.nixpool.api.v1alpha1.CopyTo;
 import dev.nixpool.api.v1alpha1.FeaturePlacement;
+import dev.nixpool.api.v1alpha1.SecretKeyRef;
+import dev.nixpool.api.v1alpha1.SecretRef;
 import dev.nixpool.config.BuilderDefaults;
 
 class BuilderPodRendererTest {
@@ -69,6 +73,24 @@ class BuilderPodRendererTest {
 
     private static Pod render(BuildMachine pool, BuilderDefaults defaults) {
         return BuilderPodRenderer.render(pool, "kvm-pool-1-abcde", 1, Map.of(), defaults);
+    }
+
+    /**
+     * A pool's copyTo names the Secrets with its signing key and its cache's credentials: the operator reads them, and
+     * no builder pod may reference them (builders run arbitrary derivations). Nor does copyTo change the builders.
+     */
+    @Test
+    void noBuilderPodReferencesTheSigningKeyOrCredentialsSecrets() {
+        BuildMachine pool = kvmPool();
+        String before = BuilderPodRenderer.templateHash(pool, defaults(Optional.empty()));
+        CopyTo copyTo = new CopyTo("s3://team-cache?region=eu-west-1",
+                new SecretKeyRef("team-signing-key", "secret"));
+        copyTo.setCredentialsSecretRef(new SecretRef("team-s3-credentials"));
+        pool.getSpec().setCopyTo(copyTo);
+        String pod = Serialization.asJson(render(pool, defaults(Optional.of(1000L))));
+        assertThat(pod).doesNotContain("team-signing-key").doesNotContain("team-s3-credentials")
+                .doesNotContain("team-cache");
+        assertThat(BuilderPodRenderer.templateHash(pool, defaults(Optional.empty()))).isEqualTo(before);
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.URI;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
@@ -42,7 +43,14 @@ class CacheUriTest {
                 .hasMessageContaining("Secrets").hasMessageNotContaining("/etc/nix/sk");
         assertThatThrownBy(() -> CacheUri.parse("s3://b?profile=prod")).hasMessageContaining("Secrets");
         assertThatThrownBy(() -> CacheUri.parse("s3://b?compression=bzip2")).hasMessageContaining("xz, zstd or none");
-        assertThatThrownBy(() -> CacheUri.parse("ssh://builder")).hasMessageContaining("unsupported");
+        assertThatThrownBy(() -> CacheUri.parse("ssh-ng://builder")).hasMessageContaining("unsupported");
+        assertThatThrownBy(() -> CacheUri.parse("ssh://builder")).hasMessageContaining("ssh://user@host");
+        assertThatThrownBy(() -> CacheUri.parse("ssh://nix@builder/store")).hasMessageContaining("without a path");
+        CacheUri ssh = CacheUri.parse("ssh://nix@store.example.org:2222");
+        assertThat(ssh.isSshStore()).isTrue();
+        assertThat(List.of(ssh.sshUser(), ssh.sshHost(), String.valueOf(ssh.sshPort())))
+                .containsExactly("nix", "store.example.org", "2222");
+        assertThat(CacheUri.parse("ssh://nix@store").sshPort()).isEqualTo(22);
         assertThatThrownBy(() -> CacheUri.parse("file://relative")).hasMessageContaining("absolute");
         assertThatThrownBy(() -> CacheUri.parse("s3://b?narinfo-compression=xz")).hasMessageContaining("unknown");
         assertThatThrownBy(() -> new HttpCacheStore(URI.create("https://u:p@cache.example.org"), null))

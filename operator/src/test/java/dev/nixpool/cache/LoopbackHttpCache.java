@@ -21,10 +21,10 @@ import com.sun.net.httpserver.HttpServer;
  * (a plain static file server, which is all Nix needs to substitute from it) and, when given an Authorization value,
  * also takes PUTs that carry it, as upload-capable caches do. Java 17 has no SimpleFileServer, hence this small one.
  */
-final class LoopbackHttpCache implements AutoCloseable {
+public final class LoopbackHttpCache implements AutoCloseable {
 
     final Path root;
-    final List<String> requests = new CopyOnWriteArrayList<>();
+    public final List<String> requests = new CopyOnWriteArrayList<>();
     private final String requiredAuthorization;
     private final HttpServer server;
     private final ExecutorService executor = Executors.newFixedThreadPool(4);
@@ -39,16 +39,16 @@ final class LoopbackHttpCache implements AutoCloseable {
     }
 
     /** Read-only: GET and HEAD. */
-    static LoopbackHttpCache serving(Path root) throws IOException {
+    public static LoopbackHttpCache serving(Path root) throws IOException {
         return new LoopbackHttpCache(root, null);
     }
 
     /** Also PUT, from clients that send exactly {@code authorization}. */
-    static LoopbackHttpCache acceptingPuts(Path root, String authorization) throws IOException {
+    public static LoopbackHttpCache acceptingPuts(Path root, String authorization) throws IOException {
         return new LoopbackHttpCache(root, authorization);
     }
 
-    String url() {
+    public String url() {
         return "http://127.0.0.1:" + server.getAddress().getPort();
     }
 

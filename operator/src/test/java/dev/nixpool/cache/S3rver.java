@@ -18,10 +18,10 @@ import java.util.regex.Pattern;
  * {@link #ACCESS_KEY_ID}/{@link #SECRET_ACCESS_KEY}; it refuses an unknown access key id but (3.7) does not verify
  * SigV4 signatures, so a wrong secret with the right key id is not something it can refuse.
  */
-final class S3rver implements AutoCloseable {
+public final class S3rver implements AutoCloseable {
 
-    static final String ACCESS_KEY_ID = "S3RVER";
-    static final String SECRET_ACCESS_KEY = "S3RVER";
+    public static final String ACCESS_KEY_ID = "S3RVER";
+    public static final String SECRET_ACCESS_KEY = "S3RVER";
 
     private static final Pattern LISTENING = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)");
 
@@ -63,15 +63,15 @@ final class S3rver implements AutoCloseable {
         }
     }
 
-    static S3rver start(String bucket) throws IOException, InterruptedException {
+    public static S3rver start(String bucket) throws IOException, InterruptedException {
         return new S3rver(bucket);
     }
 
-    URI endpoint() {
+    public URI endpoint() {
         return URI.create("http://127.0.0.1:" + port);
     }
 
-    String output() {
+    public String output() {
         synchronized (output) {
             return output.toString();
         }

@@ -10,12 +10,12 @@ import java.util.Base64;
  * A fresh Nix signing key text for unit tests, made with the JDK instead of nix-store: the last 32 bytes of the
  * PKCS#8 and X.509 encodings are the seed and the public key, which is what Nix's key file concatenates.
  */
-final class TestKeys {
+public final class TestKeys {
 
     private TestKeys() {
     }
 
-    static String secretKeyText(String name) {
+    public static String secretKeyText(String name) {
         try {
             KeyPair pair = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
             byte[] priv = pair.getPrivate().getEncoded();

@@ -38,10 +38,12 @@ final class LifecycleAssembly {
         BuilderLoss loss = new BuilderLoss(provisioner, runner, ledger, backoff, finisher);
         RunDispatcher dispatcher = new RunDispatcher(provisioner, runner, config, attached);
         BuilderAttempt attempt = new BuilderAttempt(provisioner, runner, dispatcher, loss, finisher, ledger);
+        CopyDestinations destinations = new CopyDestinations(resources);
         EndedStep ended = new EndedStep(provisioner, runner, ledger, config);
         scaler = new PoolScaler(ledger, provisioner);
         lifecycle = new NixBuildLifecycle(List.of(new PendingStep(ledger, provisioner, backoff, finisher, config),
                 new ScheduledStep(attempt, config), new BuildingStep(attempt, config),
+                new UploadingStep(attempt, provisioner, runner, destinations, finisher, config),
                 new EndedStep.Succeeded(ended), new EndedStep.Failed(ended)), runner, finisher, ledger, backoff,
                 provisioner, config.runner().defaultBuildTimeout());
     }

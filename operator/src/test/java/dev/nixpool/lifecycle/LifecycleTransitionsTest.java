@@ -392,7 +392,10 @@ class LifecycleTransitionsTest {
         assertThat(Transitions.EDGES).containsOnlyKeys(EnumSet.allOf(NixBuildPhase.class));
         assertThat(Transitions.EDGES.get(Pending)).containsExactlyInAnyOrder(Scheduled, Failed);
         assertThat(Transitions.EDGES.get(Scheduled)).containsExactlyInAnyOrder(Building, Pending, Failed);
-        assertThat(Transitions.EDGES.get(Building)).containsExactlyInAnyOrder(Succeeded, Failed, Pending);
+        assertThat(Transitions.EDGES.get(Building)).containsExactlyInAnyOrder(Succeeded, Failed, Pending,
+                NixBuildPhase.Uploading);
+        assertThat(Transitions.EDGES.get(NixBuildPhase.Uploading)).containsExactlyInAnyOrder(Succeeded, Failed,
+                Pending);
         assertThat(Transitions.EDGES.get(Succeeded)).isEmpty();
         assertThat(Transitions.EDGES.get(Failed)).isEmpty();
     }

@@ -80,6 +80,13 @@ class PhaseChangeTest {
                         NO_MARK, at(7.25),
                         time(BUILD_DURATION, pool(POOL).and("result", "Failed"), 4.25),
                         count(BUILDS_FINISHED, pool(POOL).and("result", "Failed", "reason", "PermanentFailure"))),
+                row("copied to copyTo: build duration since BuilderReady's time, the upload included",
+                        status(NixBuildPhase.Uploading).machine(POOL).attempts(1)
+                                .since(Names.CONDITION_BUILDER_READY, 3),
+                        status(Succeeded).machine(POOL).attempts(1).reason(Names.CONDITION_SUCCEEDED, "Built"),
+                        mark(8), at(12),
+                        time(BUILD_DURATION, pool(POOL).and("result", "Succeeded"), 9),
+                        count(BUILDS_FINISHED, pool(POOL).and("result", "Succeeded", "reason", "Built"))),
                 row("timed out in the queue: no pool, no build duration",
                         status(Pending), status(Failed).reason(Names.CONDITION_SUCCEEDED, "TimedOut"), NO_MARK,
                         at(600),

@@ -60,7 +60,7 @@ class TolerantReadingTest {
         NixBuild build = serialization.unmarshal("""
                 {"apiVersion": "nixpool.dev/v1alpha1", "kind": "NixBuild", "color": "blue",
                  "metadata": {"name": "b", "namespace": "ns"},
-                 "spec": {"derivation": "/nix/store/x.drv", "copyTo": {"url": "s3://cache"}},
+                 "spec": {"derivation": "/nix/store/x.drv", "attestation": {"url": "https://attest"}},
                  "status": {"phase": "Succeeded", "signedBy": ["k1"], "outputs": [{"name": "out", "narHash": "h"}]}}
                 """, NixBuild.class);
         assertThat(build.getSpec().getDerivation()).isEqualTo("/nix/store/x.drv");

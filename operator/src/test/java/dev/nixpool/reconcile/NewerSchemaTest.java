@@ -76,7 +76,7 @@ class NewerSchemaTest {
                  "template": {"image": "nixpool/builder:0.1.0", "warmup": {"paths": []}}}""");
         createRaw(ns, "NixBuild", "copied", """
                 {"derivation": "%s", "system": "x86_64-linux",
-                 "copyTo": {"url": "s3://cache?region=eu-west-1", "signWith": "key"}}"""
+                 "attestation": {"url": "https://attest.example.org", "signWith": "key"}}"""
                 .formatted(TestResources.DRV));
 
         NixBuild scheduled = cluster.awaitPhase(ns, "copied", NixBuildPhase.Scheduled);
@@ -89,7 +89,7 @@ class NewerSchemaTest {
 
         // the operator's writes (status, finalizer) leave the fields it does not know in place
         assertThat(spec(ns, "BuildMachine", "pool")).containsKey("prewarm");
-        assertThat(spec(ns, "NixBuild", "copied")).containsKey("copyTo");
+        assertThat(spec(ns, "NixBuild", "copied")).containsKey("attestation");
     }
 
     @Test

@@ -1,12 +1,19 @@
 package dev.nixpool.runner;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -22,6 +29,7 @@ import dev.nixpool.nix.serve.PathInfo;
 import dev.nixpool.nix.store.InvalidStorePathException;
 import dev.nixpool.nix.store.NixHash;
 import dev.nixpool.nix.store.StorePath;
+import dev.nixpool.nix.store.ValidPathInfo;
 import dev.nixpool.remote.BuildSource;
 import dev.nixpool.remote.BuilderAddress;
 import dev.nixpool.remote.BuilderConnection;
@@ -63,6 +71,25 @@ public final class FakeBuilder implements BuilderConnector {
     public final AtomicInteger connects = new AtomicInteger();
     /** When set, the next evaluation fails with it (once), as on a kept connection that went stale. */
     public final AtomicReference<BuilderException> staleOnce = new AtomicReference<>();
+
+    /** Paths added to this fake as a destination store (ssh://), with what came: info and NAR. */
+    public final Map<String, ValidPathInfo> added = new ConcurrentHashMap<>();
+    public final Map<String, byte[]> addedNars = new ConcurrentHashMap<>();
+    /** Paths whose NAR an upload read, in order. */
+    public final List<String> dumps = new CopyOnWriteArrayList<>();
+    /** Reading a NAR fails with it, the next {@link #dumpFailures} times. */
+    public volatile BuilderException dumpFailure;
+    public final AtomicInteger dumpFailures = new AtomicInteger();
+    /** When set, reading a NAR (after any failure) waits for it. */
+    public volatile CountDownLatch dumpGate;
+
+    /** The fake NAR of a path (120 bytes: only its hash and length matter to an upload), as path infos describe it. */
+    public static byte[] nar(String path) {
+        byte[] nar = new byte[120];
+        byte[] name = path.getBytes(StandardCharsets.UTF_8);
+        System.arraycopy(name, 0, nar, 0, Math.min(name.length, nar.length));
+        return nar;
+    }
 
     public static BuilderException failure(BuilderFailure failure, String message) {
         return new BuilderException(failure, message);
@@ -203,13 +230,60 @@ public final class FakeBuilder implements BuilderConnector {
             List<PathInfo> infos = new ArrayList<>();
             for (String path : paths) {
                 try {
-                    infos.add(new PathInfo(StorePath.parse(path), null, List.of(), 0, 120,
-                            NixHash.sha256Of("hello\n".getBytes()), "", List.of()));
+                    byte[] nar = nar(path);
+                    infos.add(new PathInfo(StorePath.parse(path), null, List.of(), 0, nar.length,
+                            NixHash.sha256Of(nar), "", List.of()));
                 } catch (InvalidStorePathException e) {
                     throw new IllegalStateException(e);
                 }
             }
             return infos;
+        }
+
+        @Override
+        public Set<String> queryClosure(Collection<String> paths) {
+            return new LinkedHashSet<>(paths);
+        }
+
+        @Override
+        public void dumpPath(String path, OutputStream out) throws BuilderException {
+            dumps.add(path);
+            BuilderException failure = dumpFailure;
+            if (failure != null && dumpFailures.getAndDecrement() > 0) {
+                throw failure;
+            }
+            CountDownLatch gate = dumpGate;
+            if (gate != null) {
+                try {
+                    gate.await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new BuilderException(BuilderFailure.UNREACHABLE, "interrupted");
+                }
+            }
+            try {
+                out.write(nar(path));
+            } catch (IOException e) {
+                throw new BuilderException(BuilderFailure.PROTOCOL_ERROR, e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public Set<String> queryValidPaths(Collection<String> paths) {
+            Set<String> valid = new LinkedHashSet<>();
+            paths.stream().filter(added::containsKey).forEach(valid::add);
+            return valid;
+        }
+
+        @Override
+        public void addToStore(ValidPathInfo info, InputStream nar) throws BuilderException {
+            try {
+                byte[] bytes = nar.readNBytes((int) info.narSize());
+                addedNars.put(info.path().toString(), bytes);
+                added.put(info.path().toString(), info);
+            } catch (IOException e) {
+                throw new BuilderException(BuilderFailure.PROTOCOL_ERROR, e.getMessage(), e);
+            }
         }
 
         @Override

@@ -3,10 +3,13 @@ package dev.nixpool.runner;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.AbstractExecutorService;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -21,6 +24,7 @@ import dev.nixpool.nix.build.BuildOptions;
 import dev.nixpool.nix.build.BuildResult;
 import dev.nixpool.nix.derivation.Derivation;
 import dev.nixpool.nix.serve.PathInfo;
+import dev.nixpool.nix.store.ValidPathInfo;
 import dev.nixpool.remote.BuildSource;
 import dev.nixpool.remote.BuilderAddress;
 import dev.nixpool.remote.BuilderConnection;
@@ -534,6 +538,26 @@ class KeptSessionsTest {
 
         @Override
         public List<PathInfo> queryPathInfos(Collection<String> paths) {
+            throw new AssertionError("not used by the pool");
+        }
+
+        @Override
+        public Set<String> queryClosure(Collection<String> paths) {
+            throw new AssertionError("not used by the pool");
+        }
+
+        @Override
+        public void dumpPath(String path, OutputStream nar) {
+            throw new AssertionError("not used by the pool");
+        }
+
+        @Override
+        public Set<String> queryValidPaths(Collection<String> paths) {
+            throw new AssertionError("not used by the pool");
+        }
+
+        @Override
+        public void addToStore(ValidPathInfo info, InputStream nar) {
             throw new AssertionError("not used by the pool");
         }
 

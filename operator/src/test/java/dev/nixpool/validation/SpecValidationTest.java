@@ -9,8 +9,12 @@ import org.junit.jupiter.api.Test;
 
 import dev.nixpool.TestResources;
 import dev.nixpool.api.v1alpha1.BuildMachineSpec;
+import dev.nixpool.api.v1alpha1.Compression;
+import dev.nixpool.api.v1alpha1.CopyTo;
 import dev.nixpool.api.v1alpha1.FeaturePlacement;
 import dev.nixpool.api.v1alpha1.NixBuildSpec;
+import dev.nixpool.api.v1alpha1.SecretKeyRef;
+import dev.nixpool.api.v1alpha1.SecretRef;
 
 class SpecValidationTest {
 
@@ -43,6 +47,31 @@ class SpecValidationTest {
         assertThat(SpecValidation.problems(new NixBuildSpec()))
                 .containsExactly("exactly one of spec.derivation, spec.expression or spec.flake must be set, found 0");
         assertThat(SpecValidation.problems((NixBuildSpec) null)).containsExactly("spec is missing");
+    }
+
+    @Test
+    void copyToProblemsNameTheFieldAndWhatIsWrong() {
+        NixBuildSpec spec = TestResources.build("ns", "b", "x86_64-linux", List.of()).getSpec();
+        spec.setCopyTo(new CopyTo("file:///var/cache/nix", new SecretKeyRef("cache-key", "secret")));
+        assertThat(SpecValidation.problems(spec)).isEmpty();
+        spec.setCopyTo(new CopyTo("s3://bucket?compression=xz", null));
+        spec.getCopyTo().setCompression(Compression.zstd);
+        assertThat(SpecValidation.problems(spec)).containsExactly(
+                "spec.copyTo: set compression either in the uri or in the compression field, not both",
+                "spec.copyTo: an s3:// destination needs credentialsSecretRef (accessKeyId, secretAccessKey)",
+                "spec.copyTo.signingKeySecretRef (name and key of the Secret entry with the Nix signing key) is"
+                        + " required");
+        spec.setCopyTo(new CopyTo("https://c.example.org?secret-key=/k", new SecretKeyRef("Bad", "k")));
+        spec.getCopyTo().setCredentialsSecretRef(new SecretRef("creds"));
+        assertThat(SpecValidation.problems(spec)).containsExactly(
+                "spec.copyTo.uri 'https://c.example.org?secret-key=/k': 'secret-key' does not belong in a cache URI:"
+                        + " the signing key and credentials come from Secrets",
+                "spec.copyTo.signingKeySecretRef.name must be a Secret name (DNS-1123 subdomain), got 'Bad'");
+        BuildMachineSpec pool = TestResources.machine("ns", "p", 1, List.of("x86_64-linux"), List.of(), List.of())
+                .getSpec();
+        pool.setCopyTo(new CopyTo("file://relative", new SecretKeyRef("k", "k")));
+        assertThat(SpecValidation.problems(pool)).containsExactly(
+                "spec.copyTo.uri 'file://relative': a file:// cache URI needs an absolute path: file:///path/to/cache");
     }
 
     @Test

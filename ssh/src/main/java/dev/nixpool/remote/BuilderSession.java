@@ -1,12 +1,16 @@
 package dev.nixpool.remote;
 
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.util.Collection;
 import java.util.List;
+import java.util.Set;
 
 import dev.nixpool.nix.build.BuildOptions;
 import dev.nixpool.nix.build.BuildResult;
 import dev.nixpool.nix.derivation.Derivation;
 import dev.nixpool.nix.serve.PathInfo;
+import dev.nixpool.nix.store.ValidPathInfo;
 
 /**
  * One connected builder. Methods run one at a time and block; none of them holds a whole NAR or log in memory.
@@ -53,6 +57,24 @@ public interface BuilderSession extends AutoCloseable {
      */
     default void prepare() {
     }
+
+    /** The closure of valid {@code paths} in the builder's store: the paths and everything they refer to. */
+    Set<String> queryClosure(Collection<String> paths) throws BuilderException;
+
+    /**
+     * Streams the NAR of a valid path into {@code nar} (not closed), as the builder's store serializes it. Not bounded
+     * in time (a NAR may be large); a dead connection ends it through the SSH keep-alive.
+     */
+    void dumpPath(String path, OutputStream nar) throws BuilderException;
+
+    /** Which of {@code paths} are valid in the remote store. */
+    Set<String> queryValidPaths(Collection<String> paths) throws BuilderException;
+
+    /**
+     * Adds one path to the remote store (serve protocol's AddToStoreNar, 2.5 and later): {@code info}, signatures
+     * included, and exactly {@code info.narSize()} NAR bytes from {@code nar}. Not bounded in time, as dumpPath.
+     */
+    void addToStore(ValidPathInfo info, InputStream nar) throws BuilderException;
 
     @Override
     void close();

@@ -33,6 +33,15 @@ public final class ApiPatterns {
     /** A Kubernetes object name (DNS-1123 subdomain). */
     public static final String OBJECT_NAME = "^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$";
 
+    /** A key of a Secret's data, as Kubernetes allows it. */
+    public static final String SECRET_KEY = "^[-._a-zA-Z0-9]+$";
+
+    /**
+     * A copyTo destination: file:// with an absolute path, s3://, http(s):// or ssh://; no whitespace (the operator
+     * parses the rest, with messages that say what is wrong).
+     */
+    public static final String COPY_TO_URI = "^(file:///|(s3|https?|ssh)://[^/?#\\s]+)[^\\s]*$";
+
     /*
      * Bounds on lists and strings: cheap admission limits, and the API server's CEL cost estimate needs bounded input for
      * rules over them. No real pool or build comes near them.

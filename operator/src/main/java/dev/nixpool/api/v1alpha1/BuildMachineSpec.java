@@ -105,6 +105,17 @@ public class BuildMachineSpec {
     @JsonPropertyDescription("The builders' Nix store: garbage collection bounds and an optional volume claim per builder slot.")
     private BuilderStore store;
 
+    @JsonPropertyDescription("Where builds of this pool copy their outputs once built (a NixBuild's own spec.copyTo replaces it): a binary cache that fills as the pool builds, signed by the operator.")
+    private CopyTo copyTo;
+
+    public CopyTo getCopyTo() {
+        return copyTo;
+    }
+
+    public void setCopyTo(CopyTo copyTo) {
+        this.copyTo = copyTo;
+    }
+
     public List<String> getSystems() {
         return systems;
     }

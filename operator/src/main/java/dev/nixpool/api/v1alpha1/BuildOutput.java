@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Size;
 
 /** One output of a finished build, as Nix's path-info reports it. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -24,6 +25,14 @@ public class BuildOutput {
     @Min(0)
     @JsonPropertyDescription("NAR size in bytes.")
     private Long narSize;
+
+    @Size(max = 2048)
+    @JsonPropertyDescription("The copyTo destination this output (with its closure) was copied to, once it arrived.")
+    private String copiedTo;
+
+    @Size(max = 256)
+    @JsonPropertyDescription("Name of the key the operator signed the copied output with (the part of the signing key before ':').")
+    private String signedBy;
 
     public BuildOutput() {
     }
@@ -65,5 +74,21 @@ public class BuildOutput {
 
     public void setNarSize(Long narSize) {
         this.narSize = narSize;
+    }
+
+    public String getCopiedTo() {
+        return copiedTo;
+    }
+
+    public void setCopiedTo(String copiedTo) {
+        this.copiedTo = copiedTo;
+    }
+
+    public String getSignedBy() {
+        return signedBy;
+    }
+
+    public void setSignedBy(String signedBy) {
+        this.signedBy = signedBy;
     }
 }

@@ -76,6 +76,17 @@ public class NixBuildSpec {
     @JsonPropertyDescription("Public keys that sign the substituters' paths, e.g. cache.nixos.org-1:6NCHdD59X431o0gWypbMrAURkbJ16ZPMQFGspcDShjY=.")
     private List<@Pattern("^[^:\\s]+:[A-Za-z0-9+/]+=*$") @Size(max = 512) String> trustedPublicKeys = new ArrayList<>();
 
+    @JsonPropertyDescription("Copy the outputs and their closure to this store once built, signed by the operator; overrides the BuildMachine's copyTo. The build succeeds only when the copy did.")
+    private CopyTo copyTo;
+
+    public CopyTo getCopyTo() {
+        return copyTo;
+    }
+
+    public void setCopyTo(CopyTo copyTo) {
+        this.copyTo = copyTo;
+    }
+
     public String getDerivation() {
         return derivation;
     }

@@ -11,7 +11,7 @@ import io.fabric8.kubernetes.api.model.Condition;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class NixBuildStatus {
 
-    @JsonPropertyDescription("Pending, Scheduled, Building, Succeeded or Failed.")
+    @JsonPropertyDescription("Pending, Scheduled, Building, Uploading (built, copying to copyTo), Succeeded or Failed.")
     private NixBuildPhase phase;
 
     @JsonPropertyDescription("The BuildMachine chosen for this build.")

@@ -172,10 +172,46 @@ class CrdContentTest {
     }
 
     @Test
+    void copyToIsCheckedAtAdmission() throws Exception {
+        JsonNode copyTo = CrdFiles.schema(CrdFiles.NIX_BUILDS).at("/properties/spec/properties/copyTo");
+        assertThat(CrdFiles.schema(CrdFiles.BUILD_MACHINES).at("/properties/spec/properties/copyTo/properties"))
+                .as("the pool default has the same schema").isEqualTo(copyTo.path("properties"));
+        String key = "\"signingKeySecretRef\": {\"name\": \"cache-key\", \"key\": \"secret\"}";
+        assertThat(copyToProblems(copyTo, "{\"uri\": \"file:///var/cache/nix\", " + key + "}")).isEmpty();
+        assertThat(copyToProblems(copyTo, "{\"uri\": \"s3://bucket?region=eu-west-1\", " + key
+                + ", \"credentialsSecretRef\": {\"name\": \"s3\"}, \"compression\": \"zstd\"}")).isEmpty();
+        assertThat(copyToProblems(copyTo, "{\"uri\": \"https://cache.example.org/upload\", " + key + "}")).isEmpty();
+        assertThat(copyToProblems(copyTo, "{\"uri\": \"ssh-ng://nix@cache.example.org\", " + key + "}"))
+                .as("not supported yet").isNotEmpty();
+        assertThat(copyToProblems(copyTo, "{\"uri\": \"ssh://nix@store.example.org:2222\", " + key
+                + ", \"credentialsSecretRef\": {\"name\": \"ssh\"}}")).isEmpty();
+        assertThat(copyToProblems(copyTo, "{\"uri\": \"ssh://nix@store.example.org\", " + key + "}"))
+                .singleElement().asString().contains("ssh:// destination needs credentialsSecretRef");
+        assertThat(copyToProblems(copyTo, "{\"uri\": \"https://cache.example.org/upload\"}"))
+                .singleElement().asString().contains("signingKeySecretRef");
+        assertThat(copyToProblems(copyTo, "{\"uri\": \"ftp://cache.example.org\", " + key + "}")).isNotEmpty();
+        assertThat(copyToProblems(copyTo, "{\"uri\": \"file://relative\", " + key + "}")).isNotEmpty();
+        assertThat(copyToProblems(copyTo, "{\"uri\": \"s3://bucket\", " + key + "}")).singleElement().asString()
+                .contains("an s3:// or ssh:// destination needs credentialsSecretRef");
+        assertThat(copyToProblems(copyTo, "{\"uri\": \"file:///c?secret-key=/k\", " + key + "}")).singleElement()
+                .asString().contains("must not carry secret-key=");
+        assertThat(copyToProblems(copyTo, "{\"uri\": \"file:///c?compression=xz\", \"compression\": \"zstd\", "
+                + key + "}")).singleElement().asString().contains("either in the uri or in the compression field");
+        assertThat(copyToProblems(copyTo, "{\"uri\": \"file:///c\", \"compression\": \"bzip2\", " + key + "}"))
+                .singleElement().asString().contains("one of");
+        assertThat(copyToProblems(copyTo, "{\"uri\": \"file:///c\", \"signingKeySecretRef\": {\"name\": \"Bad_Name\","
+                + " \"key\": \"k\"}}")).isNotEmpty();
+    }
+
+    private static List<String> copyToProblems(JsonNode schema, String json) throws Exception {
+        return SchemaValidator.validate(schema, new ObjectMapper().readTree(json));
+    }
+
+    @Test
     void nixBuildStatusFields() {
         JsonNode p = CrdFiles.schema(CrdFiles.NIX_BUILDS).at("/properties/status/properties");
         assertThat(texts(p.at("/phase/enum")))
-                .containsExactlyInAnyOrder("Pending", "Scheduled", "Building", "Succeeded", "Failed");
+                .containsExactlyInAnyOrder("Pending", "Scheduled", "Building", "Uploading", "Succeeded", "Failed");
         assertThat(p.at("/outputs/items/properties/narHash/pattern").asText()).isEqualTo(ApiPatterns.NAR_HASH);
         assertThat(p.at("/outputs/items/properties/path/pattern").asText()).isEqualTo(ApiPatterns.STORE_PATH);
         assertThat(p.fieldNames()).toIterable().containsExactlyInAnyOrder("phase", "machine", "builder", "derivation",

@@ -1,6 +1,8 @@
 package dev.nixpool.remote.ssh;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,6 +25,7 @@ import dev.nixpool.nix.serve.ServeClient;
 import dev.nixpool.nix.serve.ServeProtocol;
 import dev.nixpool.nix.store.InvalidStorePathException;
 import dev.nixpool.nix.store.StorePath;
+import dev.nixpool.nix.store.ValidPathInfo;
 import dev.nixpool.nix.wire.NixWireException;
 import dev.nixpool.nix.wire.ReplyLimitExceededException;
 import dev.nixpool.nix.wire.WireTruncatedException;
@@ -388,6 +391,46 @@ public final class SshBuilderSession implements BuilderSession {
             parsed.add(parsePath(p, "path to query"));
         }
         return request("querying path infos", timeouts.operation(), c -> c.queryPathInfos(parsed));
+    }
+
+    @Override
+    public Set<String> queryClosure(Collection<String> paths) throws BuilderException {
+        List<StorePath> parsed = new ArrayList<>();
+        for (String p : paths) {
+            parsed.add(parsePath(p, "path to query"));
+        }
+        Set<StorePath> closure = request("querying the closure of " + paths, timeouts.operation(),
+                c -> c.queryClosure(false, parsed));
+        Set<String> out = new LinkedHashSet<>();
+        closure.forEach(p -> out.add(p.toString()));
+        return out;
+    }
+
+    @Override
+    public void dumpPath(String path, OutputStream nar) throws BuilderException {
+        StorePath parsed = parsePath(path, "path to dump");
+        request("reading the NAR of " + parsed, null, c -> c.dumpStorePath(parsed, nar));
+    }
+
+    @Override
+    public Set<String> queryValidPaths(Collection<String> paths) throws BuilderException {
+        List<StorePath> parsed = new ArrayList<>();
+        for (String p : paths) {
+            parsed.add(parsePath(p, "path to query"));
+        }
+        Set<StorePath> valid = request("querying valid paths", timeouts.operation(),
+                c -> c.queryValidPaths(false, false, parsed));
+        Set<String> out = new LinkedHashSet<>();
+        valid.forEach(p -> out.add(p.toString()));
+        return out;
+    }
+
+    @Override
+    public void addToStore(ValidPathInfo info, InputStream nar) throws BuilderException {
+        request("adding " + info.path(), null, c -> {
+            c.addToStoreNar(info, nar);
+            return null;
+        });
     }
 
     // ---- close ----------------------------------------------------------------------------------------------------

@@ -1,0 +1,37 @@
+package dev.nixpool.runner;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+import dev.nixpool.config.NixpoolConfig;
+
+/**
+ * How uploads run: attempts in all, the pause after a failed one (doubled per failure, capped) and where compressed
+ * NARs are staged before they are sent.
+ */
+public record UploadSettings(int attempts, Duration initialBackoff, Duration maxBackoff, Path tempDir) {
+
+    /** application.properties' values, for runners built without the configuration (tests). */
+    public static final UploadSettings DEFAULTS = new UploadSettings(3, Duration.ofSeconds(5), Duration.ofSeconds(60),
+            Path.of(System.getProperty("java.io.tmpdir")));
+
+    public UploadSettings {
+        if (attempts < 1) {
+            throw new IllegalArgumentException("nixpool.upload.attempts must be at least 1, got " + attempts);
+        }
+    }
+
+    public static UploadSettings from(NixpoolConfig config) {
+        NixpoolConfig.Upload upload = config.upload();
+        return new UploadSettings(upload.attempts(), upload.initialBackoff(), upload.maxBackoff(),
+                Path.of(upload.tempDir()));
+    }
+
+    Duration backoff(int failedAttempt) {
+        Duration d = initialBackoff;
+        for (int i = 1; i < failedAttempt && d.compareTo(maxBackoff) < 0; i++) {
+            d = d.multipliedBy(2);
+        }
+        return d.compareTo(maxBackoff) > 0 ? maxBackoff : d;
+    }
+}
