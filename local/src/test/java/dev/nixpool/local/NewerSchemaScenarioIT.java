@@ -16,14 +16,16 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaProps;
 
 import dev.nixpool.nix.testing.ProcessResult;
 import dev.nixpool.status.Reason;
 import dev.nixpool.testing.Processes;
 
 /**
- * Objects written for a newer CRD than the operator's, applied with the real kubectl as a user would: the embedded API
- * server, like an API server that has the newer CRD, stores fields this operator does not know and values of types it
+ * Objects written for a newer CRD than the operator's, applied with the real kubectl as a user would: the test installs
+ * a newer CRD first (as an upgrade that ships the CRDs before the operator does), so the embedded API server, which
+ * admits custom resources by their CRD's schema, stores fields this operator does not know and values of types it
  * cannot read. The operator ignores the unknown fields, reports the unreadable objects, and keeps serving the others,
  * new ones included.
  */
@@ -41,6 +43,7 @@ class NewerSchemaScenarioIT {
     @Test
     void newerFieldsAreIgnoredUnreadableObjectsAreReportedAndEverythingElseIsServed() throws IOException {
         ScenarioFixture.createNamespace(CLUSTER.client(), NS);
+        installNewerCrds();
         long run = System.nanoTime();
 
         apply("""
@@ -108,6 +111,21 @@ class NewerSchemaScenarioIT {
         assertThat(kubectl("get", "nixbuild", "after", "-o", "jsonpath={.status.machine}")).isEqualTo("late");
         assertThat(unreadableEvents("broken")).as("reported once").hasSize(1);
         assertThat(unreadableEvents("garbled")).as("reported once").hasSize(1);
+    }
+
+    /**
+     * A newer CRD's schema for each kind: whatever spec it describes, this operator's schema no longer holds for it,
+     * which a schema that keeps unknown fields and leaves spec undescribed stands for (status stays as it was).
+     */
+    private static void installNewerCrds() {
+        for (String crd : List.of("buildmachines.nixpool.dev", "nixbuilds.nixpool.dev")) {
+            CLUSTER.client().apiextensions().v1().customResourceDefinitions().withName(crd).edit(definition -> {
+                JSONSchemaProps root = definition.getSpec().getVersions().get(0).getSchema().getOpenAPIV3Schema();
+                root.getProperties().remove("spec");
+                root.setXKubernetesPreserveUnknownFields(true);
+                return definition;
+            });
+        }
     }
 
     private static String derivation(String name) {

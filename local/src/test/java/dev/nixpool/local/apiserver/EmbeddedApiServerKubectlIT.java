@@ -294,8 +294,9 @@ class EmbeddedApiServerKubectlIT {
 
                     @Override
                     public void onUpdate(GenericKubernetesResource oldObj, GenericKubernetesResource newObj) {
-                        Map<String, Object> spec = newObj.get("spec");
-                        seen.add("update " + newObj.getMetadata().getName() + " " + spec.get("timeoutSeconds"));
+                        Map<String, String> labels = newObj.getMetadata().getLabels();
+                        seen.add("update " + newObj.getMetadata().getName() + " "
+                                + (labels == null ? null : labels.get("team")));
                     }
 
                     @Override
@@ -307,11 +308,15 @@ class EmbeddedApiServerKubectlIT {
             k.ok("apply", "-n", ns, "-f", KubectlFixture.example("nixbuild-hello-expression.yaml").toString());
             assertThat(seen.poll(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("add hello");
 
-            Path changed = k.dir().resolve("hello-longer.yaml");
-            Files.writeString(changed, Files.readString(KubectlFixture.example("nixbuild-hello-expression.yaml"))
-                    .replace("timeoutSeconds: 600", "timeoutSeconds: 900"), StandardCharsets.UTF_8);
+            // a NixBuild's spec is immutable (a CEL transition rule), so the applied change is a label
+            Path changed = k.dir().resolve("hello-labelled.yaml");
+            String example = Files.readString(KubectlFixture.example("nixbuild-hello-expression.yaml"));
+            assertThat(example).contains("\n  name: hello\n");
+            Files.writeString(changed,
+                    example.replace("\n  name: hello\n", "\n  name: hello\n  labels:\n    team: nix\n"),
+                    StandardCharsets.UTF_8);
             k.ok("apply", "-n", ns, "-f", changed.toString());
-            assertThat(seen.poll(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("update hello 900");
+            assertThat(seen.poll(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("update hello nix");
 
             k.ok("delete", "nb", "hello", "-n", ns);
             assertThat(seen.poll(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("delete hello");
