@@ -80,7 +80,7 @@ class DeployKustomizeIT {
         List<JsonNode> docs = kustomize("deploy");
         List<String> rules = Manifests.rules(find(docs, "ClusterRole", "nixpool-operator"));
         assertThat(rules).containsExactlyInAnyOrder(
-                "nixpool.dev/nixbuilds:get,list,watch,patch,update",
+                "nixpool.dev/nixbuilds:get,list,watch,create,patch,update,delete",
                 "nixpool.dev/buildmachines:get,list,watch,patch,update",
                 "nixpool.dev/nixbuilds/status:patch,update",
                 "nixpool.dev/buildmachines/status:patch,update",
@@ -88,6 +88,7 @@ class DeployKustomizeIT {
                 "nixpool.dev/buildmachines/finalizers:update",
                 "/pods:get,list,watch,create,patch,delete",
                 "/secrets:get,list,create,delete",
+                "/configmaps:get,list,watch",
                 "/persistentvolumeclaims:get,list,create,delete",
                 "/events:create",
                 "apiextensions.k8s.io/customresourcedefinitions:get",
