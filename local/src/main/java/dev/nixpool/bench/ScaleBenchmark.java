@@ -9,10 +9,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -91,7 +91,7 @@ public final class ScaleBenchmark {
 
         ScaleObserver observer = new ScaleObserver();
         OperatorMemory memory = new OperatorMemory(cluster.operator().pid(), cluster.operator().managementUrl());
-        Map<String, Long> writesBefore = cluster.apiServer().writes().byResource();
+        Map<String, Map<Integer, Long>> writesBefore = cluster.apiServer().writes().byResourceAndCode();
         try (Watch buildWatch = client.resources(NixBuild.class).inNamespace(NAMESPACE).watch(observer.builds());
                 Watch podWatch = client.pods().inNamespace(NAMESPACE).withLabels(BuilderRuntime.BUILDER_POD_LABELS)
                         .watch(observer.builderPods());
@@ -138,7 +138,7 @@ public final class ScaleBenchmark {
             out.printf(Locale.ROOT, "operator (%s): peak heap used %.0f MiB, peak RSS %.0f MiB%n",
                     String.join(" ", LocalClusterConfig.operatorJvmOptions()), memory.maxHeapBytes() / 1048576.0,
                     memory.maxRssBytes() / 1048576.0);
-            printWrites(writesBefore, cluster.apiServer().writes().byResource(), n, out);
+            printWrites(writesBefore, cluster.apiServer().writes().byResourceAndCode(), n, out);
 
             deleteAll(client, kubectl, n, out);
 
@@ -187,21 +187,37 @@ public final class ScaleBenchmark {
         }
     }
 
-    /** Writes by resource during the NixBuilds' part of the run, per build; the N creates are kubectl's. */
-    private static void printWrites(Map<String, Long> before, Map<String, Long> after, int n, PrintStream out) {
-        Map<String, Long> during = new HashMap<>();
-        after.forEach((resource, count) -> {
-            long delta = count - before.getOrDefault(resource, 0L);
+    /**
+     * Writes by resource during the NixBuilds' part of the run, per build (the N creates are kubectl's), each with the
+     * share of it that was not stored (e.g. {@code 409} conflicts) by status code.
+     */
+    static void printWrites(Map<String, Map<Integer, Long>> before, Map<String, Map<Integer, Long>> after, int n,
+            PrintStream out) {
+        Map<String, Map<Integer, Long>> during = new TreeMap<>();
+        after.forEach((resource, codes) -> codes.forEach((code, count) -> {
+            long delta = count - before.getOrDefault(resource, Map.of()).getOrDefault(code, 0L);
             if (delta > 0) {
-                during.put(resource, delta);
+                during.computeIfAbsent(resource, r -> new TreeMap<>()).put(code, delta);
             }
+        }));
+        long total = during.values().stream().flatMap(c -> c.values().stream()).mapToLong(Long::longValue).sum() - n;
+        long refused = during.values().stream().flatMap(c -> c.entrySet().stream()).filter(e -> e.getKey() >= 300)
+                .mapToLong(Map.Entry::getValue).sum();
+        out.printf(Locale.ROOT, "API writes per build besides its create: %.1f, of them answered >= 300: %.2f (",
+                total / (double) n, refused / (double) n);
+        List<String> parts = new ArrayList<>();
+        during.forEach((resource, codes) -> {
+            long all = codes.values().stream().mapToLong(Long::longValue).sum();
+            StringBuilder part = new StringBuilder(String.format(Locale.ROOT, "%s %.2f", resource,
+                    (all - (resource.equals("nixbuilds") ? n : 0)) / (double) n));
+            List<String> notStored = codes.entrySet().stream().filter(e -> e.getKey() >= 300)
+                    .map(e -> String.format(Locale.ROOT, "%d: %.2f", e.getKey(), e.getValue() / (double) n)).toList();
+            if (!notStored.isEmpty()) {
+                part.append(" [").append(String.join(", ", notStored)).append(']');
+            }
+            parts.add(part.toString());
         });
-        long total = during.values().stream().mapToLong(Long::longValue).sum() - n;
-        out.printf(Locale.ROOT, "API writes per build besides its create: %.1f (", total / (double) n);
-        out.print(String.join(", ", during.entrySet().stream().sorted(Map.Entry.comparingByKey())
-                .map(e -> String.format(Locale.ROOT, "%s %.2f", e.getKey(),
-                        (e.getValue() - (e.getKey().equals("nixbuilds") ? n : 0)) / (double) n))
-                .toList()));
+        out.print(String.join(", ", parts));
         out.println(")");
     }
 

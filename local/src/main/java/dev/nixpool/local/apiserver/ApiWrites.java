@@ -6,25 +6,37 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * How many writes (every method but GET, HEAD and OPTIONS) the server answered, per resource and subresource: what the
- * scale benchmark reports as API writes per build.
+ * How many writes (every method but GET, HEAD and OPTIONS) the server answered, per resource and subresource and per
+ * status code of the answer: what the scale benchmark reports as API writes per build, conflicts (409) and refusals
+ * told apart from the writes that were stored.
  */
 public final class ApiWrites {
 
-    private final Map<String, LongAdder> counts = new ConcurrentHashMap<>();
+    private record Key(String resource, int code) {
+    }
 
-    void record(String method, ResourcePath path) {
+    private final Map<Key, LongAdder> counts = new ConcurrentHashMap<>();
+
+    void record(String method, ResourcePath path, int code) {
         if (path == null || method.equals("GET") || method.equals("HEAD") || method.equals("OPTIONS")) {
             return;
         }
         String resource = path.subresource() != null ? path.plural() + "/" + path.subresource() : path.plural();
-        counts.computeIfAbsent(resource, r -> new LongAdder()).increment();
+        counts.computeIfAbsent(new Key(resource, code), k -> new LongAdder()).increment();
     }
 
-    /** Writes so far, by resource ({@code nixbuilds}, {@code nixbuilds/status}, {@code pods}, ...). */
+    /** Writes so far, by resource ({@code nixbuilds}, {@code nixbuilds/status}, {@code pods}, ...), any answer. */
     public Map<String, Long> byResource() {
         Map<String, Long> result = new TreeMap<>();
-        counts.forEach((resource, count) -> result.put(resource, count.sum()));
+        counts.forEach((key, count) -> result.merge(key.resource(), count.sum(), Long::sum));
+        return result;
+    }
+
+    /** Writes so far by resource and then by the status code they were answered with. */
+    public Map<String, Map<Integer, Long>> byResourceAndCode() {
+        Map<String, Map<Integer, Long>> result = new TreeMap<>();
+        counts.forEach((key, count) -> result.computeIfAbsent(key.resource(), r -> new TreeMap<>())
+                .merge(key.code(), count.sum(), Long::sum));
         return result;
     }
 }

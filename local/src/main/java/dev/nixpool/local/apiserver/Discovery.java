@@ -45,17 +45,32 @@ final class Discovery {
 
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
 
-    private final Supplier<List<JsonNode>> crds;
+    /** The resources derived from one list of CRDs, kept while the supplier hands out that same list. */
+    private record Derived(List<JsonNode> crds, List<ApiResource> resources) {
+    }
 
-    /** @param crds the stored CustomResourceDefinitions, read on every request so new CRDs show up at once */
+    private final Supplier<List<JsonNode>> crds;
+    private volatile Derived derived;
+
+    /**
+     * @param crds the stored CustomResourceDefinitions, asked for on every request so new CRDs show up at once; while
+     *        it returns the same list instance (see {@link StoredCrds}), the resources derived from it are reused
+     */
     Discovery(Supplier<List<JsonNode>> crds) {
         this.crds = crds;
     }
 
     List<ApiResource> all() {
+        List<JsonNode> current = crds.get();
+        Derived last = derived;
+        if (last != null && last.crds() == current) {
+            return last.resources();
+        }
         List<ApiResource> result = new ArrayList<>(BUILTINS);
-        crds.get().forEach(crd -> result.addAll(ApiResource.fromCrd(crd)));
-        return result;
+        current.forEach(crd -> result.addAll(ApiResource.fromCrd(crd)));
+        List<ApiResource> resources = List.copyOf(result);
+        derived = new Derived(current, resources);
+        return resources;
     }
 
     Optional<ApiResource> find(String group, String version, String plural) {

@@ -13,9 +13,6 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.Config;
@@ -48,7 +45,6 @@ public final class EmbeddedApiServer implements AutoCloseable {
     /** The namespace kubectl and the client use when none is given. */
     public static final String DEFAULT_NAMESPACE = "default";
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final long STOP_TIMEOUT_SECONDS = 10;
 
     private final Vertx vertx;
@@ -67,7 +63,7 @@ public final class EmbeddedApiServer implements AutoCloseable {
         this.access = new AccessControl(users, store);
         this.proxy = new ServiceProxy(vertx, store);
         TableRenderer tables = new TableRenderer(Clock.systemUTC());
-        Discovery discovery = new Discovery(() -> storedCrds(store));
+        Discovery discovery = new Discovery(new StoredCrds(store));
         this.router = new ApiRequestRouter(store, discovery, tables);
         this.watches = new HttpWatches(vertx, store, router, tables);
         this.server = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(port))
@@ -131,17 +127,6 @@ public final class EmbeddedApiServer implements AutoCloseable {
             throw new IOException("no CustomResourceDefinition manifests (*.yml, *.yaml) in " + directory);
         }
         return crds;
-    }
-
-    private static List<JsonNode> storedCrds(ObservableCrudStore store) {
-        MockResponse response = store.handleGet("/apis/apiextensions.k8s.io/v1/customresourcedefinitions");
-        try {
-            List<JsonNode> result = new ArrayList<>();
-            JSON.readTree(response.getBody().readUtf8()).path("items").forEach(result::add);
-            return result;
-        } catch (IOException e) {
-            throw new IllegalStateException("the store returned a CRD list that is not JSON", e);
-        }
     }
 
     /** The base URL, e.g. http://127.0.0.1:40123. */
@@ -209,9 +194,9 @@ public final class EmbeddedApiServer implements AutoCloseable {
                         respond(request, bytes);
                     } catch (RuntimeException e) {
                         // a request the store cannot handle must still get an answer, or the client hangs
-                        write(request.response(), ApiRequestRouter.error(500,
-                                e.getClass().getSimpleName() + ": " + e.getMessage(),
-                                ResourcePath.parse(request.uri())));
+                        ResourcePath path = ResourcePath.parse(request.uri());
+                        answer(request, path, ApiRequestRouter.error(500,
+                                e.getClass().getSimpleName() + ": " + e.getMessage(), path));
                     }
                 });
     }
@@ -223,15 +208,14 @@ public final class EmbeddedApiServer implements AutoCloseable {
                 new io.fabric8.mockwebserver.http.Buffer(bytes.getBytes()));
         boolean webSocket = "websocket".equalsIgnoreCase(request.getHeader("Upgrade"));
         ResourcePath path = ResourcePath.parse(request.uri());
-        writes.record(request.method().name(), path);
         Optional<MockResponse> refused = authenticateAndAuthorize(request, path, bytes);
         if (refused.isPresent()) {
-            write(request.response(), refused.get());
+            answer(request, path, refused.get());
             return;
         }
         if (ServiceProxy.handles(path)) {
             try {
-                proxy.forward(request, path, bytes).ifPresent(r -> write(request.response(), r));
+                proxy.forward(request, path, bytes).ifPresent(r -> answer(request, path, r));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -247,6 +231,12 @@ public final class EmbeddedApiServer implements AutoCloseable {
                     .onFailure(e -> request.response().setStatusCode(500).end());
             return;
         }
+        answer(request, path, response);
+    }
+
+    /** Writes the answer and counts it among {@link #writes()} by its status code. */
+    private void answer(HttpServerRequest request, ResourcePath path, MockResponse response) {
+        writes.record(request.method().name(), path, response.code());
         write(request.response(), response);
     }
 

@@ -1,0 +1,174 @@
+package dev.nixpool.local.apiserver;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.mockwebserver.dsl.HttpMethod;
+import io.fabric8.mockwebserver.http.Buffer;
+import io.fabric8.mockwebserver.http.Headers;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+
+/**
+ * The store's name index answers one-object reads and deletes exactly as the Fabric8 mock's scan does: the same
+ * sequence of requests against the mock itself and against the indexed store gets the same codes and bodies (the
+ * mock's random uids and the clock's timestamps aside), 404s, resourceVersions, finalizers and lists included.
+ */
+class ObservableCrudStoreTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Runs every request on both stores and keeps both answers. */
+    private static final class Twins {
+        final KubernetesCrudDispatcher mock = new KubernetesCrudDispatcher();
+        final ObservableCrudStore indexed = new ObservableCrudStore();
+
+        void create(String collection, String body) {
+            same(mock.handleCreate(request(HttpMethod.POST, collection, body)),
+                    indexed.handleCreate(request(HttpMethod.POST, collection, body)));
+        }
+
+        void update(String path, String body) {
+            same(mock.handleUpdate(request(HttpMethod.PUT, path, body)),
+                    indexed.handleUpdate(request(HttpMethod.PUT, path, body)));
+        }
+
+        MockResponse get(String path) {
+            return same(mock.handleGet(path), indexed.handleGet(path));
+        }
+
+        MockResponse delete(String path) {
+            return same(mock.handleDelete(path), indexed.handleDelete(path));
+        }
+    }
+
+    @Test
+    void readsAndDeletesByNameAnswerAsTheMocksScanDoes() throws Exception {
+        Twins stores = new Twins();
+        stores.create("/api/v1/namespaces/a/pods", pod("a", "web", ""));
+        stores.create("/api/v1/namespaces/b/pods", pod("b", "web", ""));
+        stores.create("/api/v1/namespaces/a/configmaps", """
+                {"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"web","namespace":"a"},"data":{"k":"v"}}""");
+        stores.create("/api/v1/namespaces", """
+                {"apiVersion":"v1","kind":"Namespace","metadata":{"name":"web"}}""");
+
+        assertThat(stores.get("/api/v1/namespaces/a/pods/web").code()).isEqualTo(200);
+        assertThat(metadata(stores.get("/api/v1/namespaces/b/pods/web")).path("namespace").asText()).isEqualTo("b");
+        assertThat(stores.get("/api/v1/namespaces/a/configmaps/web").getBody().readUtf8()).contains("\"k\":\"v\"");
+        assertThat(stores.get("/api/v1/namespaces/web").code()).isEqualTo(200);
+        assertThat(stores.get("/api/v1/namespaces/a/pods/absent").code()).isEqualTo(404);
+        assertThat(stores.get("/api/v1/namespaces/c/pods/web").code()).isEqualTo(404);
+        // a path that two stored objects match: the mock's first match in store order
+        assertThat(stores.get("/api/v1/pods/web").code()).isEqualTo(200);
+        assertThat(stores.get("/api/v1/namespaces/a/pods").getBody().readUtf8()).contains("\"web\"");
+
+        String updated = stores.get("/api/v1/namespaces/a/pods/web").getBody().readUtf8().replace("\"spec\":{}",
+                "\"spec\":{\"hostname\":\"h\"}");
+        stores.update("/api/v1/namespaces/a/pods/web", updated);
+        MockResponse read = stores.get("/api/v1/namespaces/a/pods/web");
+        assertThat(JSON.readTree(read.getBody().readUtf8()).path("spec").path("hostname").asText()).isEqualTo("h");
+
+        assertThat(stores.delete("/api/v1/namespaces/a/pods/web").code()).isEqualTo(200);
+        assertThat(stores.get("/api/v1/namespaces/a/pods/web").code()).isEqualTo(404);
+        assertThat(stores.delete("/api/v1/namespaces/a/pods/web").code()).isEqualTo(404);
+        assertThat(stores.get("/api/v1/namespaces/b/pods/web").code()).isEqualTo(200);
+        assertThat(stores.get("/api/v1/namespaces/a/configmaps/web").code()).isEqualTo(200);
+        stores.create("/api/v1/namespaces/a/pods", pod("a", "web", ""));
+        assertThat(stores.get("/api/v1/namespaces/a/pods/web").code()).isEqualTo(200);
+    }
+
+    @Test
+    void aDeleteOfAnObjectWithFinalizersMarksItOnceAndLeavesItStored() throws Exception {
+        Twins stores = new Twins();
+        stores.create("/api/v1/namespaces/a/pods", pod("a", "held", "\"finalizers\":[\"nixpool.dev/x\"],"));
+
+        stores.delete("/api/v1/namespaces/a/pods/held");
+        JsonNode marked = metadata(stores.get("/api/v1/namespaces/a/pods/held"));
+        assertThat(marked.hasNonNull("deletionTimestamp")).isTrue();
+        String version = marked.path("resourceVersion").asText();
+
+        stores.delete("/api/v1/namespaces/a/pods/held");
+        assertThat(metadata(stores.get("/api/v1/namespaces/a/pods/held")).path("resourceVersion").asText())
+                .isEqualTo(version);
+
+        ObjectNode released = (ObjectNode) JSON
+                .readTree(stores.get("/api/v1/namespaces/a/pods/held").getBody().readUtf8());
+        ((ObjectNode) released.get("metadata")).remove("finalizers");
+        stores.update("/api/v1/namespaces/a/pods/held", released.toString());
+        stores.delete("/api/v1/namespaces/a/pods/held");
+        assertThat(stores.get("/api/v1/namespaces/a/pods/held").code()).isEqualTo(404);
+    }
+
+    @Test
+    void anIndexedDeleteIsReportedToListenersAsTheMocksIs() {
+        ObservableCrudStore store = new ObservableCrudStore();
+        List<StoreChange> changes = new ArrayList<>();
+        store.addListener(changes::add);
+        store.handleCreate(request(HttpMethod.POST, "/api/v1/namespaces/a/pods", pod("a", "web", "")));
+
+        store.handleDelete("/api/v1/namespaces/a/pods/web");
+
+        assertThat(changes).hasSize(2);
+        assertThat(changes.get(1).before()).contains("\"web\"");
+        assertThat(changes.get(1).after()).isNull();
+    }
+
+    private static String pod(String namespace, String name, String extraMetadata) {
+        return "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{" + extraMetadata + "\"name\":\"" + name
+                + "\",\"namespace\":\"" + namespace + "\"},\"spec\":{}}";
+    }
+
+    private static JsonNode metadata(MockResponse response) throws Exception {
+        return JSON.readTree(response.getBody().readUtf8()).path("metadata");
+    }
+
+    /** Both answers agree in code and body, but for what the mock makes up anew each time. */
+    private static MockResponse same(MockResponse mock, MockResponse indexed) {
+        assertThat(indexed.code()).isEqualTo(mock.code());
+        assertThat(comparable(indexed)).isEqualTo(comparable(mock));
+        return indexed;
+    }
+
+    private static String comparable(MockResponse response) {
+        if (response.getBody() == null) {
+            return "";
+        }
+        // reading the body consumes it: put it back for the test's own reads
+        String body = response.getBody().readUtf8();
+        response.setBody(body);
+        try {
+            JsonNode tree = JSON.readTree(body);
+            strip(tree);
+            return tree.toString();
+        } catch (Exception e) {
+            return body;
+        }
+    }
+
+    private static void strip(JsonNode node) {
+        if (node instanceof ObjectNode object && object.get("metadata") instanceof ObjectNode metadata) {
+            metadata.remove("uid");
+            metadata.remove("creationTimestamp");
+            if (metadata.has("deletionTimestamp")) {
+                metadata.put("deletionTimestamp", "set");
+            }
+        }
+        node.path("items").forEach(ObservableCrudStoreTest::strip);
+    }
+
+    private static RecordedRequest request(HttpMethod method, String path, String body) {
+        return new RecordedRequest("HTTP/1.1", method, path,
+                Headers.builder().add("Content-Type", "application/json").build(),
+                new Buffer(body.getBytes(StandardCharsets.UTF_8)));
+    }
+}
