@@ -63,12 +63,16 @@ final class DirectOffload implements AutoCloseable {
                 .create();
         BuildMachine pool = pool();
         String podName = Names.poolBuilderName(NAME, 0, "direct");
+        // the pool exists only in this process: left owned by it, the API server's collector would delete both
         Secret keys = KeySecretRenderer.renderWithNewKeys(pool, podName, 0);
+        keys.getMetadata().setOwnerReferences(List.of());
         client.resource(keys).create();
         BuilderDefaults defaults = new BuilderDefaults("nixpool/builder:0.1.0", "IfNotPresent", 2222,
                 new ResourceRequirements(), Optional.empty(), Map.of());
         long created = System.nanoTime();
-        client.resource(BuilderPodRenderer.render(pool, podName, 0, Map.of(), defaults)).create();
+        Pod pod = BuilderPodRenderer.render(pool, podName, 0, Map.of(), defaults);
+        pod.getMetadata().setOwnerReferences(List.of());
+        client.resource(pod).create();
         Pod ready = client.pods().inNamespace(NAMESPACE).withName(podName)
                 .waitUntilCondition(DirectOffload::isReady, READY_LIMIT_SECONDS, TimeUnit.SECONDS);
         double startMillis = (System.nanoTime() - created) / 1e6;

@@ -34,6 +34,7 @@ public class BuilderProvisioner {
 
     private final BuilderResources resources;
     private final BuilderDefaults defaults;
+    private final BuilderKeysCache keys = new BuilderKeysCache();
 
     public BuilderProvisioner(BuilderResources resources, NixpoolConfig config) {
         this.resources = resources;
@@ -49,6 +50,8 @@ public class BuilderProvisioner {
      */
     public boolean create(BuildMachine machine, String podName, int slot, Map<String, String> claimLabels) {
         String namespace = machine.getMetadata().getNamespace();
+        // a pod made under this name again reads its keys afresh
+        keys.forget(namespace, podName);
         if (resources.secret(namespace, Names.keySecretName(podName)).isEmpty()) {
             resources.create(KeySecretRenderer.renderWithNewKeys(machine, podName, slot));
         }
@@ -72,8 +75,16 @@ public class BuilderProvisioner {
         resources.labelPod(namespace, podName, claimLabels);
     }
 
-    /** The operator's half of a builder's keys, from its Secret; empty while the Secret is missing or incomplete. */
+    /**
+     * The operator's half of a builder's keys, from its Secret; empty while the Secret is missing or incomplete. Read
+     * once per builder ({@link BuilderKeysCache}): the warming of a builder's kept connection reads them before its
+     * first build is dispatched.
+     */
     public Optional<BuilderCredentials> credentials(String namespace, String podName) {
+        Optional<BuilderCredentials> known = keys.get(namespace, podName);
+        if (known.isPresent()) {
+            return known;
+        }
         Secret secret = resources.secret(namespace, Names.keySecretName(podName)).orElse(null);
         if (secret == null || secret.getData() == null) {
             return Optional.empty();
@@ -83,11 +94,14 @@ public class BuilderProvisioner {
         if (clientKey == null || hostKey == null) {
             return Optional.empty();
         }
-        return Optional.of(new BuilderCredentials(decode(clientKey), decode(hostKey).trim()));
+        BuilderCredentials read = new BuilderCredentials(decode(clientKey), decode(hostKey).trim());
+        keys.put(namespace, podName, read);
+        return Optional.of(read);
     }
 
     /** Deletes one builder's pod and key Secret; what is already gone is fine. */
     public void delete(String namespace, String podName) {
+        keys.forget(namespace, podName);
         resources.deletePod(namespace, podName);
         resources.deleteSecret(namespace, Names.keySecretName(podName));
     }

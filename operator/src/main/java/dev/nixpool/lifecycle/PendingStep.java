@@ -5,6 +5,8 @@ import java.util.Map;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import org.jboss.logging.Logger;
+
 import dev.nixpool.Names;
 import dev.nixpool.api.v1alpha1.BuildMachine;
 import dev.nixpool.api.v1alpha1.NixBuildPhase;
@@ -19,6 +21,8 @@ import dev.nixpool.scheduling.Decision;
  */
 @ApplicationScoped
 public class PendingStep implements LifecycleStep {
+
+    private static final Logger LOG = Logger.getLogger(PendingStep.class);
 
     private final CapacityLedger ledger;
     private final BuilderProvisioner provisioner;
@@ -104,6 +108,8 @@ public class PendingStep implements LifecycleStep {
         } else if (ephemeral) {
             provisioner.claim(context.namespace(), placement.pod(), claimLabels);
         }
+        LOG.debugf("NixBuild %s/%s placed on builder pod %s (new: %s)", context.namespace(),
+                context.build().getMetadata().getName(), placement.pod(), placement.newSlot() != null);
         Transitions.scheduled(context, machine.getMetadata().getName(), placement.pod(), attempt, created);
         return StepOutcome.next();
     }

@@ -8,6 +8,8 @@ import java.util.Set;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
+import org.jboss.logging.Logger;
+
 import io.fabric8.kubernetes.api.model.Pod;
 
 import dev.nixpool.api.v1alpha1.BuildMachine;
@@ -30,6 +32,8 @@ import dev.nixpool.runner.RunRequest;
 /** Hands the current attempt of a build to the runner, with what it needs from the cluster: address, keys, pool. */
 @ApplicationScoped
 public class RunDispatcher {
+
+    private static final Logger LOG = Logger.getLogger(RunDispatcher.class);
 
     private final BuilderProvisioner provisioner;
     private final BuildRunner runner;
@@ -86,6 +90,8 @@ public class RunDispatcher {
         } else {
             runner.dispatch(request);
         }
+        LOG.debugf("dispatched NixBuild %s/%s attempt %d to builder pod %s", context.namespace(),
+                build.getMetadata().getName(), key.attempt(), podName);
         return Optional.empty();
     }
 

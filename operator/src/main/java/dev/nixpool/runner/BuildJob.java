@@ -61,6 +61,8 @@ final class BuildJob implements Runnable {
 
     private RunResult work(RunRequest request, BuildLog log) {
         BuilderAddress address = request.address();
+        LOG.debugf("run of NixBuild %s/%s attempt %d started on its runner thread", request.namespace(),
+                request.name(), request.key().attempt());
         log.line("[nixpool] attempt " + request.key().attempt() + ": connecting to " + address.user() + "@"
                 + address.host() + ":" + address.port());
         if (!request.nixSettings().isEmpty()) {
@@ -72,6 +74,8 @@ final class BuildJob implements Runnable {
                     request.pool(),
                     request.reusableBuilder());
             try {
+                LOG.debugf("NixBuild %s/%s has its session (kept connection: %s)", request.namespace(),
+                        request.name(), lease.kept());
                 if (lease.kept()) {
                     log.line("[nixpool] on the operator's kept connection to the builder (logged in before the build)");
                 }
@@ -116,14 +120,22 @@ final class BuildJob implements Runnable {
 
     private RunResult build(RunRequest request, String drvPath, BuilderSession session, BuildLog log)
             throws BuilderException, DerivationFormatException {
-        run.derivation(drvPath);
-        Derivation derivation = session.readDerivation(drvPath);
+        LOG.debugf("NixBuild %s/%s instantiated %s", request.namespace(), request.name(), drvPath);
+        // told once the .drv is read: what the milestone sets off (a status write, its watch events, reconciles) would
+        // compete for the CPU with the read, which is on the way to the build command; told on a failed read too
+        Derivation derivation;
+        try {
+            derivation = session.readDerivation(drvPath);
+        } finally {
+            run.derivation(drvPath);
+        }
         Optional<String> misfit = request.fit().problem(drvPath, derivation);
         if (misfit.isPresent()) {
             log.line("[nixpool] " + misfit.get());
             return new RunResult.Failed(Reason.DERIVATION_MISMATCH, misfit.get(), false);
         }
         log.line("[nixpool] building " + drvPath);
+        LOG.debugf("NixBuild %s/%s sends its build request", request.namespace(), request.name());
         BuildResult result = session.build(drvPath, derivation, request.options(), log);
         log.line("[nixpool] Nix says: " + result.status().nixName()
                 + (result.errorMsg().isEmpty() ? "" : ": " + LogTail.stripAnsi(result.errorMsg())));

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 
@@ -95,6 +96,30 @@ class BuildRunnerTest {
         assertThat(log).contains("[nixpool] attempt 1: connecting to root@127.0.0.9:2222", "evaluating Expression",
                 "building '" + FakeBuilder.DRV + "'...", "[nixpool] Nix says: Built")
                 .doesNotContain("with the build's substituters");
+    }
+
+    /**
+     * The derivation milestone sets off a status write and reconciles: it is told once the .drv is read, so that work
+     * does not compete with the read on the way to the build command; a failed read still tells it.
+     */
+    @Test
+    void theDerivationIsToldOnceItsDrvIsReadAndAlsoWhenTheReadFails() {
+        List<Integer> readsWhenTold = new CopyOnWriteArrayList<>();
+        runner().listen((request, milestone) -> {
+            if (milestone == RunMilestone.DERIVATION_KNOWN) {
+                readsWhenTold.add(builder.reads.size());
+            }
+        });
+        runner.dispatch(request("uid-r1", 1));
+        assertThat(awaitResult(new RunKey("uid-r1", 1))).isInstanceOf(RunResult.Completed.class);
+        assertThat(readsWhenTold).containsExactly(1);
+
+        builder.readFailure = FakeBuilder.failure(BuilderFailure.DERIVATION_UNAVAILABLE, "gone");
+        runner.dispatch(request("uid-r2", 1));
+        assertThat(awaitResult(new RunKey("uid-r2", 1))).isInstanceOfSatisfying(RunResult.Failed.class,
+                failed -> assertThat(failed.message()).contains("gone"));
+        assertThat(readsWhenTold).containsExactly(1, 2);
+        assertThat(runner.progress(new RunKey("uid-r2", 1)).orElseThrow().derivation()).isEqualTo(FakeBuilder.DRV);
     }
 
     @Test

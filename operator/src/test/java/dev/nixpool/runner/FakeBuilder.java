@@ -82,6 +82,10 @@ public final class FakeBuilder implements BuilderConnector {
     public final AtomicInteger dumpFailures = new AtomicInteger();
     /** When set, reading a NAR (after any failure) waits for it. */
     public volatile CountDownLatch dumpGate;
+    /** Each .drv read, in order. */
+    public final List<String> reads = new CopyOnWriteArrayList<>();
+    /** When set, reading a .drv fails with it. */
+    public volatile BuilderException readFailure;
 
     /** The fake NAR of a path (120 bytes: only its hash and length matter to an upload), as path infos describe it. */
     public static byte[] nar(String path) {
@@ -190,7 +194,12 @@ public final class FakeBuilder implements BuilderConnector {
         }
 
         @Override
-        public Derivation readDerivation(String drvPath) {
+        public Derivation readDerivation(String drvPath) throws BuilderException {
+            reads.add(drvPath);
+            BuilderException failure = readFailure;
+            if (failure != null) {
+                throw failure;
+            }
             return derivation();
         }
 
