@@ -135,6 +135,8 @@ class GatewayNixClientIT {
         assertThat(remote.exitCode()).as(remote.stderr()).isZero();
         StorePath out = StorePath.parse(remote.stdoutText().trim());
         assertThat(remote.stderr()).contains("on '" + scheme + "://gateway'");
+        // ssh://: the gateway's lines on SSH stderr, the build log; ssh-ng://: the daemon's in-band messages
+        assertThat(remote.stderr()).contains("nixpool: NixBuild ns/test queued on pool ns/small");
         assertThat(Files.readString(client.realPath(out))).isEqualTo("dep-" + nonce + " through the gateway\n");
         assertThat(builder.store().realPath(out)).exists();
         assertThat(builder.store().realPath(StorePath.parse(depOut))).as("the uploaded input").exists();
