@@ -141,8 +141,8 @@ public final class WorkerEndpoint implements ClientEndpoint {
         }
         minor = version.minor();
         if (minor < 23) {
-            throw new ClientProtocolException("worker protocol 1." + minor + " is older than 1.23 (Nix 2.4), "
-                    + "the oldest the gateway serves");
+            throw new ClientProtocolException("worker protocol 1." + minor + " predates framed uploads (1.23); "
+                    + "the gateway serves Nix 2.4 and later");
         }
         WorkerServerHandshake.finish(in, out, version, new ClientHandshakeInfo(Optional.of(NIX_VERSION),
                 Optional.of(true)));

@@ -165,6 +165,18 @@ class WorkerEndpointTest {
     }
 
     @Test
+    void aClientOlderThanFramedUploadsIsRefusedOnSshStderr() throws IOException {
+        ByteArrayOutputStream in = new ByteArrayOutputStream();
+        new WireWriter(in).writeU64(WorkerProtocol.MAGIC_1).writeU64(0x115).writeU64(0).writeU64(0);
+        Served served = serve(new FakeBroker(FakeBroker.pool("small")), "small", limits(1024, 4096),
+                in.toByteArray());
+
+        assertThat(served.status()).isEqualTo(1);
+        assertThat(served.sshStderr()).isEqualTo("error: worker protocol 1.21 predates framed uploads (1.23); the "
+                + "gateway serves Nix 2.4 and later\n");
+    }
+
+    @Test
     void anUnknownPoolIsTheDaemonsErrorRightAfterTheHandshake() throws IOException {
         ByteArrayOutputStream in = new ByteArrayOutputStream();
         handshake(in);
