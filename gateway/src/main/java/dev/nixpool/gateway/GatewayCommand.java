@@ -5,8 +5,8 @@ import java.util.List;
 import org.apache.sshd.server.command.CommandFactory;
 
 /**
- * What an SSH exec request asks for, as the gateway sees it: Nix's serve protocol (ssh:// stores) or anything else,
- * refused with a line saying what the address is for.
+ * What an SSH exec request asks for, as the gateway sees it: Nix's serve protocol (ssh:// stores), the worker protocol
+ * (ssh-ng:// stores) or anything else, refused with a line saying what the address is for.
  */
 public sealed interface GatewayCommand {
 
@@ -14,11 +14,18 @@ public sealed interface GatewayCommand {
     record Serve() implements GatewayCommand {
     }
 
+    /**
+     * {@code nix-daemon --stdio}, what an ssh-ng:// store runs (its remote-program setting may be a path to nix-daemon or
+     * {@code nix daemon}).
+     */
+    record Daemon() implements GatewayCommand {
+    }
+
     record Refused(String message) implements GatewayCommand {
     }
 
     String PURPOSE = "this is the Nixpool gateway: it serves Nix remote builds over ssh:// (nix-store --serve --write) "
-            + "and nothing else";
+            + "and ssh-ng:// (nix-daemon --stdio) and nothing else";
 
     static GatewayCommand parse(String command) {
         List<String> words = CommandFactory.split(command == null ? "" : command.trim());
@@ -31,9 +38,16 @@ public sealed interface GatewayCommand {
                 && words.subList(2, words.size()).stream().allMatch("--write"::equals) && words.size() <= 3) {
             return new Serve();
         }
-        if (base.equals("nix-daemon")) {
-            return new Refused("nixpool gateway: ssh-ng:// (nix-daemon --stdio) is not available yet; use an ssh:// "
-                    + "store URI");
+        List<String> daemonArgs = base.equals("nix-daemon")
+                ? words.subList(1, words.size())
+                : base.equals("nix") && words.size() >= 2 && words.get(1).equals("daemon")
+                        ? words.subList(2, words.size())
+                        : null;
+        if (daemonArgs != null) {
+            return daemonArgs.equals(List.of("--stdio"))
+                    ? new Daemon()
+                    : new Refused("nixpool gateway: only 'nix-daemon --stdio' is served (no --store or other "
+                            + "options); got '" + cut(command) + "'");
         }
         if (base.equals("nix-store")) {
             return new Refused("nixpool gateway: only 'nix-store --serve --write' is served (no --store or other "

@@ -32,7 +32,7 @@ import dev.nixpool.ssh.MinaSecurity;
 /**
  * The SSH server Nix clients use as their remote builder. Public-key login only, decided by the
  * {@link ClientAuthorizer} at every login; the exec request {@code nix-store --serve --write} gets a
- * {@link ServeEndpoint}; shells, other commands, subsystems (sftp) and every kind of forwarding are refused. Logs name
+ * {@link ServeEndpoint}, {@code nix-daemon --stdio} a {@link WorkerEndpoint}; shells, other commands, subsystems (sftp) and every kind of forwarding are refused. Logs name
  * keys by fingerprint, never by their text; the host key is never logged.
  */
 public final class GatewayServer implements AutoCloseable {
@@ -125,10 +125,17 @@ public final class GatewayServer implements AutoCloseable {
             return new RefusedCommand(message);
         }
         String user = session.getUsername();
-        return new ServeCommand(threads, stderr -> new ServeEndpoint(client, user, broker, dialer,
-                new InputSpool(limits.spoolDir().resolve(UUID.randomUUID().toString()), limits.maxSpoolBytes(),
-                        limits.maxSpoolPaths(), quota),
-                limits, stderr));
+        if (parsed instanceof GatewayCommand.Daemon) {
+            return new ServeCommand(threads, stderr -> new WorkerEndpoint(client, user, broker, dialer, spool(), limits,
+                    stderr));
+        }
+        return new ServeCommand(threads, stderr -> new ServeEndpoint(client, user, broker, dialer, spool(), limits,
+                stderr));
+    }
+
+    private InputSpool spool() {
+        return new InputSpool(limits.spoolDir().resolve(UUID.randomUUID().toString()), limits.maxSpoolBytes(),
+                limits.maxSpoolPaths(), quota);
     }
 
     @Override

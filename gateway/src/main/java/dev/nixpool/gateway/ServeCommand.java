@@ -13,7 +13,10 @@ import org.apache.sshd.server.command.Command;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** {@code nix-store --serve --write} for one client: a {@link ServeEndpoint} on a thread of the gateway's pool. */
+/**
+ * {@code nix-store --serve --write} or {@code nix-daemon --stdio} for one client: its {@link ClientEndpoint} on a thread
+ * of the gateway's pool.
+ */
 final class ServeCommand implements Command {
 
     private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
@@ -24,13 +27,13 @@ final class ServeCommand implements Command {
     private OutputStream out;
     private OutputStream err;
     private ExitCallback exit;
-    private volatile ServeEndpoint endpoint;
+    private volatile ClientEndpoint endpoint;
     private volatile Future<?> running;
 
     /** Makes the endpoint once the client's stderr is known. */
     @FunctionalInterface
     interface EndpointFactory {
-        ServeEndpoint create(ClientStderr stderr);
+        ClientEndpoint create(ClientStderr stderr);
     }
 
     ServeCommand(ExecutorService threads, EndpointFactory factory) {
@@ -61,7 +64,7 @@ final class ServeCommand implements Command {
     @Override
     public void start(ChannelSession channel, Environment env) {
         ClientStderr stderr = new ClientStderr(err, "nixpool-gateway-stderr-" + channel.getSession().getUsername());
-        ServeEndpoint e = factory.create(stderr);
+        ClientEndpoint e = factory.create(stderr);
         endpoint = e;
         try {
             running = threads.submit(() -> {
@@ -85,7 +88,7 @@ final class ServeCommand implements Command {
 
     @Override
     public void destroy(ChannelSession channel) {
-        ServeEndpoint e = endpoint;
+        ClientEndpoint e = endpoint;
         if (e != null) {
             e.abort();
         }

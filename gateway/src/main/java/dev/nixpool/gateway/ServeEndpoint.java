@@ -9,21 +9,16 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Deque;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
 import dev.nixpool.nix.build.BuildOptions;
 import dev.nixpool.nix.build.BuildResult;
 import dev.nixpool.nix.build.BuildResultCodec;
-import dev.nixpool.nix.build.BuiltOutput;
 import dev.nixpool.nix.derivation.BasicDerivationCodec;
 import dev.nixpool.nix.derivation.Derivation;
-import dev.nixpool.nix.derivation.DerivationFormatException;
-import dev.nixpool.nix.derivation.DerivationOutput;
 import dev.nixpool.nix.serve.PathInfo;
 import dev.nixpool.nix.serve.ServeProtocol;
 import dev.nixpool.nix.store.InvalidStorePathException;
@@ -32,7 +27,6 @@ import dev.nixpool.nix.store.StorePath;
 import dev.nixpool.nix.store.ValidPathInfo;
 import dev.nixpool.nix.wire.NixWireException;
 import dev.nixpool.nix.wire.WireReader;
-import dev.nixpool.nix.wire.WireTruncatedException;
 import dev.nixpool.nix.wire.WireWriter;
 
 /**
@@ -46,20 +40,16 @@ import dev.nixpool.nix.wire.WireWriter;
  * bounded on disk before a byte is read, and any violation ends the connection with Nix's own {@code error: ...} on
  * stderr and exit status 1, as a real {@code nix-store --serve} would.
  */
-public final class ServeEndpoint {
+public final class ServeEndpoint implements ClientEndpoint {
 
     /** Ours: what Nix 2.4 to 2.34 speak. Clients of a newer minor take the minimum. */
     static final int VERSION = ServeProtocol.CLIENT_VERSION;
-    static final String AUTO = "auto";
     private static final int MAX_PATH = 512;
     private static final int MAX_PATHS = 1 << 16;
     private static final int MAX_SIGS = 256;
     private static final int BUFFER = 64 * 1024;
 
-    private final ClientIdentity client;
-    private final String user;
-    private final BuilderBroker broker;
-    private final BuilderDialer dialer;
+    private final BuilderSession session;
     private final InputSpool spool;
     private final GatewayLimits limits;
     private final ClientStderr stderr;
@@ -68,20 +58,10 @@ public final class ServeEndpoint {
     private WireWriter out;
     private RequestBudget budget;
     private int clientMinor;
-    private PoolRoute route;
-    private volatile BuildTicket ticket;
-    private volatile BuilderLink link;
-    private volatile String cancelReason;
-    private volatile boolean aborted;
-    private BuilderLease lease;
-    private boolean built;
 
     public ServeEndpoint(ClientIdentity client, String user, BuilderBroker broker, BuilderDialer dialer,
             InputSpool spool, GatewayLimits limits, ClientStderr stderr) {
-        this.client = client;
-        this.user = user;
-        this.broker = broker;
-        this.dialer = dialer;
+        this.session = new BuilderSession(client, user, broker, dialer, spool);
         this.spool = spool;
         this.limits = limits;
         this.stderr = stderr;
@@ -91,13 +71,14 @@ public final class ServeEndpoint {
      * Serves the connection until the client closes it. Returns the exit status: 0 after a clean end, 1 after an error
      * (already told to the client on stderr).
      */
+    @Override
     public int serve(InputStream fromClient, OutputStream toClient) {
         budget = new RequestBudget(new BufferedInputStream(fromClient, BUFFER));
         in = new WireReader(budget);
         out = new WireWriter(new BufferedOutputStream(toClient, BUFFER));
         String failure = null;
         try {
-            resolveRoute();
+            session.resolveRoute();
             handshake();
             while (nextRequest()) {
                 out.flush();
@@ -108,12 +89,12 @@ public final class ServeEndpoint {
         } catch (BrokerException e) {
             failure = e.getMessage();
         } catch (IOException e) {
-            failure = aborted ? null : describe(e);
+            failure = session.aborted() ? null : describe(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             failure = null;
         } finally {
-            end(failure);
+            session.end(failure);
         }
         if (failure != null) {
             stderr.line("error: " + failure);
@@ -122,30 +103,9 @@ public final class ServeEndpoint {
     }
 
     /** The client hung up (or the server stops): whatever the connection waits for ends, the builder is given back. */
+    @Override
     public void abort() {
-        aborted = true;
-        closeLink();
-        BuildTicket t = ticket;
-        if (t != null) {
-            t.close();
-        }
-    }
-
-    private void resolveRoute() throws BrokerException, ClientProtocolException {
-        if (AUTO.equals(user)) {
-            if (broker.pools(client).isEmpty()) {
-                throw new ClientProtocolException("key " + client.name() + " (" + client.fingerprint()
-                        + ") may use no pool: no namespace authorises it for one");
-            }
-            return;
-        }
-        Optional<PoolRoute> found = broker.route(client, user);
-        if (found.isEmpty()) {
-            throw new ClientProtocolException("no pool '" + user + "' that key " + client.name()
-                    + " may use; pools it may use: " + names(broker.pools(client))
-                    + " (or 'auto' to let the gateway choose)");
-        }
-        route = found.get();
+        session.abort();
     }
 
     private void handshake() throws IOException {
@@ -197,16 +157,16 @@ public final class ServeEndpoint {
         boolean lock = in.readBool("lock");
         boolean substitute = in.readBool("substitute");
         List<StorePath> paths = readPaths("path to check");
-        Collection<StorePath> valid = link != null
-                ? builder(() -> link.client().queryValidPaths(lock, substitute, paths))
+        Collection<StorePath> valid = session.onBuilder()
+                ? session.builder(b -> b.queryValidPaths(lock, substitute, paths))
                 : spool.validAmong(paths);
         writePaths(valid);
     }
 
     private void queryPathInfos() throws IOException {
         List<StorePath> paths = readPaths("path to describe");
-        List<PathInfo> infos = link != null
-                ? builder(() -> link.client().queryPathInfos(paths))
+        List<PathInfo> infos = session.onBuilder()
+                ? session.builder(b -> b.queryPathInfos(paths))
                 : paths.stream().flatMap(p -> spool.info(p).stream()).map(ServeEndpoint::pathInfo).toList();
         for (PathInfo info : infos) {
             out.writeString(info.path().toString())
@@ -223,8 +183,8 @@ public final class ServeEndpoint {
 
     private void dumpStorePath() throws IOException {
         StorePath path = readPath("path to dump");
-        if (link != null) {
-            builder(() -> link.client().dumpStorePath(path, out.stream()));
+        if (session.onBuilder()) {
+            session.builder(b -> b.dumpStorePath(path, out.stream()));
             return;
         }
         if (!spool.contains(path)) {
@@ -238,8 +198,8 @@ public final class ServeEndpoint {
     private void queryClosure() throws IOException {
         boolean includeOutputs = in.readBool("includeOutputs");
         List<StorePath> paths = readPaths("path whose closure to compute");
-        if (link != null) {
-            writePaths(builder(() -> link.client().queryClosure(includeOutputs, paths)));
+        if (session.onBuilder()) {
+            writePaths(session.builder(b -> b.queryClosure(includeOutputs, paths)));
             return;
         }
         Set<StorePath> closure = new LinkedHashSet<>();
@@ -270,9 +230,9 @@ public final class ServeEndpoint {
         ValidPathInfo info = new ValidPathInfo(path, deriver, narHash, references, registrationTime, narSize,
                 ultimate, sigs, ca);
         budget.unlimited();
-        if (link != null) {
-            builder(() -> {
-                link.client().addToStoreNar(info, in.stream());
+        if (session.onBuilder()) {
+            session.builder(b -> {
+                b.addToStoreNar(info, in.stream());
                 return null;
             });
         } else {
@@ -282,107 +242,11 @@ public final class ServeEndpoint {
     }
 
     private void buildDerivation() throws IOException, BrokerException, InterruptedException {
-        if (built) {
-            throw new ClientProtocolException("the gateway runs one build per connection; this one already ran "
-                    + "BuildDerivation");
-        }
-        built = true;
         StorePath drvPath = readPath("derivation path");
-        if (!drvPath.isDerivation()) {
-            throw new ClientProtocolException("expected a .drv path to build, got '" + drvPath + "'");
-        }
         Derivation drv = BasicDerivationCodec.read(in);
         BuildOptions options = readOptions();
-        Set<String> features;
-        try {
-            features = drv.requiredSystemFeatures();
-        } catch (DerivationFormatException e) {
-            throw new ClientProtocolException(e.getMessage());
-        }
-        PoolRoute pool = choosePool(drvPath, drv.platform(), features);
-        BuildTicket t = broker.submit(client, pool, new GatewayBuild(drvPath, drv, features));
-        ticket = t;
-        t.onCancel(reason -> {
-            cancelReason = reason;
-            closeLink();
-        });
-        if (aborted) {
-            t.close();
-            throw new WireTruncatedException("the client's connection", 0, 1);
-        }
-        stderr.line("nixpool: " + t.description() + " queued on pool " + pool);
-        lease = t.awaitBuilder(line -> stderr.line("nixpool: " + line));
-        stderr.line("nixpool: building on " + lease.builderName());
-        link = dialer.dial(lease, line -> {
-            stderr.line(line);
-            t.log(line);
-        });
-        if (aborted || cancelReason != null) {
-            closeLink();
-        }
-        t.connected(link.description());
-        replayInputs(t);
-        BuildResult result = builder(() -> link.client().buildDerivation(drvPath, drv, options));
-        List<PathInfo> outputs = result.success()
-                ? builder(() -> link.client().queryPathInfos(outputPaths(drv,
-                        result)))
-                : List.of();
-        t.finished(new BuildOutcome(result, outputs));
+        BuildResult result = session.build(drvPath, drv, options, stderr::line);
         BuildResultCodec.write(out, result, BuildResultCodec.Shape.serve(clientMinor));
-    }
-
-    private PoolRoute choosePool(StorePath drvPath, String system, Set<String> features)
-            throws ClientProtocolException {
-        if (route != null) {
-            if (!PoolChoice.fits(route, system, features)) {
-                throw new ClientProtocolException(PoolChoice.noFit(drvPath.toString(), system, features,
-                        List.of(route)));
-            }
-            return route;
-        }
-        List<PoolRoute> pools = broker.pools(client);
-        return PoolChoice.choose(pools, system, features)
-                .orElseThrow(() -> new ClientProtocolException(
-                        PoolChoice.noFit(drvPath.toString(), system, features, pools)));
-    }
-
-    /** What the builder lacks of what the client uploaded, in upload order (dependencies first). */
-    private void replayInputs(BuildTicket t) throws IOException {
-        List<StorePath> uploaded = spool.paths();
-        if (uploaded.isEmpty()) {
-            return;
-        }
-        Set<StorePath> present = builder(() -> link.client().queryValidPaths(false, false, uploaded));
-        int sent = 0;
-        for (ValidPathInfo info : spool.infos()) {
-            if (present.contains(info.path())) {
-                continue;
-            }
-            builder(() -> {
-                try (InputStream nar = spool.open(info.path())) {
-                    link.client().addToStoreNar(info, nar);
-                }
-                return null;
-            });
-            sent++;
-        }
-        t.log("[nixpool] gateway: " + sent + " of " + uploaded.size() + " uploaded paths copied to the builder, "
-                + (uploaded.size() - sent) + " already there");
-    }
-
-    private static List<StorePath> outputPaths(Derivation drv, BuildResult result) throws InvalidStorePathException {
-        Map<String, StorePath> paths = new LinkedHashMap<>();
-        for (Map.Entry<String, DerivationOutput> o : drv.outputs().entrySet()) {
-            String path = o.getValue().path();
-            if (path.isEmpty()) {
-                BuiltOutput built = result.builtOutputs().get(o.getKey());
-                path = built != null ? built.outPath() : "";
-            }
-            if (!path.isEmpty()) {
-                paths.put(o.getKey(), StorePath.parse(path));
-            }
-        }
-        return new ArrayList<>(paths.values());
     }
 
     private BuildOptions readOptions() throws IOException {
@@ -397,49 +261,6 @@ public final class ServeEndpoint {
         }
         boolean keepFailed = clientMinor >= 7 && in.readBool("keepFailed");
         return new BuildOptions(maxSilent, timeout, maxLogSize, repeats, enforce, keepFailed);
-    }
-
-    @FunctionalInterface
-    private interface BuilderCall<T> {
-        T call() throws IOException;
-    }
-
-    /** A call on the builder link: its failure is a lost builder (or a cancel), said so to the client and the ticket. */
-    private <T> T builder(BuilderCall<T> call) throws IOException {
-        BuilderLink current = link;
-        try {
-            return call.call();
-        } catch (ClientProtocolException e) {
-            throw e;
-        } catch (IOException e) {
-            if (aborted) {
-                throw e;
-            }
-            String why = cancelReason != null
-                    ? "the build was cancelled: " + cancelReason
-                    : "lost builder " + (lease != null ? lease.builderName() : "") + " ("
-                            + (current != null ? current.lossReason() : "no link") + "): " + e.getMessage();
-            throw new ClientProtocolException(why);
-        }
-    }
-
-    private void end(String failure) {
-        closeLink();
-        BuildTicket t = ticket;
-        if (t != null) {
-            if (failure != null) {
-                t.failed(failure);
-            }
-            t.close();
-        }
-        spool.close();
-    }
-
-    private void closeLink() {
-        BuilderLink l = link;
-        if (l != null) {
-            l.close();
-        }
     }
 
     private List<StorePath> readPaths(String what) throws IOException {
@@ -467,10 +288,6 @@ public final class ServeEndpoint {
 
     private static PathInfo pathInfo(ValidPathInfo v) {
         return new PathInfo(v.path(), v.deriver(), v.references(), 0, v.narSize(), v.narHash(), v.ca(), v.sigs());
-    }
-
-    private static String names(List<PoolRoute> pools) {
-        return pools.isEmpty() ? "none" : String.join(", ", pools.stream().map(PoolRoute::toString).toList());
     }
 
     private static String describe(IOException e) {

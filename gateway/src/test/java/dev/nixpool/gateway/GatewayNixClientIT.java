@@ -32,8 +32,8 @@ import dev.nixpool.ssh.SshTimeouts;
 import dev.nixpool.testing.LoopbackSshd;
 
 /**
- * An unmodified Nix 2.8 client (its own store, a separate process, OpenSSH) using the gateway as its ssh:// remote
- * builder, with a real sshd + Nix builder (its own store) behind a broker that leases it at once.
+ * An unmodified Nix 2.8 client (its own store, a separate process, OpenSSH) using the gateway as its ssh:// and
+ * ssh-ng:// remote builder, with a real sshd + Nix builder (its own store) behind a broker that leases it at once.
  */
 class GatewayNixClientIT {
 
@@ -90,7 +90,37 @@ class GatewayNixClientIT {
     }
 
     @Test
+    void sshNgStorePingAnswersWithoutQueueingABuild() throws Exception {
+        ProcessResult ping = nix(sshConfig("small", clientKey), "nix", "store", "ping", "--store",
+                "ssh-ng://gateway");
+
+        assertThat(ping.exitCode()).as(ping.stderr()).isZero();
+        assertThat(ping.stderr() + ping.stdoutText()).contains("Version: " + WorkerEndpoint.NIX_VERSION);
+        assertThat(broker.tickets).isEmpty();
+    }
+
+    @Test
+    void sshNgToAnUnknownPoolSaysWhichPoolsTheKeyMayUse() throws Exception {
+        ProcessResult ping = nix(sshConfig("large", clientKey), "nix", "store", "ping", "--store",
+                "ssh-ng://gateway");
+
+        assertThat(ping.exitCode()).isNotZero();
+        assertThat(ping.stderr()).contains("no pool 'large' that key alice may use").contains("ns/small");
+        assertThat(broker.tickets).isEmpty();
+    }
+
+    @Test
     void aDerivationWithLocallyBuiltInputsBuildsOnTheBuilderAndComesBackWithTheLocalNarHash() throws Exception {
+        buildsThroughTheGateway("ssh");
+    }
+
+    @Test
+    void overSshNgADerivationWithLocallyBuiltInputsBuildsOnTheBuilderAndComesBackWithTheLocalNarHash()
+            throws Exception {
+        buildsThroughTheGateway("ssh-ng");
+    }
+
+    private void buildsThroughTheGateway(String scheme) throws Exception {
         String nonce = UUID.randomUUID().toString();
         Path dep = write("dep.nix", "derivation { name = \"gw-dep\"; system = builtins.currentSystem; builder = "
                 + "\"/bin/sh\"; args = [ \"-c\" \"echo dep-" + nonce + " > $out\" ]; }");
@@ -100,11 +130,13 @@ class GatewayNixClientIT {
         String depOut = client.runOk("nix-build", "--no-out-link", "--builders", "", dep.toString());
 
         ProcessResult remote = nix(sshConfig("small", clientKey), "nix-build", "--no-out-link", "--max-jobs", "0",
-                "--builders", "ssh://gateway x86_64-linux - 1 1 - - -", main.toString());
+                "--builders", scheme + "://gateway x86_64-linux - 1 1 - - -", main.toString());
 
         assertThat(remote.exitCode()).as(remote.stderr()).isZero();
         StorePath out = StorePath.parse(remote.stdoutText().trim());
-        assertThat(remote.stderr()).contains("on 'ssh://gateway'");
+        assertThat(remote.stderr()).contains("on '" + scheme + "://gateway'");
+        // ssh://: the gateway's lines on SSH stderr, the build log; ssh-ng://: the daemon's in-band messages
+        assertThat(remote.stderr()).contains("nixpool: NixBuild ns/test queued on pool ns/small");
         assertThat(Files.readString(client.realPath(out))).isEqualTo("dep-" + nonce + " through the gateway\n");
         assertThat(builder.store().realPath(out)).exists();
         assertThat(builder.store().realPath(StorePath.parse(depOut))).as("the uploaded input").exists();
@@ -147,15 +179,15 @@ class GatewayNixClientIT {
         ProcessResult ls = client.run("ssh", "-F", config.toString(), "gateway", "ls", "/");
         assertThat(ls.exitCode()).isEqualTo(1);
         assertThat(ls.stderr().strip()).isEqualTo(
-                "nixpool gateway: 'ls' is not available; this is the Nixpool gateway: it serves Nix remote builds"
-                        + " over ssh:// (nix-store --serve --write) and nothing else");
+                "nixpool gateway: 'ls' is not available; " + GatewayCommand.PURPOSE);
 
         ProcessResult shell = client.run("ssh", "-F", config.toString(), "-T", "gateway");
         assertThat(shell.exitCode()).isEqualTo(1);
         assertThat(shell.stderr()).contains("interactive shells are not available");
 
-        ProcessResult daemon = client.run("ssh", "-F", config.toString(), "gateway", "nix-daemon", "--stdio");
-        assertThat(daemon.stderr()).contains("ssh-ng:// (nix-daemon --stdio) is not available yet");
+        ProcessResult daemon = client.run("ssh", "-F", config.toString(), "gateway", "nix-daemon", "--stdio",
+                "--store", "/tmp/x");
+        assertThat(daemon.stderr()).contains("only 'nix-daemon --stdio' is served");
 
         assertThat(broker.tickets).isEmpty();
     }

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.nixpool.nix.serve.ServeProtocol;
+import dev.nixpool.nix.worker.WorkerConnection;
 import dev.nixpool.ssh.ClientKeys;
 import dev.nixpool.ssh.HostKeys;
 import dev.nixpool.ssh.OpenSshKeyPair;
@@ -83,6 +84,21 @@ class GatewayServerTest {
     }
 
     @Test
+    void nixDaemonStdioGetsTheWorkerProtocolAnsweredByTheGatewayItself() throws Exception {
+        try (SshSession session = login("small", alice);
+                RemoteProcess process = session.exec("nix-daemon --stdio", line -> {
+                })) {
+            WorkerConnection worker = new WorkerConnection(process.stdout(), process.stdin());
+            assertThat(worker.handshake(m -> {
+            })).isEqualTo(WorkerEndpoint.VERSION);
+            assertThat(worker.daemonNixVersion()).isEqualTo(WorkerEndpoint.NIX_VERSION);
+            process.stdin().close();
+            assertThat(process.waitFor(Duration.ofSeconds(10))).isZero();
+        }
+        assertThat(broker.tickets).isEmpty();
+    }
+
+    @Test
     void anUnknownKeyIsRefusedAtAuthenticationAndOnlyItsFingerprintIsSeen() {
         OpenSshKeyPair mallory = SshKeyGenerator.generateEd25519("mallory");
         assertThatThrownBy(() -> login("small", mallory)).isInstanceOfSatisfying(SshTransportException.class,
@@ -92,7 +108,8 @@ class GatewayServerTest {
 
     @Test
     void otherCommandsAreRefusedWithOneLineAndExitStatusOne() throws Exception {
-        for (String command : List.of("ls /", "scp -t /tmp", "nix-daemon --stdio", "nix-store --serve --store x")) {
+        for (String command : List.of("ls /", "scp -t /tmp", "nix-daemon --stdio --store x", "nix-daemon",
+                "nix-store --serve --store x")) {
             List<String> stderr = new CopyOnWriteArrayList<>();
             try (SshSession session = login("small", alice);
                     RemoteProcess process = session.exec(command, stderr::add)) {

@@ -31,7 +31,7 @@ import dev.nixpool.ssh.SshKeyGenerator;
 
 /**
  * Local mode's gateway end to end: an unmodified Nix 2.8 client (its own store, a separate process, OpenSSH) uses the
- * local cluster as its ssh:// remote builder through the files local mode writes; each client build is a NixBuild the
+ * local cluster as its ssh:// and ssh-ng:// remote builder through the files local mode writes; each client build is a NixBuild the
  * operator schedules on a real builder pod (sshd + Nix with its own store) and hands to the client's connection.
  */
 class GatewayScenarioIT {
@@ -133,6 +133,46 @@ class GatewayScenarioIT {
                 "ssh://auto@" + LocalGateway.HOST_ALIAS + " x86_64-linux - 1 1 - - -", other.toString());
         assertThat(auto.exitCode()).as(auto.stderr()).isZero();
         assertThat(auto.stderr()).contains("queued on pool default/default");
+    }
+
+    @Test
+    void overSshNgANixClientBuildsOnANamedPoolAndThroughAuto() throws Exception {
+        List<String> before = gatewayBuilds().stream().map(b -> b.getMetadata().getName()).toList();
+        for (String user : List.of("default", "auto")) {
+            ProcessResult ping = nix("nix", "store", "ping", "--store", "ssh-ng://" + user + "@"
+                    + LocalGateway.HOST_ALIAS);
+            assertThat(ping.exitCode()).as(ping.stderr()).isZero();
+        }
+        assertThat(gatewayBuilds()).extracting(b -> b.getMetadata().getName())
+                .containsExactlyInAnyOrderElementsOf(before);
+
+        String nonce = UUID.randomUUID().toString();
+        Path dep = write("ng-dep.nix", "derivation { name = \"gwng-dep\"; system = builtins.currentSystem; "
+                + "builder = \"/bin/sh\"; args = [ \"-c\" \"echo ng-" + nonce + " > $out\" ]; }");
+        Path main = write("ng-main.nix", "let dep = import ./ng-dep.nix; in derivation { name = \"gwng-main\"; "
+                + "system = builtins.currentSystem; builder = \"/bin/sh\"; args = [ \"-c\" \"read x < ${dep}; "
+                + "echo \\\"$x over ssh-ng\\\" > $out\" ]; }");
+        client.runOk("nix-build", "--no-out-link", "--builders", "", dep.toString());
+
+        ProcessResult build = nix("nix-build", "--no-out-link", "--max-jobs", "0", "--builders",
+                "ssh-ng://default@" + LocalGateway.HOST_ALIAS + " x86_64-linux - 1 1 - - -", main.toString());
+
+        assertThat(build.exitCode()).as(build.stderr()).isZero();
+        assertThat(build.stderr()).contains("on 'ssh-ng://default@" + LocalGateway.HOST_ALIAS + "'");
+        StorePath out = StorePath.parse(build.stdoutText().trim());
+        assertThat(Files.readString(client.realPath(out))).isEqualTo("ng-" + nonce + " over ssh-ng\n");
+        NixBuild nb = awaitGatewayBuild(out);
+        assertThat(nb.getStatus().getDerivation()).endsWith("-gwng-main.drv");
+        assertThat(nb.getStatus().getOutputs()).singleElement().satisfies(o -> assertThat(o.getNarHash())
+                .isEqualTo(ClientStoreHelper.pathInfo(client, out).narHash().toPrefixedNix32()));
+        assertThat(nb.getStatus().getLogTail()).contains("1 of 1 uploaded paths copied to the builder");
+
+        Path other = write("ng-other.nix", "derivation { name = \"gwng-auto\"; system = builtins.currentSystem; "
+                + "builder = \"/bin/sh\"; args = [ \"-c\" \"echo auto-ng-" + nonce + " > $out\" ]; }");
+        ProcessResult auto = nix("nix-build", "--no-out-link", "--max-jobs", "0", "--builders",
+                "ssh-ng://auto@" + LocalGateway.HOST_ALIAS + " x86_64-linux - 1 1 - - -", other.toString());
+        assertThat(auto.exitCode()).as(auto.stderr()).isZero();
+        awaitGatewayBuild(StorePath.parse(auto.stdoutText().trim()));
     }
 
     private static NixBuild awaitGatewayBuild(StorePath out) {

@@ -18,10 +18,14 @@ public final class WorkerProtocol {
     public static final long STDERR_RESULT = 0x52534c54L;
 
     public static final int OP_IS_VALID_PATH = 1;
+    public static final int OP_ADD_TEMP_ROOT = 11;
+    public static final int OP_SET_OPTIONS = 19;
     public static final int OP_QUERY_PATH_INFO = 26;
     public static final int OP_QUERY_VALID_PATHS = 31;
     public static final int OP_BUILD_DERIVATION = 36;
     public static final int OP_NAR_FROM_PATH = 38;
+    public static final int OP_ADD_TO_STORE_NAR = 39;
+    public static final int OP_ADD_MULTIPLE_TO_STORE = 44;
 
     /** Activity and result types seen in remote builds (src/libutil/logging.hh). */
     public static final int ACT_COPY_PATH = 100;
