@@ -6,7 +6,7 @@
 # Runs in the builder image (as the non-root user "nixpool") and, unchanged, directly on a host as root with the
 # NIXPOOL_* variables pointing at a temp dir (a local builder runtime). Hence: no paths other than the ones the
 # contract names (all overridable), and nothing written outside NIXPOOL_STATE_DIR except /run/sshd, which sshd itself
-# insists on when it runs as root.
+# insists on when it runs as root, and the Nix store's own database, which the first login would create anyway.
 set -euo pipefail
 
 die() {
@@ -106,6 +106,12 @@ fi
     echo "build-users-group ="
   fi
 } >"$state_dir/nix.conf"
+
+# --- the store's database, created before any login can open it -----------------------------------------------------
+# Nix creates a fresh store's SQLite database and switches it to WAL mode on first open. Two logins opening a fresh
+# store at the same moment (the operator's kept serve session and its evaluator start together) can make the second
+# fail with "SQLite database ... is busy"; once the database exists in WAL mode, opening it concurrently is safe.
+NIX_CONF_DIR=$state_dir nix-store --init >&2 || die "could not initialise the Nix store's database (nix-store --init)"
 
 # --- sshd_config ----------------------------------------------------------------------------------------------------
 # StrictModes checks that users cannot edit their own authorized_keys; ours is the entrypoint's copy in a 0700 dir,
