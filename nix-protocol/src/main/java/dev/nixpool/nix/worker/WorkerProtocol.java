@@ -22,6 +22,7 @@ public final class WorkerProtocol {
     public static final int OP_QUERY_VALID_PATHS = 31;
     public static final int OP_BUILD_DERIVATION = 36;
     public static final int OP_NAR_FROM_PATH = 38;
+    public static final int OP_ADD_TO_STORE_NAR = 39;
 
     /** Activity and result types seen in remote builds (src/libutil/logging.hh). */
     public static final int ACT_COPY_PATH = 100;
