@@ -61,15 +61,20 @@ class MainTest {
     void benchNeedsTheNameOfAKnownBenchmark() {
         assertThat(run("bench")).isEqualTo(2);
         assertThat(err())
-                .startsWith("nixpool bench: expected a benchmark name, lifecycle, protocol or scale, got nothing\n"
-                        + "usage: nixpool bench lifecycle");
+                .startsWith(
+                        "nixpool bench: expected a benchmark name, lifecycle, protocol, scale or upload, got nothing\n"
+                                + "usage: nixpool bench lifecycle");
         err.reset();
         assertThat(run("bench", "throughput")).isEqualTo(2);
         assertThat(err())
-                .startsWith("nixpool bench: expected a benchmark name, lifecycle, protocol or scale, got 'throughput'");
+                .startsWith(
+                        "nixpool bench: expected a benchmark name, lifecycle, protocol, scale or upload, got 'throughput'");
         err.reset();
         assertThat(run("bench", "lifecycle", "--builds", "none")).isEqualTo(2);
         assertThat(err()).startsWith("nixpool bench: --builds needs a positive number, got 'none'");
+        err.reset();
+        assertThat(run("bench", "upload", "--compression", "bzip2")).isEqualTo(2);
+        assertThat(err()).startsWith("nixpool bench: --compression must be xz, zstd or none, got 'bzip2'");
     }
 
     @Test

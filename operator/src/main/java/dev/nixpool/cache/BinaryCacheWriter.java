@@ -74,7 +74,7 @@ public final class BinaryCacheWriter {
             NarDigest file = compress(info, dump, tmp);
             String url = compression.narUrl(file.narHash());
             if (!store.exists(url)) {
-                store.put(url, tmp, NAR_TYPE);
+                store.putMoving(url, tmp, NAR_TYPE);
             }
             NarInfo narInfo = key.sign(new NarInfo(info.path(), url, compression.nixName(), file.narHash(),
                     file.narSize(), info.narHash(), info.narSize(), info.references(), info.deriver(), List.of(),

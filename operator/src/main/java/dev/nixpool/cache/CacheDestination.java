@@ -30,10 +30,10 @@ public final class CacheDestination {
         this.ssh = null;
     }
 
-    /** An ssh:// Nix store, reached with {@code ssh}'s client key and its host key pinned. */
+    /** An ssh:// or ssh-ng:// Nix store, reached with {@code ssh}'s client key and its host key pinned. */
     public CacheDestination(CacheUri uri, NixSecretKey key, BuilderCredentials ssh) {
-        if (!uri.isSshStore()) {
-            throw new IllegalArgumentException("not an ssh:// destination: " + uri);
+        if (!uri.isNixStore()) {
+            throw new IllegalArgumentException("not an ssh:// or ssh-ng:// destination: " + uri);
         }
         this.uri = uri;
         this.compression = NarCompression.NONE;
@@ -43,8 +43,14 @@ public final class CacheDestination {
         this.ssh = Objects.requireNonNull(ssh, "ssh");
     }
 
+    /** ssh://: a Nix store reached over the serve protocol. */
     public boolean isSshStore() {
-        return ssh != null;
+        return uri.isSshStore();
+    }
+
+    /** ssh-ng://: a Nix store reached through its daemon's worker protocol. */
+    public boolean isDaemonStore() {
+        return uri.isDaemonStore();
     }
 
     /** Of an ssh:// store: where to log in. */
@@ -52,7 +58,7 @@ public final class CacheDestination {
         return new BuilderAddress(uri.sshHost(), uri.sshPort(), uri.sshUser());
     }
 
-    /** Of an ssh:// store: the client key and the pinned host key. */
+    /** Of an ssh:// or ssh-ng:// store: the client key and the pinned host key. */
     public BuilderCredentials sshCredentials() {
         return ssh;
     }
@@ -69,10 +75,11 @@ public final class CacheDestination {
         return key;
     }
 
-    /** Opens the destination's binary cache (not for an ssh:// store); the caller closes it. */
+    /** Opens the destination's binary cache (not for an ssh:// or ssh-ng:// store); the caller closes it. */
     public CacheStore open() {
         if (ssh != null) {
-            throw new IllegalStateException("an ssh:// destination is a Nix store, not a binary cache");
+            throw new IllegalStateException(
+                    "an " + uri.scheme() + ":// destination is a Nix store, not a binary cache");
         }
         return CacheStores.open(uri, s3, http);
     }

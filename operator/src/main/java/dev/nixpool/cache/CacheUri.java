@@ -17,7 +17,7 @@ import dev.nixpool.nix.cache.NarCompression;
  */
 public record CacheUri(String scheme, String authority, String path, Map<String, String> params) {
 
-    private static final Set<String> SCHEMES = Set.of("file", "s3", "http", "https", "ssh");
+    private static final Set<String> SCHEMES = Set.of("file", "s3", "http", "https", "ssh", "ssh-ng");
     private static final Set<String> KNOWN = Set.of("compression", "region", "endpoint", "scheme");
 
     public CacheUri {
@@ -34,7 +34,7 @@ public record CacheUri(String scheme, String authority, String path, Map<String,
         String scheme = uri.getScheme();
         if (scheme == null || !SCHEMES.contains(scheme)) {
             throw new IllegalArgumentException("unsupported destination URI scheme '" + scheme
-                    + "': expected file://, s3://, http://, https:// or ssh://");
+                    + "': expected file://, s3://, http://, https://, ssh:// or ssh-ng://");
         }
         Map<String, String> params = new LinkedHashMap<>();
         if (uri.getRawQuery() != null) {
@@ -61,11 +61,11 @@ public record CacheUri(String scheme, String authority, String path, Map<String,
         if (scheme.equals("file") && (parsed.path().isEmpty() || !parsed.path().startsWith("/"))) {
             throw new IllegalArgumentException("a file:// cache URI needs an absolute path: file:///path/to/cache");
         }
-        if (scheme.equals("ssh")) {
+        if (parsed.isNixStore()) {
             if (uri.getUserInfo() == null || uri.getUserInfo().isEmpty() || uri.getHost() == null
                     || !parsed.path().isEmpty() || !params.isEmpty()) {
-                throw new IllegalArgumentException("an ssh:// destination is ssh://user@host or ssh://user@host:port,"
-                        + " without a path or parameters");
+                throw new IllegalArgumentException("an " + scheme + ":// destination is " + scheme + "://user@host or "
+                        + scheme + "://user@host:port, without a path or parameters");
             }
         }
         return parsed;
@@ -76,17 +76,27 @@ public record CacheUri(String scheme, String authority, String path, Map<String,
         return scheme.equals("ssh");
     }
 
-    /** Of an ssh:// URI: the login user. */
+    /** ssh-ng://: another Nix store, its {@code nix-daemon --stdio} spoken to with the worker protocol. */
+    public boolean isDaemonStore() {
+        return scheme.equals("ssh-ng");
+    }
+
+    /** ssh:// or ssh-ng://: another Nix store over SSH rather than a binary cache. */
+    public boolean isNixStore() {
+        return isSshStore() || isDaemonStore();
+    }
+
+    /** Of an ssh:// or ssh-ng:// URI: the login user. */
     public String sshUser() {
         return URI.create(toString()).getUserInfo();
     }
 
-    /** Of an ssh:// URI: the host. */
+    /** Of an ssh:// or ssh-ng:// URI: the host. */
     public String sshHost() {
         return URI.create(toString()).getHost();
     }
 
-    /** Of an ssh:// URI: the port, 22 unless given. */
+    /** Of an ssh:// or ssh-ng:// URI: the port, 22 unless given. */
     public int sshPort() {
         int port = URI.create(toString()).getPort();
         return port < 0 ? 22 : port;

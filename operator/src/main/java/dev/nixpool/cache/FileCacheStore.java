@@ -36,6 +36,20 @@ public final class FileCacheStore implements CacheStore {
         }
     }
 
+    /** Renamed into place when the file is on the cache's file system; copied (by Files.move) when it is not. */
+    @Override
+    public void putMoving(String key, Path file, String contentType) throws IOException {
+        Path target = target(key);
+        Path tmp = temp(target);
+        try {
+            Files.move(file, tmp, StandardCopyOption.REPLACE_EXISTING);
+            publish(tmp, target);
+        } catch (IOException e) {
+            Files.deleteIfExists(tmp);
+            throw new CacheStoreException(location() + ": cannot write " + key + ": " + e, e);
+        }
+    }
+
     @Override
     public void put(String key, byte[] data, String contentType) throws IOException {
         Path target = target(key);

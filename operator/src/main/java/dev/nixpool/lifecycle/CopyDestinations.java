@@ -111,7 +111,7 @@ public class CopyDestinations {
                         null));
                 case "http", "https" -> new Resolved.Ready(new CacheDestination(uri, compression, key, null,
                         http(data)));
-                case "ssh" -> new Resolved.Ready(new CacheDestination(uri, key, ssh(credentials, data)));
+                case "ssh", "ssh-ng" -> new Resolved.Ready(new CacheDestination(uri, key, ssh(credentials, data)));
                 default -> new Resolved.Ready(new CacheDestination(uri, compression, key, null, null));
             };
         } catch (IllegalArgumentException e) {
@@ -136,7 +136,7 @@ public class CopyDestinations {
     private static BuilderCredentials ssh(String secret, Map<String, String> data) {
         if (secret == null || data.get(SSH_PRIVATE_KEY) == null || data.get(SSH_HOST_KEY) == null) {
             throw new IllegalArgumentException(
-                    "an ssh:// destination needs copyTo.credentialsSecretRef with the entries "
+                    "an ssh:// or ssh-ng:// destination needs copyTo.credentialsSecretRef with the entries "
                             + SSH_PRIVATE_KEY + " (an OpenSSH private key the store's host accepts) and " + SSH_HOST_KEY
                             + " (the host's public key line, pinned: any other host key is refused)");
         }

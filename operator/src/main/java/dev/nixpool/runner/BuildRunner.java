@@ -14,6 +14,8 @@ import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
+import dev.nixpool.cache.CacheStoreException;
+import dev.nixpool.cache.DaemonStores;
 import dev.nixpool.config.NixpoolConfig;
 import dev.nixpool.logs.LogStore;
 import dev.nixpool.remote.BuilderConnector;
@@ -44,11 +46,15 @@ public class BuildRunner {
     private final Map<RunKey, Upload> uploads = new ConcurrentHashMap<>();
     private final List<UploadListener> uploadListeners = new CopyOnWriteArrayList<>();
     private final UploadSettings uploadSettings;
+    private volatile DaemonStores daemonStores = destination -> {
+        throw new CacheStoreException(destination.uri() + ": this runner has no ssh-ng:// client");
+    };
 
     @Inject
     public BuildRunner(BuilderConnector connector, LogStore logs, @RunnerThreads ExecutorService executor,
-            NixpoolConfig config) {
+            NixpoolConfig config, DaemonStores daemonStores) {
         this(connector, logs, executor, config.runner().namespaceThreads(), UploadSettings.from(config));
+        this.daemonStores = daemonStores;
     }
 
     /** Without a share per namespace (every run may take any thread) and with the default upload settings. */
@@ -75,6 +81,11 @@ public class BuildRunner {
         this.uploadSettings = uploadSettings;
     }
 
+    /** ssh-ng:// destinations of uploads dispatched from now on are opened with {@code stores}. */
+    public void useDaemonStores(DaemonStores stores) {
+        this.daemonStores = stores;
+    }
+
     /** From now on, {@code listener} hears every run's milestones. */
     public void listen(RunListener listener) {
         listeners.add(listener);
@@ -92,7 +103,7 @@ public class BuildRunner {
         if (existing != null) {
             return false;
         }
-        fresh.started(share.submit(request.namespace(), new UploadJob(fresh, connector, uploadSettings)));
+        fresh.started(share.submit(request.namespace(), new UploadJob(fresh, connector, daemonStores, uploadSettings)));
         return true;
     }
 

@@ -5,6 +5,7 @@ import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 
+import dev.nixpool.cache.SshDaemonStores;
 import dev.nixpool.config.NixpoolConfig;
 import dev.nixpool.nix.wire.ReplyLimits;
 import dev.nixpool.remote.ssh.BuilderLimits;
@@ -24,6 +25,18 @@ public class ConnectorProducer {
 
     void close(@Disposes SshBuilderConnector connector) {
         connector.close();
+    }
+
+    /** ssh-ng:// upload destinations, with the builders' SSH time limits. */
+    @Produces
+    @Singleton
+    SshDaemonStores daemonStores(NixpoolConfig config) {
+        BuilderTimeouts t = timeouts(config.session());
+        return new SshDaemonStores(t.ssh(), t.handshake(), t.operation());
+    }
+
+    void close(@Disposes SshDaemonStores stores) {
+        stores.close();
     }
 
     static BuilderLimits limits(NixpoolConfig.BuilderLimits limits) {

@@ -22,7 +22,7 @@ final class Upload {
     private volatile int attempt = 1;
     private volatile String lastError;
     private volatile UploadResult result;
-    private final List<BuilderSession> sessions = new ArrayList<>();
+    private final List<Runnable> closers = new ArrayList<>();
     private Future<?> future;
 
     Upload(UploadRequest request, UploadListener listener) {
@@ -78,24 +78,29 @@ final class Upload {
      * (and the session closed) if cancelled.
      */
     synchronized boolean attach(BuilderSession session) {
+        return attach(session::close);
+    }
+
+    /** As {@link #attach(BuilderSession)} for any connection, given as what closes it (an ssh-ng:// store's). */
+    synchronized boolean attach(Runnable close) {
         if (cancelled()) {
-            session.close();
+            close.run();
             return false;
         }
-        sessions.add(session);
+        closers.add(close);
         return true;
     }
 
     /** Ends the upload: its session is closed and a pause between attempts ends at once. */
     void cancel() {
-        List<BuilderSession> open;
+        List<Runnable> open;
         synchronized (this) {
             cancelledLatch.countDown();
-            open = List.copyOf(sessions);
+            open = List.copyOf(closers);
             if (future != null) {
                 future.cancel(false);
             }
         }
-        open.forEach(BuilderSession::close);
+        open.forEach(Runnable::run);
     }
 }

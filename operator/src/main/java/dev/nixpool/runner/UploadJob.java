@@ -16,6 +16,8 @@ import org.jboss.logging.Logger;
 import dev.nixpool.cache.BinaryCacheWriter;
 import dev.nixpool.cache.CacheDestination;
 import dev.nixpool.cache.CacheStore;
+import dev.nixpool.cache.DaemonStore;
+import dev.nixpool.cache.DaemonStores;
 import dev.nixpool.cache.NarDump;
 import dev.nixpool.cache.NixStoreTarget;
 import dev.nixpool.cache.StoreCopier;
@@ -41,11 +43,13 @@ final class UploadJob implements Runnable {
 
     private final Upload upload;
     private final BuilderConnector connector;
+    private final DaemonStores daemonStores;
     private final UploadSettings settings;
 
-    UploadJob(Upload upload, BuilderConnector connector, UploadSettings settings) {
+    UploadJob(Upload upload, BuilderConnector connector, DaemonStores daemonStores, UploadSettings settings) {
         this.upload = upload;
         this.connector = connector;
+        this.daemonStores = daemonStores;
         this.settings = settings;
     }
 
@@ -101,6 +105,9 @@ final class UploadJob implements Runnable {
             if (destination.isSshStore()) {
                 return toStore(destination, infos, dump);
             }
+            if (destination.isDaemonStore()) {
+                return toDaemon(destination, infos, dump);
+            }
             try (CacheStore store = destination.open()) {
                 UploadReport report = new BinaryCacheWriter(store, destination.key(), destination.compression(),
                         settings.tempDir()).upload(infos, dump);
@@ -120,13 +127,27 @@ final class UploadJob implements Runnable {
             if (!upload.attach(store)) {
                 return null;
             }
-            StoreCopier.Report report = new StoreCopier(new SessionStore(store), destination.key(),
-                    settings.tempDir()).copy(infos, dump);
-            return new UploadResult.Done(report.copied().stream().map(StorePath::toString).toList(),
-                    report.alreadyPresent().stream().map(StorePath::toString).toList(), destination.key().name());
+            return done(new StoreCopier(new SessionStore(store), destination.key(), settings.tempDir()).copy(infos,
+                    dump), destination);
         } finally {
             store.close();
         }
+    }
+
+    /** An ssh-ng:// destination: another Nix store's daemon, over SSH with its host key pinned. */
+    private UploadResult.Done toDaemon(CacheDestination destination, List<ValidPathInfo> infos, NarDump dump)
+            throws IOException {
+        try (DaemonStore store = daemonStores.open(destination)) {
+            if (!upload.attach(store::close)) {
+                return null;
+            }
+            return done(new StoreCopier(store, destination.key(), settings.tempDir()).copy(infos, dump), destination);
+        }
+    }
+
+    private static UploadResult.Done done(StoreCopier.Report report, CacheDestination destination) {
+        return new UploadResult.Done(report.copied().stream().map(StorePath::toString).toList(),
+                report.alreadyPresent().stream().map(StorePath::toString).toList(), destination.key().name());
     }
 
     /** A destination store reached like a builder: the same serve session. */
@@ -190,6 +211,17 @@ final class UploadJob implements Runnable {
             try (BuilderSession store = connector.open(destination.sshAddress(), destination.sshCredentials())) {
                 Set<String> valid = store.queryValidPaths(request.outputs());
                 request.outputs().forEach(o -> arrived.put(o, valid.contains(o)));
+            }
+            return arrived;
+        }
+        if (destination.isDaemonStore()) {
+            try (DaemonStore store = daemonStores.open(destination)) {
+                Map<StorePath, String> outputs = new LinkedHashMap<>();
+                for (String o : request.outputs()) {
+                    outputs.put(StorePath.parse(o), o);
+                }
+                Set<StorePath> valid = store.valid(outputs.keySet());
+                outputs.forEach((path, o) -> arrived.put(o, valid.contains(path)));
             }
             return arrived;
         }

@@ -128,8 +128,9 @@ public final class SpecValidation {
                     problems.add(field + ": an s3:// destination needs credentialsSecretRef (accessKeyId, "
                             + "secretAccessKey)");
                 }
-                if (parsed.isSshStore() && copyTo.getCredentialsSecretRef() == null) {
-                    problems.add(field + ": an ssh:// destination needs credentialsSecretRef (sshPrivateKey, "
+                if (parsed.isNixStore() && copyTo.getCredentialsSecretRef() == null) {
+                    problems.add(field + ": an " + parsed.scheme()
+                            + ":// destination needs credentialsSecretRef (sshPrivateKey, "
                             + "sshHostKey)");
                 }
             } catch (IllegalArgumentException e) {

@@ -43,7 +43,14 @@ class CacheUriTest {
                 .hasMessageContaining("Secrets").hasMessageNotContaining("/etc/nix/sk");
         assertThatThrownBy(() -> CacheUri.parse("s3://b?profile=prod")).hasMessageContaining("Secrets");
         assertThatThrownBy(() -> CacheUri.parse("s3://b?compression=bzip2")).hasMessageContaining("xz, zstd or none");
-        assertThatThrownBy(() -> CacheUri.parse("ssh-ng://builder")).hasMessageContaining("unsupported");
+        assertThatThrownBy(() -> CacheUri.parse("ssh-ng://builder")).hasMessageContaining("ssh-ng://user@host");
+        assertThatThrownBy(() -> CacheUri.parse("ssh-ng://nix@builder?compression=xz"))
+                .hasMessageContaining("without a path or parameters");
+        CacheUri daemon = CacheUri.parse("ssh-ng://nix@store.example.org");
+        assertThat(List.of(daemon.isDaemonStore(), daemon.isSshStore(), daemon.isNixStore()))
+                .containsExactly(true, false, true);
+        assertThat(List.of(daemon.sshUser(), daemon.sshHost(), String.valueOf(daemon.sshPort())))
+                .containsExactly("nix", "store.example.org", "22");
         assertThatThrownBy(() -> CacheUri.parse("ssh://builder")).hasMessageContaining("ssh://user@host");
         assertThatThrownBy(() -> CacheUri.parse("ssh://nix@builder/store")).hasMessageContaining("without a path");
         CacheUri ssh = CacheUri.parse("ssh://nix@store.example.org:2222");

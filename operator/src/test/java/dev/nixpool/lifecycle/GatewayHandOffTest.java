@@ -3,6 +3,7 @@ package dev.nixpool.lifecycle;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -12,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -23,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodConditionBuilder;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -35,14 +38,22 @@ import dev.nixpool.TestResources;
 import dev.nixpool.api.v1alpha1.BuildMachine;
 import dev.nixpool.api.v1alpha1.BuildOrigin;
 import dev.nixpool.api.v1alpha1.BuildOutput;
+import dev.nixpool.api.v1alpha1.CopyTo;
 import dev.nixpool.api.v1alpha1.NixBuild;
 import dev.nixpool.api.v1alpha1.NixBuildPhase;
 import dev.nixpool.api.v1alpha1.NixBuildStatus;
+import dev.nixpool.api.v1alpha1.SecretKeyRef;
+import dev.nixpool.cache.TestKeys;
 import dev.nixpool.config.NixpoolConfig;
 import dev.nixpool.logs.LogStore;
 import dev.nixpool.nix.build.BuildResult;
 import dev.nixpool.nix.build.BuildStatus;
+import dev.nixpool.nix.cache.NarInfo;
+import dev.nixpool.nix.cache.NarInfoParser;
+import dev.nixpool.nix.cache.NixSecretKey;
+import dev.nixpool.nix.store.StorePath;
 import dev.nixpool.reconcile.KubernetesBuilderResources;
+import dev.nixpool.remote.BuilderAddress;
 import dev.nixpool.runner.AttachedRun;
 import dev.nixpool.runner.BuildRunner;
 import dev.nixpool.runner.FakeBuilder;
@@ -141,6 +152,55 @@ class GatewayHandOffTest {
                 .contains("serve protocol 2.7, host key SHA256:gw");
         assertThat(client.pods().inNamespace(NS).list().getItems()).as("the ephemeral builder is gone").isEmpty();
         assertThat(builder.opened).isEmpty();
+    }
+
+    /**
+     * A team cache fills as people build: a gateway build of a pool with a copyTo uploads its outputs once the client's
+     * connection has ended, from the builder it ran on, which is kept until the upload is done.
+     */
+    @Test
+    void aGatewayBuildFillsItsPoolsCopyToBeforeItsBuilderIsFreed() throws Exception {
+        String keyText = TestKeys.secretKeyText("team-cache-1");
+        client.resource(new SecretBuilder().withNewMetadata().withName("cache-key").withNamespace(NS).endMetadata()
+                .withStringData(Map.of("secret", keyText)).build()).create();
+        Path cache = logDir.resolve("team-cache");
+        BuildMachine pool = client.resources(BuildMachine.class).inNamespace(NS).withName("pool").get();
+        pool.getSpec().setCopyTo(new CopyTo("file://" + cache, new SecretKeyRef("cache-key", "secret")));
+        client.resource(pool).update();
+        builder.dumpGate = new CountDownLatch(1);
+        AtomicReference<Handed> handed = new AtomicReference<>();
+        assembly.attached.register(NS, "gw-pool-abc", (request, run) -> handed.set(new Handed(request, run)));
+        reconcile();
+        podBecomesReady("pool-0-s1");
+        reconcile();
+        AttachedRun run = handed.get().run();
+        run.connected("serve protocol 2.7, host key SHA256:gw");
+        reconcileUntil(NixBuildPhase.Building);
+        assertThat(builder.opened).as("the operator does not connect while the client builds").isEmpty();
+
+        // the client's connection ended: Nix's verdict, and the outputs are on the builder
+        run.completed(new BuildResult(BuildStatus.BUILT, "", 1, false, 1, 2, Map.of()),
+                List.of(new BuildOutput("out", FakeBuilder.OUT, "sha256:" + "0".repeat(52), 120L)));
+        reconcileUntil(NixBuildPhase.Uploading);
+        assertThat(Conditions.find(status.getConditions(), Names.CONDITION_UPLOADED).orElseThrow().getReason())
+                .isEqualTo("Uploading");
+        assertThat(client.pods().inNamespace(NS).withName("pool-0-s1").get()).as("the builder is kept").isNotNull();
+
+        builder.dumpGate.countDown();
+        reconcileUntil(NixBuildPhase.Succeeded);
+        assertThat(builder.dumps).containsExactly(FakeBuilder.OUT);
+        assertThat(builder.opened).extracting(BuilderAddress::host).as("the upload read the builder the client used")
+                .containsOnly("127.0.0.77");
+        assertThat(status.getOutputs()).singleElement().satisfies(o -> {
+            assertThat(o.getCopiedTo()).isEqualTo("file://" + cache);
+            assertThat(o.getSignedBy()).isEqualTo("team-cache-1");
+        });
+        assertThat(Conditions.find(status.getConditions(), Names.CONDITION_UPLOADED).orElseThrow().getMessage())
+                .isEqualTo("copied 1 paths to file://" + cache + ", signed by team-cache-1");
+        NarInfo info = NarInfoParser.parse(Files.readString(cache.resolve(
+                NarInfo.key(StorePath.parse(FakeBuilder.OUT)))));
+        assertThat(NixSecretKey.parse(keyText).publicKey().verifies(info.fingerprint(), info.sigs().get(0))).isTrue();
+        assertThat(client.pods().inNamespace(NS).list().getItems()).as("freed once the upload ended").isEmpty();
     }
 
     @Test

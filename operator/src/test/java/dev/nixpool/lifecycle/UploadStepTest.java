@@ -3,19 +3,25 @@ package dev.nixpool.lifecycle;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
+import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -44,12 +50,15 @@ import dev.nixpool.api.v1alpha1.NixBuildPhase;
 import dev.nixpool.api.v1alpha1.NixBuildStatus;
 import dev.nixpool.api.v1alpha1.SecretKeyRef;
 import dev.nixpool.api.v1alpha1.SecretRef;
+import dev.nixpool.cache.CacheStoreException;
+import dev.nixpool.cache.DaemonStore;
 import dev.nixpool.cache.TestKeys;
 import dev.nixpool.config.NixpoolConfig;
 import dev.nixpool.logs.LogStore;
 import dev.nixpool.nix.cache.NarInfo;
 import dev.nixpool.nix.cache.NarInfoParser;
 import dev.nixpool.nix.cache.NixSecretKey;
+import dev.nixpool.nix.store.NixHash;
 import dev.nixpool.nix.store.StorePath;
 import dev.nixpool.nix.store.ValidPathInfo;
 import dev.nixpool.reconcile.KubernetesBuilderResources;
@@ -264,6 +273,81 @@ class UploadStepTest {
         reconcileUntil(NixBuildPhase.Succeeded);
         assertThat(condition(Names.CONDITION_UPLOADED).getMessage())
                 .isEqualTo("all 1 paths of the closure were in ssh://nix@127.0.0.99:2200 already");
+    }
+
+    /** ssh-ng://: the runner's daemon client (a fake store in memory here) gets the closure, signed. */
+    @Test
+    void anSshNgDestinationGetsThePathsSignedThroughItsDaemon() throws Exception {
+        sshSecret();
+        Map<StorePath, ValidPathInfo> daemon = new ConcurrentHashMap<>();
+        List<String> opened = new CopyOnWriteArrayList<>();
+        runner.useDaemonStores(destination -> {
+            opened.add(destination.uri() + " as " + destination.sshCredentials().hostPublicKey());
+            return new MemoryDaemonStore(daemon, null);
+        });
+        build.getSpec().setCopyTo(copyTo("ssh-ng://nix@127.0.0.99:2200"));
+        build.getSpec().getCopyTo().setCredentialsSecretRef(new SecretRef("store-ssh"));
+        reconcile();
+        podBecomesReady("pool-0-s1");
+        reconcileUntil(NixBuildPhase.Succeeded);
+
+        assertThat(opened).first().isEqualTo("ssh-ng://nix@127.0.0.99:2200 as ssh-ed25519 AAAAfakehostkey store");
+        ValidPathInfo added = daemon.get(StorePath.parse(FakeBuilder.OUT));
+        String fingerprint = "1;" + FakeBuilder.OUT + ";" + added.narHash().toPrefixedNix32() + ";" + added.narSize()
+                + ";";
+        assertThat(added.sigs()).singleElement().satisfies(
+                sig -> assertThat(NixSecretKey.parse(keyText).publicKey().verifies(fingerprint, sig)).isTrue());
+        assertThat(status.getOutputs().get(0).getCopiedTo()).isEqualTo("ssh-ng://nix@127.0.0.99:2200");
+        assertThat(condition(Names.CONDITION_UPLOADED).getMessage())
+                .isEqualTo("copied 1 paths to ssh-ng://nix@127.0.0.99:2200, signed by test-cache-1");
+        assertNoSecretIn();
+        assertThat(Serialization.asJson(status)).doesNotContain("fakehostkey").doesNotContain("OPENSSH");
+    }
+
+    @Test
+    void anSshNgStoreThatRefusesThePathsEndsUploadFailedWithItsMessage() throws Exception {
+        sshSecret();
+        String refusal = "ssh-ng://nix@127.0.0.99:2200 refused adding " + FakeBuilder.OUT + ": cannot add path '"
+                + FakeBuilder.OUT + "' because it lacks a valid signature";
+        runner.useDaemonStores(destination -> new MemoryDaemonStore(new ConcurrentHashMap<>(), refusal));
+        build.getSpec().setCopyTo(copyTo("ssh-ng://nix@127.0.0.99:2200"));
+        build.getSpec().getCopyTo().setCredentialsSecretRef(new SecretRef("store-ssh"));
+        reconcile();
+        podBecomesReady("pool-0-s1");
+        reconcileUntil(NixBuildPhase.Failed);
+        assertThat(condition(Names.CONDITION_SUCCEEDED).getReason()).isEqualTo("UploadFailed");
+        assertThat(condition(Names.CONDITION_UPLOADED).getMessage()).contains("failed after 3 attempts")
+                .contains(refusal).endsWith("Arrived: none; not arrived: " + FakeBuilder.OUT);
+    }
+
+    private void sshSecret() {
+        client.resource(new SecretBuilder().withNewMetadata().withName("store-ssh").withNamespace(NS).endMetadata()
+                .withStringData(Map.of("sshPrivateKey", "-----BEGIN OPENSSH PRIVATE KEY-----\nfake\n",
+                        "sshHostKey", "ssh-ed25519 AAAAfakehostkey store"))
+                .build()).create();
+    }
+
+    /** A daemon's store in memory: it keeps what it is given, or refuses every path with {@code refusal}. */
+    private record MemoryDaemonStore(Map<StorePath, ValidPathInfo> paths, String refusal) implements DaemonStore {
+
+        @Override
+        public Set<StorePath> valid(Collection<StorePath> asked) {
+            return asked.stream().filter(paths::containsKey).collect(Collectors.toSet());
+        }
+
+        @Override
+        public void add(ValidPathInfo info, InputStream nar) throws IOException {
+            if (refusal != null) {
+                throw new CacheStoreException(refusal);
+            }
+            byte[] bytes = nar.readNBytes((int) info.narSize());
+            assertThat(NixHash.sha256Of(bytes)).isEqualTo(info.narHash());
+            paths.put(info.path(), info);
+        }
+
+        @Override
+        public void close() {
+        }
     }
 
     @Test

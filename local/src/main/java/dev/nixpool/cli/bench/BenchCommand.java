@@ -1,5 +1,6 @@
 package dev.nixpool.cli.bench;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.util.List;
 
@@ -7,10 +8,12 @@ import dev.nixpool.bench.LifecycleBenchmark;
 import dev.nixpool.bench.ProtocolBenchmark;
 import dev.nixpool.bench.ScaleBenchmark;
 import dev.nixpool.bench.ScaleOptions;
+import dev.nixpool.bench.UploadBenchmark;
+import dev.nixpool.bench.UploadOptions;
 import dev.nixpool.cli.Command;
 import dev.nixpool.cli.UsageException;
 
-/** {@code nixpool bench lifecycle|protocol|scale}: the benchmarks whose figures docs/benchmarks.md records. */
+/** {@code nixpool bench lifecycle|protocol|scale|upload}: the benchmarks whose figures docs/benchmarks.md records. */
 public final class BenchCommand implements Command {
 
     @Override
@@ -21,7 +24,7 @@ public final class BenchCommand implements Command {
     @Override
     public String summary() {
         return "run a benchmark: lifecycle (builds on a local cluster), protocol (NAR codec, serve round trips) or"
-                + " scale (thousands of builds applied at once)";
+                + " scale (thousands of builds applied at once) or upload (copyTo throughput against nix copy)";
     }
 
     @Override
@@ -32,6 +35,8 @@ public final class BenchCommand implements Command {
                        nixpool bench protocol [--size-mib N] [--rounds N] [--serve-seconds N] [--no-serve]
                        nixpool bench scale [--builds N] [--max-builders M] [--run-seconds S]
                                            [--operator-log FILE] [--set KEY=VALUE]...
+                       nixpool bench upload [--size-mib N] [--compression xz|zstd|none]
+                                            [--only-random | --only-compressible]
 
                 lifecycle  starts a local cluster (in-memory API server, builder runtime, the packaged operator as
                            its own process), runs N trivial NixBuilds (default 10), at most C at a time (default 1),
@@ -50,6 +55,11 @@ public final class BenchCommand implements Command {
                            builder pods seen against M, the operator's peak heap and RSS, API writes per build, and
                            builds finished in the next S seconds (default 60) while a client lists every NixBuild
                            once a second; then times kubectl delete nixbuilds --all. Needs root.
+                upload     starts a local cluster and builds an N MiB output (default 1024; random bytes, then text
+                           that compresses) on a reusable builder of a pool whose copyTo is a file:// cache; prints
+                           the operator's upload throughput (phase Uploading to Succeeded) beside nix copy --to
+                           file:// of the same output run on the same builder, with the same compression (default
+                           xz). Needs root.
 
                 exit codes: 0 done (lifecycle: every build succeeded; scale: none failed), 1 a build failed or the benchmark could not
                 run, 2 bad arguments
@@ -59,15 +69,16 @@ public final class BenchCommand implements Command {
     @Override
     public int run(List<String> args, PrintStream out, PrintStream err) throws UsageException {
         if (args.isEmpty()) {
-            throw new UsageException("expected a benchmark name, lifecycle, protocol or scale, got nothing");
+            throw new UsageException("expected a benchmark name, lifecycle, protocol, scale or upload, got nothing");
         }
         List<String> options = args.subList(1, args.size());
         return switch (args.get(0)) {
             case "lifecycle" -> lifecycle(options, out, err);
             case "protocol" -> protocol(options, err);
             case "scale" -> scale(options, out, err);
+            case "upload" -> upload(options, out, err);
             default -> throw new UsageException(
-                    "expected a benchmark name, lifecycle, protocol or scale, got '" + args.get(0) + "'");
+                    "expected a benchmark name, lifecycle, protocol, scale or upload, got '" + args.get(0) + "'");
         };
     }
 
@@ -105,6 +116,25 @@ public final class BenchCommand implements Command {
             return 1;
         } catch (RuntimeException e) {
             err.println("nixpool bench scale: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private static int upload(List<String> args, PrintStream out, PrintStream err) throws UsageException {
+        UploadOptions options;
+        try {
+            options = UploadOptions.parse(args);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+        try {
+            return UploadBenchmark.run(options, LifecycleBenchmark.repoRoot(), out);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            err.println("nixpool bench upload: interrupted");
+            return 1;
+        } catch (IOException | RuntimeException e) {
+            err.println("nixpool bench upload: " + e.getMessage());
             return 1;
         }
     }

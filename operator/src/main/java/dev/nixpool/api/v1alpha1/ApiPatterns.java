@@ -37,10 +37,10 @@ public final class ApiPatterns {
     public static final String SECRET_KEY = "^[-._a-zA-Z0-9]+$";
 
     /**
-     * A copyTo destination: file:// with an absolute path, s3://, http(s):// or ssh://; no whitespace (the operator
+     * A copyTo destination: file:// with an absolute path, s3://, http(s)://, ssh:// or ssh-ng://; no whitespace (the operator
      * parses the rest, with messages that say what is wrong).
      */
-    public static final String COPY_TO_URI = "^(file:///|(s3|https?|ssh)://[^/?#\\s]+)[^\\s]*$";
+    public static final String COPY_TO_URI = "^(file:///|(s3|https?|ssh|ssh-ng)://[^/?#\\s]+)[^\\s]*$";
 
     /*
      * Bounds on lists and strings: cheap admission limits, and the API server's CEL cost estimate needs bounded input for

@@ -23,20 +23,20 @@ public class CopyTo {
             + "credentials come from signingKeySecretRef and credentialsSecretRef";
     static final String COMPRESSION_ONCE_RULE = "!has(self.compression) || !self.uri.matches('[?&]compression=')";
     static final String COMPRESSION_ONCE_MESSAGE = "set compression either in the uri or in the compression field, not both";
-    static final String S3_CREDENTIALS_RULE = "!(self.uri.startsWith('s3://') || self.uri.startsWith('ssh://')) || has(self.credentialsSecretRef)";
-    static final String S3_CREDENTIALS_MESSAGE = "an s3:// or ssh:// destination needs credentialsSecretRef (accessKeyId and secretAccessKey; sshPrivateKey and sshHostKey)";
+    static final String S3_CREDENTIALS_RULE = "!(self.uri.startsWith('s3://') || self.uri.startsWith('ssh://') || self.uri.startsWith('ssh-ng://')) || has(self.credentialsSecretRef)";
+    static final String S3_CREDENTIALS_MESSAGE = "an s3://, ssh:// or ssh-ng:// destination needs credentialsSecretRef (accessKeyId and secretAccessKey; sshPrivateKey and sshHostKey)";
 
     @Required
     @Pattern(ApiPatterns.COPY_TO_URI)
     @Size(max = 2048)
-    @JsonPropertyDescription("Destination store URI: file:///path, s3://bucket?region=R&endpoint=E, http(s)://host/path (a cache that takes PUTs), or ssh://user@host[:port] (another Nix store, written over the serve protocol).")
+    @JsonPropertyDescription("Destination store URI: file:///path, s3://bucket?region=R&endpoint=E, http(s)://host/path (a cache that takes PUTs), ssh://user@host[:port] (another Nix store, written over the serve protocol) or ssh-ng://user@host[:port] (another Nix store, written through its nix-daemon --stdio; it must trust the signing key).")
     private String uri;
 
     @Required
     @JsonPropertyDescription("The Secret entry holding the Nix signing key (name:base64, as nix-store --generate-binary-cache-key writes it). The operator signs every uploaded path with it.")
     private SecretKeyRef signingKeySecretRef;
 
-    @JsonPropertyDescription("The Secret with the destination's credentials: accessKeyId, secretAccessKey (and sessionToken) for s3://; authorization, or token, or username and password for http(s)://; sshPrivateKey and sshHostKey (the host's public key line, pinned) for ssh://.")
+    @JsonPropertyDescription("The Secret with the destination's credentials: accessKeyId, secretAccessKey (and sessionToken) for s3://; authorization, or token, or username and password for http(s)://; sshPrivateKey and sshHostKey (the host's public key line, pinned) for ssh:// and ssh-ng://.")
     private SecretRef credentialsSecretRef;
 
     @JsonPropertyDescription("Compression of the NARs in a binary cache: xz (the default, as Nix), zstd or none. Also settable as the uri's compression= parameter.")

@@ -181,18 +181,20 @@ class CrdContentTest {
         assertThat(copyToProblems(copyTo, "{\"uri\": \"s3://bucket?region=eu-west-1\", " + key
                 + ", \"credentialsSecretRef\": {\"name\": \"s3\"}, \"compression\": \"zstd\"}")).isEmpty();
         assertThat(copyToProblems(copyTo, "{\"uri\": \"https://cache.example.org/upload\", " + key + "}")).isEmpty();
+        assertThat(copyToProblems(copyTo, "{\"uri\": \"ssh-ng://nix@cache.example.org\", " + key
+                + ", \"credentialsSecretRef\": {\"name\": \"ssh\"}}")).isEmpty();
         assertThat(copyToProblems(copyTo, "{\"uri\": \"ssh-ng://nix@cache.example.org\", " + key + "}"))
-                .as("not supported yet").isNotEmpty();
+                .singleElement().asString().contains("ssh-ng:// destination needs credentialsSecretRef");
         assertThat(copyToProblems(copyTo, "{\"uri\": \"ssh://nix@store.example.org:2222\", " + key
                 + ", \"credentialsSecretRef\": {\"name\": \"ssh\"}}")).isEmpty();
         assertThat(copyToProblems(copyTo, "{\"uri\": \"ssh://nix@store.example.org\", " + key + "}"))
-                .singleElement().asString().contains("ssh:// destination needs credentialsSecretRef");
+                .singleElement().asString().contains("ssh-ng:// destination needs credentialsSecretRef");
         assertThat(copyToProblems(copyTo, "{\"uri\": \"https://cache.example.org/upload\"}"))
                 .singleElement().asString().contains("signingKeySecretRef");
         assertThat(copyToProblems(copyTo, "{\"uri\": \"ftp://cache.example.org\", " + key + "}")).isNotEmpty();
         assertThat(copyToProblems(copyTo, "{\"uri\": \"file://relative\", " + key + "}")).isNotEmpty();
         assertThat(copyToProblems(copyTo, "{\"uri\": \"s3://bucket\", " + key + "}")).singleElement().asString()
-                .contains("an s3:// or ssh:// destination needs credentialsSecretRef");
+                .contains("an s3://, ssh:// or ssh-ng:// destination needs credentialsSecretRef");
         assertThat(copyToProblems(copyTo, "{\"uri\": \"file:///c?secret-key=/k\", " + key + "}")).singleElement()
                 .asString().contains("must not carry secret-key=");
         assertThat(copyToProblems(copyTo, "{\"uri\": \"file:///c?compression=xz\", \"compression\": \"zstd\", "
