@@ -61,15 +61,20 @@ class MainTest {
     void benchNeedsTheNameOfAKnownBenchmark() {
         assertThat(run("bench")).isEqualTo(2);
         assertThat(err())
-                .startsWith("nixpool bench: expected a benchmark name, lifecycle, protocol or scale, got nothing\n"
-                        + "usage: nixpool bench lifecycle");
+                .startsWith(
+                        "nixpool bench: expected a benchmark name, lifecycle, protocol, scale or gateway, got nothing\n"
+                                + "usage: nixpool bench lifecycle");
         err.reset();
         assertThat(run("bench", "throughput")).isEqualTo(2);
         assertThat(err())
-                .startsWith("nixpool bench: expected a benchmark name, lifecycle, protocol or scale, got 'throughput'");
+                .startsWith(
+                        "nixpool bench: expected a benchmark name, lifecycle, protocol, scale or gateway, got 'throughput'");
         err.reset();
         assertThat(run("bench", "lifecycle", "--builds", "none")).isEqualTo(2);
         assertThat(err()).startsWith("nixpool bench: --builds needs a positive number, got 'none'");
+        err.reset();
+        assertThat(run("bench", "gateway", "--input-mib", "0")).isEqualTo(2);
+        assertThat(err()).startsWith("nixpool bench: --input-mib needs a positive number, got '0'");
     }
 
     @Test
