@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
@@ -23,7 +24,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
@@ -199,10 +199,12 @@ class GatewayClientsScenarioIT {
         String[] name = new String[1];
         try {
             await().atMost(ScenarioFixture.WAIT).untilAsserted(() -> {
-                NixBuild running = gatewayBuilds().stream()
+                Optional<NixBuild> building = gatewayBuilds().stream()
                         .filter(nb -> nb.getSpec().getDerivation().endsWith("-gwc-long.drv")
                                 && nb.getStatus() != null && nb.getStatus().getPhase() == NixBuildPhase.Building)
-                        .findFirst().orElseThrow();
+                        .findFirst();
+                assertThat(building).as("the long build, Building").isPresent();
+                NixBuild running = building.get();
                 builder[0] = running.getStatus().getBuilder();
                 name[0] = running.getMetadata().getName();
                 assertThat(buildProcesses(builder[0], marker)).isNotEmpty();
@@ -217,10 +219,12 @@ class GatewayClientsScenarioIT {
         await().atMost(ScenarioFixture.WAIT).untilAsserted(() -> {
             NixBuild ended = ScenarioFixture.get(cluster.client(), NS, name[0]);
             assertThat(ended.getStatus().getPhase()).isEqualTo(NixBuildPhase.Failed);
-            Condition succeeded = ended.getStatus().getConditions().stream()
-                    .filter(c -> c.getType().equals(Names.CONDITION_SUCCEEDED)).findFirst().orElseThrow();
-            assertThat(succeeded.getReason()).isEqualTo("Cancelled");
-            assertThat(succeeded.getMessage()).contains("the Nix client disconnected");
+            assertThat(ended.getStatus().getConditions())
+                    .filteredOn(c -> c.getType().equals(Names.CONDITION_SUCCEEDED)).singleElement()
+                    .satisfies(c -> {
+                        assertThat(c.getReason()).isEqualTo("Cancelled");
+                        assertThat(c.getMessage()).contains("the Nix client disconnected");
+                    });
         });
         await().atMost(ScenarioFixture.WAIT).untilAsserted(() -> {
             assertThat(buildProcesses(builder[0], marker)).as("the build's processes on builder %s", builder[0])
