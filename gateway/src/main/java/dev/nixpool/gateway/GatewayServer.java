@@ -16,7 +16,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.sshd.common.AttributeRepository.AttributeKey;
 import org.apache.sshd.common.keyprovider.KeyPairProvider;
-import org.apache.sshd.core.CoreModuleProperties;
 import org.apache.sshd.server.SshServer;
 import org.apache.sshd.server.auth.pubkey.UserAuthPublicKeyFactory;
 import org.apache.sshd.server.channel.ChannelSession;
@@ -82,7 +81,7 @@ public final class GatewayServer implements AutoCloseable {
         server.setShellFactory(channel -> new RefusedCommand(
                 ((GatewayCommand.Refused) GatewayCommand.parse("")).message()));
         server.setCommandFactory(this::command);
-        CoreModuleProperties.IDLE_TIMEOUT.set(server, limits.idleTimeout());
+        SessionLiveness.configure(server, limits);
     }
 
     public void start() throws IOException {

@@ -2,6 +2,7 @@ package dev.nixpool.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
 import java.security.PublicKey;
@@ -118,5 +119,43 @@ class GatewayServerTest {
                 assertThat(stderr).as(command).singleElement().asString().startsWith("nixpool gateway: ");
             }
         }
+    }
+
+    @Test
+    void keepAlivesKeepAQuietClientPastTheIdleTimeout() throws Exception {
+        // Nix's client sends nothing while its build runs: only the answers to the gateway's keep-alives show it is
+        // there
+        try (GatewayServer quiet = quietServer(Duration.ofMillis(200));
+                SshSession session = quietLogin(quiet)) {
+            await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(session::isOpen);
+        }
+    }
+
+    @Test
+    void withoutKeepAlivesTheIdleTimeoutEndsAQuietConnection() throws Exception {
+        try (GatewayServer quiet = quietServer(Duration.ZERO);
+                SshSession session = quietLogin(quiet)) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> !session.isOpen());
+        }
+    }
+
+    /** A gateway whose idle timeout is one second. */
+    private GatewayServer quietServer(Duration keepAlive) throws Exception {
+        PublicKey allowed = HostKeys.parse(alice.publicKey());
+        GatewayServer quiet = new GatewayServer("127.0.0.1", 0, ClientKeys.load(hostKey.privateKey(), "host key"),
+                key -> key.equals(allowed)
+                        ? Optional.of(new ClientIdentity("alice", HostKeys.fingerprint(key)))
+                        : Optional.empty(),
+                broker, (lease, lines) -> {
+                    throw new BrokerException("no builders in this test");
+                }, new GatewayLimits(tmp, 1 << 20, 1 << 20, 16, 1 << 20, 4, Duration.ofSeconds(1), keepAlive, 3));
+        quiet.start();
+        return quiet;
+    }
+
+    /** A client that sends nothing of its own accord (no keep-alives), as OpenSSH by default. */
+    private SshSession quietLogin(GatewayServer quiet) throws SshTransportException {
+        return connector.connect(new SshTarget("127.0.0.1", quiet.port(), "small"), alice.privateKey(),
+                hostKey.publicKey(), SshTimeouts.uniform(Duration.ofSeconds(10)).withKeepAlive(Duration.ZERO, 1));
     }
 }

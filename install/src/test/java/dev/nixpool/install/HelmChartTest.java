@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,6 +47,18 @@ class HelmChartTest {
         assertThat(c.path("env").findValuesAsText("name")).as("optional settings stay unset")
                 .containsExactly("JAVA_TOOL_OPTIONS", "NIXPOOL_LOGS_DIR");
         assertThat(deployment.at("/spec/template/spec/volumes/1/emptyDir/sizeLimit").asText()).isEqualTo("4Gi");
+    }
+
+    @Test
+    void theGatewayServiceTellsTheOperatorItsAddressForTheMachinesLines() {
+        List<JsonNode> docs = Chart.template(Map.of("gateway.service.enabled", "true"));
+        assertThat(Manifests.ids(docs)).contains("Service/nixpool-system/nixpool-operator-gateway");
+        JsonNode env = Manifests.find(docs, "Deployment", "nixpool-operator")
+                .at("/spec/template/spec/containers/0/env");
+        Map<String, String> values = new TreeMap<>();
+        env.forEach(e -> values.put(e.get("name").asText(), e.path("value").asText()));
+        assertThat(values).containsEntry("NIXPOOL_GATEWAY_ENABLED", "true")
+                .containsEntry("NIXPOOL_GATEWAY_ADDRESS", "nixpool-operator-gateway.nixpool-system.svc");
     }
 
     @Test

@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -133,6 +134,16 @@ final class DirectOffload implements AutoCloseable {
         }
         OptionalLong stamp = BuilderStamp.find(output);
         return new Sample(millis, stamp.isPresent() ? (stamp.getAsLong() - startedEpoch) / 1e6 : null);
+    }
+
+    /**
+     * One offload of any {@code expression} to this builder (the gateway benchmark's yardstick): nix-build's wall time
+     * in milliseconds.
+     */
+    double offload(String expression, Duration limit) throws IOException, InterruptedException {
+        return ClientNixBuild.wallMillis("ssh://" + HOST_ALIAS + " " + SYSTEM + " " + dir.resolve("client_key")
+                + " 1 1", dir.resolve("ssh_config"), expression, "ssh://" + HOST_ALIAS, limit,
+                dir.resolve("offload.log"));
     }
 
     /** The lifecycle benchmark's build, under another name. */

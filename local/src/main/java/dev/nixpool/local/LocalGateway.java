@@ -35,6 +35,7 @@ public final class LocalGateway {
     public static final String PROPERTY_ENABLED = "nixpool.gateway.enabled";
     public static final String PROPERTY_BIND = "nixpool.gateway.bind-address";
     public static final String PROPERTY_PORT = "nixpool.gateway.port";
+    public static final String PROPERTY_ADDRESS = "nixpool.gateway.address";
     static final String HOST_KEY_SECRET = "nixpool-gateway-host-key";
     static final String CLIENTS_CONFIGMAP = "nixpool-local-clients";
     private static final Duration HOST_KEY_WAIT = Duration.ofSeconds(30);
@@ -47,9 +48,13 @@ public final class LocalGateway {
         this.port = port;
     }
 
-    /** The operator settings that start the gateway on 127.0.0.1:{@code port}. */
+    /**
+     * The operator settings that start the gateway on 127.0.0.1:{@code port}; the pools' machines lines name it by the
+     * ssh_config alias this writes (which carries address and port), as the machines file does.
+     */
     public static Map<String, String> properties(int port) {
-        return Map.of(PROPERTY_ENABLED, "true", PROPERTY_BIND, "127.0.0.1", PROPERTY_PORT, Integer.toString(port));
+        return Map.of(PROPERTY_ENABLED, "true", PROPERTY_BIND, "127.0.0.1", PROPERTY_PORT, Integer.toString(port),
+                PROPERTY_ADDRESS, HOST_ALIAS);
     }
 
     public static int freePort() {

@@ -62,19 +62,22 @@ class MainTest {
         assertThat(run("bench")).isEqualTo(2);
         assertThat(err())
                 .startsWith(
-                        "nixpool bench: expected a benchmark name, lifecycle, protocol, scale or upload, got nothing\n"
+                        "nixpool bench: expected a benchmark name, lifecycle, protocol, scale, upload or gateway, got nothing\n"
                                 + "usage: nixpool bench lifecycle");
         err.reset();
         assertThat(run("bench", "throughput")).isEqualTo(2);
         assertThat(err())
                 .startsWith(
-                        "nixpool bench: expected a benchmark name, lifecycle, protocol, scale or upload, got 'throughput'");
+                        "nixpool bench: expected a benchmark name, lifecycle, protocol, scale, upload or gateway, got 'throughput'");
         err.reset();
         assertThat(run("bench", "lifecycle", "--builds", "none")).isEqualTo(2);
         assertThat(err()).startsWith("nixpool bench: --builds needs a positive number, got 'none'");
         err.reset();
         assertThat(run("bench", "upload", "--compression", "bzip2")).isEqualTo(2);
         assertThat(err()).startsWith("nixpool bench: --compression must be xz, zstd or none, got 'bzip2'");
+        err.reset();
+        assertThat(run("bench", "gateway", "--input-mib", "0")).isEqualTo(2);
+        assertThat(err()).startsWith("nixpool bench: --input-mib needs a positive number, got '0'");
     }
 
     @Test

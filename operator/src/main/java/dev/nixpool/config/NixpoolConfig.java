@@ -302,6 +302,23 @@ public interface NixpoolConfig {
 
         Duration idleTimeout();
 
+        /**
+         * How often the gateway asks a connected client whether it is alive ({@code keepalive@openssh.com}, which
+         * every OpenSSH answers); an answer counts as activity, so a client waiting on a quiet build is not cut by
+         * {@link #idleTimeout()}. Zero turns it off.
+         */
+        Duration keepAliveInterval();
+
+        /** Unanswered keep-alives in a row after which a client counts as gone and is disconnected. */
+        int keepAliveMaxMissed();
+
+        /**
+         * The gateway as Nix clients reach it, for the pools' machines lines in their status: a host name, address
+         * or ssh_config alias (no port: Nix 2.8 takes none in a store URI). Unset: its Service's DNS name,
+         * {@code nixpool-gateway.<namespace>.svc}.
+         */
+        Optional<String> address();
+
         /** How often a client waiting for its builder hears its queue position. */
         Duration queuePoll();
 

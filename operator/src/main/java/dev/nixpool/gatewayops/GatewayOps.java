@@ -48,6 +48,7 @@ public class GatewayOps {
     private final NixpoolConfig config;
     private final AttachedRuns attached;
     private final Leadership leadership;
+    private final GatewayIdentity identity;
     private volatile ClientGrants grants = ClientGrants.of(List.of());
     private SharedIndexInformer<ConfigMap> keyInformer;
     private SharedIndexInformer<BuildMachine> machineInformer;
@@ -55,8 +56,10 @@ public class GatewayOps {
     private SshBuilderDialer dialer;
     private ScheduledExecutorService sweeper;
 
-    public GatewayOps(KubernetesClient client, NixpoolConfig config, AttachedRuns attached, Leadership leadership) {
+    public GatewayOps(KubernetesClient client, NixpoolConfig config, AttachedRuns attached, Leadership leadership,
+            GatewayIdentity identity) {
         this.client = client;
+        this.identity = identity;
         this.config = config;
         this.attached = attached;
         this.leadership = leadership;
@@ -67,10 +70,8 @@ public class GatewayOps {
         if (!g.enabled()) {
             return;
         }
-        String namespace = g.namespace().orElseGet(() -> client.getNamespace() != null
-                ? client.getNamespace()
-                : "default");
-        OpenSshKeyPair hostKey = GatewayHostKey.loadOrCreate(client, namespace, g.hostKeySecret());
+        String namespace = identity.namespace();
+        OpenSshKeyPair hostKey = identity.hostKey();
         keyInformer = client.configMaps().inAnyNamespace().withLabel(ClientGrants.LABEL, "true")
                 .inform(new Reindex<>(this::reindex), 0);
         machineInformer = client.resources(BuildMachine.class).inAnyNamespace().inform();
@@ -87,7 +88,7 @@ public class GatewayOps {
                             .map(grant -> new ClientIdentity(grant.keyName(), grant.fingerprint())),
                     broker, dialer, new GatewayLimits(Path.of(g.spoolDir()), g.maxSpoolBytes(),
                             g.maxTotalSpoolBytes(), g.maxSpoolPaths(), g.maxRequestBytes(), g.maxConnections(),
-                            g.idleTimeout()));
+                            g.idleTimeout(), g.keepAliveInterval(), g.keepAliveMaxMissed()));
             server.start();
         } catch (SshTransportException e) {
             throw new IllegalStateException("the gateway host key in Secret " + namespace + "/" + g.hostKeySecret()

@@ -5,6 +5,7 @@ import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -71,13 +72,22 @@ public final class MachinesLines {
         StringBuilder text = new StringBuilder("# Nixpool pools through the gateway at " + host
                 + ": one line per pool, then 'auto' (the gateway picks the pool)\n");
         for (BuildMachine m : sorted) {
-            String name = m.getMetadata().getName();
-            boolean ambiguous = sorted.stream().filter(o -> o.getMetadata().getName().equals(name)).count() > 1;
-            text.append(line(m, host, ambiguous ? m.getMetadata().getNamespace() + "." + name : name, hostKeyLine))
-                    .append('\n');
+            text.append(line(m, host, user(m, sorted), hostKeyLine)).append('\n');
         }
         text.append(auto(sorted, host, hostKeyLine)).append('\n');
         return text.toString();
+    }
+
+    /**
+     * The SSH user that names {@code pool} among {@code pools}: its name, or {@code <namespace>.<name>} when a pool of
+     * another namespace has the same name (the gateway could not tell them apart).
+     */
+    public static String user(BuildMachine pool, List<BuildMachine> pools) {
+        String name = pool.getMetadata().getName();
+        String namespace = pool.getMetadata().getNamespace();
+        boolean ambiguous = pools.stream().anyMatch(o -> o.getMetadata().getName().equals(name)
+                && !Objects.equals(o.getMetadata().getNamespace(), namespace));
+        return ambiguous ? namespace + "." + name : name;
     }
 
     private static int orOne(Integer n) {

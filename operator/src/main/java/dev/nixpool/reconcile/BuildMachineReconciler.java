@@ -26,6 +26,7 @@ import dev.nixpool.Names;
 import dev.nixpool.api.v1alpha1.BuildMachine;
 import dev.nixpool.api.v1alpha1.BuildMachineStatus;
 import dev.nixpool.api.v1alpha1.NixBuild;
+import dev.nixpool.gatewayops.GatewayIdentity;
 import dev.nixpool.lifecycle.ClusterSnapshot;
 import dev.nixpool.lifecycle.KeptConnections;
 import dev.nixpool.lifecycle.PoolScaler;
@@ -53,9 +54,11 @@ public class BuildMachineReconciler implements Reconciler<BuildMachine>, Cleaner
     private final UnreadableReport unreadable;
     private final PoolScaler scaler;
     private final KeptConnections connections;
+    private final GatewayIdentity gateway;
 
     public BuildMachineReconciler(EventRecorder events, UnreadableReport unreadable, PoolScaler scaler,
-            KeptConnections connections) {
+            KeptConnections connections, GatewayIdentity gateway) {
+        this.gateway = gateway;
         this.events = events;
         this.unreadable = unreadable;
         this.scaler = scaler;
@@ -135,6 +138,7 @@ public class BuildMachineReconciler implements Reconciler<BuildMachine>, Cleaner
         status.setSelector(Names.poolSelector(machine.getMetadata().getName()));
         status.setSystemsSummary(PoolSummaries.systems(machine.getSpec()));
         status.setFeaturesSummary(PoolSummaries.features(machine.getSpec()));
+        status.setMachinesLine(gateway.machinesLine(machine, context.getPrimaryCache().list().toList()).orElse(null));
         status.setObservedGeneration(machine.getMetadata().getGeneration());
         boolean changed = Conditions.set(status.getConditions(), Names.CONDITION_READY, ready, reason, message,
                 machine.getMetadata().getGeneration(), now);

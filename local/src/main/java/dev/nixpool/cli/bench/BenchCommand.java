@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.util.List;
 
+import dev.nixpool.bench.GatewayBenchmark;
 import dev.nixpool.bench.LifecycleBenchmark;
 import dev.nixpool.bench.ProtocolBenchmark;
 import dev.nixpool.bench.ScaleBenchmark;
@@ -23,8 +24,9 @@ public final class BenchCommand implements Command {
 
     @Override
     public String summary() {
-        return "run a benchmark: lifecycle (builds on a local cluster), protocol (NAR codec, serve round trips) or"
-                + " scale (thousands of builds applied at once) or upload (copyTo throughput against nix copy)";
+        return "run a benchmark: lifecycle (builds on a local cluster), protocol (NAR codec, serve round trips),"
+                + " scale (thousands of builds applied at once), upload (copyTo throughput against nix copy) or"
+                + " gateway (Nix clients through the gateway vs direct)";
     }
 
     @Override
@@ -37,6 +39,7 @@ public final class BenchCommand implements Command {
                                            [--operator-log FILE] [--set KEY=VALUE]...
                        nixpool bench upload [--size-mib N] [--compression xz|zstd|none]
                                             [--only-random | --only-compressible]
+                       nixpool bench gateway [--builds N] [--input-mib M] [--input-dir DIR] [--operator-log FILE]
 
                 lifecycle  starts a local cluster (in-memory API server, builder runtime, the packaged operator as
                            its own process), runs N trivial NixBuilds (default 10), at most C at a time (default 1),
@@ -60,6 +63,13 @@ public final class BenchCommand implements Command {
                            the operator's upload throughput (phase Uploading to Succeeded) beside nix copy --to
                            file:// of the same output run on the same builder, with the same compression (default
                            xz). Needs root.
+                gateway    starts a local cluster with the SSH gateway and runs this machine's nix-build
+                           --max-jobs 0 side by side: N trivial builds (default 10) through the gateway to a pool's
+                           warm builder, alternating with the same builds offloaded directly over OpenSSH to a builder
+                           pod of the same kind; then one build each whose input is M MiB of random bytes (default
+                           1024, generated once into DIR, default /var/tmp/nixpool-bench, and added to this machine's
+                           store). Prints the medians' ratio (target <= 1.3x) and the large build's throughput through
+                           the gateway as a share of the direct one's (target >= 70 %). Needs root.
 
                 exit codes: 0 done (lifecycle: every build succeeded; scale: none failed), 1 a build failed or the benchmark could not
                 run, 2 bad arguments
@@ -69,7 +79,8 @@ public final class BenchCommand implements Command {
     @Override
     public int run(List<String> args, PrintStream out, PrintStream err) throws UsageException {
         if (args.isEmpty()) {
-            throw new UsageException("expected a benchmark name, lifecycle, protocol, scale or upload, got nothing");
+            throw new UsageException(
+                    "expected a benchmark name, lifecycle, protocol, scale, upload or gateway, got nothing");
         }
         List<String> options = args.subList(1, args.size());
         return switch (args.get(0)) {
@@ -77,8 +88,9 @@ public final class BenchCommand implements Command {
             case "protocol" -> protocol(options, err);
             case "scale" -> scale(options, out, err);
             case "upload" -> upload(options, out, err);
-            default -> throw new UsageException(
-                    "expected a benchmark name, lifecycle, protocol, scale or upload, got '" + args.get(0) + "'");
+            case "gateway" -> gateway(options, out, err);
+            default -> throw new UsageException("expected a benchmark name, lifecycle, protocol, scale, upload or"
+                    + " gateway, got '" + args.get(0) + "'");
         };
     }
 
@@ -135,6 +147,25 @@ public final class BenchCommand implements Command {
             return 1;
         } catch (IOException | RuntimeException e) {
             err.println("nixpool bench upload: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private static int gateway(List<String> args, PrintStream out, PrintStream err) throws UsageException {
+        GatewayBenchmark.Options options;
+        try {
+            options = GatewayBenchmark.Options.parse(args);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+        try {
+            return GatewayBenchmark.run(options, LifecycleBenchmark.repoRoot(), out);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            err.println("nixpool bench gateway: interrupted");
+            return 1;
+        } catch (RuntimeException e) {
+            err.println("nixpool bench gateway: " + e.getMessage());
             return 1;
         }
     }

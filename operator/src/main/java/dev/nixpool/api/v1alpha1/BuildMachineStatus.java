@@ -45,6 +45,9 @@ public class BuildMachineStatus {
     @JsonPropertyDescription("The features the pool offers (supported, then mandatory ones not also listed as supported) joined with commas, for kubectl's Features column.")
     private String featuresSummary;
 
+    @JsonPropertyDescription("This pool's line for a Nix machines file (nix.conf builders, nix.buildMachines) through the SSH gateway: store URI ssh://<pool>@<gateway address>, systems, maxJobs (maxBuilders x maxJobs), speedFactor, supported and mandatory features and the gateway's host key in base64. Absent when the gateway is off.")
+    private String machinesLine;
+
     public List<Condition> getConditions() {
         return conditions;
     }
@@ -123,5 +126,13 @@ public class BuildMachineStatus {
 
     public void setFeaturesSummary(String featuresSummary) {
         this.featuresSummary = featuresSummary;
+    }
+
+    public String getMachinesLine() {
+        return machinesLine;
+    }
+
+    public void setMachinesLine(String machinesLine) {
+        this.machinesLine = machinesLine;
     }
 }

@@ -1,0 +1,354 @@
+package dev.nixpool.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+
+import dev.nixpool.Names;
+import dev.nixpool.api.v1alpha1.BuildMachine;
+import dev.nixpool.api.v1alpha1.BuildOrigin;
+import dev.nixpool.api.v1alpha1.FeaturePlacement;
+import dev.nixpool.api.v1alpha1.NixBuild;
+import dev.nixpool.api.v1alpha1.NixBuildPhase;
+import dev.nixpool.gatewayops.ClientGrants;
+import dev.nixpool.local.apiserver.EmbeddedApiServer;
+import dev.nixpool.nix.testing.LocalNixStore;
+import dev.nixpool.nix.testing.NixProcess;
+import dev.nixpool.nix.testing.ProcessResult;
+import dev.nixpool.runtime.LiveBuilder;
+import dev.nixpool.ssh.OpenSshKeyPair;
+import dev.nixpool.ssh.SshKeyGenerator;
+import dev.nixpool.testing.Processes;
+
+/**
+ * Unmodified Nix 2.8 clients (separate processes, OpenSSH, stores of their own) through local mode's gateway: the
+ * {@code auto} user choosing the pool from a derivation's required features, two clients with two keys sharing a pool
+ * of two builders first come first served, and a client killed mid-build. Pools: {@code duo} (two reusable builders)
+ * and {@code kvm} (kvm mandatory, placed on this machine: the pool's own kvm placement is empty).
+ */
+class GatewayClientsScenarioIT {
+
+    private static final String NS = EmbeddedApiServer.DEFAULT_NAMESPACE;
+    private static final String LINE_DUO = "ssh://duo@" + LocalGateway.HOST_ALIAS + " x86_64-linux - 5 1 - - -";
+
+    private static LocalCluster cluster;
+    private static LocalGateway gateway;
+    private static LocalNixStore alice;
+    private static LocalNixStore bob;
+    private static Path bobSshConfig;
+
+    @BeforeAll
+    static void start() throws Exception {
+        int port = LocalGateway.freePort();
+        Path target = ScenarioFixture.repoRoot().resolve("operator/target");
+        LocalClusterConfig config = LocalClusterConfig.fromRepository(ScenarioFixture.repoRoot(), target)
+                .withAddresses(220, 239)
+                .withOperatorLog(target.resolve("local-cluster-logs/gateway-clients-operator.log"));
+        for (Map.Entry<String, String> p : LocalGateway.properties(port).entrySet()) {
+            config = config.withOperatorProperty(p.getKey(), p.getValue());
+        }
+        cluster = LocalCluster.start(config);
+        KubernetesClient k8s = cluster.client();
+        k8s.resource(pool(k8s, "duo", 2, List.of(), List.of())).create();
+        BuildMachine kvm = pool(k8s, "kvm", 1, List.of("kvm"), List.of("kvm"));
+        kvm.getSpec().getFeaturePlacement().put("kvm", new FeaturePlacement());
+        k8s.resource(kvm).create();
+        gateway = LocalGateway.setUp(k8s, NS, cluster.workDir().resolve("gateway"), port);
+        bobSshConfig = secondClient(k8s);
+        alice = LocalNixStore.create("gateway-clients-alice");
+        bob = LocalNixStore.create("gateway-clients-bob");
+        // the authorisations take effect when the operator's informer has seen the ConfigMaps: within moments
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            assertThat(ping(alice, gateway.sshConfig()).exitCode()).isZero();
+            assertThat(ping(bob, bobSshConfig).exitCode()).isZero();
+        });
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        for (LocalNixStore store : new LocalNixStore[]{alice, bob}) {
+            if (store != null) {
+                store.close();
+            }
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    void autoSendsAKvmDerivationToTheKvmPoolAndAPlainOneElsewhere() throws Exception {
+        // each pool's status carries the line local mode's machines file has for it
+        String machines = Files.readString(gateway.machines());
+        await().atMost(ScenarioFixture.WAIT).untilAsserted(() -> {
+            for (String name : List.of("duo", "kvm")) {
+                BuildMachine m = cluster.client().resources(BuildMachine.class).inNamespace(NS).withName(name).get();
+                assertThat(m.getStatus()).isNotNull();
+                assertThat(m.getStatus().getMachinesLine()).startsWith("ssh://" + name + "@" + LocalGateway.HOST_ALIAS)
+                        .satisfies(line -> assertThat(machines.lines()).contains(line));
+            }
+        });
+
+        String nonce = UUID.randomUUID().toString();
+        Path file = write(alice, "auto.nix", "{\n"
+                + "  vm = derivation { name = \"gwc-vm\"; system = builtins.currentSystem; builder = \"/bin/sh\";"
+                + " requiredSystemFeatures = [ \"kvm\" ]; args = [ \"-c\" \"echo vm-" + nonce + " > $out\" ]; };\n"
+                + "  plain = derivation { name = \"gwc-plain\"; system = builtins.currentSystem; builder = \"/bin/sh\";"
+                + " args = [ \"-c\" \"echo plain-" + nonce + " > $out\" ]; };\n}\n");
+        String auto = "ssh://auto@" + LocalGateway.HOST_ALIAS + " x86_64-linux - 2 1 kvm - -";
+
+        ProcessResult build = nix(alice, gateway.sshConfig(), "nix-build", "--no-out-link", "--max-jobs", "0",
+                "--builders", auto, file.toString());
+
+        assertThat(build.exitCode()).as(build.stderr()).isZero();
+        List<String> outs = build.stdoutText().lines().toList();
+        assertThat(outs).hasSize(2);
+        NixBuild vm = succeededWithOutput(outs.stream().filter(o -> o.endsWith("-gwc-vm")).findFirst().orElseThrow());
+        NixBuild plain = succeededWithOutput(outs.stream().filter(o -> o.endsWith("-gwc-plain")).findFirst()
+                .orElseThrow());
+        assertThat(vm.getStatus().getMachine()).isEqualTo("kvm");
+        assertThat(vm.getSpec().getRequiredSystemFeatures()).containsExactly("kvm");
+        assertThat(plain.getStatus().getMachine()).isEqualTo("duo");
+        assertThat(build.stderr()).contains("queued on pool default/kvm").contains("queued on pool default/duo");
+    }
+
+    @Test
+    void twoClientsWithFiveBuildsEachShareTwoBuildersFirstComeFirstServed() throws Exception {
+        String nonce = UUID.randomUUID().toString().substring(0, 8);
+        Path aliceFile = write(alice, "five.nix", fiveBuilds("alice", nonce));
+        Path bobFile = write(bob, "five.nix", fiveBuilds("bob", nonce));
+        Set<Integer> positionsSeen = new TreeSet<>();
+
+        CompletableFuture<ProcessResult> aliceBuild = CompletableFuture.supplyAsync(() -> nixUnchecked(alice,
+                gateway.sshConfig(), "nix-build", "--no-out-link", "--max-jobs", "0", "--builders", LINE_DUO,
+                aliceFile.toString()));
+        CompletableFuture<ProcessResult> bobBuild = CompletableFuture.supplyAsync(() -> nixUnchecked(bob,
+                bobSshConfig, "nix-build", "--no-out-link", "--max-jobs", "0", "--builders", LINE_DUO,
+                bobFile.toString()));
+        // while builds wait, kubectl shows their places in the queue
+        await().atMost(ScenarioFixture.WAIT).pollInterval(Duration.ofMillis(300)).until(() -> {
+            positionsSeen.addAll(queuePositionsByKubectl(nonce));
+            return positionsSeen.size() >= 3 || aliceBuild.isDone() && bobBuild.isDone();
+        });
+        ProcessResult a = aliceBuild.get();
+        ProcessResult b = bobBuild.get();
+
+        assertThat(a.exitCode()).as(a.stderr()).isZero();
+        assertThat(b.exitCode()).as(b.stderr()).isZero();
+        assertThat(a.stdoutText().lines()).hasSize(5);
+        assertThat(b.stdoutText().lines()).hasSize(5);
+        assertThat(positionsSeen).as("queue positions kubectl showed").contains(1, 2, 3);
+        List<NixBuild> ours = new ArrayList<>();
+        await().atMost(ScenarioFixture.WAIT).untilAsserted(() -> {
+            ours.clear();
+            gatewayBuilds().stream().filter(nb -> nb.getSpec().getDerivation().contains("-gwc-fifo-"))
+                    .filter(nb -> nb.getSpec().getDerivation().contains(nonce)).forEach(ours::add);
+            assertThat(ours).hasSize(10).allSatisfy(nb -> assertThat(nb.getStatus().getPhase())
+                    .isEqualTo(NixBuildPhase.Succeeded));
+        });
+        assertThat(ours).extracting(nb -> nb.getMetadata().getLabels().get(BuildOrigin.CLIENT_KEY_LABEL))
+                .containsOnly("local", "bob");
+        assertThat(ours).extracting(nb -> nb.getStatus().getMachine()).containsOnly("duo");
+        // first come, first served: in queue order (created, then name) no build started before an earlier one
+        List<NixBuild> queued = ours.stream().sorted(Comparator
+                .comparing((NixBuild nb) -> Instant.parse(nb.getMetadata().getCreationTimestamp()))
+                .thenComparing(nb -> nb.getMetadata().getName())).toList();
+        for (int i = 1; i < queued.size(); i++) {
+            assertThat(Instant.parse(queued.get(i).getStatus().getStartTime()))
+                    .as("%s started no earlier than %s, created before it", queued.get(i).getMetadata().getName(),
+                            queued.get(i - 1).getMetadata().getName())
+                    .isAfterOrEqualTo(Instant.parse(queued.get(i - 1).getStatus().getStartTime()));
+        }
+    }
+
+    @Test
+    void aClientKilledMidBuildLeavesNoBuildProcessFreesItsBuilderAndTheBuildSaysWhy() throws Exception {
+        String nonce = UUID.randomUUID().toString();
+        String marker = "gwc-killed-" + nonce;
+        Path file = write(alice, "long.nix", "derivation { name = \"gwc-long\"; system = builtins.currentSystem;"
+                + " builder = \"/bin/sh\"; args = [ \"-c\" \"echo " + marker
+                + "; while true; do sleep 1; done\" ]; }");
+        NixProcess client = alice.start("env", "NIX_SSHOPTS=-F " + gateway.sshConfig(), "nix-build", "--no-out-link",
+                "--max-jobs", "0", "--builders", LINE_DUO, file.toString());
+        String[] builder = new String[1];
+        String[] name = new String[1];
+        try {
+            await().atMost(ScenarioFixture.WAIT).untilAsserted(() -> {
+                Optional<NixBuild> building = gatewayBuilds().stream()
+                        .filter(nb -> nb.getSpec().getDerivation().endsWith("-gwc-long.drv")
+                                && nb.getStatus() != null && nb.getStatus().getPhase() == NixBuildPhase.Building)
+                        .findFirst();
+                assertThat(building).as("the long build, Building").isPresent();
+                NixBuild running = building.get();
+                builder[0] = running.getStatus().getBuilder();
+                name[0] = running.getMetadata().getName();
+                assertThat(buildProcesses(builder[0], marker)).isNotEmpty();
+            });
+        } finally {
+            // Ctrl-C's harsher form: the client and everything it started (ssh) die at once
+            List<ProcessHandle> tree = client.process().descendants().toList();
+            client.process().destroyForcibly();
+            tree.forEach(ProcessHandle::destroyForcibly);
+        }
+
+        await().atMost(ScenarioFixture.WAIT).untilAsserted(() -> {
+            NixBuild ended = ScenarioFixture.get(cluster.client(), NS, name[0]);
+            assertThat(ended.getStatus().getPhase()).isEqualTo(NixBuildPhase.Failed);
+            assertThat(ended.getStatus().getConditions())
+                    .filteredOn(c -> c.getType().equals(Names.CONDITION_SUCCEEDED)).singleElement()
+                    .satisfies(c -> {
+                        assertThat(c.getReason()).isEqualTo("Cancelled");
+                        assertThat(c.getMessage()).contains("the Nix client disconnected");
+                    });
+        });
+        await().atMost(ScenarioFixture.WAIT).untilAsserted(() -> {
+            assertThat(buildProcesses(builder[0], marker)).as("the build's processes on builder %s", builder[0])
+                    .isEmpty();
+            assertThat(ScenarioFixture.pgrep(marker)).isEmpty();
+            BuildMachine duo = cluster.client().resources(BuildMachine.class).inNamespace(NS).withName("duo").get();
+            assertThat(duo.getStatus().getBusyBuilders()).isZero();
+        });
+        // the builder is free for the next build, which the same builder may well serve
+        Path next = write(alice, "after.nix", "derivation { name = \"gwc-after\"; system = builtins.currentSystem;"
+                + " builder = \"/bin/sh\"; args = [ \"-c\" \"echo after-" + nonce + " > $out\" ]; }");
+        ProcessResult after = nix(alice, gateway.sshConfig(), "nix-build", "--no-out-link", "--max-jobs", "0",
+                "--builders", LINE_DUO, next.toString());
+        assertThat(after.exitCode()).as(after.stderr()).isZero();
+    }
+
+    /** The processes of builder pod {@code pod} whose command line mentions {@code marker}. */
+    private static List<String> buildProcesses(String pod, String marker) {
+        List<String> found = new ArrayList<>();
+        for (LiveBuilder b : ScenarioFixture.liveBuilders(cluster, NS, pod)) {
+            for (long pid : b.processIds()) {
+                try {
+                    String cmdline = Files.readString(Path.of("/proc", Long.toString(pid), "cmdline"),
+                            StandardCharsets.UTF_8).replace('\0', ' ');
+                    if (cmdline.contains(marker)) {
+                        found.add(pid + " " + cmdline);
+                    }
+                } catch (IOException gone) {
+                    // the process ended between the listing and the read
+                }
+            }
+        }
+        return found;
+    }
+
+    private static String fiveBuilds(String client, String nonce) {
+        StringBuilder text = new StringBuilder("[\n");
+        for (int i = 1; i <= 5; i++) {
+            text.append("  (derivation { name = \"gwc-fifo-").append(client).append('-').append(i).append('-')
+                    .append(nonce).append("\"; system = builtins.currentSystem; builder = \"/bin/sh\"; args = [ \"-c\""
+                            + " \"sleep 2; echo ")
+                    .append(client).append(i).append(" > $out\" ]; })\n");
+        }
+        return text.append("]\n").toString();
+    }
+
+    /** The queue positions the real kubectl shows for this test's waiting gateway builds. */
+    private static List<Integer> queuePositionsByKubectl(String nonce) {
+        ProcessResult got = Processes.run(List.of("kubectl", "--kubeconfig", cluster.kubeconfig().toString(),
+                "get", "nixbuilds", "-n", NS, "-l", BuildOrigin.LABEL + "=" + BuildOrigin.GATEWAY, "-o",
+                "jsonpath={range .items[*]}{.spec.derivation} {.status.queuePosition}{\"\\n\"}{end}"),
+                Duration.ofSeconds(30));
+        return got.stdoutText().lines().map(String::trim).filter(l -> l.contains(nonce))
+                .map(l -> l.split(" ")).filter(f -> f.length == 2).map(f -> Integer.parseInt(f[1])).toList();
+    }
+
+    private static NixBuild succeededWithOutput(String out) {
+        List<NixBuild> found = new ArrayList<>();
+        await().atMost(ScenarioFixture.WAIT).untilAsserted(() -> {
+            found.clear();
+            gatewayBuilds().stream().filter(b -> b.getStatus() != null
+                    && b.getStatus().getPhase() == NixBuildPhase.Succeeded
+                    && b.getStatus().getOutputs().stream().anyMatch(o -> o.getPath().equals(out)))
+                    .forEach(found::add);
+            assertThat(found).hasSize(1);
+        });
+        return found.get(0);
+    }
+
+    private static BuildMachine pool(KubernetesClient k8s, String name, int maxBuilders, List<String> supported,
+            List<String> mandatory) {
+        BuildMachine m = ScenarioFixture.example(k8s, BuildMachine.class, "buildmachine-default.yaml", NS);
+        m.getMetadata().setName(name);
+        m.getSpec().setMaxBuilders(maxBuilders);
+        m.getSpec().setEphemeral(false);
+        m.getSpec().setSupportedFeatures(new ArrayList<>(supported));
+        m.getSpec().setMandatoryFeatures(new ArrayList<>(mandatory));
+        // small requests: this machine's one node holds all three builders at once
+        m.getSpec().getTemplate().setResources(new ResourceRequirementsBuilder()
+                .addToRequests("cpu", new Quantity("100m")).addToRequests("memory", new Quantity("128Mi")).build());
+        return m;
+    }
+
+    /** A second client key ("bob"), authorised by a ConfigMap of its own, and an ssh_config that logs in with it. */
+    private static Path secondClient(KubernetesClient k8s) throws Exception {
+        OpenSshKeyPair key = SshKeyGenerator.generateEd25519("bob");
+        Path identity = gateway.dir().resolve("bob_ed25519");
+        Files.writeString(identity, key.privateKey());
+        Files.setPosixFilePermissions(identity, PosixFilePermissions.fromString("rw-------"));
+        k8s.resource(new ConfigMapBuilder().withNewMetadata().withNamespace(NS).withName("bob-clients")
+                .addToLabels(ClientGrants.LABEL, "true").endMetadata()
+                .withData(Map.of("bob.pub", key.publicKey())).build()).create();
+        Path config = gateway.dir().resolve("bob_ssh_config");
+        Files.writeString(config, Files.readString(gateway.sshConfig())
+                .replace("IdentityFile " + gateway.dir().resolve("id_ed25519"), "IdentityFile " + identity));
+        return config;
+    }
+
+    private static List<NixBuild> gatewayBuilds() {
+        return cluster.client().resources(NixBuild.class).inNamespace(NS)
+                .withLabel(BuildOrigin.LABEL, BuildOrigin.GATEWAY).list().getItems();
+    }
+
+    private static ProcessResult ping(LocalNixStore store, Path sshConfig) throws Exception {
+        return nix(store, sshConfig, "nix", "store", "ping", "--store", "ssh://auto@" + LocalGateway.HOST_ALIAS);
+    }
+
+    private static ProcessResult nix(LocalNixStore store, Path sshConfig, String... argv) throws Exception {
+        List<String> command = new ArrayList<>(List.of("env", "NIX_SSHOPTS=-F " + sshConfig));
+        command.addAll(List.of(argv));
+        return store.run(command.toArray(String[]::new));
+    }
+
+    private static ProcessResult nixUnchecked(LocalNixStore store, Path sshConfig, String... argv) {
+        try {
+            return nix(store, sshConfig, argv);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Path write(LocalNixStore store, String name, String text) throws Exception {
+        Path file = store.workDir().resolve(name);
+        Files.writeString(file, text, StandardCharsets.UTF_8);
+        return file;
+    }
+}
