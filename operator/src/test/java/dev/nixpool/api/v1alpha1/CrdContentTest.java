@@ -102,7 +102,8 @@ class CrdContentTest {
         JsonNode p = CrdFiles.schema(CrdFiles.BUILD_MACHINES).at("/properties/status/properties");
         assertThat(p.fieldNames()).toIterable()
                 .containsExactlyInAnyOrder("conditions", "observedGeneration", "builders", "startingBuilders",
-                        "idleBuilders", "busyBuilders", "queued", "selector", "systemsSummary", "featuresSummary");
+                        "idleBuilders", "busyBuilders", "queued", "selector", "systemsSummary", "featuresSummary",
+                        "machinesLine");
     }
 
     @Test
