@@ -144,6 +144,15 @@ final class KeptSessions implements AutoCloseable {
         boolean dropped;
         int leases;
         BuilderSession spare;
+        /**
+         * Set while the warming thread makes this builder's spare (done when it is there or could not be made): a
+         * build without settings of its own that comes meanwhile takes it instead of starting a second serve process.
+         */
+        CompletableFuture<Void> spareMade;
+        /** A build waits for the spare being made: builds at once after it start their own sessions. */
+        boolean spareAwaited;
+        /** A build has its session on this connection (an ephemeral builder's spare would go unused). */
+        boolean sessionTaken;
 
         Entry(BuilderAddress address) {
             this.address = address;
@@ -219,11 +228,18 @@ final class KeptSessions implements AutoCloseable {
                     replaced = entry;
                     continue;
                 }
+                if (plain) {
+                    awaitSpare(entry);
+                }
                 BuilderSession spare = plain ? takeSpare(entry) : null;
                 if (spare != null) {
                     return new Lease(entry, spare, !connectHere, true);
                 }
-                return new Lease(entry, connected.connection().session(settings), !connectHere, plain);
+                BuilderSession own = connected.connection().session(settings);
+                synchronized (this) {
+                    entry.sessionTaken = true;
+                }
+                return new Lease(entry, own, !connectHere, plain);
             } catch (BuilderException e) {
                 failure = e;
                 // a connection made for this very build that fails says what is wrong with the builder; a kept one
@@ -327,7 +343,18 @@ final class KeptSessions implements AutoCloseable {
                 return;
             }
             entry.connecting = true;
+            entry.spareMade = new CompletableFuture<>();
         }
+        try {
+            warmUp(entry, builder, credentials);
+        } finally {
+            entry.spareMade.complete(null);
+        }
+    }
+
+    /** Connects, then makes the spare and starts its evaluator; a build waiting for the spare is let go after. */
+    private void warmUp(Entry entry, KeptBuilder builder,
+            Function<KeptBuilder, Optional<BuilderCredentials>> credentials) {
         Optional<BuilderCredentials> keys;
         try {
             keys = credentials.apply(builder);
@@ -348,7 +375,7 @@ final class KeptSessions implements AutoCloseable {
             return;
         }
         synchronized (this) {
-            if (!entry.reusable && entry.leases > 0) {
+            if (!entry.reusable && entry.sessionTaken) {
                 return; // an ephemeral builder whose one build already has its session: a spare would go unused
             }
         }
@@ -428,12 +455,40 @@ final class KeptSessions implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits for the spare the warming thread is making, if it is: it was started before this build (login, serve
+     * handshake, evaluator), so taking it is never slower than starting a serve process of the build's own after it.
+     */
+    private void awaitSpare(Entry entry) throws BuilderException {
+        CompletableFuture<Void> made;
+        synchronized (this) {
+            made = entry.spareMade;
+            if (made == null || made.isDone() || entry.spareAwaited) {
+                // no spare coming, or it is there, or another build waits for it (this one would only wait longer)
+                return;
+            }
+            entry.spareAwaited = true;
+        }
+        try {
+            made.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BuilderException(BuilderFailure.UNREACHABLE, "interrupted while waiting for the session to "
+                    + entry.address.host(), e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("warming " + entry.address.host() + " failed", e.getCause());
+        }
+    }
+
     private synchronized BuilderSession takeSpare(Entry entry) {
         BuilderSession spare = entry.spare;
         entry.spare = null;
         if (spare != null && !spare.reusable()) {
             spare.close();
             return null;
+        }
+        if (spare != null) {
+            entry.sessionTaken = true;
         }
         return spare;
     }
