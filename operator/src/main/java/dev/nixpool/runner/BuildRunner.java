@@ -6,6 +6,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 import jakarta.annotation.PreDestroy;
@@ -16,6 +17,7 @@ import org.jboss.logging.Logger;
 
 import dev.nixpool.config.NixpoolConfig;
 import dev.nixpool.logs.LogStore;
+import dev.nixpool.remote.BuilderAddress;
 import dev.nixpool.remote.BuilderConnector;
 import dev.nixpool.remote.BuilderCredentials;
 import dev.nixpool.status.Reason;
@@ -73,6 +75,19 @@ public class BuildRunner {
         this.logs = logs;
         this.share = new NamespaceShare(executor, namespaceThreads);
         this.uploadSettings = uploadSettings;
+    }
+
+    /**
+     * True while the operator's kept connection to the builder at {@code address} is being warmed (see
+     * {@link KeptSessions#warming}): the builder is Ready but a build on it would wait for that.
+     */
+    public boolean warming(BuilderAddress address) {
+        return sessions.warming(address);
+    }
+
+    /** From now on, {@code listener} hears the pool (scope of {@link #keepConnected}) of each builder warmed. */
+    public void onWarmed(Consumer<String> listener) {
+        sessions.onWarmed(listener);
     }
 
     /** From now on, {@code listener} hears every run's milestones. */

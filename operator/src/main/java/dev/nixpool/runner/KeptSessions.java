@@ -7,10 +7,12 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 import org.jboss.logging.Logger;
@@ -46,6 +48,7 @@ final class KeptSessions implements AutoCloseable {
     private final ExecutorService warming;
     private final boolean ownsWarming;
     private final Map<BuilderAddress, Entry> entries = new HashMap<>();
+    private final List<Consumer<String>> warmedListeners = new CopyOnWriteArrayList<>();
     private boolean closed;
 
     /** With a warming thread of its own (closed by {@link #close()}). */
@@ -349,7 +352,36 @@ final class KeptSessions implements AutoCloseable {
             warmUp(entry, builder, credentials);
         } finally {
             entry.spareMade.complete(null);
+            String scope;
+            synchronized (this) {
+                scope = entry.scope;
+            }
+            if (scope != null) {
+                warmedListeners.forEach(l -> l.accept(scope));
+            }
         }
+    }
+
+    /** From now on, {@code listener} hears the scope (pool) of every builder whose warming ended, made or not. */
+    void onWarmed(Consumer<String> listener) {
+        warmedListeners.add(listener);
+    }
+
+    /**
+     * True while the warming of the builder at {@code address} is under way (login, spare serve session, evaluator): a
+     * build given it now waits for that. False once it is done, and for a builder not named or whose warming failed
+     * (a build connects itself there, as before).
+     */
+    synchronized boolean warming(BuilderAddress address) {
+        Entry entry = entries.get(address);
+        if (entry == null || entry.dropped) {
+            return false;
+        }
+        if (entry.spareMade != null) {
+            return !entry.spareMade.isDone();
+        }
+        // named, warming queued or not started: not warm yet unless a build already connected it
+        return !entry.connecting;
     }
 
     /** Connects, then makes the spare and starts its evaluator; a build waiting for the spare is let go after. */

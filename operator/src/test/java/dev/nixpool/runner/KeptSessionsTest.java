@@ -323,6 +323,35 @@ class KeptSessionsTest {
     }
 
     @Test
+    void aNamedBuilderIsWarmingUntilItsSpareIsMadeAndItsPoolIsToldThen() throws Exception {
+        QueuedExecutor queued = new QueuedExecutor();
+        List<String> warmed = new CopyOnWriteArrayList<>();
+        try (KeptSessions pool = new KeptSessions(connector, queued, false)) {
+            pool.onWarmed(warmed::add);
+            assertThat(pool.warming(A)).as("never named: a build connects itself, as before").isFalse();
+            pool.retain(POOL, List.of(builder(A)), b -> Optional.of(KEYS));
+            assertThat(pool.warming(A)).as("named, its warming queued").isTrue();
+            queued.runAll();
+            assertThat(pool.warming(A)).isFalse();
+            assertThat(warmed).containsExactly(POOL);
+        }
+    }
+
+    @Test
+    void aBuilderWhoseWarmingFailedIsNotWarmingAndItsPoolIsTold() throws Exception {
+        QueuedExecutor queued = new QueuedExecutor();
+        List<String> warmed = new CopyOnWriteArrayList<>();
+        connector.connectFailure = new BuilderException(BuilderFailure.UNREACHABLE, "not yet");
+        try (KeptSessions pool = new KeptSessions(connector, queued, false)) {
+            pool.onWarmed(warmed::add);
+            pool.retain(POOL, List.of(builder(A)), b -> Optional.of(KEYS));
+            queued.runAll();
+            assertThat(pool.warming(A)).as("a build connects itself, it does not wait").isFalse();
+            assertThat(warmed).containsExactly(POOL);
+        }
+    }
+
+    @Test
     void aBuilderWithoutItsKeySecretIsNotConnectedAhead() throws Exception {
         sessions.retain(POOL, List.of(builder(A)), b -> Optional.empty());
         assertThat(connector.attempts).isZero();
