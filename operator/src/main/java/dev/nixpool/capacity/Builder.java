@@ -17,7 +17,12 @@ public record Builder(String name, int slot, State state, int claims, Instant cr
     public enum State {
         /** Created, not Ready yet. */
         STARTING,
-        /** Ready: it takes builds up to its jobs. */
+        /**
+         * Ready, the operator's kept connection to it still being made (login, serve session, evaluator): it takes
+         * builds, which wait for that, so it is counted as starting and given after Ready ones.
+         */
+        WARMING,
+        /** Ready and warm: it takes builds up to its jobs, and a build starts on it at once. */
         READY,
         /** Being deleted, or done serving (an ephemeral builder after its build): it takes no build again. */
         RETIRING

@@ -12,7 +12,7 @@ public record BuilderCounts(int total, int starting, int idle, int busy) {
         for (Builder builder : builders) {
             if (builder.claims() > 0) {
                 busy++;
-            } else if (builder.state() == Builder.State.STARTING) {
+            } else if (builder.state() == Builder.State.STARTING || builder.state() == Builder.State.WARMING) {
                 starting++;
             } else if (builder.state() == Builder.State.READY) {
                 idle++;

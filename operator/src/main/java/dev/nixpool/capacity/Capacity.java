@@ -15,9 +15,16 @@ import java.util.Set;
  */
 public final class Capacity {
 
-    /** Ready before starting; among Ready ones the busiest that has room (idle ones can then time out), then by slot. */
+    /**
+     * Ready (warm) before warming before starting; among Ready ones the busiest that has room (idle ones can then time
+     * out), then by slot.
+     */
     static final Comparator<Builder> CHOICE = Comparator
-            .comparing((Builder b) -> b.state() != Builder.State.READY)
+            .comparingInt((Builder b) -> switch (b.state()) {
+                case READY -> 0;
+                case WARMING -> 1;
+                default -> 2;
+            })
             .thenComparing(Comparator.comparingInt(Builder::claims).reversed())
             .thenComparing(Builder::createdAt, Comparator.nullsLast(Comparator.naturalOrder()))
             .thenComparingInt(Builder::slot);
@@ -77,14 +84,18 @@ public final class Capacity {
                 warm.add(b);
             }
         }
-        // minIdle counts starting builders first (they are the newest), then the most recently idle Ready ones
-        warm.sort(Comparator.comparing((Builder b) -> b.state() != Builder.State.STARTING)
+        // minIdle counts starting (and warming) builders first (they are the newest), then the most recently idle
+        // Ready ones
+        warm.sort(Comparator.comparing((Builder b) -> b.state() == Builder.State.READY)
                 .thenComparing(Builder::idleSince, Comparator.nullsFirst(Comparator.reverseOrder())));
         for (int i = 0; i < warm.size(); i++) {
             Builder b = warm.get(i);
             if (b.state() == Builder.State.STARTING) {
                 deadline = earliest(deadline, b.createdAt().plus(pool.startTimeout()));
                 continue;
+            }
+            if (b.state() == Builder.State.WARMING) {
+                continue; // Ready: not timed out as starting, and not idle yet
             }
             if (i < pool.minIdle()) {
                 continue;

@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 
@@ -76,7 +77,8 @@ public class CapacityLedger {
      * A pool's plan with the names of the builders to create, its builders by state, and the names of its Ready ones
      * that take builds (idle or busy, not retiring).
      */
-    public record PoolScale(ScalePlan plan, List<NewBuilder> creates, BuilderCounts counts, List<String> ready) {
+    public record PoolScale(ScalePlan plan, List<NewBuilder> creates, BuilderCounts counts, List<String> ready,
+            List<String> idle) {
     }
 
     private record Created(String machine, int slot, Instant at) {
@@ -117,6 +119,8 @@ public class CapacityLedger {
         }
     };
     private final List<Consumer<String>> releaseListeners = new CopyOnWriteArrayList<>();
+    /** Ready builder pods whose kept connection is still being warmed: builds would wait for it. */
+    private volatile Predicate<Pod> warming = pod -> false;
     private final Supplier<String> suffixes;
     private final BuilderDefaults defaults;
     private final boolean keepFailed;
@@ -133,6 +137,14 @@ public class CapacityLedger {
         this.defaults = defaults;
         this.keepFailed = keepFailed;
         this.started = started;
+    }
+
+    /**
+     * Which Ready builder pods are still warming (the operator's kept connection to them being made): they are
+     * {@link Builder.State#WARMING}, counted as starting and given to a build only when no warm one has room.
+     */
+    public void warmingBy(Predicate<Pod> warming) {
+        this.warming = warming;
     }
 
     /** Called with the namespace whenever a build gives back capacity there: builds waiting in it may now fit. */
@@ -304,7 +316,10 @@ public class CapacityLedger {
         }
         List<Builder> after = builders(namespace, machine, snapshot, now);
         return new PoolScale(plan, creates, BuilderCounts.of(after), after.stream()
-                .filter(b -> b.state() == Builder.State.READY).map(Builder::name).toList());
+                .filter(b -> b.state() == Builder.State.READY || b.state() == Builder.State.WARMING)
+                .map(Builder::name).toList(),
+                after.stream().filter(b -> b.state() == Builder.State.READY && b.claims() == 0)
+                        .map(Builder::name).toList());
     }
 
     /** The pool's builders: the cache's pods and this process's creations, with their claims and states. */
@@ -353,7 +368,9 @@ public class CapacityLedger {
                     || (ephemeral && claimed == 0 && labels.containsKey(Names.LABEL_BUILD))) {
                 state = Builder.State.RETIRING;
             } else {
-                state = BuilderPodState.isReady(pod) ? Builder.State.READY : Builder.State.STARTING;
+                state = !BuilderPodState.isReady(pod)
+                        ? Builder.State.STARTING
+                        : warming.test(pod) ? Builder.State.WARMING : Builder.State.READY;
             }
             Instant createdAt = parse(pod.getMetadata().getCreationTimestamp(), now);
             Instant idle = idleSince.getOrDefault(podKey, createdAt.isAfter(started) ? createdAt : started);

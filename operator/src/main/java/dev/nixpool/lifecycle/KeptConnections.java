@@ -1,6 +1,8 @@
 package dev.nixpool.lifecycle;
 
 import java.util.List;
+import java.util.Optional;
+import java.util.function.BiConsumer;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -27,8 +29,10 @@ public class KeptConnections {
     private final int sshPort;
 
     @Inject
-    public KeptConnections(BuildRunner runner, BuilderProvisioner provisioner, NixpoolConfig config) {
+    public KeptConnections(BuildRunner runner, BuilderProvisioner provisioner, CapacityLedger ledger,
+            NixpoolConfig config) {
         this(runner, provisioner, config.builder().sshUser(), config.builder().sshPort());
+        ledger.warmingBy(this::warming);
     }
 
     public KeptConnections(BuildRunner runner, BuilderProvisioner provisioner, String sshUser, int sshPort) {
@@ -36,6 +40,28 @@ public class KeptConnections {
         this.provisioner = provisioner;
         this.sshUser = sshUser;
         this.sshPort = sshPort;
+    }
+
+    /** True while the kept connection to this Ready builder pod is being made: a build on it would wait for that. */
+    public boolean warming(Pod pod) {
+        return address(pod).map(runner::warming).orElse(false);
+    }
+
+    /**
+     * From now on, {@code pool} hears (namespace, name) of the pool whose builder's warming ended: its idle count and
+     * placement preference change.
+     */
+    public void onWarmed(BiConsumer<String, String> pool) {
+        runner.onWarmed(scope -> {
+            int slash = scope.indexOf('/');
+            pool.accept(scope.substring(0, slash), scope.substring(slash + 1));
+        });
+    }
+
+    private Optional<BuilderAddress> address(Pod pod) {
+        return pod.getStatus() != null && pod.getStatus().getPodIP() != null
+                ? Optional.of(new BuilderAddress(pod.getStatus().getPodIP(), sshPort, sshUser))
+                : Optional.empty();
     }
 
     public void keep(BuildMachine machine, List<Pod> ready) {

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -29,7 +30,21 @@ public class PoolScaler {
      * that take builds (the operator keeps its connections to them open).
      */
     public record Outcome(BuilderCounts counts, List<StepContext.PendingEvent> events, Optional<Instant> nextLook,
-            List<Pod> ready) {
+            List<Pod> ready, List<Pod> idle) {
+
+        /**
+         * The counts with the idle builders that are still {@code warming} (their kept connection named just now, in
+         * the same reconcile) counted as starting: idle means a build starts on it at once.
+         */
+        public Outcome recounted(Predicate<Pod> warming) {
+            int stillWarming = (int) idle.stream().filter(warming).count();
+            if (stillWarming == 0) {
+                return this;
+            }
+            BuilderCounts now = new BuilderCounts(counts.total(), counts.starting() + stillWarming,
+                    counts.idle() - stillWarming, counts.busy());
+            return new Outcome(now, events, nextLook, ready, idle);
+        }
     }
 
     private final CapacityLedger ledger;
@@ -75,7 +90,10 @@ public class PoolScaler {
         List<Pod> readyPods = snapshot.builderPods().stream()
                 .filter(p -> ready.contains(p.getMetadata().getName()))
                 .toList();
-        return new Outcome(scale.counts(), events, nextLook(scale.plan().nextDeadline(), namespace, now), readyPods);
+        Set<String> idle = Set.copyOf(scale.idle());
+        List<Pod> idlePods = readyPods.stream().filter(p -> idle.contains(p.getMetadata().getName())).toList();
+        return new Outcome(scale.counts(), events, nextLook(scale.plan().nextDeadline(), namespace, now), readyPods,
+                idlePods);
     }
 
     /**

@@ -20,6 +20,7 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 
 import dev.nixpool.Names;
@@ -47,6 +48,7 @@ import dev.nixpool.validation.SpecValidation;
 public class BuildMachineReconciler implements Reconciler<BuildMachine>, Cleaner<BuildMachine> {
 
     public static final String NAME = "buildmachine";
+    static final String WARMED = "warmed";
     /** A draining pool looks again this often even without events (its builds' ends are events too). */
     static final Duration DRAIN_REQUEUE = Duration.ofSeconds(10);
 
@@ -85,7 +87,10 @@ public class BuildMachineReconciler implements Reconciler<BuildMachine>, Cleaner
                         .build(),
                 context);
         builds.addIndexers(BuildIndexes.all());
-        return List.of(pods, builds);
+        // a builder's kept connection warmed: it is idle from now on (status, placement preference)
+        SimpleInboundEventSource<BuildMachine> warmed = new SimpleInboundEventSource<>(WARMED);
+        connections.onWarmed((namespace, name) -> warmed.propagateEvent(new ResourceID(name, namespace)));
+        return List.of(pods, builds, warmed);
     }
 
     @Override
@@ -96,6 +101,7 @@ public class BuildMachineReconciler implements Reconciler<BuildMachine>, Cleaner
         Instant now = Instant.now();
         PoolScaler.Outcome scaled = scaler.scale(machine, snapshot(machine, context), now);
         connections.keep(machine, scaled.ready());
+        scaled = scaled.recounted(connections::warming);
         List<String> problems = SpecValidation.problems(machine.getSpec());
         if (problems.isEmpty()) {
             writeStatus(machine, context, scaled, now, true, Reason.SPEC_VALID,
@@ -117,6 +123,7 @@ public class BuildMachineReconciler implements Reconciler<BuildMachine>, Cleaner
         Instant now = Instant.now();
         PoolScaler.Outcome scaled = scaler.scale(machine, snapshot(machine, context), now);
         connections.keep(machine, scaled.ready());
+        scaled = scaled.recounted(connections::warming);
         if (scaled.counts().total() == 0 && scaler.deleteRemains(machine)) {
             return DeleteControl.defaultDelete();
         }

@@ -6,6 +6,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 import jakarta.annotation.PreDestroy;
@@ -18,6 +19,7 @@ import dev.nixpool.cache.CacheStoreException;
 import dev.nixpool.cache.DaemonStores;
 import dev.nixpool.config.NixpoolConfig;
 import dev.nixpool.logs.LogStore;
+import dev.nixpool.remote.BuilderAddress;
 import dev.nixpool.remote.BuilderConnector;
 import dev.nixpool.remote.BuilderCredentials;
 import dev.nixpool.status.Reason;
@@ -84,6 +86,19 @@ public class BuildRunner {
     /** ssh-ng:// destinations of uploads dispatched from now on are opened with {@code stores}. */
     public void useDaemonStores(DaemonStores stores) {
         this.daemonStores = stores;
+    }
+
+    /**
+     * True while the operator's kept connection to the builder at {@code address} is being warmed (see
+     * {@link KeptSessions#warming}): the builder is Ready but a build on it would wait for that.
+     */
+    public boolean warming(BuilderAddress address) {
+        return sessions.warming(address);
+    }
+
+    /** From now on, {@code listener} hears the pool (scope of {@link #keepConnected}) of each builder warmed. */
+    public void onWarmed(Consumer<String> listener) {
+        sessions.onWarmed(listener);
     }
 
     /** From now on, {@code listener} hears every run's milestones. */

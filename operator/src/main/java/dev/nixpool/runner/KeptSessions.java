@@ -7,10 +7,12 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 import org.jboss.logging.Logger;
@@ -46,6 +48,7 @@ final class KeptSessions implements AutoCloseable {
     private final ExecutorService warming;
     private final boolean ownsWarming;
     private final Map<BuilderAddress, Entry> entries = new HashMap<>();
+    private final List<Consumer<String>> warmedListeners = new CopyOnWriteArrayList<>();
     private boolean closed;
 
     /** With a warming thread of its own (closed by {@link #close()}). */
@@ -144,6 +147,15 @@ final class KeptSessions implements AutoCloseable {
         boolean dropped;
         int leases;
         BuilderSession spare;
+        /**
+         * Set while the warming thread makes this builder's spare (done when it is there or could not be made): a
+         * build without settings of its own that comes meanwhile takes it instead of starting a second serve process.
+         */
+        CompletableFuture<Void> spareMade;
+        /** A build waits for the spare being made: builds at once after it start their own sessions. */
+        boolean spareAwaited;
+        /** A build has its session on this connection (an ephemeral builder's spare would go unused). */
+        boolean sessionTaken;
 
         Entry(BuilderAddress address) {
             this.address = address;
@@ -219,11 +231,18 @@ final class KeptSessions implements AutoCloseable {
                     replaced = entry;
                     continue;
                 }
+                if (plain) {
+                    awaitSpare(entry);
+                }
                 BuilderSession spare = plain ? takeSpare(entry) : null;
                 if (spare != null) {
                     return new Lease(entry, spare, !connectHere, true);
                 }
-                return new Lease(entry, connected.connection().session(settings), !connectHere, plain);
+                BuilderSession own = connected.connection().session(settings);
+                synchronized (this) {
+                    entry.sessionTaken = true;
+                }
+                return new Lease(entry, own, !connectHere, plain);
             } catch (BuilderException e) {
                 failure = e;
                 // a connection made for this very build that fails says what is wrong with the builder; a kept one
@@ -327,7 +346,47 @@ final class KeptSessions implements AutoCloseable {
                 return;
             }
             entry.connecting = true;
+            entry.spareMade = new CompletableFuture<>();
         }
+        try {
+            warmUp(entry, builder, credentials);
+        } finally {
+            entry.spareMade.complete(null);
+            String scope;
+            synchronized (this) {
+                scope = entry.scope;
+            }
+            if (scope != null) {
+                warmedListeners.forEach(l -> l.accept(scope));
+            }
+        }
+    }
+
+    /** From now on, {@code listener} hears the scope (pool) of every builder whose warming ended, made or not. */
+    void onWarmed(Consumer<String> listener) {
+        warmedListeners.add(listener);
+    }
+
+    /**
+     * True while the warming of the builder at {@code address} is under way (login, spare serve session, evaluator): a
+     * build given it now waits for that. False once it is done, and for a builder not named or whose warming failed
+     * (a build connects itself there, as before).
+     */
+    synchronized boolean warming(BuilderAddress address) {
+        Entry entry = entries.get(address);
+        if (entry == null || entry.dropped) {
+            return false;
+        }
+        if (entry.spareMade != null) {
+            return !entry.spareMade.isDone();
+        }
+        // named, warming queued or not started: not warm yet unless a build already connected it
+        return !entry.connecting;
+    }
+
+    /** Connects, then makes the spare and starts its evaluator; a build waiting for the spare is let go after. */
+    private void warmUp(Entry entry, KeptBuilder builder,
+            Function<KeptBuilder, Optional<BuilderCredentials>> credentials) {
         Optional<BuilderCredentials> keys;
         try {
             keys = credentials.apply(builder);
@@ -348,7 +407,7 @@ final class KeptSessions implements AutoCloseable {
             return;
         }
         synchronized (this) {
-            if (!entry.reusable && entry.leases > 0) {
+            if (!entry.reusable && entry.sessionTaken) {
                 return; // an ephemeral builder whose one build already has its session: a spare would go unused
             }
         }
@@ -428,12 +487,40 @@ final class KeptSessions implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits for the spare the warming thread is making, if it is: it was started before this build (login, serve
+     * handshake, evaluator), so taking it is never slower than starting a serve process of the build's own after it.
+     */
+    private void awaitSpare(Entry entry) throws BuilderException {
+        CompletableFuture<Void> made;
+        synchronized (this) {
+            made = entry.spareMade;
+            if (made == null || made.isDone() || entry.spareAwaited) {
+                // no spare coming, or it is there, or another build waits for it (this one would only wait longer)
+                return;
+            }
+            entry.spareAwaited = true;
+        }
+        try {
+            made.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BuilderException(BuilderFailure.UNREACHABLE, "interrupted while waiting for the session to "
+                    + entry.address.host(), e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("warming " + entry.address.host() + " failed", e.getCause());
+        }
+    }
+
     private synchronized BuilderSession takeSpare(Entry entry) {
         BuilderSession spare = entry.spare;
         entry.spare = null;
         if (spare != null && !spare.reusable()) {
             spare.close();
             return null;
+        }
+        if (spare != null) {
+            entry.sessionTaken = true;
         }
         return spare;
     }

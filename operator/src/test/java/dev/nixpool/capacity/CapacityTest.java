@@ -3,6 +3,7 @@ package dev.nixpool.capacity;
 import static dev.nixpool.capacity.Builder.State.READY;
 import static dev.nixpool.capacity.Builder.State.RETIRING;
 import static dev.nixpool.capacity.Builder.State.STARTING;
+import static dev.nixpool.capacity.Builder.State.WARMING;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
@@ -63,6 +64,12 @@ class CapacityTest {
                         List.of(b("starting", 0, STARTING, 0), b("ready", 1, READY, 0)), "ready"),
                 Arguments.of("the busiest Ready one with room (idle ones can time out)", pool(3, 2, 0),
                         List.of(b("idle", 0, READY, 0), b("half", 1, READY, 1)), "half"),
+                Arguments.of("warm before warming (its kept connection still being made)", pool(3, 1, 0),
+                        List.of(b("warming", 0, WARMING, 0), b("warm", 1, READY, 0)), "warm"),
+                Arguments.of("warming before starting", pool(3, 1, 0),
+                        List.of(b("starting", 0, STARTING, 0), b("warming", 1, WARMING, 0)), "warming"),
+                Arguments.of("a warming builder is still given when nothing warmer has room", pool(3, 1, 0),
+                        List.of(b("busy", 0, READY, 1), b("warming", 1, WARMING, 0)), "warming"),
                 Arguments.of("never a full one", pool(3, 1, 0), List.of(b("busy", 0, READY, 1)), null),
                 Arguments.of("never a retiring one", pool(3, 1, 0), List.of(b("old", 0, RETIRING, 0)), null));
     }
@@ -79,6 +86,12 @@ class CapacityTest {
                 Arguments.of("minIdle 2 from nothing", pool(5, 1, 2), List.of(), now, 2, List.of()),
                 Arguments.of("minIdle counts starting builders", pool(5, 1, 2), List.of(b("s", 0, STARTING, 0)),
                         T0, 1, List.of()),
+                Arguments.of("minIdle counts warming builders: none more started", pool(5, 1, 1),
+                        List.of(b("w", 0, WARMING, 0)), T0, 0, List.of()),
+                Arguments.of("a warming builder counts toward maxBuilders", pool(2, 1, 3),
+                        List.of(b("w", 0, WARMING, 0), b("busy", 1, READY, 1)), T0, 0, List.of()),
+                Arguments.of("a warming builder is neither timed out as starting nor as idle", pool(5, 1, 0),
+                        List.of(b("w", 0, WARMING, 0)), T0.plus(START).plus(IDLE), 0, List.of()),
                 Arguments.of("never beyond maxBuilders", pool(2, 1, 3), List.of(b("busy", 0, READY, 1)), now, 1,
                         List.of()),
                 Arguments.of("busy builders do not count as warm", pool(5, 1, 1), List.of(b("busy", 0, READY, 1)),
@@ -123,6 +136,13 @@ class CapacityTest {
         assertThat(builders.size() + plan.create()).isLessThanOrEqualTo(Math.max(pool.maxBuilders(), builders.size()));
         List<String> busy = builders.stream().filter(b -> b.claims() > 0).map(Builder::name).toList();
         assertThat(plan.delete()).extracting(ScalePlan.Retirement::name).noneMatch(busy::contains);
+    }
+
+    @org.junit.jupiter.api.Test
+    void aWarmingBuilderIsCountedAsStartingNotIdle() {
+        BuilderCounts counts = BuilderCounts.of(List.of(b("w", 0, WARMING, 0), b("i", 1, READY, 0),
+                b("s", 2, STARTING, 0), b("busy", 3, WARMING, 1)));
+        assertThat(counts).isEqualTo(new BuilderCounts(4, 2, 1, 1));
     }
 
     @org.junit.jupiter.api.Test

@@ -26,6 +26,7 @@ import dev.nixpool.TestConfig;
 import dev.nixpool.TestResources;
 import dev.nixpool.api.v1alpha1.BuildMachine;
 import dev.nixpool.builder.BuilderPodRenderer;
+import dev.nixpool.capacity.BuilderCounts;
 import dev.nixpool.config.BuilderDefaults;
 import dev.nixpool.scheduling.BuildRequest;
 import dev.nixpool.scheduling.Decision;
@@ -129,6 +130,26 @@ class CapacityLedgerTest {
         assertThat(placement.newSlot()).isNull();
         CapacityLedger.Placement second = ledger.place(build(2), warm, T0);
         assertThat(second.pod()).as("ephemeral: one build per builder").isEqualTo("pair-1-s1");
+    }
+
+    /**
+     * A Ready builder whose kept connection is still warming is not idle: a build prefers a warm one, the pool counts it
+     * as starting, yet it is named for its connection and taken when nothing warmer has room.
+     */
+    @Test
+    void aReadyBuilderStillWarmingIsStartingForTheCountsAndTakenAfterAWarmOne() {
+        CapacityLedger ledger = ledger();
+        ledger.warmingBy(p -> p.getMetadata().getName().equals("pair-0-warming"));
+        ClusterSnapshot cache = snapshot(PAIR, Map.of(),
+                List.of(pod(PAIR, "pair-0-warming", 0, true), pod(PAIR, "pair-1-warm", 1, true)));
+        CapacityLedger.PoolScale plan = ledger.plan(PAIR, cache, T0);
+        assertThat(plan.counts()).isEqualTo(new BuilderCounts(2, 1, 1, 0));
+        assertThat(plan.ready()).as("both are named for their kept connections")
+                .containsExactlyInAnyOrder("pair-0-warming", "pair-1-warm");
+        assertThat(plan.idle()).containsExactly("pair-1-warm");
+        assertThat(ledger.place(build(1), cache, T0).pod()).isEqualTo("pair-1-warm");
+        assertThat(ledger.place(build(2), cache, T0).pod()).as("no new pod while one is warming")
+                .isEqualTo("pair-0-warming");
     }
 
     /** After a restart the ledger is empty: the cache's pods and the builds' statuses fill the pool. */

@@ -2,6 +2,7 @@ package dev.nixpool.runner;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -11,8 +12,13 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.AbstractExecutorService;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 import org.junit.jupiter.api.AfterEach;
@@ -250,6 +256,101 @@ class KeptSessionsTest {
         assertThat(connector.connections).hasSize(1);
     }
 
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void aBuildThatComesWhileTheWarmingMakesTheSpareTakesItInsteadOfStartingASecondServeProcess(Kind kind)
+            throws Exception {
+        ExecutorService thread = Executors.newSingleThreadExecutor();
+        CountDownLatch release = new CountDownLatch(1);
+        connector.sessionGate = release;
+        try (KeptSessions pool = new KeptSessions(connector, thread, true)) {
+            pool.retain(POOL, List.of(new KeptBuilder(A, "pod-a", kind == Kind.REUSABLE)), b -> Optional.of(KEYS));
+            await().until(() -> connector.waitingForSession.get() == 1); // logged in, the spare's serve starting
+            CompletableFuture<KeptSessions.Lease> build = new CompletableFuture<>();
+            Thread buildThread = leaseOn(pool, build);
+            await().until(() -> buildThread.getState() == Thread.State.WAITING);
+            release.countDown();
+            try (KeptSessions.Lease lease = build.get(10, TimeUnit.SECONDS)) {
+                assertThat(connector.connections).as("one login").hasSize(1);
+                assertThat(connector.sessions()).as("one serve process: the warming's").hasSize(1);
+                FakeSession spare = connector.sessions().get(0);
+                assertThat(lease.session()).isSameAs(spare);
+                assertThat(lease.kept()).isTrue();
+                assertThat(spare.prepared).as("its evaluator started by the warming").isOne();
+            }
+        }
+    }
+
+    @Test
+    void aSecondBuildAtOnceDoesNotWaitForTheSpareTheFirstTakes() throws Exception {
+        ExecutorService thread = Executors.newSingleThreadExecutor();
+        CountDownLatch release = new CountDownLatch(1);
+        connector.sessionGate = release;
+        try (KeptSessions pool = new KeptSessions(connector, thread, true)) {
+            pool.retain(POOL, List.of(builder(A)), b -> Optional.of(KEYS));
+            await().until(() -> connector.waitingForSession.get() == 1);
+            CompletableFuture<KeptSessions.Lease> first = new CompletableFuture<>();
+            Thread firstThread = leaseOn(pool, first);
+            await().until(() -> firstThread.getState() == Thread.State.WAITING);
+            CompletableFuture<KeptSessions.Lease> second = new CompletableFuture<>();
+            leaseOn(pool, second);
+            await().alias("the second build starts its own serve process at once")
+                    .until(() -> connector.waitingForSession.get() == 2);
+            release.countDown();
+            try (KeptSessions.Lease a = first.get(10, TimeUnit.SECONDS);
+                    KeptSessions.Lease b = second.get(10, TimeUnit.SECONDS)) {
+                assertThat(a.session()).isSameAs(connector.sessions().get(0));
+                assertThat(b.session()).isNotSameAs(a.session());
+                assertThat(connector.connections).hasSize(1);
+            }
+        }
+    }
+
+    private static Thread leaseOn(KeptSessions pool, CompletableFuture<KeptSessions.Lease> result) {
+        Thread t = new Thread(() -> {
+            try {
+                result.complete(pool.lease(A, KEYS, NixSettings.NONE));
+            } catch (Exception | AssertionError e) {
+                result.completeExceptionally(e);
+            }
+        });
+        t.start();
+        return t;
+    }
+
+    enum Kind {
+        REUSABLE, EPHEMERAL
+    }
+
+    @Test
+    void aNamedBuilderIsWarmingUntilItsSpareIsMadeAndItsPoolIsToldThen() throws Exception {
+        QueuedExecutor queued = new QueuedExecutor();
+        List<String> warmed = new CopyOnWriteArrayList<>();
+        try (KeptSessions pool = new KeptSessions(connector, queued, false)) {
+            pool.onWarmed(warmed::add);
+            assertThat(pool.warming(A)).as("never named: a build connects itself, as before").isFalse();
+            pool.retain(POOL, List.of(builder(A)), b -> Optional.of(KEYS));
+            assertThat(pool.warming(A)).as("named, its warming queued").isTrue();
+            queued.runAll();
+            assertThat(pool.warming(A)).isFalse();
+            assertThat(warmed).containsExactly(POOL);
+        }
+    }
+
+    @Test
+    void aBuilderWhoseWarmingFailedIsNotWarmingAndItsPoolIsTold() throws Exception {
+        QueuedExecutor queued = new QueuedExecutor();
+        List<String> warmed = new CopyOnWriteArrayList<>();
+        connector.connectFailure = new BuilderException(BuilderFailure.UNREACHABLE, "not yet");
+        try (KeptSessions pool = new KeptSessions(connector, queued, false)) {
+            pool.onWarmed(warmed::add);
+            pool.retain(POOL, List.of(builder(A)), b -> Optional.of(KEYS));
+            queued.runAll();
+            assertThat(pool.warming(A)).as("a build connects itself, it does not wait").isFalse();
+            assertThat(warmed).containsExactly(POOL);
+        }
+    }
+
     @Test
     void aBuilderWithoutItsKeySecretIsNotConnectedAhead() throws Exception {
         sessions.retain(POOL, List.of(builder(A)), b -> Optional.empty());
@@ -426,6 +527,9 @@ class KeptSessionsTest {
 
     private static final class InMemoryConnector implements BuilderConnector {
         final List<InMemoryConnection> connections = new CopyOnWriteArrayList<>();
+        /** When set, starting a session waits for it: a serve process still starting on the builder. */
+        volatile CountDownLatch sessionGate;
+        final AtomicInteger waitingForSession = new AtomicInteger();
         volatile BuilderException connectFailure;
         volatile int attempts;
 
@@ -436,7 +540,7 @@ class KeptSessionsTest {
             if (connectFailure != null) {
                 throw connectFailure;
             }
-            InMemoryConnection c = new InMemoryConnection(address, credentials);
+            InMemoryConnection c = new InMemoryConnection(this, address, credentials);
             connections.add(c);
             return c;
         }
@@ -456,13 +560,15 @@ class KeptSessionsTest {
     }
 
     private static final class InMemoryConnection implements BuilderConnection {
+        final InMemoryConnector connector;
         final BuilderAddress address;
         final BuilderCredentials credentials;
         final List<FakeSession> sessions = new CopyOnWriteArrayList<>();
         volatile boolean open = true;
         volatile BuilderException sessionFailure;
 
-        InMemoryConnection(BuilderAddress address, BuilderCredentials credentials) {
+        InMemoryConnection(InMemoryConnector connector, BuilderAddress address, BuilderCredentials credentials) {
+            this.connector = connector;
             this.address = address;
             this.credentials = credentials;
         }
@@ -471,6 +577,16 @@ class KeptSessionsTest {
         public BuilderSession session(NixSettings settings) throws BuilderException {
             if (sessionFailure != null) {
                 throw sessionFailure;
+            }
+            CountDownLatch gate = connector.sessionGate;
+            if (gate != null) {
+                connector.waitingForSession.incrementAndGet();
+                try {
+                    gate.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new BuilderException(BuilderFailure.UNREACHABLE, "interrupted", e);
+                }
             }
             FakeSession s = new FakeSession(this, settings);
             sessions.add(s);
