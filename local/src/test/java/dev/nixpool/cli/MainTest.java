@@ -61,12 +61,14 @@ class MainTest {
     void benchNeedsTheNameOfAKnownBenchmark() {
         assertThat(run("bench")).isEqualTo(2);
         assertThat(err())
-                .startsWith("nixpool bench: expected a benchmark name, lifecycle, protocol or scale, got nothing\n"
-                        + "usage: nixpool bench lifecycle");
+                .startsWith(
+                        "nixpool bench: expected a benchmark name, lifecycle, protocol, scale or chaos, got nothing\n"
+                                + "usage: nixpool bench lifecycle");
         err.reset();
         assertThat(run("bench", "throughput")).isEqualTo(2);
         assertThat(err())
-                .startsWith("nixpool bench: expected a benchmark name, lifecycle, protocol or scale, got 'throughput'");
+                .startsWith(
+                        "nixpool bench: expected a benchmark name, lifecycle, protocol, scale or chaos, got 'throughput'");
         err.reset();
         assertThat(run("bench", "lifecycle", "--builds", "none")).isEqualTo(2);
         assertThat(err()).startsWith("nixpool bench: --builds needs a positive number, got 'none'");

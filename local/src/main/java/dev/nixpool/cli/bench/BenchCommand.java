@@ -3,6 +3,8 @@ package dev.nixpool.cli.bench;
 import java.io.PrintStream;
 import java.util.List;
 
+import dev.nixpool.bench.ChaosBenchmark;
+import dev.nixpool.bench.ChaosOptions;
 import dev.nixpool.bench.LifecycleBenchmark;
 import dev.nixpool.bench.ProtocolBenchmark;
 import dev.nixpool.bench.ScaleBenchmark;
@@ -10,7 +12,7 @@ import dev.nixpool.bench.ScaleOptions;
 import dev.nixpool.cli.Command;
 import dev.nixpool.cli.UsageException;
 
-/** {@code nixpool bench lifecycle|protocol|scale}: the benchmarks whose figures docs/benchmarks.md records. */
+/** {@code nixpool bench lifecycle|protocol|scale|chaos}: the benchmarks whose figures docs/benchmarks.md records. */
 public final class BenchCommand implements Command {
 
     @Override
@@ -21,7 +23,8 @@ public final class BenchCommand implements Command {
     @Override
     public String summary() {
         return "run a benchmark: lifecycle (builds on a local cluster), protocol (NAR codec, serve round trips) or"
-                + " scale (thousands of builds applied at once)";
+                + " scale (thousands of builds applied at once) or chaos (builds while the operator, builder pods and SSH"
+                + " connections are killed)";
     }
 
     @Override
@@ -31,6 +34,9 @@ public final class BenchCommand implements Command {
                                                [--operator-log FILE] [--set KEY=VALUE]...
                        nixpool bench protocol [--size-mib N] [--rounds N] [--serve-seconds N] [--no-serve]
                        nixpool bench scale [--builds N] [--max-builders M] [--run-seconds S]
+                                           [--operator-log FILE] [--set KEY=VALUE]...
+                       nixpool bench chaos [--builds N] [--operator-kills K] [--pod-deletes D]
+                                           [--connection-cuts C] [--concurrency J] [--seed S]
                                            [--operator-log FILE] [--set KEY=VALUE]...
 
                 lifecycle  starts a local cluster (in-memory API server, builder runtime, the packaged operator as
@@ -50,8 +56,16 @@ public final class BenchCommand implements Command {
                            builder pods seen against M, the operator's peak heap and RSS, API writes per build, and
                            builds finished in the next S seconds (default 60) while a client lists every NixBuild
                            once a second; then times kubectl delete nixbuilds --all. Needs root.
+                chaos      starts a local cluster and runs N trivial NixBuilds (default 50), J at a time (default
+                           4), each held on its builder until released at a random moment, while the operator
+                           process is SIGKILLed K times (default 5; restarted as a Deployment would), D builder
+                           pods of Building builds are deleted (default 5) and C builds' SSH connections are cut
+                           (default 5; the builder's sshd session is killed). Moments and targets come from the
+                           seed (default 13). Prints the builds that succeeded, the attempts histogram, kills and
+                           restarts, the most builder pods one attempt had, the pods and Secrets left, and the
+                           times. Needs root.
 
-                exit codes: 0 done (lifecycle: every build succeeded; scale: none failed), 1 a build failed or the benchmark could not
+                exit codes: 0 done (lifecycle: every build succeeded; scale: none failed; chaos: every check held), 1 a build failed or the benchmark could not
                 run, 2 bad arguments
                 """;
     }
@@ -59,15 +73,16 @@ public final class BenchCommand implements Command {
     @Override
     public int run(List<String> args, PrintStream out, PrintStream err) throws UsageException {
         if (args.isEmpty()) {
-            throw new UsageException("expected a benchmark name, lifecycle, protocol or scale, got nothing");
+            throw new UsageException("expected a benchmark name, lifecycle, protocol, scale or chaos, got nothing");
         }
         List<String> options = args.subList(1, args.size());
         return switch (args.get(0)) {
             case "lifecycle" -> lifecycle(options, out, err);
             case "protocol" -> protocol(options, err);
             case "scale" -> scale(options, out, err);
+            case "chaos" -> chaos(options, out, err);
             default -> throw new UsageException(
-                    "expected a benchmark name, lifecycle, protocol or scale, got '" + args.get(0) + "'");
+                    "expected a benchmark name, lifecycle, protocol, scale or chaos, got '" + args.get(0) + "'");
         };
     }
 
@@ -105,6 +120,25 @@ public final class BenchCommand implements Command {
             return 1;
         } catch (RuntimeException e) {
             err.println("nixpool bench scale: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private static int chaos(List<String> args, PrintStream out, PrintStream err) throws UsageException {
+        ChaosOptions options;
+        try {
+            options = ChaosOptions.parse(args);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+        try {
+            return ChaosBenchmark.run(options, LifecycleBenchmark.repoRoot(), out);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            err.println("nixpool bench chaos: interrupted");
+            return 1;
+        } catch (RuntimeException e) {
+            err.println("nixpool bench chaos: " + e.getMessage());
             return 1;
         }
     }
