@@ -171,8 +171,36 @@ class CapacityLedgerTest {
         ClusterSnapshot afterRestart = snapshot(single, Map.of(), List.of(used));
         assertThat(ledger.place(build(2), afterRestart, T0).decision())
                 .as("its slot is taken until it is gone").isInstanceOf(Decision.Wait.class);
-        CapacityLedger.PoolScale plan = ledger.plan(single, afterRestart, T0);
+        assertThat(ledger.plan(single, afterRestart, T0).plan().delete())
+                .as("kept for its build to take back while a restart is young").isEmpty();
+        Instant later = T0.plus(CapacityLedger.ADOPTION_GRACE);
+        assertThat(ledger.place(build(2), afterRestart, later).decision()).isInstanceOf(Decision.Wait.class);
+        CapacityLedger.PoolScale plan = ledger.plan(single, afterRestart, later);
         assertThat(plan.plan().delete()).extracting(r -> r.name()).containsExactly("single-0-a");
+    }
+
+    /**
+     * The operator was killed after it had created a build's builder and before the build's status named it (chaos
+     * benchmark, issue 13): the restarted one gives that attempt the same builder, never a second pod.
+     */
+    @Test
+    void aRestartedOperatorTakesBackTheBuilderItsPredecessorStartedForTheAttempt() {
+        Pod started = pod(PAIR, "pair-0-a", 0, false);
+        started.getMetadata().getLabels().putAll(Names.claimLabels("b1", 2));
+        ClusterSnapshot afterRestart = snapshot(PAIR, Map.of(), List.of(started));
+
+        CapacityLedger ledger = ledger();
+        assertThat(ledger.adopt(build(1), 2, afterRestart, T0)).isTrue();
+        CapacityLedger.Placement placement = ledger.place(build(1), afterRestart, T0);
+        assertThat(placement.pod()).isEqualTo("pair-0-a");
+        assertThat(placement.newSlot()).as("nothing to create").isNull();
+        assertThat(ledger.plan(PAIR, afterRestart, T0.plus(CapacityLedger.ADOPTION_GRACE)).plan().delete())
+                .as("held by its build now").isEmpty();
+
+        CapacityLedger other = ledger();
+        assertThat(other.adopt(build(1), 3, afterRestart, T0)).as("an earlier attempt's builder").isFalse();
+        assertThat(other.adopt(build(2), 2, afterRestart, T0)).as("another build's builder").isFalse();
+        assertThat(other.place(build(1), afterRestart, T0).pod()).isEqualTo("pair-1-s1");
     }
 
     /**
