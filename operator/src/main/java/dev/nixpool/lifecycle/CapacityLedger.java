@@ -271,6 +271,16 @@ public class CapacityLedger {
         released.putIfAbsent(buildKey, now);
     }
 
+    /** When this process (its ledger) started: what the cluster holds from before was decided by a predecessor. */
+    public Instant started() {
+        return started;
+    }
+
+    /** Whether this process decided to start the builder and still remembers it (its pod may not be cached yet). */
+    public synchronized boolean decidedHere(String namespace, String pod) {
+        return created.containsKey(key(namespace, pod)) || creating.containsKey(key(namespace, pod));
+    }
+
     /** The builder's Secret and pod exist now: whoever decided to start it has created them. */
     public synchronized void createdNow(String namespace, String pod) {
         creating.remove(key(namespace, pod));

@@ -26,6 +26,7 @@ import dev.nixpool.TestConfig;
 import dev.nixpool.TestResources;
 import dev.nixpool.api.v1alpha1.BuildMachine;
 import dev.nixpool.builder.BuilderPodRenderer;
+import dev.nixpool.builder.KeySecretRenderer;
 import dev.nixpool.config.BuilderDefaults;
 import dev.nixpool.scheduling.BuildRequest;
 import dev.nixpool.scheduling.Decision;
@@ -251,6 +252,33 @@ class CapacityLedgerTest {
         CapacityLedger.Placement placement = ledger.place(build(1), empty, T0);
         assertThat(placement.pod()).as("a starting warm builder is claimed").isIn("warm-0-s1", "warm-1-s2");
         assertThat(ledger.plan(warm, empty, T0).creates()).as("one more to keep two warm").hasSize(1);
+    }
+
+    /**
+     * A predecessor was killed between creating a builder's key Secret and its pod (chaos benchmark, issue 13): the
+     * pool's first look in this process deletes that Secret, and keeps the Secrets of pods that exist or that this
+     * process is starting.
+     */
+    @Test
+    void aKeySecretWithoutItsPodIsDeletedOnThePoolsFirstLook() {
+        InMemoryBuilderResources resources = new InMemoryBuilderResources();
+        BuilderProvisioner provisioner = new BuilderProvisioner(resources, TestConfig.nixpool(Map.of()));
+        resources.createdAt(T0.minusSeconds(30));
+        resources.create(KeySecretRenderer.renderWithNewKeys(PAIR, "pair-0-orphan", 0));
+        resources.create(KeySecretRenderer.renderWithNewKeys(PAIR, "pair-1-alive", 1));
+        CapacityLedger ledger = ledger();
+        assertThat(ledger.place(build(1), snapshot(PAIR, Map.of(), List.of()), T0).pod())
+                .as("decided here, being created").isEqualTo("pair-0-s1");
+        resources.create(KeySecretRenderer.renderWithNewKeys(PAIR, "pair-0-s1", 0));
+        resources.createdAt(T0.plusSeconds(1));
+        resources.create(KeySecretRenderer.renderWithNewKeys(PAIR, "pair-1-uncached", 1));
+        PoolScaler scaler = new PoolScaler(ledger, provisioner);
+
+        scaler.scale(PAIR, snapshot(PAIR, Map.of(), List.of(pod(PAIR, "pair-1-alive", 1, true))), T0.plusSeconds(2));
+
+        assertThat(resources.secretsOfMachine("ns", "pair")).extracting(s -> s.getMetadata().getName())
+                .as("made since the start: its pod may not be cached yet")
+                .containsExactlyInAnyOrder("pair-1-alive-ssh", "pair-0-s1-ssh", "pair-1-uncached-ssh");
     }
 
     /**
