@@ -13,10 +13,13 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
@@ -249,7 +252,7 @@ public final class ChaosRun {
 
     /** The sshd processes (per-connection, "sshd: user@notty" and its monitor) above the builder's serve processes. */
     private List<ProcessHandle> sshSessions(String podName, Instant operatorStart) {
-        Set<ProcessHandle> sessions = new java.util.LinkedHashSet<>();
+        Set<ProcessHandle> sessions = new LinkedHashSet<>();
         for (LiveBuilder builder : cluster.runtime().liveBuilders()) {
             if (!builder.namespace().equals(namespace) || !builder.name().equals(podName)) {
                 continue;
@@ -357,7 +360,7 @@ public final class ChaosRun {
     private List<NixBuild> ordered(List<NixBuild> candidates) {
         List<NixBuild> shuffled = new ArrayList<>(candidates);
         shuffled.sort(Comparator.comparing(b -> b.getMetadata().getName()));
-        java.util.Collections.shuffle(shuffled, targets);
+        Collections.shuffle(shuffled, targets);
         shuffled.sort(Comparator.comparingInt(b -> hits.getOrDefault(b.getMetadata().getName(), 0)));
         return shuffled;
     }
@@ -449,7 +452,7 @@ public final class ChaosRun {
     }
 
     private String elapsedText() {
-        return String.format(java.util.Locale.ROOT, "at %.1f s", elapsed());
+        return String.format(Locale.ROOT, "at %.1f s", elapsed());
     }
 
     private static double seconds(long since) {
