@@ -45,7 +45,8 @@ class ChaosOptionsTest {
                 .hasMessage("--seed needs a whole number, got 'x'");
         assertThatThrownBy(() -> ChaosOptions.parse(List.of("--connection-cuts")))
                 .hasMessage("--connection-cuts needs a number after it, got nothing");
-        assertThatThrownBy(() -> ChaosOptions.parse(List.of("--builds", "1", "--pod-deletes", "11")))
+        assertThatThrownBy(
+                () -> ChaosOptions.parse(List.of("--builds", "1", "--pod-deletes", "11", "--connection-cuts", "0")))
                 .hasMessage("11 pod deletes and connection cuts are more than 1 builds can take with 10 retries"
                         + " each");
         assertThatThrownBy(() -> ChaosOptions.parse(List.of("--chaos")))
