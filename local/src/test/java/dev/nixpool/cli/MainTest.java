@@ -62,13 +62,13 @@ class MainTest {
         assertThat(run("bench")).isEqualTo(2);
         assertThat(err())
                 .startsWith(
-                        "nixpool bench: expected a benchmark name, lifecycle, protocol, scale, upload or gateway, got nothing\n"
+                        "nixpool bench: expected a benchmark name, lifecycle, protocol, scale, upload, gateway or chaos, got nothing\n"
                                 + "usage: nixpool bench lifecycle");
         err.reset();
         assertThat(run("bench", "throughput")).isEqualTo(2);
         assertThat(err())
                 .startsWith(
-                        "nixpool bench: expected a benchmark name, lifecycle, protocol, scale, upload or gateway, got 'throughput'");
+                        "nixpool bench: expected a benchmark name, lifecycle, protocol, scale, upload, gateway or chaos, got 'throughput'");
         err.reset();
         assertThat(run("bench", "lifecycle", "--builds", "none")).isEqualTo(2);
         assertThat(err()).startsWith("nixpool bench: --builds needs a positive number, got 'none'");

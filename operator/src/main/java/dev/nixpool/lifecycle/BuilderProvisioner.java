@@ -1,9 +1,15 @@
 package dev.nixpool.lifecycle;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -31,6 +37,7 @@ import dev.nixpool.remote.BuilderCredentials;
 public class BuilderProvisioner {
 
     private static final Logger LOG = Logger.getLogger(BuilderProvisioner.class);
+    private static final String KEY_SECRET_SUFFIX = Names.keySecretName("");
 
     private final BuilderResources resources;
     private final BuilderDefaults defaults;
@@ -121,6 +128,39 @@ public class BuilderProvisioner {
         resources.claimsOfMachine(namespace, label)
                 .forEach(c -> resources.deleteClaim(namespace, c.getMetadata().getName()));
         return true;
+    }
+
+    /**
+     * Deletes the pool's key Secrets created before {@code createdBefore} (this process's start) whose pod neither
+     * exists ({@code pods}, the cache) nor is being started by this process ({@code decidedHere}): a predecessor was
+     * killed between creating a builder's Secret and its pod (or between deleting them), and nobody would ever use or
+     * delete that Secret. Secrets made since the start are left alone: their pod may not be cached yet.
+     *
+     * @return the names of the Secrets deleted
+     */
+    public List<String> deleteOrphanSecrets(BuildMachine machine, List<Pod> pods, Predicate<String> decidedHere,
+            Instant createdBefore) {
+        String namespace = machine.getMetadata().getNamespace();
+        Set<String> podNames = pods.stream().map(p -> p.getMetadata().getName()).collect(Collectors.toSet());
+        List<String> deleted = new ArrayList<>();
+        for (Secret secret : resources.secretsOfMachine(namespace,
+                Names.labelValue(machine.getMetadata().getName()))) {
+            String name = secret.getMetadata().getName();
+            String pod = name.endsWith(KEY_SECRET_SUFFIX)
+                    ? name.substring(0, name.length() - KEY_SECRET_SUFFIX.length())
+                    : null;
+            String created = secret.getMetadata().getCreationTimestamp();
+            if (pod != null && created != null && Instant.parse(created).isBefore(createdBefore)
+                    && !podNames.contains(pod) && !decidedHere.test(pod)) {
+                resources.deleteSecret(namespace, name);
+                deleted.add(name);
+            }
+        }
+        if (!deleted.isEmpty()) {
+            LOG.infof("deleted key Secret(s) %s of BuildMachine %s/%s: their builder pods do not exist", deleted,
+                    namespace, machine.getMetadata().getName());
+        }
+        return deleted;
     }
 
     public Optional<Pod> findPod(String namespace, String podName) {

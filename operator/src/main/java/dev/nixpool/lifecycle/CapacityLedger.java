@@ -95,6 +95,13 @@ public class CapacityLedger {
     /** A builder this process created that no cache ever showed (deleted by someone else at once) stops counting. */
     static final Duration UNSEEN_LIMIT = Duration.ofSeconds(60);
 
+    /**
+     * How long after this process started an ephemeral builder labelled for a build that nobody holds is kept for that
+     * build to {@link #adopt} (every build is reconciled once the caches have synced), rather than stopped as a served
+     * one: a predecessor may have been killed between creating it and recording it in the build's status.
+     */
+    static final Duration ADOPTION_GRACE = UNSEEN_LIMIT;
+
     private static final String SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
     private static final int SUFFIX_LENGTH = 5;
 
@@ -201,6 +208,42 @@ public class CapacityLedger {
     }
 
     /**
+     * After a restart, takes back the builder this process's predecessor started (or claimed) for the build's current
+     * attempt: it was killed after it had created or labelled the pod and before the build's status named it, so the
+     * pod carries the build's claim labels ({@link Names#claimLabels}) and nobody holds it. Placing the build anew would
+     * give that attempt a second builder pod. Call before {@link #place}, which then answers with this builder.
+     *
+     * @return whether the build holds such a builder now
+     */
+    public synchronized boolean adopt(BuildRequest build, int attempt, ClusterSnapshot snapshot, Instant now) {
+        if (reservations.containsKey(build.key())) {
+            return false;
+        }
+        for (Pod pod : snapshot.builderPods()) {
+            Map<String, String> labels = pod.getMetadata().getLabels();
+            String machine = labels == null ? null : labels.get(Names.LABEL_MACHINE);
+            if (machine == null || !Names.labelValue(build.name()).equals(labels.get(Names.LABEL_BUILD))
+                    || !Integer.toString(attempt).equals(labels.get(Names.LABEL_ATTEMPT))
+                    || pod.getMetadata().getDeletionTimestamp() != null || !BuilderPods.isAlive(pod)
+                    || retired.containsKey(key(build.namespace(), pod.getMetadata().getName()))
+                    || snapshot.claims().values().stream().anyMatch(c -> pod.getMetadata().getName().equals(c.pod()))) {
+                continue;
+            }
+            Optional<BuildMachine> pool = snapshot.machines().stream()
+                    .filter(m -> Names.labelValue(m.getMetadata().getName()).equals(machine)).findFirst();
+            if (pool.isEmpty() || !SchedulingInputs.isEphemeral(pool.get())) {
+                continue;
+            }
+            reservations.put(build.key(), new ClusterSnapshot.Claim(pool.get().getMetadata().getName(),
+                    pod.getMetadata().getName()));
+            reservationsVersion++;
+            released.remove(build.key());
+            return true;
+        }
+        return false;
+    }
+
+    /**
      * The namespace's waiting queue as {@link #place} sees it (builds placed here left it, whatever the cache shows),
      * shared until it changes: for answering events with the builds they concern and for queue positions.
      */
@@ -238,6 +281,16 @@ public class CapacityLedger {
             reservationsVersion++;
         }
         released.putIfAbsent(buildKey, now);
+    }
+
+    /** When this process (its ledger) started: what the cluster holds from before was decided by a predecessor. */
+    public Instant started() {
+        return started;
+    }
+
+    /** Whether this process decided to start the builder and still remembers it (its pod may not be cached yet). */
+    public synchronized boolean decidedHere(String namespace, String pod) {
+        return created.containsKey(key(namespace, pod)) || creating.containsKey(key(namespace, pod));
     }
 
     /** The builder's Secret and pod exist now: whoever decided to start it has created them. */
@@ -362,10 +415,15 @@ public class CapacityLedger {
             if (claimed == 0 && keepFailed && snapshot.failedOn().contains(name)) {
                 claimed = 1; // kept for inspection: neither given to a build nor stopped
             }
+            boolean unheldClaim = ephemeral && claimed == 0 && labels.containsKey(Names.LABEL_BUILD);
+            if (unheldClaim && now.isBefore(started.plus(ADOPTION_GRACE))) {
+                // a predecessor's builder whose build may not have recorded it: kept for the build to adopt
+                claimed = 1;
+                unheldClaim = false;
+            }
             Builder.State state;
             if (retired.containsKey(podKey) || pod.getMetadata().getDeletionTimestamp() != null || slot < 0
-                    || !BuilderPods.isAlive(pod)
-                    || (ephemeral && claimed == 0 && labels.containsKey(Names.LABEL_BUILD))) {
+                    || !BuilderPods.isAlive(pod) || unheldClaim) {
                 state = Builder.State.RETIRING;
             } else {
                 state = !BuilderPodState.isReady(pod)

@@ -55,6 +55,8 @@ public class PendingStep implements LifecycleStep {
             return StepOutcome.requeue(pause);
         }
         ClusterSnapshot snapshot = context.cluster().snapshot(context.namespace());
+        // a killed predecessor may have started this attempt's builder without recording it: take it back
+        ledger.adopt(request, attempt, snapshot, context.now());
         CapacityLedger.Placement placement = ledger.place(request, snapshot, context.now());
         if (placement.assigned()) {
             BuildMachine machine = snapshot.machine(placement.machine()).orElseThrow();

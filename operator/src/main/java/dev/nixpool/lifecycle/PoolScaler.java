@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
@@ -49,6 +50,8 @@ public class PoolScaler {
 
     private final CapacityLedger ledger;
     private final BuilderProvisioner provisioner;
+    /** The pools whose orphaned key Secrets this process has looked for. */
+    private final Set<String> swept = ConcurrentHashMap.newKeySet();
 
     public PoolScaler(CapacityLedger ledger, BuilderProvisioner provisioner) {
         this.ledger = ledger;
@@ -57,6 +60,11 @@ public class PoolScaler {
 
     public Outcome scale(BuildMachine machine, ClusterSnapshot snapshot, Instant now) {
         String namespace = machine.getMetadata().getNamespace();
+        if (swept.add(namespace + "/" + machine.getMetadata().getName() + "/" + machine.getMetadata().getUid())) {
+            // once per pool and process: only a killed predecessor leaves a key Secret without its pod
+            provisioner.deleteOrphanSecrets(machine, snapshot.builderPods(), pod -> ledger.decidedHere(namespace,
+                    pod), ledger.started());
+        }
         CapacityLedger.PoolScale scale = ledger.plan(machine, snapshot, now);
         List<StepContext.PendingEvent> events = new ArrayList<>();
         scale.plan().delete().forEach(r -> {

@@ -26,6 +26,7 @@ import dev.nixpool.TestConfig;
 import dev.nixpool.TestResources;
 import dev.nixpool.api.v1alpha1.BuildMachine;
 import dev.nixpool.builder.BuilderPodRenderer;
+import dev.nixpool.builder.KeySecretRenderer;
 import dev.nixpool.capacity.BuilderCounts;
 import dev.nixpool.config.BuilderDefaults;
 import dev.nixpool.scheduling.BuildRequest;
@@ -192,8 +193,36 @@ class CapacityLedgerTest {
         ClusterSnapshot afterRestart = snapshot(single, Map.of(), List.of(used));
         assertThat(ledger.place(build(2), afterRestart, T0).decision())
                 .as("its slot is taken until it is gone").isInstanceOf(Decision.Wait.class);
-        CapacityLedger.PoolScale plan = ledger.plan(single, afterRestart, T0);
+        assertThat(ledger.plan(single, afterRestart, T0).plan().delete())
+                .as("kept for its build to take back while a restart is young").isEmpty();
+        Instant later = T0.plus(CapacityLedger.ADOPTION_GRACE);
+        assertThat(ledger.place(build(2), afterRestart, later).decision()).isInstanceOf(Decision.Wait.class);
+        CapacityLedger.PoolScale plan = ledger.plan(single, afterRestart, later);
         assertThat(plan.plan().delete()).extracting(r -> r.name()).containsExactly("single-0-a");
+    }
+
+    /**
+     * The operator was killed after it had created a build's builder and before the build's status named it (chaos
+     * benchmark, issue 13): the restarted one gives that attempt the same builder, never a second pod.
+     */
+    @Test
+    void aRestartedOperatorTakesBackTheBuilderItsPredecessorStartedForTheAttempt() {
+        Pod started = pod(PAIR, "pair-0-a", 0, false);
+        started.getMetadata().getLabels().putAll(Names.claimLabels("b1", 2));
+        ClusterSnapshot afterRestart = snapshot(PAIR, Map.of(), List.of(started));
+
+        CapacityLedger ledger = ledger();
+        assertThat(ledger.adopt(build(1), 2, afterRestart, T0)).isTrue();
+        CapacityLedger.Placement placement = ledger.place(build(1), afterRestart, T0);
+        assertThat(placement.pod()).isEqualTo("pair-0-a");
+        assertThat(placement.newSlot()).as("nothing to create").isNull();
+        assertThat(ledger.plan(PAIR, afterRestart, T0.plus(CapacityLedger.ADOPTION_GRACE)).plan().delete())
+                .as("held by its build now").isEmpty();
+
+        CapacityLedger other = ledger();
+        assertThat(other.adopt(build(1), 3, afterRestart, T0)).as("an earlier attempt's builder").isFalse();
+        assertThat(other.adopt(build(2), 2, afterRestart, T0)).as("another build's builder").isFalse();
+        assertThat(other.place(build(1), afterRestart, T0).pod()).isEqualTo("pair-1-s1");
     }
 
     /**
@@ -244,6 +273,33 @@ class CapacityLedgerTest {
         CapacityLedger.Placement placement = ledger.place(build(1), empty, T0);
         assertThat(placement.pod()).as("a starting warm builder is claimed").isIn("warm-0-s1", "warm-1-s2");
         assertThat(ledger.plan(warm, empty, T0).creates()).as("one more to keep two warm").hasSize(1);
+    }
+
+    /**
+     * A predecessor was killed between creating a builder's key Secret and its pod (chaos benchmark, issue 13): the
+     * pool's first look in this process deletes that Secret, and keeps the Secrets of pods that exist or that this
+     * process is starting.
+     */
+    @Test
+    void aKeySecretWithoutItsPodIsDeletedOnThePoolsFirstLook() {
+        InMemoryBuilderResources resources = new InMemoryBuilderResources();
+        BuilderProvisioner provisioner = new BuilderProvisioner(resources, TestConfig.nixpool(Map.of()));
+        resources.createdAt(T0.minusSeconds(30));
+        resources.create(KeySecretRenderer.renderWithNewKeys(PAIR, "pair-0-orphan", 0));
+        resources.create(KeySecretRenderer.renderWithNewKeys(PAIR, "pair-1-alive", 1));
+        CapacityLedger ledger = ledger();
+        assertThat(ledger.place(build(1), snapshot(PAIR, Map.of(), List.of()), T0).pod())
+                .as("decided here, being created").isEqualTo("pair-0-s1");
+        resources.create(KeySecretRenderer.renderWithNewKeys(PAIR, "pair-0-s1", 0));
+        resources.createdAt(T0.plusSeconds(1));
+        resources.create(KeySecretRenderer.renderWithNewKeys(PAIR, "pair-1-uncached", 1));
+        PoolScaler scaler = new PoolScaler(ledger, provisioner);
+
+        scaler.scale(PAIR, snapshot(PAIR, Map.of(), List.of(pod(PAIR, "pair-1-alive", 1, true))), T0.plusSeconds(2));
+
+        assertThat(resources.secretsOfMachine("ns", "pair")).extracting(s -> s.getMetadata().getName())
+                .as("made since the start: its pod may not be cached yet")
+                .containsExactlyInAnyOrder("pair-1-alive-ssh", "pair-0-s1-ssh", "pair-1-uncached-ssh");
     }
 
     /**

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.util.List;
 
+import dev.nixpool.bench.ChaosBenchmark;
+import dev.nixpool.bench.ChaosOptions;
 import dev.nixpool.bench.GatewayBenchmark;
 import dev.nixpool.bench.LifecycleBenchmark;
 import dev.nixpool.bench.ProtocolBenchmark;
@@ -14,7 +16,7 @@ import dev.nixpool.bench.UploadOptions;
 import dev.nixpool.cli.Command;
 import dev.nixpool.cli.UsageException;
 
-/** {@code nixpool bench lifecycle|protocol|scale|upload}: the benchmarks whose figures docs/benchmarks.md records. */
+/** {@code nixpool bench lifecycle|protocol|scale|upload|gateway|chaos}: the benchmarks whose figures docs/benchmarks.md records. */
 public final class BenchCommand implements Command {
 
     @Override
@@ -25,8 +27,9 @@ public final class BenchCommand implements Command {
     @Override
     public String summary() {
         return "run a benchmark: lifecycle (builds on a local cluster), protocol (NAR codec, serve round trips),"
-                + " scale (thousands of builds applied at once), upload (copyTo throughput against nix copy) or"
-                + " gateway (Nix clients through the gateway vs direct)";
+                + " scale (thousands of builds applied at once), upload (copyTo throughput against nix copy),"
+                + " gateway (Nix clients through the gateway vs direct) or chaos (builds while the operator, builder"
+                + " pods and SSH connections are killed)";
     }
 
     @Override
@@ -40,6 +43,9 @@ public final class BenchCommand implements Command {
                        nixpool bench upload [--size-mib N] [--compression xz|zstd|none]
                                             [--only-random | --only-compressible]
                        nixpool bench gateway [--builds N] [--input-mib M] [--input-dir DIR] [--operator-log FILE]
+                       nixpool bench chaos [--builds N] [--operator-kills K] [--pod-deletes D]
+                                           [--connection-cuts C] [--concurrency J] [--seed S]
+                                           [--operator-log FILE] [--set KEY=VALUE]...
 
                 lifecycle  starts a local cluster (in-memory API server, builder runtime, the packaged operator as
                            its own process), runs N trivial NixBuilds (default 10), at most C at a time (default 1),
@@ -70,8 +76,16 @@ public final class BenchCommand implements Command {
                            1024, generated once into DIR, default /var/tmp/nixpool-bench, and added to this machine's
                            store). Prints the medians' ratio (target <= 1.3x) and the large build's throughput through
                            the gateway as a share of the direct one's (target >= 70 %). Needs root.
+                chaos      starts a local cluster and runs N trivial NixBuilds (default 50), J at a time (default
+                           4), each held on its builder until released at a random moment, while the operator
+                           process is SIGKILLed K times (default 5; restarted as a Deployment would), D builder
+                           pods of Building builds are deleted (default 5) and C builds' SSH connections are cut
+                           (default 5; the builder's sshd session is killed). Moments and targets come from the
+                           seed (default 13). Prints the builds that succeeded, the attempts histogram, kills and
+                           restarts, the most builder pods one attempt had, the pods and Secrets left, and the
+                           times. Needs root.
 
-                exit codes: 0 done (lifecycle: every build succeeded; scale: none failed), 1 a build failed or the benchmark could not
+                exit codes: 0 done (lifecycle: every build succeeded; scale: none failed; chaos: every check held), 1 a build failed or the benchmark could not
                 run, 2 bad arguments
                 """;
     }
@@ -80,7 +94,7 @@ public final class BenchCommand implements Command {
     public int run(List<String> args, PrintStream out, PrintStream err) throws UsageException {
         if (args.isEmpty()) {
             throw new UsageException(
-                    "expected a benchmark name, lifecycle, protocol, scale, upload or gateway, got nothing");
+                    "expected a benchmark name, lifecycle, protocol, scale, upload, gateway or chaos, got nothing");
         }
         List<String> options = args.subList(1, args.size());
         return switch (args.get(0)) {
@@ -89,8 +103,9 @@ public final class BenchCommand implements Command {
             case "scale" -> scale(options, out, err);
             case "upload" -> upload(options, out, err);
             case "gateway" -> gateway(options, out, err);
-            default -> throw new UsageException("expected a benchmark name, lifecycle, protocol, scale, upload or"
-                    + " gateway, got '" + args.get(0) + "'");
+            case "chaos" -> chaos(options, out, err);
+            default -> throw new UsageException("expected a benchmark name, lifecycle, protocol, scale, upload,"
+                    + " gateway or chaos, got '" + args.get(0) + "'");
         };
     }
 
@@ -166,6 +181,25 @@ public final class BenchCommand implements Command {
             return 1;
         } catch (RuntimeException e) {
             err.println("nixpool bench gateway: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private static int chaos(List<String> args, PrintStream out, PrintStream err) throws UsageException {
+        ChaosOptions options;
+        try {
+            options = ChaosOptions.parse(args);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+        try {
+            return ChaosBenchmark.run(options, LifecycleBenchmark.repoRoot(), out);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            err.println("nixpool bench chaos: interrupted");
+            return 1;
+        } catch (RuntimeException e) {
+            err.println("nixpool bench chaos: " + e.getMessage());
             return 1;
         }
     }
