@@ -223,10 +223,10 @@ public final class GatewayBenchmark {
         return output;
     }
 
-    /** A build that reads its large input once: the time is the input's transfer. */
+    /** A build that reads its large input once: the time is the input's transfer. Nix runs builders with PATH unset. */
     static String largeExpression(String leg, String runId, String storePath) {
         return "derivation { name = \"nixpool-gwbench-large-" + leg + "-" + runId + "\"; system = \"" + SYSTEM + "\";"
-                + " builder = \"/bin/sh\"; args = [ \"-c\" \"wc -c < ${builtins.storePath \"" + storePath
+                + " builder = \"/bin/sh\"; args = [ \"-c\" \"/bin/wc -c < ${builtins.storePath \"" + storePath
                 + "\"} > $out\" ]; }";
     }
 
