@@ -14,10 +14,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.stream.IntStream;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -139,9 +138,13 @@ class GatewayClientsScenarioIT {
     @Test
     void twoClientsWithFiveBuildsEachShareTwoBuildersFirstComeFirstServed() throws Exception {
         String nonce = UUID.randomUUID().toString().substring(0, 8);
-        Path aliceFile = write(alice, "five.nix", fiveBuilds("alice", nonce));
-        Path bobFile = write(bob, "five.nix", fiveBuilds("bob", nonce));
-        Set<Integer> positionsSeen = new TreeSet<>();
+        // every build is held on its builder until the gate exists: the first two hold both builders, so the others
+        // wait in the queue for as long as the test needs to see their positions, instead of for a moment
+        Path gates = Files.createTempDirectory("nixpool-gwc-gate-",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+        Path gate = gates.resolve("open");
+        Path aliceFile = write(alice, "five.nix", fiveBuilds("alice", nonce, gate));
+        Path bobFile = write(bob, "five.nix", fiveBuilds("bob", nonce, gate));
 
         CompletableFuture<ProcessResult> aliceBuild = CompletableFuture.supplyAsync(() -> nixUnchecked(alice,
                 gateway.sshConfig(), "nix-build", "--no-out-link", "--max-jobs", "0", "--builders", LINE_DUO,
@@ -149,19 +152,26 @@ class GatewayClientsScenarioIT {
         CompletableFuture<ProcessResult> bobBuild = CompletableFuture.supplyAsync(() -> nixUnchecked(bob,
                 bobSshConfig, "nix-build", "--no-out-link", "--max-jobs", "0", "--builders", LINE_DUO,
                 bobFile.toString()));
-        // while builds wait, kubectl shows their places in the queue
-        await().atMost(ScenarioFixture.WAIT).pollInterval(Duration.ofMillis(300)).until(() -> {
-            positionsSeen.addAll(queuePositionsByKubectl(nonce));
-            return positionsSeen.size() >= 3 || aliceBuild.isDone() && bobBuild.isDone();
-        });
+        try {
+            // while builds wait, kubectl shows their places in the queue: with both builders held, the waiting builds'
+            // positions settle on 1..n (each waiting build's first reconcile writes one, the queue refresher the rest)
+            await().atMost(ScenarioFixture.WAIT).pollInterval(Duration.ofMillis(300)).untilAsserted(() -> {
+                List<Integer> positions = queuePositionsByKubectl(nonce).stream().sorted().toList();
+                assertThat(positions).as("queue positions kubectl shows").hasSizeGreaterThanOrEqualTo(2)
+                        .isEqualTo(IntStream.rangeClosed(1, positions.size()).boxed().toList());
+            });
+        } finally {
+            Files.createFile(gate);
+        }
         ProcessResult a = aliceBuild.get();
         ProcessResult b = bobBuild.get();
+        Files.delete(gate);
+        Files.delete(gates);
 
         assertThat(a.exitCode()).as(a.stderr()).isZero();
         assertThat(b.exitCode()).as(b.stderr()).isZero();
         assertThat(a.stdoutText().lines()).hasSize(5);
         assertThat(b.stdoutText().lines()).hasSize(5);
-        assertThat(positionsSeen).as("queue positions kubectl showed").contains(1, 2, 3);
         List<NixBuild> ours = new ArrayList<>();
         await().atMost(ScenarioFixture.WAIT).untilAsserted(() -> {
             ours.clear();
@@ -263,18 +273,20 @@ class GatewayClientsScenarioIT {
         return found;
     }
 
-    private static String fiveBuilds(String client, String nonce) {
+    /** Five builds that each wait, without a process or CPU, until {@code gate} exists (Nix runs them PATH-less). */
+    private static String fiveBuilds(String client, String nonce, Path gate) {
         StringBuilder text = new StringBuilder("[\n");
         for (int i = 1; i <= 5; i++) {
+            String script = "exec 3> >(:); while [ ! -e " + gate + " ]; do read -t 0.1 x < /proc/self/fd/3; done;"
+                    + " echo " + client + i + " > $out";
             text.append("  (derivation { name = \"gwc-fifo-").append(client).append('-').append(i).append('-')
-                    .append(nonce).append("\"; system = builtins.currentSystem; builder = \"/bin/sh\"; args = [ \"-c\""
-                            + " \"sleep 2; echo ")
-                    .append(client).append(i).append(" > $out\" ]; })\n");
+                    .append(nonce)
+                    .append("\"; system = builtins.currentSystem; builder = \"/bin/bash\"; args = [ \"-c\" \"")
+                    .append(script).append("\" ]; })\n");
         }
         return text.append("]\n").toString();
     }
 
-    /** The queue positions the real kubectl shows for this test's waiting gateway builds. */
     private static List<Integer> queuePositionsByKubectl(String nonce) {
         ProcessResult got = Processes.run(List.of("kubectl", "--kubeconfig", cluster.kubeconfig().toString(),
                 "get", "nixbuilds", "-n", NS, "-l", BuildOrigin.LABEL + "=" + BuildOrigin.GATEWAY, "-o",
