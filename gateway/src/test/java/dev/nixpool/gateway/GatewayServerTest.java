@@ -121,13 +121,17 @@ class GatewayServerTest {
         }
     }
 
+    private static final Duration QUIET_IDLE_TIMEOUT = Duration.ofSeconds(2);
+
     @Test
     void keepAlivesKeepAQuietClientPastTheIdleTimeout() throws Exception {
         // Nix's client sends nothing while its build runs: only the answers to the gateway's keep-alives show it is
-        // there
-        try (GatewayServer quiet = quietServer(Duration.ofMillis(200));
+        // there. Twice the idle timeout with the connection open all along shows they count; keep-alives every 100 ms
+        // with 20 missed allowed leave room for a loaded machine's stalls.
+        try (GatewayServer quiet = quietServer(Duration.ofMillis(100));
                 SshSession session = quietLogin(quiet)) {
-            await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(session::isOpen);
+            await().during(QUIET_IDLE_TIMEOUT.multipliedBy(2)).atMost(QUIET_IDLE_TIMEOUT.multipliedBy(3))
+                    .until(session::isOpen);
         }
     }
 
@@ -139,7 +143,7 @@ class GatewayServerTest {
         }
     }
 
-    /** A gateway whose idle timeout is one second. */
+    /** A gateway whose idle timeout is {@link #QUIET_IDLE_TIMEOUT}. */
     private GatewayServer quietServer(Duration keepAlive) throws Exception {
         PublicKey allowed = HostKeys.parse(alice.publicKey());
         GatewayServer quiet = new GatewayServer("127.0.0.1", 0, ClientKeys.load(hostKey.privateKey(), "host key"),
@@ -148,7 +152,7 @@ class GatewayServerTest {
                         : Optional.empty(),
                 broker, (lease, lines) -> {
                     throw new BrokerException("no builders in this test");
-                }, new GatewayLimits(tmp, 1 << 20, 1 << 20, 16, 1 << 20, 4, Duration.ofSeconds(1), keepAlive, 3));
+                }, new GatewayLimits(tmp, 1 << 20, 1 << 20, 16, 1 << 20, 4, QUIET_IDLE_TIMEOUT, keepAlive, 20));
         quiet.start();
         return quiet;
     }
