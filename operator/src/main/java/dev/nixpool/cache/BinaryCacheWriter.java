@@ -42,13 +42,20 @@ public final class BinaryCacheWriter {
     private final CacheStore store;
     private final NixSecretKey key;
     private final NarCompression compression;
+    private final NarCompressors compressors;
     private final Path tempDir;
     private volatile boolean cacheInfoChecked;
 
     public BinaryCacheWriter(CacheStore store, NixSecretKey key, NarCompression compression, Path tempDir) {
+        this(store, key, compression, NarCompressors.DEFAULTS, tempDir);
+    }
+
+    public BinaryCacheWriter(CacheStore store, NixSecretKey key, NarCompression compression,
+            NarCompressors compressors, Path tempDir) {
         this.store = store;
         this.key = key;
         this.compression = compression;
+        this.compressors = compressors;
         this.tempDir = tempDir;
     }
 
@@ -74,7 +81,7 @@ public final class BinaryCacheWriter {
             NarDigest file = compress(info, dump, tmp);
             String url = compression.narUrl(file.narHash());
             if (!store.exists(url)) {
-                store.putMoving(url, tmp, NAR_TYPE);
+                store.put(url, tmp, NAR_TYPE);
             }
             NarInfo narInfo = key.sign(new NarInfo(info.path(), url, compression.nixName(), file.narHash(),
                     file.narSize(), info.narHash(), info.narSize(), info.references(), info.deriver(), List.of(),
@@ -152,7 +159,7 @@ public final class BinaryCacheWriter {
         NarCheck check;
         try (OutputStream file = Files.newOutputStream(tmp)) {
             fileHashing = new HashingOutputStream(new BufferedOutputStream(file, BUFFER));
-            try (OutputStream compressed = NarCompressors.compress(compression, fileHashing)) {
+            try (OutputStream compressed = compressors.compress(compression, fileHashing)) {
                 check = new NarCheck(info, compressed);
                 dump.writeTo(info.path(), check);
             }

@@ -10,17 +10,13 @@ import java.nio.file.Path;
  */
 public interface CacheStore extends AutoCloseable {
 
+    /**
+     * Puts a file the caller gives up (the writer's staged NAR): a store that can move it into place does so instead of
+     * writing a NAR of a GiB a second time, so the file may be gone afterwards.
+     */
     void put(String key, Path file, String contentType) throws IOException;
 
     void put(String key, byte[] data, String contentType) throws IOException;
-
-    /**
-     * As {@link #put(String, Path, String)} for a file the caller gives up (the writer's staged NAR): a store that can
-     * move it into place does so instead of writing a NAR of a GiB a second time. The file may be gone afterwards.
-     */
-    default void putMoving(String key, Path file, String contentType) throws IOException {
-        put(key, file, contentType);
-    }
 
     boolean exists(String key) throws IOException;
 

@@ -23,44 +23,15 @@ public final class FileCacheStore implements CacheStore {
         this.root = root.toAbsolutePath().normalize();
     }
 
-    @Override
-    public void put(String key, Path file, String contentType) throws IOException {
-        Path target = target(key);
-        Path tmp = temp(target);
-        try {
-            Files.copy(file, tmp, StandardCopyOption.REPLACE_EXISTING);
-            publish(tmp, target);
-        } catch (IOException e) {
-            Files.deleteIfExists(tmp);
-            throw new CacheStoreException(location() + ": cannot write " + key + ": " + e, e);
-        }
-    }
-
     /** Renamed into place when the file is on the cache's file system; copied (by Files.move) when it is not. */
     @Override
-    public void putMoving(String key, Path file, String contentType) throws IOException {
-        Path target = target(key);
-        Path tmp = temp(target);
-        try {
-            Files.move(file, tmp, StandardCopyOption.REPLACE_EXISTING);
-            publish(tmp, target);
-        } catch (IOException e) {
-            Files.deleteIfExists(tmp);
-            throw new CacheStoreException(location() + ": cannot write " + key + ": " + e, e);
-        }
+    public void put(String key, Path file, String contentType) throws IOException {
+        place(key, tmp -> Files.move(file, tmp, StandardCopyOption.REPLACE_EXISTING));
     }
 
     @Override
     public void put(String key, byte[] data, String contentType) throws IOException {
-        Path target = target(key);
-        Path tmp = temp(target);
-        try {
-            Files.write(tmp, data);
-            publish(tmp, target);
-        } catch (IOException e) {
-            Files.deleteIfExists(tmp);
-            throw new CacheStoreException(location() + ": cannot write " + key + ": " + e, e);
-        }
+        place(key, tmp -> Files.write(tmp, data));
     }
 
     @Override
@@ -71,6 +42,25 @@ public final class FileCacheStore implements CacheStore {
     @Override
     public String location() {
         return "file://" + root;
+    }
+
+    /** Fills a temp file beside the object's name and renames it into place, readable by all. */
+    private void place(String key, Fill fill) throws IOException {
+        Path target = target(key);
+        Path tmp = temp(target);
+        try {
+            fill.into(tmp);
+            Files.setPosixFilePermissions(tmp, READABLE);
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            Files.deleteIfExists(tmp);
+            throw new CacheStoreException(location() + ": cannot write " + key + ": " + e, e);
+        }
+    }
+
+    @FunctionalInterface
+    private interface Fill {
+        void into(Path tmp) throws IOException;
     }
 
     private Path target(String key) throws CacheStoreException {
@@ -89,10 +79,5 @@ public final class FileCacheStore implements CacheStore {
         } catch (IOException e) {
             throw new CacheStoreException("cannot create a temp file in " + target.getParent() + ": " + e, e);
         }
-    }
-
-    private static void publish(Path tmp, Path target) throws IOException {
-        Files.setPosixFilePermissions(tmp, READABLE);
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 }

@@ -187,6 +187,14 @@ public interface NixpoolConfig {
 
         @WithDefault("${java.io.tmpdir}")
         String tempDir();
+
+        /** Threads compressing NARs, shared by all uploads (each xz thread holds its encoder's memory). */
+        @WithDefault("2")
+        int compressionThreads();
+
+        /** Bytes of NAR per xz block; blocks are compressed in parallel, the dictionary is at most this big. */
+        @WithDefault("4194304")
+        int xzBlockSize();
     }
 
     interface Logs {

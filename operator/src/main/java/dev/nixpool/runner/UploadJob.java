@@ -110,7 +110,7 @@ final class UploadJob implements Runnable {
             }
             try (CacheStore store = destination.open()) {
                 UploadReport report = new BinaryCacheWriter(store, destination.key(), destination.compression(),
-                        settings.tempDir()).upload(infos, dump);
+                        settings.compressors(), settings.tempDir()).upload(infos, dump);
                 return new UploadResult.Done(report.uploaded().stream().map(i -> i.storePath().toString()).toList(),
                         report.alreadyPresent().stream().map(StorePath::toString).toList(), destination.key().name());
             }

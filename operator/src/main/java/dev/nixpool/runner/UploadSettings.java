@@ -3,17 +3,23 @@ package dev.nixpool.runner;
 import java.nio.file.Path;
 import java.time.Duration;
 
+import dev.nixpool.cache.NarCompressors;
 import dev.nixpool.config.NixpoolConfig;
 
 /**
- * How uploads run: attempts in all, the pause after a failed one (doubled per failure, capped) and where compressed
- * NARs are staged before they are sent.
+ * How uploads run: attempts in all, the pause after a failed one (doubled per failure, capped), where compressed
+ * NARs are staged before they are sent, and the compressing threads all uploads share.
  */
-public record UploadSettings(int attempts, Duration initialBackoff, Duration maxBackoff, Path tempDir) {
+public record UploadSettings(int attempts, Duration initialBackoff, Duration maxBackoff, Path tempDir,
+        NarCompressors compressors) {
 
     /** application.properties' values, for runners built without the configuration (tests). */
     public static final UploadSettings DEFAULTS = new UploadSettings(3, Duration.ofSeconds(5), Duration.ofSeconds(60),
             Path.of(System.getProperty("java.io.tmpdir")));
+
+    public UploadSettings(int attempts, Duration initialBackoff, Duration maxBackoff, Path tempDir) {
+        this(attempts, initialBackoff, maxBackoff, tempDir, NarCompressors.DEFAULTS);
+    }
 
     public UploadSettings {
         if (attempts < 1) {
@@ -24,7 +30,7 @@ public record UploadSettings(int attempts, Duration initialBackoff, Duration max
     public static UploadSettings from(NixpoolConfig config) {
         NixpoolConfig.Upload upload = config.upload();
         return new UploadSettings(upload.attempts(), upload.initialBackoff(), upload.maxBackoff(),
-                Path.of(upload.tempDir()));
+                Path.of(upload.tempDir()), new NarCompressors(upload.compressionThreads(), upload.xzBlockSize()));
     }
 
     Duration backoff(int failedAttempt) {

@@ -34,6 +34,29 @@ class NarCompressorsTest {
 
     @ParameterizedTest
     @EnumSource(NarCompression.class)
+    void roundTripsDataOfManyBlocksOnOneThreadAndOnSeveral(NarCompression compression) throws Exception {
+        // mostly text (random bytes are slow to xz), with random runs so blocks differ
+        byte[] data = "nix-archive-1 (type regular contents)\n".repeat(80_000).getBytes();
+        Random random = new Random(3);
+        for (int at = 0; at + 4096 < data.length; at += 300_000) {
+            byte[] run = new byte[4096];
+            random.nextBytes(run);
+            System.arraycopy(run, 0, data, at, run.length);
+        }
+        for (int threads : new int[]{1, 3}) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            try (OutputStream c = new NarCompressors(threads, 1 << 20).compress(compression, out)) {
+                c.write(data);
+            }
+            try (InputStream in = NarCompressors.decompress(compression,
+                    new ByteArrayInputStream(out.toByteArray()))) {
+                assertThat(in.readAllBytes()).isEqualTo(data);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(NarCompression.class)
     void writesTheFormatsMagic(NarCompression compression) throws Exception {
         byte[] packed = compress(compression, "hello".getBytes());
         switch (compression) {
@@ -45,7 +68,7 @@ class NarCompressorsTest {
 
     private static byte[] compress(NarCompression compression, byte[] data) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (OutputStream c = NarCompressors.compress(compression, out)) {
+        try (OutputStream c = NarCompressors.DEFAULTS.compress(compression, out)) {
             c.write(data);
         }
         return out.toByteArray();
