@@ -15,14 +15,14 @@ import dev.nixpool.nix.testing.LocalNixStore;
 
 /**
  * For the cache ITs: a two-path closure built by the real nix-build in a throwaway store (an output that refers to
- * its dependency), its path infos and NARs as that store reports them, and a key pair from
+ * its dependency, a text of 2.3 MB: more than one xz block at the smallest block size), its path infos and NARs as that store reports them, and a key pair from
  * {@code nix-store --generate-binary-cache-key}.
  */
 final class BuiltClosure implements AutoCloseable {
 
     private static final String EXPRESSION = """
             let dep = derivation { name = "cache-dep"; system = builtins.currentSystem; builder = "/bin/sh";
-                                   args = [ "-c" "i=0; while [ $i -lt 3000 ]; do echo dependency line $i; i=$((i+1)); done > $out" ]; };
+                                   args = [ "-c" "/usr/bin/seq -f 'dependency line %g' 1 100000 > $out" ]; };
             in derivation { name = "cache-top"; system = builtins.currentSystem; builder = "/bin/sh";
                             args = [ "-c" "echo ${dep} > $out" ]; }
             """;

@@ -12,6 +12,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.tukaani.xz.SeekableFileInputStream;
+import org.tukaani.xz.SeekableXZInputStream;
 
 import dev.nixpool.nix.cache.NarCompression;
 import dev.nixpool.nix.cache.NarInfo;
@@ -24,7 +26,8 @@ import dev.nixpool.nix.testing.ProcessResult;
 
 /**
  * The writer into a file:// cache, judged by real Nix: what it writes describes each path as {@code nix copy --to
- * file://} does; a fresh store that requires signatures substitutes the closure from it, served by a plain static
+ * file://} does; a fresh store that requires signatures substitutes the closure from it (xz NARs of several blocks,
+ * compressed in parallel, read by Nix 2.8's libarchive/liblzma), served by a plain static
  * HTTP server as an http binary cache; {@code nix store verify --sigs-needed 1} accepts it; a store trusting another
  * key refuses it.
  */
@@ -77,10 +80,18 @@ class FileCacheAgainstNixIT {
     void aFreshStoreThatRequiresSignaturesSubstitutesTheClosureOverHttp(NarCompression compression)
             throws Exception {
         Path cache = built.store.workDir().resolve("cache-" + compression.nixName());
+        // the smallest xz blocks, so the dependency's NAR is a stream of several, compressed on two threads
         UploadReport report = new BinaryCacheWriter(new FileCacheStore(cache), built.secretKey, compression,
-                built.store.workDir()).upload(built.closure, built.narSource());
+                new NarCompressors(2, 1 << 20), built.store.workDir()).upload(built.closure, built.narSource());
         assertThat(report.uploaded()).extracting(NarInfo::storePath).containsExactly(built.dependency(),
                 built.output);
+        if (compression == NarCompression.XZ) {
+            try (SeekableXZInputStream xz = new SeekableXZInputStream(
+                    new SeekableFileInputStream(cache.resolve(report.uploaded().get(0).url()).toFile()))) {
+                assertThat(xz.getStreamCount()).isEqualTo(1);
+                assertThat(xz.getBlockCount()).as("blocks in the dependency's .nar.xz").isGreaterThan(1);
+            }
+        }
 
         try (LoopbackHttpCache http = LoopbackHttpCache.serving(cache);
                 LocalNixStore fresh = LocalNixStore.create("file-cache-fresh")) {
