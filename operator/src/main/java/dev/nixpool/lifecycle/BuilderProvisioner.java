@@ -140,10 +140,12 @@ public class BuilderProvisioner {
     }
 
     /**
-     * Deletes the pool's key Secrets created before {@code createdBefore} (this process's start) whose pod neither
-     * exists ({@code pods}, the cache) nor is being started by this process ({@code decidedHere}): a predecessor was
-     * killed between creating a builder's Secret and its pod (or between deleting them), and nobody would ever use or
-     * delete that Secret. Secrets made since the start are left alone: their pod may not be cached yet.
+     * Deletes the pool's key Secrets created before {@code createdBefore} (when this replica began deciding: its start,
+     * or when it took the Lease) whose pod neither exists (in {@code pods}, the cache, nor on the API server) nor is
+     * being started by this replica ({@code decidedHere}): a predecessor was killed or lost the Lease between creating a
+     * builder's Secret and its pod (or between deleting them), and nobody would ever use or delete that Secret. Secrets
+     * made since are left alone: their pod may not be cached yet. Only the leader calls this (JOSDK reconciles nothing
+     * on a standby).
      *
      * @return the names of the Secrets deleted
      */
@@ -160,7 +162,9 @@ public class BuilderProvisioner {
                     : null;
             String created = secret.getMetadata().getCreationTimestamp();
             if (pod != null && created != null && Instant.parse(created).isBefore(createdBefore)
-                    && !podNames.contains(pod) && !decidedHere.test(pod)) {
+                    && !podNames.contains(pod) && !decidedHere.test(pod)
+                    // the one read that settles it: a cache may lag behind a pod created just before
+                    && resources.pod(namespace, pod).isEmpty()) {
                 resources.deleteSecret(namespace, name);
                 deleted.add(name);
             }
