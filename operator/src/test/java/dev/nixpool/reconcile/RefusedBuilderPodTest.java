@@ -3,24 +3,16 @@ package dev.nixpool.reconcile;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
-import io.fabric8.mockwebserver.ServerRequest;
-import io.fabric8.mockwebserver.ServerResponse;
 
+import dev.nixpool.MockApiServer;
 import dev.nixpool.Names;
 import dev.nixpool.TestConfig;
 import dev.nixpool.TestResources;
@@ -36,28 +28,14 @@ class RefusedBuilderPodTest {
 
     private static final String POD = "pool-0-abcde";
 
-    private KubernetesMockServer server;
-    private KubernetesClient client;
-
-    @BeforeEach
-    void start() {
-        Map<ServerRequest, Queue<ServerResponse>> expectations = new HashMap<>();
-        // CRUD for the Secret, an expectation for the pod
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), expectations,
-                new KubernetesMixedDispatcher(expectations), false);
-        server.init();
-        client = server.createClient();
-    }
-
-    @AfterEach
-    void stop() {
-        client.close();
-        server.destroy();
-    }
+    @RegisterExtension
+    final MockApiServer api = new MockApiServer();
+    private final KubernetesClient client = api.client();
 
     @Test
     void aPodForbiddenByPodSecurityLeavesNoKeySecretBehind() {
-        server.expect().post().withPath("/api/v1/namespaces/ns/pods")
+        // the Secret is stored, the pod refused
+        api.server().expect().post().withPath("/api/v1/namespaces/ns/pods")
                 .andReturn(403, new StatusBuilder().withCode(403).withStatus("Failure").withReason("Forbidden")
                         .withMessage("pods \"" + POD + "\" is forbidden: violates PodSecurity \"restricted:latest\"")
                         .build())
