@@ -8,7 +8,11 @@ import java.util.Optional;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
-/** The operator's settings; defaults and their explanations live in application.properties and docs/configuration.md. */
+/**
+ * The operator's settings. Their defaults live in one place, application.properties (with their explanations; more in
+ * docs/configuration.md), not in {@code @WithDefault} here: the only exception is a default for each element of a list
+ * the user writes (ConfigDefaultsTest checks both).
+ */
 @ConfigMapping(prefix = "nixpool")
 public interface NixpoolConfig {
 
@@ -39,13 +43,10 @@ public interface NixpoolConfig {
     Gateway gateway();
 
     interface Builder {
-        @WithDefault("nixpool/builder:0.1.0")
         String image();
 
-        @WithDefault("IfNotPresent")
         String imagePullPolicy();
 
-        @WithDefault("2222")
         int sshPort();
 
         /** Requests and limits of a builder container whose pool sets none. */
@@ -55,11 +56,9 @@ public interface NixpoolConfig {
         Optional<Long> runAsUser();
 
         /** The user the operator logs in as over SSH: the reference image's {@code nixpool}. */
-        @WithDefault("nixpool")
         String sshUser();
 
         /** Keep the builder pod and its Secret of a failed build for inspection (they hold their pool slot). */
-        @WithDefault("false")
         boolean keepFailed();
     }
 
@@ -81,6 +80,7 @@ public interface NixpoolConfig {
     interface TolerationConfig {
         String key();
 
+        // a default for each toleration of a list the user writes, which application.properties cannot give
         @WithDefault("Exists")
         String operator();
 
@@ -91,101 +91,79 @@ public interface NixpoolConfig {
 
     interface Scheduling {
         /** Safety net: how often a Pending build is scheduled again even without an event. */
-        @WithDefault("30s")
         Duration pendingRequeue();
 
         /** How often a Scheduled build looks at its builder pod again even without an event. */
-        @WithDefault("15s")
         Duration builderRequeue();
 
         /**
          * How often waiting builds' queue positions are brought up to date after the builds ahead of them left the
          * queue (a build that may take a slot is woken at once; only the position shown waits).
          */
-        @WithDefault("5s")
         Duration queueRefresh();
 
         /** Position updates a namespace may cause per second on average: a long queue is refreshed less often. */
-        @WithDefault("20")
         int queuePositionWrites();
     }
 
     /** Time limits of a session with a builder: SSH, then Nix's serve protocol. */
     interface Session {
-        @WithDefault("10s")
         Duration connectTimeout();
 
-        @WithDefault("15s")
         Duration authTimeout();
 
-        @WithDefault("10s")
         Duration channelOpenTimeout();
 
-        @WithDefault("15s")
         Duration keepAliveInterval();
 
-        @WithDefault("3")
         int keepAliveMaxMissed();
 
-        @WithDefault("30s")
         Duration handshakeTimeout();
 
-        @WithDefault("120s")
         Duration operationTimeout();
 
-        @WithDefault("10m")
         Duration evaluationTimeout();
     }
 
     /** The threads that talk to builders, off the reconcile threads. */
     interface Runner {
         /** Builds talked to at once; further builds wait for a thread (their builders are already reserved). */
-        @WithDefault("32")
         int threads();
 
         /**
          * Safety net: how often a connecting or building NixBuild looks at its run even without news from it. The
          * runner's events move builds on; this only covers an event that never came.
          */
-        @WithDefault("30s")
         Duration progressRequeue();
 
         /**
          * Runs one namespace may have on the runner threads at once; its further runs wait in its own queue while
          * other namespaces' runs go ahead, so one tenant cannot take every thread. Below {@link #threads()} to mean it.
          */
-        @WithDefault("24")
         int namespaceThreads();
 
         /**
          * The time limit of a build that sets no shorter spec.timeoutSeconds, from its start (waiting for a builder
          * included); empty for none.
          */
-        @WithDefault("24h")
         Optional<Duration> defaultBuildTimeout();
     }
 
     /** Backoff between attempts after a lost builder: initial, doubled per attempt, capped. */
     interface Retry {
-        @WithDefault("2s")
         Duration initialBackoff();
 
-        @WithDefault("60s")
         Duration maxBackoff();
     }
 
     /** Copying outputs to copyTo: attempts, the backoff between them, and where NARs are compressed before sending. */
     interface Upload {
-        @WithDefault("3")
         int attempts();
 
-        @WithDefault("5s")
         Duration initialBackoff();
 
-        @WithDefault("60s")
         Duration maxBackoff();
 
-        @WithDefault("${java.io.tmpdir}")
         String tempDir();
 
         /** Threads compressing NARs, shared by all uploads (each xz thread holds its encoder's memory). */
@@ -199,34 +177,27 @@ public interface NixpoolConfig {
 
     interface Logs {
         /** Where build logs are kept: {@code <dir>/<namespace>/<name>/attempt-<n>.log}. */
-        @WithDefault("${java.io.tmpdir}/nixpool-logs")
         String dir();
 
         /** Log bytes kept per build (all attempts together); the rest is dropped with a note. */
-        @WithDefault("67108864")
         long maxBytes();
 
         /**
          * Log bytes kept in the whole store; past it the logs of the builds written to longest ago are evicted (their
          * endpoint answers 410 Gone). Keep it below the log volume's size.
          */
-        @WithDefault("3221225472")
         long maxTotalBytes();
 
         /** How long the log endpoint remembers a TokenReview's or SubjectAccessReview's answer, yes or no. */
-        @WithDefault("10s")
         Duration accessCacheTtl();
 
         /** How many such answers it remembers at most (each kind). */
-        @WithDefault("1024")
         int accessCacheSize();
 
         /** Lines of {@code status.logTail}. */
-        @WithDefault("25")
         int tailLines();
 
         /** Bytes of {@code status.logTail} at most. */
-        @WithDefault("4096")
         int tailBytes();
     }
 
@@ -235,7 +206,6 @@ public interface NixpoolConfig {
      * stand by with warm caches until the Lease is free.
      */
     interface LeaderElection {
-        @WithDefault("nixpool-operator")
         String leaseName();
 
         /** Empty: the operator's own namespace (the Kubernetes client's namespace, in a pod its service account's). */
@@ -245,22 +215,18 @@ public interface NixpoolConfig {
         Optional<String> identity();
 
         /** How long a Lease holds without renewal: a killed leader's standby takes over after at most this. */
-        @WithDefault("15s")
         Duration leaseDuration();
 
         /** A leader that could not renew for this long stops leading (and exits, to be restarted as a standby). */
-        @WithDefault("10s")
         Duration renewDeadline();
 
         /** How often the leader renews and a standby tries to acquire. */
-        @WithDefault("2s")
         Duration retryPeriod();
     }
 
     /** The nixpool_* meters (docs/metrics.md). */
     interface Metrics {
         /** How often the gauges over the informer caches (queued builds, builders per state) are counted again. */
-        @WithDefault("5s")
         Duration gaugeRefresh();
     }
 
@@ -270,15 +236,12 @@ public interface NixpoolConfig {
      */
     interface BuilderLimits {
         /** Bytes of one serve reply held in memory (NAR streams are bounded by their consumers instead). */
-        @WithDefault("67108864")
         long maxReplyBytes();
 
         /** Store paths in one serve reply, references included. */
-        @WithDefault("100000")
         int maxPathsPerReply();
 
         /** Log bytes of one build (also sent to Nix as its max-log-size, so an honest builder stops first). */
-        @WithDefault("67108864")
         long maxLogBytesPerBuild();
     }
 

@@ -1,5 +1,6 @@
 package dev.nixpool.leadership;
 
+import java.time.Instant;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -11,6 +12,7 @@ import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.quarkus.arc.Unremovable;
 
 import dev.nixpool.config.NixpoolConfig;
+import dev.nixpool.lifecycle.CapacityLedger;
 
 /**
  * Turns on JOSDK's leader election: the Quarkus operator SDK uses a {@link LeaderElectionConfiguration} bean when one
@@ -18,7 +20,8 @@ import dev.nixpool.config.NixpoolConfig;
  * {@code prod}: the packaged operator elects, {@code @QuarkusTest}s run alone without a Lease). Until this replica
  * holds the Lease JOSDK starts its informers but processes no event, so a standby reconciles and writes nothing. When
  * it loses the Lease the process exits (exit code 1): in-memory state such as the capacity ledger and the runs cannot
- * be trusted once another replica may lead, and the Deployment restarts the container as a fresh standby. The exit is
+ * be trusted once another replica may lead, and the Deployment restarts the container as a fresh standby. On taking the
+ * Lease the capacity ledger learns that what exists from before was another leader's decision. The exit is
  * {@link Leadership#stoppedLeading()}'s, not JOSDK's own (which hangs a SIGTERMed leader: see there).
  */
 @Singleton
@@ -27,11 +30,14 @@ import dev.nixpool.config.NixpoolConfig;
 public class LeaderElectionSettings extends LeaderElectionConfiguration {
 
     @Inject
-    public LeaderElectionSettings(NixpoolConfig config, Leadership leadership) {
+    public LeaderElectionSettings(NixpoolConfig config, Leadership leadership, CapacityLedger ledger) {
         super(config.leaderElection().leaseName(), config.leaderElection().leaseNamespace().orElse(null),
                 config.leaderElection().leaseDuration(), config.leaderElection().renewDeadline(),
                 config.leaderElection().retryPeriod(), identity(config.leaderElection()),
-                new LeaderCallbacks(leadership::startedLeading, leadership::stoppedLeading, leadership::newLeader),
+                new LeaderCallbacks(() -> {
+                    ledger.startedLeading(Instant.now());
+                    leadership.startedLeading();
+                }, leadership::stoppedLeading, leadership::newLeader),
                 false);
         leadership.takePart(getIdentity().orElseThrow());
     }

@@ -31,7 +31,7 @@ import dev.nixpool.remote.BuilderCredentials;
  * Creates a pool builder's key Secret, store claim (if the pool has a template) and pod, each only if absent (looked up
  * on the API server, not in a cache that may lag): a repeated call creates nothing twice (a 409 on create is an earlier
  * call having been quicker) and keys are never regenerated. The Secret comes first so the pod never starts without its
- * keys. Deleting a builder deletes its pod and Secret; store claims stay with their slot until the pool is deleted.
+ * keys, and goes again when the API server refuses the claim or the pod. Deleting a builder deletes its pod and Secret; store claims stay with their slot until the pool is deleted.
  */
 @ApplicationScoped
 public class BuilderProvisioner {
@@ -62,14 +62,23 @@ public class BuilderProvisioner {
         if (resources.secret(namespace, Names.keySecretName(podName)).isEmpty()) {
             resources.create(KeySecretRenderer.renderWithNewKeys(machine, podName, slot));
         }
-        if (BuilderPodRenderer.hasStoreClaim(machine.getSpec())
-                && resources.claim(namespace, Names.storeClaimName(machine.getMetadata().getName(), slot)).isEmpty()) {
-            resources.create(StoreClaimRenderer.render(machine, slot));
+        boolean created;
+        try {
+            if (BuilderPodRenderer.hasStoreClaim(machine.getSpec()) && resources
+                    .claim(namespace, Names.storeClaimName(machine.getMetadata().getName(), slot)).isEmpty()) {
+                resources.create(StoreClaimRenderer.render(machine, slot));
+            }
+            if (findPod(namespace, podName).isPresent()) {
+                return false;
+            }
+            created = resources.create(BuilderPodRenderer.render(machine, podName, slot, claimLabels, defaults));
+        } catch (CreateRejectedException e) {
+            // the pod does not exist and this name is retired with the refusal: nobody would use or delete its keys.
+            // Other failures (5xx, timeouts) keep them: the reconcile's retry creates the same pod, and a create that
+            // timed out may have made it after all.
+            resources.deleteSecret(namespace, Names.keySecretName(podName));
+            throw e;
         }
-        if (findPod(namespace, podName).isPresent()) {
-            return false;
-        }
-        boolean created = resources.create(BuilderPodRenderer.render(machine, podName, slot, claimLabels, defaults));
         if (created) {
             LOG.infof("created builder pod %s/%s in slot %d of BuildMachine %s", namespace, podName, slot,
                     machine.getMetadata().getName());
@@ -131,10 +140,12 @@ public class BuilderProvisioner {
     }
 
     /**
-     * Deletes the pool's key Secrets created before {@code createdBefore} (this process's start) whose pod neither
-     * exists ({@code pods}, the cache) nor is being started by this process ({@code decidedHere}): a predecessor was
-     * killed between creating a builder's Secret and its pod (or between deleting them), and nobody would ever use or
-     * delete that Secret. Secrets made since the start are left alone: their pod may not be cached yet.
+     * Deletes the pool's key Secrets created before {@code createdBefore} (when this replica began deciding: its start,
+     * or when it took the Lease) whose pod neither exists (in {@code pods}, the cache, nor on the API server) nor is
+     * being started by this replica ({@code decidedHere}): a predecessor was killed or lost the Lease between creating a
+     * builder's Secret and its pod (or between deleting them), and nobody would ever use or delete that Secret. Secrets
+     * made since are left alone: their pod may not be cached yet. Only the leader calls this (JOSDK reconciles nothing
+     * on a standby).
      *
      * @return the names of the Secrets deleted
      */
@@ -151,7 +162,9 @@ public class BuilderProvisioner {
                     : null;
             String created = secret.getMetadata().getCreationTimestamp();
             if (pod != null && created != null && Instant.parse(created).isBefore(createdBefore)
-                    && !podNames.contains(pod) && !decidedHere.test(pod)) {
+                    && !podNames.contains(pod) && !decidedHere.test(pod)
+                    // the one read that settles it: a cache may lag behind a pod created just before
+                    && resources.pod(namespace, pod).isEmpty()) {
                 resources.deleteSecret(namespace, name);
                 deleted.add(name);
             }

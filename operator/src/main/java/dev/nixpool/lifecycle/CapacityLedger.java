@@ -131,7 +131,8 @@ public class CapacityLedger {
     private final Supplier<String> suffixes;
     private final BuilderDefaults defaults;
     private final boolean keepFailed;
-    private final Instant started;
+    /** When this replica began deciding: its start, or later when it became the leader (see {@link #startedLeading}). */
+    private volatile Instant started;
 
     @Inject
     public CapacityLedger(NixpoolConfig config) {
@@ -283,9 +284,21 @@ public class CapacityLedger {
         released.putIfAbsent(buildKey, now);
     }
 
-    /** When this process (its ledger) started: what the cluster holds from before was decided by a predecessor. */
+    /**
+     * When this replica began deciding: what the cluster holds from before was decided by a predecessor, one killed or
+     * a leader that lost the Lease. A standby started long before it took over.
+     */
     public Instant started() {
         return started;
+    }
+
+    /**
+     * This replica holds the Lease from {@code now} (called before JOSDK processes the first event): a standby's informer
+     * caches were filled while another replica led, so whatever that leader created up to now counts as a predecessor's
+     * (its orphaned key Secrets, its builders to adopt), not as decided here.
+     */
+    public void startedLeading(Instant now) {
+        started = now;
     }
 
     /** Whether this process decided to start the builder and still remembers it (its pod may not be cached yet). */

@@ -4,25 +4,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 
+import dev.nixpool.MockApiServer;
 import dev.nixpool.TestResources;
 import dev.nixpool.api.v1alpha1.BuildMachine;
 import dev.nixpool.api.v1alpha1.BuildOrigin;
@@ -45,8 +41,9 @@ class KubernetesBrokerTest {
 
     private static final String DRV = "/nix/store/0123456789abcdfghijklmnpqrsvwxyz-hello-2.12.drv";
 
-    private KubernetesMockServer server;
-    private KubernetesClient client;
+    @RegisterExtension
+    final MockApiServer api = new MockApiServer();
+    private final KubernetesClient client = api.client();
     private final AttachedRuns attached = new AttachedRuns();
     private final OpenSshKeyPair alice = SshKeyGenerator.generateEd25519("alice@laptop");
     private final OpenSshKeyPair bob = SshKeyGenerator.generateEd25519("bob@laptop");
@@ -56,10 +53,6 @@ class KubernetesBrokerTest {
 
     @BeforeEach
     void start() throws Exception {
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                new KubernetesCrudDispatcher(), false);
-        server.init();
-        client = server.createClient();
         aliceId = new ClientIdentity("alice", HostKeys.fingerprint(HostKeys.parse(alice.publicKey())));
         bobId = new ClientIdentity("bob", HostKeys.fingerprint(HostKeys.parse(bob.publicKey())));
         client.resource(TestResources.machine("team-a", "small", 2, List.of("x86_64-linux"), List.of(), List.of()))
@@ -74,12 +67,6 @@ class KubernetesBrokerTest {
         broker = new KubernetesBroker(client, this::grants,
                 () -> client.resources(BuildMachine.class).inAnyNamespace().list().getItems(), attached,
                 () -> false, new TicketSettings(Duration.ofMillis(100)));
-    }
-
-    @AfterEach
-    void stop() {
-        client.close();
-        server.destroy();
     }
 
     private ClientGrants grants() {

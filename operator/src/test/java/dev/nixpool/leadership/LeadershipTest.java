@@ -3,12 +3,17 @@ package dev.nixpool.leadership;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
 
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.junit.jupiter.api.Test;
 
+import dev.nixpool.TestConfig;
+import dev.nixpool.config.BuilderDefaults;
 import dev.nixpool.config.NixpoolConfig;
+import dev.nixpool.lifecycle.CapacityLedger;
 
 /** The replica's identity in the election and what its readiness check says about its role. */
 class LeadershipTest {
@@ -58,6 +63,24 @@ class LeadershipTest {
         } else {
             assertThat(fallback).matches("[0-9a-f-]{36}");
         }
+    }
+
+    /**
+     * Taking the Lease tells the capacity ledger before JOSDK processes the first event: what a standby's caches show
+     * was the former leader's doing (its orphaned key Secrets, its builders to adopt).
+     */
+    @Test
+    void takingTheLeaseStartsTheLedgersOwnDecisions() {
+        Instant processStart = Instant.parse("2026-01-01T00:00:00Z");
+        CapacityLedger ledger = new CapacityLedger(BuilderDefaults.from(TestConfig.nixpool(Map.of())), false,
+                processStart, () -> "s1");
+        LeaderElectionSettings settings = new LeaderElectionSettings(TestConfig.nixpool(Map.of()), new Leadership(),
+                ledger);
+        Instant before = Instant.now();
+
+        settings.getLeaderCallbacks().orElseThrow().onStartLeading();
+
+        assertThat(ledger.started()).isAfterOrEqualTo(before);
     }
 
     @Test

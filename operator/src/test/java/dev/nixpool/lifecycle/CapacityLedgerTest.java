@@ -303,6 +303,36 @@ class CapacityLedgerTest {
     }
 
     /**
+     * Two replicas: this one started at T0 as a standby, the leader created a builder's key Secret at T0+10s and lost
+     * the Lease before creating its pod; this replica leads from T0+30s. Its first look deletes that Secret (made
+     * before this replica decided anything, by a replica that no longer leads), and keeps the Secret of a pod the API
+     * server has but the cache does not show yet, and the Secret of a pod this replica is creating even when the API
+     * server's clock dates it before the takeover.
+     */
+    @Test
+    void aNewLeaderDeletesTheKeySecretsItsPredecessorLeftSinceThisReplicaStarted() {
+        InMemoryBuilderResources resources = new InMemoryBuilderResources();
+        BuilderProvisioner provisioner = new BuilderProvisioner(resources, TestConfig.nixpool(Map.of()));
+        resources.createdAt(T0.plusSeconds(10));
+        resources.create(KeySecretRenderer.renderWithNewKeys(PAIR, "pair-0-orphan", 0));
+        resources.create(KeySecretRenderer.renderWithNewKeys(PAIR, "pair-1-uncached", 1));
+        resources.create(BuilderPodRenderer.render(PAIR, "pair-1-uncached", 1, Map.of(), DEFAULTS));
+        CapacityLedger ledger = ledger();
+        Instant leads = T0.plusSeconds(30);
+        ledger.startedLeading(leads);
+        assertThat(ledger.place(build(1), snapshot(PAIR, Map.of(), List.of()), leads).pod())
+                .as("decided here, being created").isEqualTo("pair-0-s1");
+        resources.createdAt(leads.minusSeconds(1));
+        resources.create(KeySecretRenderer.renderWithNewKeys(PAIR, "pair-0-s1", 0));
+        PoolScaler scaler = new PoolScaler(ledger, provisioner);
+
+        scaler.scale(PAIR, snapshot(PAIR, Map.of(), List.of()), leads.plusSeconds(1));
+
+        assertThat(resources.secretsOfMachine("ns", "pair")).extracting(s -> s.getMetadata().getName())
+                .containsExactlyInAnyOrder("pair-1-uncached-ssh", "pair-0-s1-ssh");
+    }
+
+    /**
      * A warm ephemeral pool at maxBuilders: the builder of a build that just ended vanishes from the cache before the
      * ledger's settle time, so it still counts and no replacement starts. No event may come after that (the other
      * builder is busy, nothing is idle to time out): the pool must look again when the ledger settles, or it stays

@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.fabric8.kubernetes.api.model.Pod;
@@ -27,11 +28,8 @@ import io.fabric8.kubernetes.api.model.PodConditionBuilder;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 
+import dev.nixpool.MockApiServer;
 import dev.nixpool.Names;
 import dev.nixpool.TestConfig;
 import dev.nixpool.TestResources;
@@ -76,8 +74,9 @@ class GatewayHandOffTest {
     @TempDir
     Path logDir;
 
-    private KubernetesMockServer server;
-    private KubernetesClient client;
+    @RegisterExtension
+    final MockApiServer api = new MockApiServer();
+    private final KubernetesClient client = api.client();
     private final FakeBuilder builder = new FakeBuilder();
     private final java.util.concurrent.ExecutorService executor = RunnerExecutorProducer.threads(2);
     private BuildRunner runner;
@@ -88,10 +87,6 @@ class GatewayHandOffTest {
 
     @BeforeEach
     void start() {
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                new KubernetesCrudDispatcher(), false);
-        server.init();
-        client = server.createClient();
         NixpoolConfig config = TestConfig.nixpool(Map.of("nixpool.builder.ssh-user", "root"));
         LogStore logs = new LogStore(logDir, 1_000_000);
         runner = new BuildRunner(builder, logs, executor);
@@ -112,8 +107,6 @@ class GatewayHandOffTest {
     void stop() throws InterruptedException {
         runner.close();
         RunnerExecutors.stop(executor);
-        client.close();
-        server.destroy();
     }
 
     private record Handed(RunRequest request, AttachedRun run) {

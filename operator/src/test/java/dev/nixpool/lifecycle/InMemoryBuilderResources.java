@@ -47,6 +47,11 @@ final class InMemoryBuilderResources implements BuilderResources {
         refusals.put(kind, new KubernetesClientException(message, code, null));
     }
 
+    /** Creates of this kind succeed again (the quota was raised, the API server is back). */
+    void acceptCreate(String kind) {
+        refusals.remove(kind);
+    }
+
     /** The creationTimestamp the next created objects get. */
     void createdAt(Instant instant) {
         createdAt = Conditions.timestamp(instant);

@@ -17,8 +17,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.fabric8.kubernetes.api.model.Condition;
@@ -26,11 +26,8 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodConditionBuilder;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 
+import dev.nixpool.MockApiServer;
 import dev.nixpool.Names;
 import dev.nixpool.TestConfig;
 import dev.nixpool.TestResources;
@@ -63,8 +60,9 @@ class LifecycleStepsTest {
     @TempDir
     Path logDir;
 
-    private KubernetesMockServer server;
-    private KubernetesClient client;
+    @RegisterExtension
+    final MockApiServer api = new MockApiServer();
+    private final KubernetesClient client = api.client();
     private final FakeBuilder builder = new FakeBuilder();
     private final ExecutorService executor = RunnerExecutorProducer.threads(2);
     private BuildRunner runner;
@@ -77,14 +75,6 @@ class LifecycleStepsTest {
     private Instant now = Instant.now();
     private LogStore logs;
     private NixpoolConfig config;
-
-    @BeforeEach
-    void start() {
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                new KubernetesCrudDispatcher(), false);
-        server.init();
-        client = server.createClient();
-    }
 
     private void wire(Map<String, String> settings) {
         Map<String, String> all = new HashMap<>(Map.of("nixpool.builder.ssh-user", "root",
@@ -118,8 +108,6 @@ class LifecycleStepsTest {
             runner.close();
         }
         RunnerExecutors.stop(executor);
-        client.close();
-        server.destroy();
     }
 
     private StepOutcome reconcile() {

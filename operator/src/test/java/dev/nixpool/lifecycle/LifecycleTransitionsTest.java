@@ -137,6 +137,8 @@ class LifecycleTransitionsTest {
                         .events("Warning BuilderRejected")
                         .message("Succeeded", "the API server refused to create Pod " + POD + " (HTTP 403):"
                                 + " pods \"" + POD + "\" is forbidden: exceeded quota")
+                        .check(t -> assertThat(t.resources.secret(NS, Names.keySecretName(POD)))
+                                .as("the key Secret made for the refused pod").isEmpty())
                         .check(LifecycleTransitionsTest::slotReleased),
                 row("Pending, the API server refuses the key Secret (422)").given(Pending)
                         .before(t -> t.resources.refuseCreate("Secret", 422, "Secret \"" + POD + "-ssh\" is"

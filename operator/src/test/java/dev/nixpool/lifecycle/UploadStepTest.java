@@ -26,6 +26,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.fabric8.kubernetes.api.model.Condition;
@@ -34,12 +35,9 @@ import io.fabric8.kubernetes.api.model.PodConditionBuilder;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 
+import dev.nixpool.MockApiServer;
 import dev.nixpool.Names;
 import dev.nixpool.TestConfig;
 import dev.nixpool.TestResources;
@@ -84,8 +82,9 @@ class UploadStepTest {
     @TempDir
     Path dir;
 
-    private KubernetesMockServer server;
-    private KubernetesClient client;
+    @RegisterExtension
+    final MockApiServer api = new MockApiServer();
+    private final KubernetesClient client = api.client();
     private final FakeBuilder builder = new FakeBuilder();
     private final ExecutorService executor = RunnerExecutorProducer.threads(2);
     private BuildRunner runner;
@@ -99,10 +98,6 @@ class UploadStepTest {
 
     @BeforeEach
     void start() throws Exception {
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                new KubernetesCrudDispatcher(), false);
-        server.init();
-        client = server.createClient();
         NixpoolConfig config = TestConfig.nixpool(Map.of("nixpool.builder.ssh-user", "root"));
         LogStore logs = new LogStore(dir.resolve("logs"), 1_000_000);
         runner = new BuildRunner(builder, logs, executor,
@@ -130,8 +125,6 @@ class UploadStepTest {
     void stop() throws InterruptedException {
         runner.close();
         RunnerExecutors.stop(executor);
-        client.close();
-        server.destroy();
     }
 
     private static CopyTo copyTo(String uri) {

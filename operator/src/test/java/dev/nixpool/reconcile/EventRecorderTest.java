@@ -2,20 +2,14 @@ package dev.nixpool.reconcile;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.HashMap;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 
+import dev.nixpool.MockApiServer;
 import dev.nixpool.api.v1alpha1.NixBuild;
 import dev.nixpool.status.Reason;
 import dev.nixpool.status.StatusText;
@@ -23,22 +17,9 @@ import dev.nixpool.status.StatusText;
 /** Event messages are the third family of bounded strings: an evaluation error of megabytes gives a short Event. */
 class EventRecorderTest {
 
-    private KubernetesMockServer server;
-    private KubernetesClient client;
-
-    @BeforeEach
-    void start() {
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                new KubernetesCrudDispatcher(), false);
-        server.init();
-        client = server.createClient();
-    }
-
-    @AfterEach
-    void stop() {
-        client.close();
-        server.destroy();
-    }
+    @RegisterExtension
+    final MockApiServer api = new MockApiServer();
+    private final KubernetesClient client = api.client();
 
     @Test
     void aMessageOfMegabytesIsCutWithAMarker() {

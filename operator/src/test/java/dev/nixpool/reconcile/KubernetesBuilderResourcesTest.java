@@ -3,23 +3,16 @@ package dev.nixpool.reconcile;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.util.HashMap;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
-import io.fabric8.kubernetes.client.ConfigBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 
+import dev.nixpool.MockApiServer;
 import dev.nixpool.lifecycle.CreateRejectedException;
 
 /** How the API server's answers to a create reach the lifecycle: 409 is "exists", a refusal carries its message. */
@@ -27,28 +20,10 @@ class KubernetesBuilderResourcesTest {
 
     private static final String PODS = "/api/v1/namespaces/ns/pods";
 
-    private KubernetesMockServer server;
-    private KubernetesClient client;
-    private KubernetesBuilderResources resources;
-
-    @BeforeEach
-    void start() {
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), false);
-        server.init();
-        try (KubernetesClient base = server.createClient()) {
-            // the client's own retries of 5xx and 429 would only slow the test down
-            client = new KubernetesClientBuilder()
-                    .withConfig(new ConfigBuilder(base.getConfiguration()).withRequestRetryBackoffLimit(0).build())
-                    .build();
-        }
-        resources = new KubernetesBuilderResources(client);
-    }
-
-    @AfterEach
-    void stop() {
-        client.close();
-        server.destroy();
-    }
+    @RegisterExtension
+    final MockApiServer api = new MockApiServer(true);
+    private final KubernetesMockServer server = api.server();
+    private final KubernetesBuilderResources resources = new KubernetesBuilderResources(api.client());
 
     private static Pod pod() {
         return new PodBuilder().withNewMetadata().withNamespace("ns").withName("hello-builder-1").endMetadata().build();
