@@ -167,11 +167,9 @@ public interface NixpoolConfig {
         String tempDir();
 
         /** Threads compressing NARs, shared by all uploads (each xz thread holds its encoder's memory). */
-        @WithDefault("2")
         int compressionThreads();
 
         /** Bytes of NAR per xz block; blocks are compressed in parallel, the dictionary is at most this big. */
-        @WithDefault("4194304")
         int xzBlockSize();
     }
 
