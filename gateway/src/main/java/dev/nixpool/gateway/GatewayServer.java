@@ -25,6 +25,7 @@ import org.apache.sshd.server.session.ServerSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.nixpool.ssh.Ciphers;
 import dev.nixpool.ssh.HostKeys;
 import dev.nixpool.ssh.MinaSecurity;
 
@@ -78,6 +79,7 @@ public final class GatewayServer implements AutoCloseable {
         server.setHost(bindHost);
         server.setPort(port);
         server.setKeyPairProvider(KeyPairProvider.wrap(hostKey));
+        server.setCipherFactories(Ciphers.server());
         server.setUserAuthFactories(List.of(new UserAuthPublicKeyFactory()));
         server.setPasswordAuthenticator(null);
         server.setKeyboardInteractiveAuthenticator(null);
