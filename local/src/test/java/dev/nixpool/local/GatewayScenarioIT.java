@@ -37,6 +37,8 @@ import dev.nixpool.ssh.SshKeyGenerator;
 class GatewayScenarioIT {
 
     private static final String NS = EmbeddedApiServer.DEFAULT_NAMESPACE;
+    /** A pool with one warm, reused builder: a named pool's uploads stream into it. */
+    private static final String WARM = "warm";
 
     private static LocalCluster cluster;
     private static LocalGateway gateway;
@@ -55,6 +57,12 @@ class GatewayScenarioIT {
         cluster = LocalCluster.start(config);
         KubernetesClient k8s = cluster.client();
         k8s.resource(ScenarioFixture.example(k8s, BuildMachine.class, "buildmachine-default.yaml", NS)).create();
+        BuildMachine warm = ScenarioFixture.example(k8s, BuildMachine.class, "buildmachine-default.yaml", NS);
+        warm.getMetadata().setName(WARM);
+        warm.getSpec().setMaxBuilders(1);
+        warm.getSpec().setMinIdle(1);
+        warm.getSpec().setEphemeral(false);
+        k8s.resource(warm).create();
         gateway = LocalGateway.setUp(k8s, NS, cluster.workDir().resolve("gateway"), port);
         client = LocalNixStore.create("gateway-scenario-client");
         // the authorisation takes effect when the operator's informer has seen the ConfigMap: within moments
@@ -173,6 +181,44 @@ class GatewayScenarioIT {
                 "ssh-ng://auto@" + LocalGateway.HOST_ALIAS + " x86_64-linux - 1 1 - - -", other.toString());
         assertThat(auto.exitCode()).as(auto.stderr()).isZero();
         awaitGatewayBuild(StorePath.parse(auto.stdoutText().trim()));
+    }
+
+    /**
+     * A named pool with a warm builder: the client's upload goes into that builder while the gateway spools it, so the
+     * build placed there finds it in place and nothing is replayed; over ssh:// and ssh-ng://.
+     */
+    @Test
+    void aNamedPoolsWarmBuilderGetsTheUploadsWhileTheClientSendsThem() throws Exception {
+        for (String scheme : List.of("ssh", "ssh-ng")) {
+            String nonce = UUID.randomUUID().toString();
+            Path dep = write("warm-dep.nix", "derivation { name = \"gww-dep\"; system = builtins.currentSystem; "
+                    + "builder = \"/bin/sh\"; args = [ \"-c\" \"echo " + scheme + "-" + nonce + " > $out\" ]; }");
+            Path main = write("warm-main.nix", "let dep = import ./warm-dep.nix; in derivation { name = "
+                    + "\"gww-main\"; system = builtins.currentSystem; builder = \"/bin/sh\"; args = [ \"-c\" "
+                    + "\"read x < ${dep}; echo \\\"$x streamed\\\" > $out\" ]; }");
+            client.runOk("nix-build", "--no-out-link", "--builders", "", dep.toString());
+            awaitIdleWarmBuilder();
+
+            ProcessResult build = nix("nix-build", "--no-out-link", "--max-jobs", "0", "--builders",
+                    scheme + "://" + WARM + "@" + LocalGateway.HOST_ALIAS + " x86_64-linux - 1 1 - - -",
+                    main.toString());
+
+            assertThat(build.exitCode()).as(build.stderr()).isZero();
+            StorePath out = StorePath.parse(build.stdoutText().trim());
+            assertThat(Files.readString(client.realPath(out))).isEqualTo(scheme + "-" + nonce + " streamed\n");
+            NixBuild nb = awaitGatewayBuild(out);
+            assertThat(nb.getStatus().getMachine()).isEqualTo(WARM);
+            assertThat(nb.getStatus().getLogTail()).as(scheme).contains("0 of 1 uploaded paths copied to the "
+                    + "builder, 1 already there (1 streamed to it while the client uploaded)");
+        }
+    }
+
+    private static void awaitIdleWarmBuilder() {
+        await().atMost(ScenarioFixture.WAIT).until(() -> {
+            BuildMachine m = cluster.client().resources(BuildMachine.class).inNamespace(NS).withName(WARM).get();
+            return m != null && m.getStatus() != null && m.getStatus().getIdleBuilders() != null
+                    && m.getStatus().getIdleBuilders() == 1;
+        });
     }
 
     private static NixBuild awaitGatewayBuild(StorePath out) {
