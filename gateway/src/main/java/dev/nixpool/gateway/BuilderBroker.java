@@ -20,6 +20,16 @@ public interface BuilderBroker {
     /** Every pool this client may use: what the user {@code auto} chooses from. */
     List<PoolRoute> pools(ClientIdentity client);
 
+    /**
+     * The warm builder of {@code pool} that a build this client queues there now would most likely get, if the broker
+     * can tell: the gateway streams the client's uploads into it while it still spools them. Only a guess: it claims
+     * nothing, changes nothing in the queue, and is only ever a builder of {@code pool}, a pool the client may use.
+     * None by default: uploads are spooled and replayed once the build has its builder.
+     */
+    default Optional<BuilderLease> likelyBuilder(ClientIdentity client, PoolRoute pool) throws BrokerException {
+        return Optional.empty();
+    }
+
     /** Queues the build on {@code pool} for this client. */
     BuildTicket submit(ClientIdentity client, PoolRoute pool, GatewayBuild build) throws BrokerException;
 }

@@ -2,12 +2,14 @@ package dev.nixpool.gateway;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 
 import dev.nixpool.nix.build.BuildOptions;
@@ -27,7 +29,9 @@ import dev.nixpool.nix.wire.WireTruncatedException;
  * The builder side of one client connection, whatever protocol the client speaks: the pool the SSH user names (or, for
  * {@code auto}, the one that fits the derivation), the build queued with the {@link BuilderBroker}, the leased builder's
  * serve link, the spooled inputs it lacks replayed, and the build run there. Until {@link #build} the client's inputs
- * live in the {@link InputSpool}; afterwards {@link #builder} is the builder's store.
+ * live in the {@link InputSpool}; afterwards {@link #builder} is the builder's store. For a named pool they also stream,
+ * as they are spooled, into the builder the build will most likely get ({@link EarlyBuilder}), so that usually nothing
+ * is left to replay.
  */
 final class BuilderSession {
 
@@ -38,6 +42,8 @@ final class BuilderSession {
     private final BuilderBroker broker;
     private final BuilderDialer dialer;
     private final InputSpool spool;
+    private final Executor earlyDials;
+    private volatile EarlyBuilder early;
     private PoolRoute route;
     private volatile BuildTicket ticket;
     private volatile BuilderLink link;
@@ -52,12 +58,18 @@ final class BuilderSession {
         T call(ServeClient builder) throws IOException;
     }
 
-    BuilderSession(ClientIdentity client, String user, BuilderBroker broker, BuilderDialer dialer, InputSpool spool) {
+    /**
+     * @param earlyDials where the likely builder of a named pool is dialed while the client goes on; null for no early
+     *        builder (every upload is spooled, then replayed)
+     */
+    BuilderSession(ClientIdentity client, String user, BuilderBroker broker, BuilderDialer dialer, InputSpool spool,
+            Executor earlyDials) {
         this.client = client;
         this.user = user;
         this.broker = broker;
         this.dialer = dialer;
         this.spool = spool;
+        this.earlyDials = earlyDials;
     }
 
     /** Checks the SSH user names a pool this client may use (or is {@code auto} and the client may use some pool). */
@@ -80,6 +92,40 @@ final class BuilderSession {
 
     InputSpool spool() {
         return spool;
+    }
+
+    /**
+     * The client sent its first request after the handshake (a mere {@code nix store ping} sends none): for a named
+     * pool, the builder its build will likely get is looked up and dialed in the background.
+     */
+    void clientStarted() {
+        if (early == null && route != null && earlyDials != null && !built && !aborted) {
+            early = EarlyBuilder.start(broker, client, route, dialer, earlyDials);
+        }
+    }
+
+    /** An uploaded NAR: to the builder once the build has one, else spooled (and streamed to the early builder). */
+    void upload(ValidPathInfo info, InputStream nar) throws IOException {
+        if (onBuilder()) {
+            builder(b -> {
+                b.addToStoreNar(info, nar);
+                return null;
+            });
+            return;
+        }
+        EarlyBuilder e = early;
+        if (e == null) {
+            spool.add(info, nar);
+            return;
+        }
+        InputSpool.NarSink sink;
+        try {
+            sink = e.sink();
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while the gateway dialed a builder");
+        }
+        spool.add(info, nar, sink).ifPresent(e::giveUp);
     }
 
     /** True once the build has its builder: requests then go there instead of to the spool. */
@@ -121,10 +167,12 @@ final class BuilderSession {
         messages.accept("nixpool: " + t.description() + " queued on pool " + pool);
         lease = t.awaitBuilder(line -> messages.accept("nixpool: " + line));
         messages.accept("nixpool: building on " + lease.builderName());
-        link = dialer.dial(lease, line -> {
+        Consumer<String> buildLog = line -> {
             messages.accept(line);
             t.log(line);
-        });
+        };
+        Optional<BuilderLink> dialedEarly = early != null ? early.takeFor(lease, buildLog) : Optional.empty();
+        link = dialedEarly.isPresent() ? dialedEarly.get() : dialer.dial(lease, buildLog);
         if (aborted || cancelReason != null) {
             closeLink();
         }
@@ -167,6 +215,7 @@ final class BuilderSession {
     /** The client hung up (or the server stops): whatever the connection waits for ends, the builder is given back. */
     void abort() {
         aborted = true;
+        closeEarly();
         closeLink();
         BuildTicket t = ticket;
         if (t != null) {
@@ -176,6 +225,7 @@ final class BuilderSession {
 
     /** The connection ended, with {@code failure} (null for none): the ticket hears it, the spool is deleted. */
     void end(String failure) {
+        closeEarly();
         closeLink();
         BuildTicket t = ticket;
         if (t != null) {
@@ -222,8 +272,10 @@ final class BuilderSession {
             });
             sent++;
         }
+        int streamed = early != null ? early.streamed() : 0;
         t.log("[nixpool] gateway: " + sent + " of " + uploaded.size() + " uploaded paths copied to the builder, "
-                + (uploaded.size() - sent) + " already there");
+                + (uploaded.size() - sent) + " already there"
+                + (streamed > 0 ? " (" + streamed + " streamed to it while the client uploaded)" : ""));
     }
 
     private static List<StorePath> outputPaths(Derivation drv, BuildResult result) throws InvalidStorePathException {
@@ -239,6 +291,13 @@ final class BuilderSession {
             }
         }
         return new ArrayList<>(paths.values());
+    }
+
+    private void closeEarly() {
+        EarlyBuilder e = early;
+        if (e != null) {
+            e.close();
+        }
     }
 
     private void closeLink() {

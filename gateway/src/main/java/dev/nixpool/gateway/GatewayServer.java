@@ -25,6 +25,7 @@ import org.apache.sshd.server.session.ServerSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.nixpool.ssh.Ciphers;
 import dev.nixpool.ssh.HostKeys;
 import dev.nixpool.ssh.MinaSecurity;
 
@@ -45,6 +46,8 @@ public final class GatewayServer implements AutoCloseable {
 
     private final SshServer server;
     private final ExecutorService threads;
+    /** Dials the likely builders of named pools while their clients upload (see {@link EarlyBuilder}). */
+    private final ExecutorService earlyDials;
     private final GatewayLimits limits;
     private final BuilderBroker broker;
     private final BuilderDialer dialer;
@@ -65,10 +68,18 @@ public final class GatewayServer implements AutoCloseable {
                     t.setDaemon(true);
                     return t;
                 });
+        AtomicInteger dials = new AtomicInteger();
+        this.earlyDials = new ThreadPoolExecutor(0, limits.maxConnections(), 60, TimeUnit.SECONDS,
+                new SynchronousQueue<>(), r -> {
+                    Thread t = new Thread(r, "nixpool-gateway-early-dial-" + dials.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
         server = SshServer.setUpDefaultServer();
         server.setHost(bindHost);
         server.setPort(port);
         server.setKeyPairProvider(KeyPairProvider.wrap(hostKey));
+        server.setCipherFactories(Ciphers.server());
         server.setUserAuthFactories(List.of(new UserAuthPublicKeyFactory()));
         server.setPasswordAuthenticator(null);
         server.setKeyboardInteractiveAuthenticator(null);
@@ -125,11 +136,13 @@ public final class GatewayServer implements AutoCloseable {
         }
         String user = session.getUsername();
         if (parsed instanceof GatewayCommand.Daemon) {
-            return new ServeCommand(threads, stderr -> new WorkerEndpoint(client, user, broker, dialer, spool(), limits,
-                    stderr));
+            return new ServeCommand(threads, stderr -> new WorkerEndpoint(session(client, user), limits, stderr));
         }
-        return new ServeCommand(threads, stderr -> new ServeEndpoint(client, user, broker, dialer, spool(), limits,
-                stderr));
+        return new ServeCommand(threads, stderr -> new ServeEndpoint(session(client, user), limits, stderr));
+    }
+
+    private BuilderSession session(ClientIdentity client, String user) {
+        return new BuilderSession(client, user, broker, dialer, spool(), earlyDials);
     }
 
     private InputSpool spool() {
@@ -143,6 +156,7 @@ public final class GatewayServer implements AutoCloseable {
             server.stop(true);
         } finally {
             threads.shutdownNow();
+            earlyDials.shutdownNow();
         }
     }
 }

@@ -55,10 +55,24 @@ public final class InputSpool implements AutoCloseable {
      * the NAR would exceed a bound; a NAR whose hash is not the declared one is refused after it was read.
      */
     public void add(ValidPathInfo info, InputStream nar) throws IOException {
+        add(info, nar, null);
+    }
+
+    /**
+     * The same, handing the NAR's bytes as they are read to {@code sink} too (a builder's AddToStoreNar): the client's
+     * upload reaches a builder while it is spooled. The sink may read all of it or none; whatever it leaves is read
+     * into the spool. A sink's failure is not the client's: the NAR is still spooled whole and checked, and the
+     * failure is returned, to give the sink up. A failure of the client's stream or of the spool ends the upload
+     * whatever the sink did.
+     *
+     * @param sink null for none
+     * @return the sink's failure, if it failed
+     */
+    public Optional<IOException> add(ValidPathInfo info, InputStream nar, NarSink sink) throws IOException {
         if (paths.containsKey(info.path())) {
             // Nix sends each missing path once; a repeat is skipped like a valid path in a real store
             skip(nar, info.narSize());
-            return;
+            return Optional.empty();
         }
         if (paths.size() >= maxPaths) {
             throw new ClientProtocolException("the gateway holds at most " + maxPaths
@@ -78,8 +92,19 @@ public final class InputSpool implements AutoCloseable {
             ensureDir();
             file = dir.resolve(paths.size() + ".nar");
             MessageDigest sha = NixHash.newSha256();
+            IOException sinkFailure = null;
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), BUFFER)) {
-                copy(nar, out, sha, info.narSize(), "the NAR of " + info.path());
+                TeeNar tee = new TeeNar(nar, out, sha, info.narSize(), "the NAR of " + info.path());
+                if (sink != null) {
+                    try {
+                        sink.accept(info, tee);
+                    } catch (IOException e) {
+                        tee.rethrowOwnFailure();
+                        sinkFailure = e;
+                    }
+                }
+                tee.rethrowOwnFailure();
+                tee.drain();
             }
             NixHash actual = NixHash.sha256(sha.digest());
             if (!actual.equals(info.narHash())) {
@@ -89,6 +114,7 @@ public final class InputSpool implements AutoCloseable {
             paths.put(info.path(), new Spooled(info, file));
             bytes += info.narSize();
             kept = true;
+            return Optional.ofNullable(sinkFailure);
         } finally {
             if (!kept) {
                 quota.release(info.narSize());
@@ -156,19 +182,10 @@ public final class InputSpool implements AutoCloseable {
         }
     }
 
-    private static void copy(InputStream in, OutputStream out, MessageDigest sha, long size, String what)
-            throws IOException {
-        byte[] buf = new byte[BUFFER];
-        long left = size;
-        while (left > 0) {
-            int n = in.read(buf, 0, (int) Math.min(buf.length, left));
-            if (n < 0) {
-                throw new WireTruncatedException(what, size - left, size);
-            }
-            sha.update(buf, 0, n);
-            out.write(buf, 0, n);
-            left -= n;
-        }
+    /** What reads a NAR as it is spooled. */
+    @FunctionalInterface
+    public interface NarSink {
+        void accept(ValidPathInfo info, InputStream nar) throws IOException;
     }
 
     private static void skip(InputStream in, long size) throws IOException {

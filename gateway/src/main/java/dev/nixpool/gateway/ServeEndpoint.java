@@ -1,17 +1,14 @@
 package dev.nixpool.gateway;
 
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Deque;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 
 import dev.nixpool.nix.build.BuildOptions;
@@ -21,13 +18,8 @@ import dev.nixpool.nix.derivation.BasicDerivationCodec;
 import dev.nixpool.nix.derivation.Derivation;
 import dev.nixpool.nix.serve.PathInfo;
 import dev.nixpool.nix.serve.ServeProtocol;
-import dev.nixpool.nix.store.InvalidStorePathException;
-import dev.nixpool.nix.store.NixHash;
 import dev.nixpool.nix.store.StorePath;
 import dev.nixpool.nix.store.ValidPathInfo;
-import dev.nixpool.nix.wire.NixWireException;
-import dev.nixpool.nix.wire.WireReader;
-import dev.nixpool.nix.wire.WireWriter;
 
 /**
  * The server side of {@code nix-store --serve --write} that a Nix client talks to, for one connection. Until
@@ -40,72 +32,38 @@ import dev.nixpool.nix.wire.WireWriter;
  * bounded on disk before a byte is read, and any violation ends the connection with Nix's own {@code error: ...} on
  * stderr and exit status 1, as a real {@code nix-store --serve} would.
  */
-public final class ServeEndpoint implements ClientEndpoint {
+public final class ServeEndpoint extends ProtocolEndpoint {
 
     /** Ours: what Nix 2.4 to 2.34 speak. Clients of a newer minor take the minimum. */
     static final int VERSION = ServeProtocol.CLIENT_VERSION;
-    private static final int MAX_PATH = 512;
-    private static final int MAX_PATHS = 1 << 16;
-    private static final int MAX_SIGS = 256;
-    private static final int BUFFER = 64 * 1024;
 
-    private final BuilderSession session;
-    private final InputSpool spool;
-    private final GatewayLimits limits;
     private final ClientStderr stderr;
-
-    private WireReader in;
-    private WireWriter out;
-    private RequestBudget budget;
     private int clientMinor;
 
+    /** Without an early builder: every upload is spooled, then replayed. */
     public ServeEndpoint(ClientIdentity client, String user, BuilderBroker broker, BuilderDialer dialer,
             InputSpool spool, GatewayLimits limits, ClientStderr stderr) {
-        this.session = new BuilderSession(client, user, broker, dialer, spool);
-        this.spool = spool;
-        this.limits = limits;
+        this(new BuilderSession(client, user, broker, dialer, spool, null), limits, stderr);
+    }
+
+    ServeEndpoint(BuilderSession session, GatewayLimits limits, ClientStderr stderr) {
+        super(session, limits);
         this.stderr = stderr;
     }
 
-    /**
-     * Serves the connection until the client closes it. Returns the exit status: 0 after a clean end, 1 after an error
-     * (already told to the client on stderr).
-     */
     @Override
-    public int serve(InputStream fromClient, OutputStream toClient) {
-        budget = new RequestBudget(new BufferedInputStream(fromClient, BUFFER));
-        in = new WireReader(budget);
-        out = new WireWriter(new BufferedOutputStream(toClient, BUFFER));
-        String failure = null;
-        try {
-            session.resolveRoute();
-            handshake();
-            while (nextRequest()) {
-                out.flush();
-            }
-            return 0;
-        } catch (ClientProtocolException e) {
-            failure = e.getMessage();
-        } catch (BrokerException e) {
-            failure = e.getMessage();
-        } catch (IOException e) {
-            failure = session.aborted() ? null : describe(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            failure = null;
-        } finally {
-            session.end(failure);
+    void converse() throws IOException, BrokerException, InterruptedException {
+        session.resolveRoute();
+        handshake();
+        while (nextRequest()) {
+            out.flush();
         }
-        if (failure != null) {
-            stderr.line("error: " + failure);
-        }
-        return 1;
     }
 
-    /** The client hung up (or the server stops): whatever the connection waits for ends, the builder is given back. */
+    /** On stderr, as a real {@code nix-store --serve} says it. */
     @Override
-    public void abort() {
-        session.abort();
+    void report(String failure) {
+        stderr.line("error: " + failure);
     }
 
     private void handshake() throws IOException {
@@ -126,17 +84,11 @@ public final class ServeEndpoint implements ClientEndpoint {
 
     /** One request and its reply; false at the end of the client's input. */
     private boolean nextRequest() throws IOException, BrokerException, InterruptedException {
-        budget.limit(limits.maxRequestBytes());
-        int first = in.stream().read();
-        if (first < 0) {
+        OptionalLong next = nextRequest("the command number");
+        if (next.isEmpty()) {
             return false;
         }
-        byte[] rest = new byte[7];
-        in.readFully(rest, 0, 7, "the command number");
-        long command = first & 0xff;
-        for (int i = 0; i < 7; i++) {
-            command |= (rest[i] & 0xffL) << (8 * (i + 1));
-        }
+        long command = next.getAsLong();
         switch ((int) Math.min(command, Integer.MAX_VALUE)) {
             case ServeProtocol.CMD_QUERY_VALID_PATHS -> queryValidPaths();
             case ServeProtocol.CMD_QUERY_PATH_INFOS -> queryPathInfos();
@@ -219,25 +171,9 @@ public final class ServeEndpoint implements ClientEndpoint {
             throw new ClientProtocolException("AddToStoreNar needs serve protocol 2.5 or later");
         }
         StorePath path = readPath("path to add");
-        StorePath deriver = optionalPath(in.readString("deriver", MAX_PATH));
-        NixHash narHash = NixHash.parseBare("sha256", in.readString("narHash", 128));
-        List<StorePath> references = readPaths("reference");
-        long registrationTime = in.readBounded("registrationTime", Long.MAX_VALUE);
-        long narSize = in.readBounded("narSize", Long.MAX_VALUE);
-        boolean ultimate = in.readBool("ultimate");
-        List<String> sigs = in.readStrings("signature", MAX_SIGS, 1024);
-        String ca = in.readString("content address", 1024);
-        ValidPathInfo info = new ValidPathInfo(path, deriver, narHash, references, registrationTime, narSize,
-                ultimate, sigs, ca);
+        ValidPathInfo info = readInfo(in, path);
         budget.unlimited();
-        if (session.onBuilder()) {
-            session.builder(b -> {
-                b.addToStoreNar(info, in.stream());
-                return null;
-            });
-        } else {
-            spool.add(info, in.stream());
-        }
+        session.upload(info, in.stream());
         out.writeU64(1);
     }
 
@@ -263,34 +199,7 @@ public final class ServeEndpoint implements ClientEndpoint {
         return new BuildOptions(maxSilent, timeout, maxLogSize, repeats, enforce, keepFailed);
     }
 
-    private List<StorePath> readPaths(String what) throws IOException {
-        List<StorePath> paths = new ArrayList<>();
-        for (String s : in.readStrings(what, MAX_PATHS, MAX_PATH)) {
-            paths.add(StorePath.parse(s));
-        }
-        return paths;
-    }
-
-    private StorePath readPath(String what) throws IOException {
-        return StorePath.parse(in.readString(what, MAX_PATH));
-    }
-
-    private static StorePath optionalPath(String s) throws InvalidStorePathException {
-        return s.isEmpty() ? null : StorePath.parse(s);
-    }
-
-    private void writePaths(Collection<StorePath> paths) throws IOException {
-        out.writeU64(paths.size());
-        for (StorePath p : paths) {
-            out.writeString(p.toString());
-        }
-    }
-
     private static PathInfo pathInfo(ValidPathInfo v) {
         return new PathInfo(v.path(), v.deriver(), v.references(), 0, v.narSize(), v.narHash(), v.ca(), v.sigs());
-    }
-
-    private static String describe(IOException e) {
-        return e instanceof NixWireException ? e.getMessage() : "the connection failed: " + e;
     }
 }

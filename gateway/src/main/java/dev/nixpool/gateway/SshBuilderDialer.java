@@ -57,7 +57,7 @@ public final class SshBuilderDialer implements BuilderDialer, AutoCloseable {
         @Override
         public String description() {
             return "serve protocol " + ServeProtocol.format(channel.version()) + ", host key "
-                    + HostKeys.fingerprint(session.hostKey());
+                    + HostKeys.fingerprint(session.hostKey()) + ", " + session.cipher();
         }
 
         @Override

@@ -1,16 +1,14 @@
 package dev.nixpool.gateway;
 
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -20,13 +18,11 @@ import dev.nixpool.nix.build.BuildResultCodec;
 import dev.nixpool.nix.derivation.BasicDerivationCodec;
 import dev.nixpool.nix.derivation.Derivation;
 import dev.nixpool.nix.serve.PathInfo;
-import dev.nixpool.nix.store.NixHash;
 import dev.nixpool.nix.store.StorePath;
 import dev.nixpool.nix.store.ValidPathInfo;
 import dev.nixpool.nix.wire.FramedInputStream;
 import dev.nixpool.nix.wire.NixWireException;
 import dev.nixpool.nix.wire.WireReader;
-import dev.nixpool.nix.wire.WireWriter;
 import dev.nixpool.nix.worker.ClientHandshakeInfo;
 import dev.nixpool.nix.worker.StderrMessage;
 import dev.nixpool.nix.worker.StderrWriter;
@@ -46,17 +42,13 @@ import dev.nixpool.nix.worker.WorkerVersion;
  * bounded, NARs are bounded on disk before a byte is read. An error, and any operation the gateway does not serve, ends
  * the connection with STDERR_ERROR as the daemon sends it (the client shows {@code error: ...}), never a hang.
  */
-public final class WorkerEndpoint implements ClientEndpoint {
+public final class WorkerEndpoint extends ProtocolEndpoint {
 
     /** 1.34, Nix 2.8's. */
     static final int VERSION = 0x122;
     /** What {@code nix store ping} shows as the store's version. */
     static final String NIX_VERSION = "2.8.0 (nixpool gateway)";
-    private static final int MAX_PATH = 512;
-    private static final int MAX_PATHS = 1 << 16;
-    private static final int MAX_SIGS = 256;
     private static final int MAX_OPTIONS = 1024;
-    private static final int BUFFER = 64 * 1024;
     /** Names for the refusal of operations a build hook never sends (src/libstore/worker-protocol.hh). */
     private static final Map<Integer, String> OP_NAMES = Map.ofEntries(Map.entry(7, "AddToStore"),
             Map.entry(8, "AddTextToStore"), Map.entry(9, "BuildPaths"), Map.entry(10, "EnsurePath"),
@@ -67,14 +59,8 @@ public final class WorkerEndpoint implements ClientEndpoint {
             Map.entry(46, "BuildPathsWithResults"),
             Map.entry(47, "AddPermRoot"));
 
-    private final BuilderSession session;
-    private final InputSpool spool;
-    private final GatewayLimits limits;
     private final ClientStderr sshStderr;
 
-    private RequestBudget budget;
-    private WireReader in;
-    private WireWriter out;
     private StderrWriter messages;
     private int minor;
     /** Set once an operation's STDERR_LAST went out: an error from then on can only end the connection. */
@@ -82,46 +68,25 @@ public final class WorkerEndpoint implements ClientEndpoint {
     private boolean handshaken;
     private BuildOptions options = BuildOptions.DEFAULTS;
 
+    /** Without an early builder: every upload is spooled, then replayed. */
     public WorkerEndpoint(ClientIdentity client, String user, BuilderBroker broker, BuilderDialer dialer,
             InputSpool spool, GatewayLimits limits, ClientStderr sshStderr) {
-        this.session = new BuilderSession(client, user, broker, dialer, spool);
-        this.spool = spool;
-        this.limits = limits;
+        this(new BuilderSession(client, user, broker, dialer, spool, null), limits, sshStderr);
+    }
+
+    WorkerEndpoint(BuilderSession session, GatewayLimits limits, ClientStderr sshStderr) {
+        super(session, limits);
         this.sshStderr = sshStderr;
     }
 
     @Override
-    public int serve(InputStream fromClient, OutputStream toClient) {
-        budget = new RequestBudget(new BufferedInputStream(fromClient, BUFFER));
-        in = new WireReader(budget);
-        out = new WireWriter(new BufferedOutputStream(toClient, BUFFER));
-        String failure = null;
-        try {
-            handshake();
-            while (nextOperation()) {
-                synchronized (out) {
-                    out.flush();
-                }
+    void converse() throws IOException, BrokerException, InterruptedException {
+        handshake();
+        while (nextOperation()) {
+            synchronized (out) {
+                out.flush();
             }
-            return 0;
-        } catch (ClientProtocolException | BrokerException e) {
-            failure = e.getMessage();
-        } catch (IOException e) {
-            failure = session.aborted() ? null : describe(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            session.end(failure);
         }
-        if (failure != null) {
-            tell(failure);
-        }
-        return 1;
-    }
-
-    @Override
-    public void abort() {
-        session.abort();
     }
 
     /**
@@ -155,18 +120,12 @@ public final class WorkerEndpoint implements ClientEndpoint {
 
     /** One operation and its reply; false at the end of the client's input. */
     private boolean nextOperation() throws IOException, BrokerException, InterruptedException {
-        budget.limit(limits.maxRequestBytes());
         replying = false;
-        int first = in.stream().read();
-        if (first < 0) {
+        OptionalLong next = nextRequest("the operation number");
+        if (next.isEmpty()) {
             return false;
         }
-        byte[] rest = new byte[7];
-        in.readFully(rest, 0, 7, "the operation number");
-        long op = first & 0xff;
-        for (int i = 0; i < 7; i++) {
-            op |= (rest[i] & 0xffL) << (8 * (i + 1));
-        }
+        long op = next.getAsLong();
         switch ((int) Math.min(op, Integer.MAX_VALUE)) {
             case WorkerProtocol.OP_IS_VALID_PATH -> isValidPath();
             case WorkerProtocol.OP_ADD_TEMP_ROOT -> addTempRoot();
@@ -289,14 +248,7 @@ public final class WorkerEndpoint implements ClientEndpoint {
     }
 
     private void addNar(ValidPathInfo info, InputStream nar) throws IOException {
-        if (session.onBuilder()) {
-            session.builder(b -> {
-                b.addToStoreNar(info, nar);
-                return null;
-            });
-        } else {
-            spool.add(info, nar);
-        }
+        session.upload(info, nar);
     }
 
     /** What follows a NAR in its frames must be the end: more would be read into nothing, however long it goes on. */
@@ -361,7 +313,8 @@ public final class WorkerEndpoint implements ClientEndpoint {
      * A failure: in-band as the daemon sends it while the client waits for an operation's result, else on SSH's
      * stderr (before the handshake, or after a reply started).
      */
-    private void tell(String failure) {
+    @Override
+    void report(String failure) {
         if (handshaken && !replying) {
             try {
                 synchronized (out) {
@@ -386,22 +339,6 @@ public final class WorkerEndpoint implements ClientEndpoint {
         return readInfo(in, path);
     }
 
-    /** The worker protocol's ValidPathInfo after its path, as Nix 2.8 and later send it (bare base16 narHash). */
-    private ValidPathInfo readInfo(WireReader from, StorePath path) throws IOException {
-        StorePath deriver = StorePath.parseOptional(from.readString("deriver", MAX_PATH));
-        NixHash narHash = NixHash.parseBare("sha256", from.readString("narHash", 128));
-        List<StorePath> references = new ArrayList<>();
-        for (String r : from.readStrings("reference", MAX_PATHS, MAX_PATH)) {
-            references.add(StorePath.parse(r));
-        }
-        long registrationTime = from.readBounded("registrationTime", Long.MAX_VALUE);
-        long narSize = from.readBounded("narSize", Long.MAX_VALUE);
-        boolean ultimate = from.readBool("ultimate");
-        List<String> sigs = from.readStrings("signature", MAX_SIGS, 1024);
-        String ca = from.readString("content address", 1024);
-        return new ValidPathInfo(path, deriver, narHash, references, registrationTime, narSize, ultimate, sigs, ca);
-    }
-
     /** QueryPathInfo's reply: unkeyed, sets sorted as Nix's std::set. */
     private void writeInfo(ValidPathInfo info) throws IOException {
         out.writeString(info.deriver() == null ? "" : info.deriver().toString())
@@ -421,28 +358,5 @@ public final class WorkerEndpoint implements ClientEndpoint {
         }
         return found.map(p -> new ValidPathInfo(p.path(), p.deriver(), p.narHash(), p.references(), 0, p.narSize(),
                 false, p.sigs(), p.ca()));
-    }
-
-    private List<StorePath> readPaths(String what) throws IOException {
-        List<StorePath> paths = new ArrayList<>();
-        for (String s : in.readStrings(what, MAX_PATHS, MAX_PATH)) {
-            paths.add(StorePath.parse(s));
-        }
-        return paths;
-    }
-
-    private StorePath readPath(String what) throws IOException {
-        return StorePath.parse(in.readString(what, MAX_PATH));
-    }
-
-    private void writePaths(Collection<StorePath> paths) throws IOException {
-        out.writeU64(paths.size());
-        for (StorePath p : paths) {
-            out.writeString(p.toString());
-        }
-    }
-
-    private static String describe(IOException e) {
-        return e instanceof NixWireException ? e.getMessage() : "the connection failed: " + e;
     }
 }

@@ -17,6 +17,9 @@ final class FakeBroker implements BuilderBroker {
     final List<PoolRoute> pools;
     final List<Ticket> tickets = new CopyOnWriteArrayList<>();
     volatile BuilderLease immediate;
+    /** What {@link #likelyBuilder} answers; null for none. */
+    volatile BuilderLease likely;
+    final List<PoolRoute> likelyAsked = new CopyOnWriteArrayList<>();
 
     FakeBroker(PoolRoute... pools) {
         this.pools = List.of(pools);
@@ -40,6 +43,17 @@ final class FakeBroker implements BuilderBroker {
     @Override
     public List<PoolRoute> pools(ClientIdentity client) {
         return pools;
+    }
+
+    FakeBroker likely(BuilderLease lease) {
+        this.likely = lease;
+        return this;
+    }
+
+    @Override
+    public Optional<BuilderLease> likelyBuilder(ClientIdentity client, PoolRoute pool) {
+        likelyAsked.add(pool);
+        return Optional.ofNullable(likely);
     }
 
     @Override

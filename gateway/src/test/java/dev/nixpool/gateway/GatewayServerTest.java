@@ -84,6 +84,14 @@ class GatewayServerTest {
         assertThat(broker.tickets).isEmpty();
     }
 
+    /** MINA's chacha20 is plain Java and slow: the gateway speaks AES-GCM, which OpenSSH clients offer too. */
+    @Test
+    void theConnectionIsEncryptedWithAesGcm() throws Exception {
+        try (SshSession session = login("small", alice)) {
+            assertThat(session.cipher()).isEqualTo("aes128-gcm@openssh.com");
+        }
+    }
+
     @Test
     void nixDaemonStdioGetsTheWorkerProtocolAnsweredByTheGatewayItself() throws Exception {
         try (SshSession session = login("small", alice);

@@ -34,7 +34,6 @@ import dev.nixpool.api.v1alpha1.FeaturePlacement;
 import dev.nixpool.api.v1alpha1.NixBuild;
 import dev.nixpool.api.v1alpha1.NixBuildPhase;
 import dev.nixpool.gatewayops.ClientGrants;
-import dev.nixpool.local.apiserver.EmbeddedApiServer;
 import dev.nixpool.nix.testing.LocalNixStore;
 import dev.nixpool.nix.testing.NixProcess;
 import dev.nixpool.nix.testing.ProcessResult;
@@ -51,9 +50,10 @@ import dev.nixpool.testing.Processes;
  */
 class GatewayClientsScenarioIT {
 
-    private static final String NS = EmbeddedApiServer.DEFAULT_NAMESPACE;
+    private static final String NS = GatewayFixture.NS;
     private static final String LINE_DUO = "ssh://duo@" + LocalGateway.HOST_ALIAS + " x86_64-linux - 5 1 - - -";
 
+    private static GatewayFixture fixture;
     private static LocalCluster cluster;
     private static LocalGateway gateway;
     private static LocalNixStore alice;
@@ -62,21 +62,14 @@ class GatewayClientsScenarioIT {
 
     @BeforeAll
     static void start() throws Exception {
-        int port = LocalGateway.freePort();
-        Path target = ScenarioFixture.repoRoot().resolve("operator/target");
-        LocalClusterConfig config = LocalClusterConfig.fromRepository(ScenarioFixture.repoRoot(), target)
-                .withAddresses(220, 239)
-                .withOperatorLog(target.resolve("local-cluster-logs/gateway-clients-operator.log"));
-        for (Map.Entry<String, String> p : LocalGateway.properties(port).entrySet()) {
-            config = config.withOperatorProperty(p.getKey(), p.getValue());
-        }
-        cluster = LocalCluster.start(config);
+        fixture = GatewayFixture.start("gateway-clients-operator.log");
+        cluster = fixture.cluster();
         KubernetesClient k8s = cluster.client();
         k8s.resource(pool(k8s, "duo", 2, List.of(), List.of())).create();
         BuildMachine kvm = pool(k8s, "kvm", 1, List.of("kvm"), List.of("kvm"));
         kvm.getSpec().getFeaturePlacement().put("kvm", new FeaturePlacement());
         k8s.resource(kvm).create();
-        gateway = LocalGateway.setUp(k8s, NS, cluster.workDir().resolve("gateway"), port);
+        gateway = fixture.gateway();
         bobSshConfig = secondClient(k8s);
         alice = LocalNixStore.create("gateway-clients-alice");
         bob = LocalNixStore.create("gateway-clients-bob");
@@ -94,8 +87,8 @@ class GatewayClientsScenarioIT {
                 store.close();
             }
         }
-        if (cluster != null) {
-            cluster.close();
+        if (fixture != null) {
+            fixture.close();
         }
     }
 
@@ -297,16 +290,7 @@ class GatewayClientsScenarioIT {
     }
 
     private static NixBuild succeededWithOutput(String out) {
-        List<NixBuild> found = new ArrayList<>();
-        await().atMost(ScenarioFixture.WAIT).untilAsserted(() -> {
-            found.clear();
-            gatewayBuilds().stream().filter(b -> b.getStatus() != null
-                    && b.getStatus().getPhase() == NixBuildPhase.Succeeded
-                    && b.getStatus().getOutputs().stream().anyMatch(o -> o.getPath().equals(out)))
-                    .forEach(found::add);
-            assertThat(found).hasSize(1);
-        });
-        return found.get(0);
+        return fixture.succeededWithOutput(out);
     }
 
     private static BuildMachine pool(KubernetesClient k8s, String name, int maxBuilders, List<String> supported,
@@ -339,8 +323,7 @@ class GatewayClientsScenarioIT {
     }
 
     private static List<NixBuild> gatewayBuilds() {
-        return cluster.client().resources(NixBuild.class).inNamespace(NS)
-                .withLabel(BuildOrigin.LABEL, BuildOrigin.GATEWAY).list().getItems();
+        return fixture.gatewayBuilds();
     }
 
     private static ProcessResult ping(LocalNixStore store, Path sshConfig) throws Exception {
@@ -348,9 +331,7 @@ class GatewayClientsScenarioIT {
     }
 
     private static ProcessResult nix(LocalNixStore store, Path sshConfig, String... argv) throws Exception {
-        List<String> command = new ArrayList<>(List.of("env", "NIX_SSHOPTS=-F " + sshConfig));
-        command.addAll(List.of(argv));
-        return store.run(command.toArray(String[]::new));
+        return GatewayFixture.nix(store, sshConfig, argv);
     }
 
     private static ProcessResult nixUnchecked(LocalNixStore store, Path sshConfig, String... argv) {
@@ -362,8 +343,6 @@ class GatewayClientsScenarioIT {
     }
 
     private static Path write(LocalNixStore store, String name, String text) throws Exception {
-        Path file = store.workDir().resolve(name);
-        Files.writeString(file, text, StandardCharsets.UTF_8);
-        return file;
+        return GatewayFixture.write(store, name, text);
     }
 }

@@ -3,12 +3,9 @@ package dev.nixpool.local;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 
 import org.junit.jupiter.api.AfterAll;
@@ -20,8 +17,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import dev.nixpool.api.v1alpha1.BuildMachine;
 import dev.nixpool.api.v1alpha1.BuildOrigin;
 import dev.nixpool.api.v1alpha1.NixBuild;
-import dev.nixpool.api.v1alpha1.NixBuildPhase;
-import dev.nixpool.local.apiserver.EmbeddedApiServer;
 import dev.nixpool.nix.store.StorePath;
 import dev.nixpool.nix.testing.ClientStoreHelper;
 import dev.nixpool.nix.testing.LocalNixStore;
@@ -36,26 +31,28 @@ import dev.nixpool.ssh.SshKeyGenerator;
  */
 class GatewayScenarioIT {
 
-    private static final String NS = EmbeddedApiServer.DEFAULT_NAMESPACE;
+    private static final String NS = GatewayFixture.NS;
+    /** A pool with one warm, reused builder: a named pool's uploads stream into it. */
+    private static final String WARM = "warm";
 
+    private static GatewayFixture fixture;
     private static LocalCluster cluster;
     private static LocalGateway gateway;
     private static LocalNixStore client;
 
     @BeforeAll
     static void start() throws Exception {
-        int port = LocalGateway.freePort();
-        Path target = ScenarioFixture.repoRoot().resolve("operator/target");
-        LocalClusterConfig config = LocalClusterConfig.fromRepository(ScenarioFixture.repoRoot(), target)
-                .withAddresses(220, 239)
-                .withOperatorLog(target.resolve("local-cluster-logs/gateway-operator.log"));
-        for (Map.Entry<String, String> p : LocalGateway.properties(port).entrySet()) {
-            config = config.withOperatorProperty(p.getKey(), p.getValue());
-        }
-        cluster = LocalCluster.start(config);
+        fixture = GatewayFixture.start("gateway-operator.log");
+        cluster = fixture.cluster();
         KubernetesClient k8s = cluster.client();
         k8s.resource(ScenarioFixture.example(k8s, BuildMachine.class, "buildmachine-default.yaml", NS)).create();
-        gateway = LocalGateway.setUp(k8s, NS, cluster.workDir().resolve("gateway"), port);
+        BuildMachine warm = ScenarioFixture.example(k8s, BuildMachine.class, "buildmachine-default.yaml", NS);
+        warm.getMetadata().setName(WARM);
+        warm.getSpec().setMaxBuilders(1);
+        warm.getSpec().setMinIdle(1);
+        warm.getSpec().setEphemeral(false);
+        k8s.resource(warm).create();
+        gateway = fixture.gateway();
         client = LocalNixStore.create("gateway-scenario-client");
         // the authorisation takes effect when the operator's informer has seen the ConfigMap: within moments
         await().atMost(java.time.Duration.ofSeconds(10)).untilAsserted(() -> {
@@ -69,8 +66,8 @@ class GatewayScenarioIT {
         if (client != null) {
             client.close();
         }
-        if (cluster != null) {
-            cluster.close();
+        if (fixture != null) {
+            fixture.close();
         }
     }
 
@@ -175,33 +172,57 @@ class GatewayScenarioIT {
         awaitGatewayBuild(StorePath.parse(auto.stdoutText().trim()));
     }
 
-    private static NixBuild awaitGatewayBuild(StorePath out) {
-        List<NixBuild> found = new ArrayList<>();
-        await().atMost(ScenarioFixture.WAIT).untilAsserted(() -> {
-            found.clear();
-            gatewayBuilds().stream().filter(b -> b.getStatus() != null
-                    && b.getStatus().getPhase() == NixBuildPhase.Succeeded && b.getStatus().getOutputs().stream()
-                            .anyMatch(o -> o.getPath().equals(out.toString())))
-                    .forEach(found::add);
-            assertThat(found).hasSize(1);
+    /**
+     * A named pool with a warm builder: the client's upload goes into that builder while the gateway spools it, so the
+     * build placed there finds it in place and nothing is replayed; over ssh:// and ssh-ng://.
+     */
+    @Test
+    void aNamedPoolsWarmBuilderGetsTheUploadsWhileTheClientSendsThem() throws Exception {
+        for (String scheme : List.of("ssh", "ssh-ng")) {
+            String nonce = UUID.randomUUID().toString();
+            Path dep = write("warm-dep.nix", "derivation { name = \"gww-dep\"; system = builtins.currentSystem; "
+                    + "builder = \"/bin/sh\"; args = [ \"-c\" \"echo " + scheme + "-" + nonce + " > $out\" ]; }");
+            Path main = write("warm-main.nix", "let dep = import ./warm-dep.nix; in derivation { name = "
+                    + "\"gww-main\"; system = builtins.currentSystem; builder = \"/bin/sh\"; args = [ \"-c\" "
+                    + "\"read x < ${dep}; echo \\\"$x streamed\\\" > $out\" ]; }");
+            client.runOk("nix-build", "--no-out-link", "--builders", "", dep.toString());
+            awaitIdleWarmBuilder();
+
+            ProcessResult build = nix("nix-build", "--no-out-link", "--max-jobs", "0", "--builders",
+                    scheme + "://" + WARM + "@" + LocalGateway.HOST_ALIAS + " x86_64-linux - 1 1 - - -",
+                    main.toString());
+
+            assertThat(build.exitCode()).as(build.stderr()).isZero();
+            StorePath out = StorePath.parse(build.stdoutText().trim());
+            assertThat(Files.readString(client.realPath(out))).isEqualTo(scheme + "-" + nonce + " streamed\n");
+            NixBuild nb = awaitGatewayBuild(out);
+            assertThat(nb.getStatus().getMachine()).isEqualTo(WARM);
+            assertThat(nb.getStatus().getLogTail()).as(scheme).contains("0 of 1 uploaded paths copied to the "
+                    + "builder, 1 already there (1 streamed to it while the client uploaded)");
+        }
+    }
+
+    private static void awaitIdleWarmBuilder() {
+        await().atMost(ScenarioFixture.WAIT).until(() -> {
+            BuildMachine m = cluster.client().resources(BuildMachine.class).inNamespace(NS).withName(WARM).get();
+            return m != null && m.getStatus() != null && m.getStatus().getIdleBuilders() != null
+                    && m.getStatus().getIdleBuilders() == 1;
         });
-        return found.get(0);
+    }
+
+    private static NixBuild awaitGatewayBuild(StorePath out) {
+        return fixture.succeededWithOutput(out.toString());
     }
 
     private static List<NixBuild> gatewayBuilds() {
-        return cluster.client().resources(NixBuild.class).inNamespace(NS)
-                .withLabel(BuildOrigin.LABEL, BuildOrigin.GATEWAY).list().getItems();
+        return fixture.gatewayBuilds();
     }
 
     private static ProcessResult nix(String... argv) throws Exception {
-        List<String> command = new ArrayList<>(List.of("env", "NIX_SSHOPTS=-F " + gateway.sshConfig()));
-        command.addAll(List.of(argv));
-        return client.run(command.toArray(String[]::new));
+        return GatewayFixture.nix(client, gateway.sshConfig(), argv);
     }
 
     private static Path write(String name, String text) throws Exception {
-        Path file = client.workDir().resolve(name);
-        Files.writeString(file, text, StandardCharsets.UTF_8);
-        return file;
+        return GatewayFixture.write(client, name, text);
     }
 }

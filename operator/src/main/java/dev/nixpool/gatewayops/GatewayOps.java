@@ -28,6 +28,8 @@ import dev.nixpool.gateway.GatewayLimits;
 import dev.nixpool.gateway.GatewayServer;
 import dev.nixpool.gateway.SshBuilderDialer;
 import dev.nixpool.leadership.Leadership;
+import dev.nixpool.lifecycle.BuilderProvisioner;
+import dev.nixpool.lifecycle.CapacityLedger;
 import dev.nixpool.runner.AttachedRuns;
 import dev.nixpool.ssh.ClientKeys;
 import dev.nixpool.ssh.OpenSshKeyPair;
@@ -49,6 +51,8 @@ public class GatewayOps {
     private final AttachedRuns attached;
     private final Leadership leadership;
     private final GatewayIdentity identity;
+    private final CapacityLedger ledger;
+    private final BuilderProvisioner provisioner;
     private volatile ClientGrants grants = ClientGrants.of(List.of());
     private SharedIndexInformer<ConfigMap> keyInformer;
     private SharedIndexInformer<BuildMachine> machineInformer;
@@ -57,8 +61,10 @@ public class GatewayOps {
     private ScheduledExecutorService sweeper;
 
     public GatewayOps(KubernetesClient client, NixpoolConfig config, AttachedRuns attached, Leadership leadership,
-            GatewayIdentity identity) {
+            GatewayIdentity identity, CapacityLedger ledger, BuilderProvisioner provisioner) {
         this.client = client;
+        this.ledger = ledger;
+        this.provisioner = provisioner;
         this.identity = identity;
         this.config = config;
         this.attached = attached;
@@ -79,8 +85,10 @@ public class GatewayOps {
         NixpoolConfig.Session s = config.session();
         dialer = new SshBuilderDialer(new SshTimeouts(s.connectTimeout(), s.authTimeout(), s.channelOpenTimeout(),
                 s.keepAliveInterval(), s.keepAliveMaxMissed()), s.handshakeTimeout());
+        LikelyBuilders likely = new LikelyBuilders(client, ledger, provisioner, config.builder().sshUser(),
+                config.builder().sshPort());
         KubernetesBroker broker = new KubernetesBroker(client, () -> grants, () -> machineInformer.getStore().list(),
-                attached, leadership::standby, new TicketSettings(g.queuePoll()));
+                attached, leadership::standby, new TicketSettings(g.queuePoll()), likely::of);
         try {
             server = new GatewayServer(g.bindAddress(), g.port(), ClientKeys.load(hostKey.privateKey(),
                     "the gateway host key Secret " + namespace + "/" + g.hostKeySecret()),

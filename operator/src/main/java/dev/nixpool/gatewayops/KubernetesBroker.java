@@ -19,6 +19,7 @@ import dev.nixpool.api.v1alpha1.NixBuildSpec;
 import dev.nixpool.gateway.BrokerException;
 import dev.nixpool.gateway.BuildTicket;
 import dev.nixpool.gateway.BuilderBroker;
+import dev.nixpool.gateway.BuilderLease;
 import dev.nixpool.gateway.ClientIdentity;
 import dev.nixpool.gateway.GatewayBuild;
 import dev.nixpool.gateway.PoolRoute;
@@ -41,10 +42,18 @@ public final class KubernetesBroker implements BuilderBroker {
     private final AttachedRuns attached;
     private final Supplier<Boolean> standby;
     private final TicketSettings settings;
+    private final LikelyBuilders.Guess likely;
 
+    /** Without guessing builders: uploads are spooled, then replayed. */
     public KubernetesBroker(KubernetesClient client, Supplier<ClientGrants> grants,
             Supplier<List<BuildMachine>> machines, AttachedRuns attached, Supplier<Boolean> standby,
             TicketSettings settings) {
+        this(client, grants, machines, attached, standby, settings, (namespace, pool) -> Optional.empty());
+    }
+
+    KubernetesBroker(KubernetesClient client, Supplier<ClientGrants> grants, Supplier<List<BuildMachine>> machines,
+            AttachedRuns attached, Supplier<Boolean> standby, TicketSettings settings, LikelyBuilders.Guess likely) {
+        this.likely = likely;
         this.client = client;
         this.grants = grants;
         this.machines = machines;
@@ -91,6 +100,16 @@ public final class KubernetesBroker implements BuilderBroker {
         }
         pools.sort(Comparator.comparing(PoolRoute::namespace).thenComparing(PoolRoute::pool));
         return pools;
+    }
+
+    /** Only a pool this client may use now, only on the leader (a standby's guesses would be stale). */
+    @Override
+    public Optional<BuilderLease> likelyBuilder(ClientIdentity who, PoolRoute pool) {
+        if (standby.get() || pools(who).stream().noneMatch(p -> p.namespace().equals(pool.namespace())
+                && p.pool().equals(pool.pool()))) {
+            return Optional.empty();
+        }
+        return likely.of(pool.namespace(), pool.pool());
     }
 
     @Override

@@ -21,6 +21,9 @@ import dev.nixpool.api.v1alpha1.BuildMachineSpec;
 public final class MachinesLines {
 
     public static final String AUTO = "auto";
+    /** Store URI schemes the gateway serves: {@code nix-store --serve} and {@code nix-daemon --stdio}. */
+    public static final String SSH = "ssh";
+    public static final String SSH_NG = "ssh-ng";
 
     private MachinesLines() {
     }
@@ -32,15 +35,25 @@ public final class MachinesLines {
      * @param hostKeyLine the gateway's public host key line
      */
     public static String line(BuildMachine pool, String host, String user, String hostKeyLine) {
+        return line(pool, SSH, host, user, hostKeyLine);
+    }
+
+    /** The same with the store URI scheme {@code scheme} ({@link #SSH} or {@link #SSH_NG}). */
+    public static String line(BuildMachine pool, String scheme, String host, String user, String hostKeyLine) {
         BuildMachineSpec s = pool.getSpec();
         long jobs = (long) orOne(s.getMaxJobs()) * orOne(s.getMaxBuilders());
-        return String.join(" ", "ssh://" + user + "@" + host, String.join(",", s.getSystems()), "-",
+        return String.join(" ", uri(scheme, user, host), String.join(",", s.getSystems()), "-",
                 Long.toString(jobs), speed(s.getSpeedFactor()), list(s.getSupportedFeatures()),
                 list(s.getMandatoryFeatures()), base64(hostKeyLine));
     }
 
     /** The line of user {@code auto}: every system and feature of {@code pools}, their capacity summed. */
     public static String auto(List<BuildMachine> pools, String host, String hostKeyLine) {
+        return auto(pools, SSH, host, hostKeyLine);
+    }
+
+    /** The same with the store URI scheme {@code scheme}. */
+    public static String auto(List<BuildMachine> pools, String scheme, String host, String hostKeyLine) {
         Set<String> systems = new TreeSet<>();
         Set<String> features = new TreeSet<>();
         long jobs = 0;
@@ -55,7 +68,7 @@ public final class MachinesLines {
             }
             jobs += (long) orOne(s.getMaxJobs()) * orOne(s.getMaxBuilders());
         }
-        return String.join(" ", "ssh://" + AUTO + "@" + host, String.join(",", systems), "-",
+        return String.join(" ", uri(scheme, AUTO, host), String.join(",", systems), "-",
                 Long.toString(Math.max(1, jobs)), "1", list(List.copyOf(features)), "-", base64(hostKeyLine));
     }
 
@@ -65,6 +78,17 @@ public final class MachinesLines {
      * serve what they fit and {@code auto} takes the rest; a client may also keep only the {@code auto} line.
      */
     public static String file(List<BuildMachine> pools, String host, String hostKeyLine) {
+        return file(pools, SSH, host, hostKeyLine);
+    }
+
+    /**
+     * The same with the store URI scheme {@code scheme}: {@link #SSH_NG} for clients that prefer the daemon protocol
+     * (the gateway serves both the same way).
+     */
+    public static String file(List<BuildMachine> pools, String scheme, String host, String hostKeyLine) {
+        if (!SSH.equals(scheme) && !SSH_NG.equals(scheme)) {
+            throw new IllegalArgumentException("the gateway serves ssh:// and ssh-ng://, not " + scheme + "://");
+        }
         List<BuildMachine> sorted = pools.stream().filter(m -> m.getSpec() != null && m.getSpec().getSystems() != null)
                 .sorted(Comparator.comparing((BuildMachine m) -> m.getMetadata().getNamespace())
                         .thenComparing(m -> m.getMetadata().getName()))
@@ -72,9 +96,9 @@ public final class MachinesLines {
         StringBuilder text = new StringBuilder("# Nixpool pools through the gateway at " + host
                 + ": one line per pool, then 'auto' (the gateway picks the pool)\n");
         for (BuildMachine m : sorted) {
-            text.append(line(m, host, user(m, sorted), hostKeyLine)).append('\n');
+            text.append(line(m, scheme, host, user(m, sorted), hostKeyLine)).append('\n');
         }
-        text.append(auto(sorted, host, hostKeyLine)).append('\n');
+        text.append(auto(sorted, scheme, host, hostKeyLine)).append('\n');
         return text.toString();
     }
 
@@ -88,6 +112,10 @@ public final class MachinesLines {
         boolean ambiguous = pools.stream().anyMatch(o -> o.getMetadata().getName().equals(name)
                 && !Objects.equals(o.getMetadata().getNamespace(), namespace));
         return ambiguous ? namespace + "." + name : name;
+    }
+
+    private static String uri(String scheme, String user, String host) {
+        return scheme + "://" + user + "@" + host;
     }
 
     private static int orOne(Integer n) {

@@ -4,6 +4,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -106,6 +107,8 @@ public class CapacityLedger {
     private static final int SUFFIX_LENGTH = 5;
 
     private final Map<String, ClusterSnapshot.Claim> reservations = new HashMap<>();
+    /** Each pool's builders (namespace/pool) as its last plan saw them: what {@link #likelyBuilder} guesses from. */
+    private final Map<String, List<Builder>> lastPlanned = new HashMap<>();
     /** Changes whenever {@link #reservations} does: the waiting queues depend on it. */
     private long reservationsVersion;
     private final WaitingQueues queues = new WaitingQueues();
@@ -381,11 +384,33 @@ public class CapacityLedger {
             view.add(new Builder(pod, slot.get(), Builder.State.STARTING, 0, now, now, false, 0));
         }
         List<Builder> after = builders(namespace, machine, snapshot, now);
+        lastPlanned.put(key(namespace, machine.getMetadata().getName()), after);
         return new PoolScale(plan, creates, BuilderCounts.of(after), after.stream()
                 .filter(b -> b.state() == Builder.State.READY || b.state() == Builder.State.WARMING)
                 .map(Builder::name).toList(),
                 after.stream().filter(b -> b.state() == Builder.State.READY && b.claims() == 0)
                         .map(Builder::name).toList());
+    }
+
+    /**
+     * The idle warm builder a build placed on the pool now would most likely get, for the gateway to stream a client's
+     * uploads into before its build exists: among the pool's Ready builders without a build at its last plan, none
+     * reserved or retired since, the one placement prefers among idle ones (the oldest, then the lowest slot). Only a
+     * guess, read without deciding or claiming anything: placement stays {@link #place}'s alone.
+     */
+    public synchronized Optional<String> likelyBuilder(String namespace, String machine) {
+        Set<String> reserved = new HashSet<>();
+        reservations.forEach((build, claim) -> {
+            if (build.startsWith(namespace + "/") && machine.equals(claim.machine())) {
+                reserved.add(claim.pod());
+            }
+        });
+        return lastPlanned.getOrDefault(key(namespace, machine), List.of()).stream()
+                .filter(b -> b.state() == Builder.State.READY && b.claims() == 0 && !reserved.contains(b.name())
+                        && !retired.containsKey(key(namespace, b.name())))
+                .min(Comparator.comparing(Builder::createdAt, Comparator.nullsLast(Comparator.naturalOrder()))
+                        .thenComparingInt(Builder::slot))
+                .map(Builder::name);
     }
 
     /** The pool's builders: the cache's pods and this process's creations, with their claims and states. */

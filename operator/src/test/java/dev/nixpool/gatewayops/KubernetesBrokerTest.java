@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -25,6 +26,7 @@ import dev.nixpool.api.v1alpha1.BuildOrigin;
 import dev.nixpool.api.v1alpha1.NixBuild;
 import dev.nixpool.gateway.BrokerException;
 import dev.nixpool.gateway.BuildTicket;
+import dev.nixpool.gateway.BuilderLease;
 import dev.nixpool.gateway.ClientIdentity;
 import dev.nixpool.gateway.GatewayBuild;
 import dev.nixpool.gateway.PoolRoute;
@@ -122,6 +124,28 @@ class KubernetesBrokerTest {
         assertThat(client.resources(NixBuild.class).inNamespace("team-a").list().getItems())
                 .as("a client gone before its build got a builder leaves nothing behind").isEmpty();
         assertThat(attached.driver("team-a", builds.get(0).getMetadata().getName())).isEmpty();
+    }
+
+    /** The early builder for a client's uploads is only ever one of a pool the client may use, and only the leader's. */
+    @Test
+    void aLikelyBuilderIsGuessedOnlyForAPoolTheClientMayUseOnTheLeader() {
+        List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicBoolean standby = new java.util.concurrent.atomic.AtomicBoolean();
+        BuilderLease lease = new BuilderLease("team-a/small-0", "127.0.0.5", 22, "nixpool", "key", "host");
+        KubernetesBroker guessing = new KubernetesBroker(client, this::grants,
+                () -> client.resources(BuildMachine.class).inAnyNamespace().list().getItems(), attached,
+                standby::get, new TicketSettings(Duration.ofMillis(100)), (namespace, pool) -> {
+                    asked.add(namespace + "/" + pool);
+                    return Optional.of(lease);
+                });
+        PoolRoute small = guessing.pools(aliceId).get(0);
+        PoolRoute vm = new PoolRoute("team-a", "vm", List.of("x86_64-linux"), List.of("kvm"), List.of());
+
+        assertThat(guessing.likelyBuilder(aliceId, small)).contains(lease);
+        assertThat(guessing.likelyBuilder(aliceId, vm)).as("team-a lets alice's key use 'small' only").isEmpty();
+        standby.set(true);
+        assertThat(guessing.likelyBuilder(aliceId, small)).as("a standby places nothing").isEmpty();
+        assertThat(asked).containsExactly("team-a/small");
     }
 
     @Test

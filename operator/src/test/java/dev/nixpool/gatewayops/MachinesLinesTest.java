@@ -39,4 +39,25 @@ class MachinesLinesTest {
         List<Machine> parsed = MachinesFile.parse(file);
         assertThat(parsed).hasSize(4);
     }
+
+    @Test
+    void sshNgLinesAreTheSameLinesWithTheDaemonsScheme() throws Exception {
+        BuildMachine small = TestResources.machine("a", "small", 3, List.of("x86_64-linux"), List.of(), List.of());
+        BuildMachine vm = TestResources.machine("a", "vm", 2, List.of("x86_64-linux"), List.of("kvm"),
+                List.of("kvm"));
+
+        String ssh = MachinesLines.file(List.of(small, vm), MachinesLines.SSH, "gw", HOST_KEY);
+        String sshNg = MachinesLines.file(List.of(small, vm), MachinesLines.SSH_NG, "gw", HOST_KEY);
+
+        assertThat(ssh).isEqualTo(MachinesLines.file(List.of(small, vm), "gw", HOST_KEY));
+        List<String> lines = sshNg.lines().filter(l -> !l.startsWith("#")).toList();
+        assertThat(lines).extracting(l -> l.substring(0, l.indexOf(' ')))
+                .containsExactly("ssh-ng://small@gw", "ssh-ng://vm@gw", "ssh-ng://auto@gw");
+        assertThat(sshNg.replace("ssh-ng://", "ssh://")).isEqualTo(ssh);
+        assertThat(MachinesFile.parse(sshNg)).extracting(Machine::storeUri)
+                .containsExactly("ssh-ng://small@gw", "ssh-ng://vm@gw", "ssh-ng://auto@gw");
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                () -> MachinesLines.file(List.of(small), "http", "gw", HOST_KEY))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("ssh-ng://");
+    }
 }

@@ -153,6 +153,28 @@ class CapacityLedgerTest {
                 .isEqualTo("pair-0-warming");
     }
 
+    /**
+     * The gateway's guess of where a pool's next build runs is the idle warm builder placement then gives it; guessing
+     * decides and claims nothing, and a reserved builder is no longer a guess.
+     */
+    @Test
+    void theLikelyBuilderIsTheIdleWarmBuilderTheNextPlacementTakes() {
+        CapacityLedger ledger = ledger();
+        Pod newer = pod(PAIR, "pair-0-new", 0, true);
+        newer.getMetadata().setCreationTimestamp(T0.plusSeconds(10).toString());
+        ClusterSnapshot cache = snapshot(PAIR, Map.of(), List.of(newer, pod(PAIR, "pair-1-old", 1, true)));
+        assertThat(ledger.likelyBuilder("ns", "pair")).as("no plan of the pool yet").isEmpty();
+        ledger.plan(PAIR, cache, T0);
+
+        assertThat(ledger.likelyBuilder("ns", "pair")).contains("pair-1-old");
+        assertThat(ledger.likelyBuilder("ns", "pair")).as("asking claims nothing").contains("pair-1-old");
+        assertThat(ledger.place(build(1), cache, T0).pod()).isEqualTo("pair-1-old");
+        assertThat(ledger.likelyBuilder("ns", "pair")).as("reserved since the plan").contains("pair-0-new");
+        assertThat(ledger.place(build(2), cache, T0).pod()).isEqualTo("pair-0-new");
+        assertThat(ledger.likelyBuilder("ns", "pair")).isEmpty();
+        assertThat(ledger.likelyBuilder("ns", "other")).isEmpty();
+    }
+
     /** After a restart the ledger is empty: the cache's pods and the builds' statuses fill the pool. */
     @Test
     void theLedgerIsRebuiltFromTheCache() {

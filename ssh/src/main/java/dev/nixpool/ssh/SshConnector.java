@@ -37,6 +37,7 @@ public final class SshConnector implements AutoCloseable {
     public SshConnector() {
         client = SshClient.setUpDefaultClient();
         PinnedHostKeyVerifier verifier = new PinnedHostKeyVerifier();
+        client.setCipherFactories(Ciphers.client());
         client.setServerKeyVerifier(verifier);
         client.addSessionListener(verifier);
         client.setHostConfigEntryResolver(HostConfigEntryResolver.EMPTY);

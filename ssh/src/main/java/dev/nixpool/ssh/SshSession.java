@@ -50,6 +50,11 @@ public final class SshSession implements AutoCloseable {
         return session.getServerVersion();
     }
 
+    /** The cipher negotiated for what we send (e.g. {@code aes128-gcm@openssh.com}). */
+    public String cipher() {
+        return session.getNegotiatedKexParameter(org.apache.sshd.common.kex.KexProposalOption.C2SENC);
+    }
+
     public boolean isOpen() {
         return session.isOpen();
     }

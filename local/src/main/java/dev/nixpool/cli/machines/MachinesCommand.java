@@ -38,9 +38,11 @@ public final class MachinesCommand implements Command {
     public String usage() {
         return """
                 usage: nixpool machines GATEWAY [-n NAMESPACE] [--host-key-secret NAMESPACE/NAME]
+                                        [--protocol ssh|ssh-ng]
 
                 Prints a Nix machines file on stdout: one line per pool (BuildMachine) of NAMESPACE (default: all
-                namespaces), as ssh://<pool>@GATEWAY with the pool's systems, capacity as maxJobs, speed factor,
+                namespaces), as ssh://<pool>@GATEWAY (--protocol ssh-ng: ssh-ng://<pool>@GATEWAY, Nix's daemon
+                protocol; the gateway serves both alike) with the pool's systems, capacity as maxJobs, speed factor,
                 supported and mandatory features and the gateway's host key (field 8, so Nix pins it), then the
                 'auto' line (the gateway picks the pool). GATEWAY is what the client's ssh reaches: a host name, an
                 address or an ssh_config alias; Nix 2.8 takes no port in the URI, so put a port other than 22 in
@@ -56,11 +58,13 @@ public final class MachinesCommand implements Command {
         String gateway = null;
         String namespace = null;
         String secret = null;
+        String protocol = MachinesLines.SSH;
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
             switch (a) {
                 case "-n", "--namespace" -> namespace = value(args, ++i, a);
                 case "--host-key-secret" -> secret = value(args, ++i, a);
+                case "--protocol" -> protocol = protocol(value(args, ++i, a));
                 default -> {
                     if (a.startsWith("-") || gateway != null) {
                         throw new UsageException("unexpected argument '" + a + "'");
@@ -95,13 +99,20 @@ public final class MachinesCommand implements Command {
             List<BuildMachine> pools = namespace != null
                     ? client.resources(BuildMachine.class).inNamespace(namespace).list().getItems()
                     : client.resources(BuildMachine.class).inAnyNamespace().list().getItems();
-            out.print(MachinesLines.file(pools, gateway, hostKey));
+            out.print(MachinesLines.file(pools, protocol, gateway, hostKey));
             out.flush();
             return 0;
         } catch (KubernetesClientException e) {
             err.println("nixpool machines: cannot read the cluster: " + e.getMessage());
             return 1;
         }
+    }
+
+    private static String protocol(String value) throws UsageException {
+        if (!value.equals(MachinesLines.SSH) && !value.equals(MachinesLines.SSH_NG)) {
+            throw new UsageException("--protocol expects ssh or ssh-ng, got '" + value + "'");
+        }
+        return value;
     }
 
     private static String value(List<String> args, int i, String option) throws UsageException {

@@ -1,0 +1,87 @@
+package dev.nixpool.gateway;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.security.MessageDigest;
+
+import dev.nixpool.nix.wire.WireTruncatedException;
+
+/**
+ * Exactly one NAR of the client's stream, as a stream: what is read from it is written to the spool file and hashed on
+ * the way. Whoever reads it (a builder's upload) cannot tell its own failures from the client's or the spool's, so
+ * those are remembered here: {@link #rethrowOwnFailure} tells them apart afterwards.
+ */
+final class TeeNar extends InputStream {
+
+    private static final int BUFFER = 64 * 1024;
+
+    private final InputStream client;
+    private final OutputStream spool;
+    private final MessageDigest sha;
+    private final long size;
+    private final String what;
+    private long left;
+    private IOException failure;
+
+    TeeNar(InputStream client, OutputStream spool, MessageDigest sha, long size, String what) {
+        this.client = client;
+        this.spool = spool;
+        this.sha = sha;
+        this.size = size;
+        this.left = size;
+        this.what = what;
+    }
+
+    @Override
+    public int read() throws IOException {
+        byte[] one = new byte[1];
+        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+        if (failure != null) {
+            throw failure;
+        }
+        if (left == 0) {
+            return -1;
+        }
+        if (len == 0) {
+            return 0;
+        }
+        try {
+            int n = client.read(b, off, (int) Math.min(len, left));
+            if (n < 0) {
+                throw new WireTruncatedException(what, size - left, size);
+            }
+            sha.update(b, off, n);
+            spool.write(b, off, n);
+            left -= n;
+            return n;
+        } catch (IOException e) {
+            failure = e;
+            throw e;
+        }
+    }
+
+    @Override
+    public int available() {
+        return 0;
+    }
+
+    /** Reads what the reader left into the spool. */
+    void drain() throws IOException {
+        byte[] buf = new byte[BUFFER];
+        while (read(buf, 0, buf.length) >= 0) {
+            // each read spools and hashes
+        }
+    }
+
+    /** A failure of the client's stream or the spool, if one happened, whoever was reading. */
+    void rethrowOwnFailure() throws IOException {
+        if (failure != null) {
+            throw failure;
+        }
+    }
+}
