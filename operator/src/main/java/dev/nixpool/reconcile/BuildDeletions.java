@@ -10,7 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 import org.jboss.logging.Logger;
 
@@ -39,7 +39,7 @@ final class BuildDeletions extends AbstractEventSource<Void, NixBuild> implement
     static final Duration REMEMBERED = Duration.ofMinutes(10);
 
     private final KubernetesClient client;
-    private final BiConsumer<NixBuild, Boolean> cleanup;
+    private final Consumer<NixBuild> cleanup;
     private final Map<String, Object> locks = new ConcurrentHashMap<>();
     private final Map<String, Instant> cleaned = new ConcurrentHashMap<>();
     private final Set<String> gone = ConcurrentHashMap.newKeySet();
@@ -49,10 +49,8 @@ final class BuildDeletions extends AbstractEventSource<Void, NixBuild> implement
         return t;
     });
 
-    /**
-     * @param cleanup cleans up one build (its runs, builder and logs); told whether the build is gone already
-     */
-    BuildDeletions(KubernetesClient client, BiConsumer<NixBuild, Boolean> cleanup) {
+    /** @param cleanup cleans up one build: ends its runs, gives back (and deletes) its builder, deletes its logs */
+    BuildDeletions(KubernetesClient client, Consumer<NixBuild> cleanup) {
         super(Void.class, "deletions");
         this.client = client;
         this.cleanup = cleanup;
@@ -102,7 +100,7 @@ final class BuildDeletions extends AbstractEventSource<Void, NixBuild> implement
         try {
             synchronized (lockOf(build)) {
                 if (!cleaned.containsKey(uid)) {
-                    cleanup.accept(build, isGone);
+                    cleanup.accept(build);
                     cleaned.put(uid, Instant.now());
                 }
                 if (!isGone) {

@@ -115,7 +115,7 @@ public class NixBuildReconciler implements Reconciler<NixBuild> {
         QueuePositionSource positions = new QueuePositionSource(queue, refresh, positionWrites);
         gauges.watch(builds, machines);
         deletions = new BuildDeletions(context.getClient(),
-                (build, gone) -> cleanup(build, new InformerClusterView(builds, machines, pods, queue)));
+                build -> cleanup(build, new InformerClusterView(builds, machines, pods, queue)));
         return List.of(machines, pods, runs, capacity, positions, deletions);
     }
 

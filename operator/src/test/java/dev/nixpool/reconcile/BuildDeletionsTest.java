@@ -25,7 +25,8 @@ class BuildDeletionsTest {
 
     private final List<String> cleanups = new CopyOnWriteArrayList<>();
     private final BuildDeletions deletions = new BuildDeletions(null,
-            (build, gone) -> cleanups.add(build.getMetadata().getName() + (gone ? " gone" : " marked")));
+            build -> cleanups.add(build.getMetadata().getName()
+                    + (build.isMarkedForDeletion() ? " marked" : " gone")));
 
     @AfterEach
     void stop() {
@@ -74,7 +75,7 @@ class BuildDeletionsTest {
         NixBuild build = build("busy", "u5");
         AtomicBoolean reconcileEnded = new AtomicBoolean();
         List<Boolean> endedAtCleanup = new CopyOnWriteArrayList<>();
-        BuildDeletions observed = new BuildDeletions(null, (b, gone) -> endedAtCleanup.add(reconcileEnded.get()));
+        BuildDeletions observed = new BuildDeletions(null, b -> endedAtCleanup.add(reconcileEnded.get()));
         CountDownLatch holding = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         Thread reconcile = new Thread(() -> {
