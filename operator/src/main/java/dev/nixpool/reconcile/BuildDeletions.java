@@ -37,6 +37,7 @@ final class BuildDeletions extends AbstractEventSource<Void, NixBuild> implement
     private static final Logger LOG = Logger.getLogger(BuildDeletions.class);
     /** How long a deleted build's uid is remembered: far longer than a reconcile that started before it takes. */
     static final Duration REMEMBERED = Duration.ofMinutes(10);
+    private static final int FINALIZER_ATTEMPTS = 5;
 
     private final KubernetesClient client;
     private final Consumer<NixBuild> cleanup;
@@ -119,19 +120,30 @@ final class BuildDeletions extends AbstractEventSource<Void, NixBuild> implement
         forgetOld(Instant.now());
     }
 
+    /**
+     * Reads the build and patches the finalizer away; a write between the two (409, or 422 for a list index that moved)
+     * is retried with a fresh read, since no later event of a build being deleted may come to try again.
+     */
     private void removeFinalizer(NixBuild build) {
         if (!build.hasFinalizer(Names.FINALIZER)) {
             return;
         }
-        try {
-            client.resources(NixBuild.class).inNamespace(build.getMetadata().getNamespace())
-                    .withName(build.getMetadata().getName()).edit(b -> {
-                        b.removeFinalizer(Names.FINALIZER);
-                        return b;
-                    });
-        } catch (KubernetesClientException e) {
-            if (e.getCode() != HttpURLConnection.HTTP_NOT_FOUND) {
-                throw e;
+        for (int attempt = 1;; attempt++) {
+            try {
+                client.resources(NixBuild.class).inNamespace(build.getMetadata().getNamespace())
+                        .withName(build.getMetadata().getName()).edit(b -> {
+                            b.removeFinalizer(Names.FINALIZER);
+                            return b;
+                        });
+                return;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {
+                    return;
+                }
+                boolean raced = e.getCode() == HttpURLConnection.HTTP_CONFLICT || e.getCode() == 422;
+                if (!raced || attempt >= FINALIZER_ATTEMPTS) {
+                    throw e;
+                }
             }
         }
     }
