@@ -25,6 +25,7 @@ trusted_public_keys=${NIXPOOL_TRUSTED_PUBLIC_KEYS:-}
 state_dir=${NIXPOOL_STATE_DIR:-/run/nixpool}
 min_free=${NIXPOOL_MIN_FREE:-}
 max_free=${NIXPOOL_MAX_FREE:-}
+fsync_metadata=${NIXPOOL_FSYNC_METADATA:-true}
 
 # --- check the input: a bad value must fail here, with its name, not later inside sshd or Nix ---------------------
 [[ $port =~ ^[0-9]{1,5}$ ]] && ((port >= 1 && port <= 65535)) ||
@@ -50,6 +51,8 @@ for bound in min_free max_free; do
   [[ -z ${!bound} || ${!bound} =~ ^[0-9]{1,18}$ ]] ||
     die "NIXPOOL_${bound^^} must be a number of bytes (digits only), got '${!bound}'"
 done
+[[ $fsync_metadata == true || $fsync_metadata == false ]] ||
+  die "NIXPOOL_FSYNC_METADATA must be true or false, got '$fsync_metadata'"
 if [[ -n $min_free && -n $max_free ]] && ((max_free <= min_free)); then
   die "NIXPOOL_MAX_FREE ($max_free) must be larger than NIXPOOL_MIN_FREE ($min_free): Nix collects garbage when free" \
     "space falls below min-free until max-free is free again"
@@ -94,6 +97,9 @@ fi
   echo "trusted-public-keys = $trusted_public_keys"
   # no user namespaces in a pod, and Debian's Nix has no sandbox-paths for /bin/sh
   echo "sandbox = false"
+  # false for a store that dies with the pod: no SQLite sync on each registered path (a .drv written by an evaluation,
+  # a build's outputs); a crash of the node loses that store anyway
+  echo "fsync-metadata = $fsync_metadata"
   # automatic garbage collection while building: only when asked for (absent: Nix's defaults, which never collect)
   if [[ -n $min_free ]]; then
     echo "min-free = $min_free"

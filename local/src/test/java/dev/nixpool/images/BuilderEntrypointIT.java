@@ -72,6 +72,7 @@ class BuilderEntrypointIT {
         env.put("NIXPOOL_MAX_JOBS", "3");
         env.put("NIXPOOL_MIN_FREE", "1073741824");
         env.put("NIXPOOL_MAX_FREE", "4294967296");
+        env.put("NIXPOOL_FSYNC_METADATA", "false");
         builderLog = work.resolve("builder.log");
         builder = entrypoint(env).redirectErrorStream(true).redirectOutput(builderLog.toFile()).start();
         awaitListening();
@@ -116,7 +117,7 @@ class BuilderEntrypointIT {
         // Nix keeps features as a set and prints them sorted
         assertThat(lines).contains("system-features = big-parallel kvm", "system = x86_64-linux",
                 "extra-platforms = i686-linux", "max-jobs = 3", "substituters = ", "sandbox = false",
-                "min-free = 1073741824", "max-free = 4294967296");
+                "min-free = 1073741824", "max-free = 4294967296", "fsync-metadata = false");
     }
 
     @Test
@@ -182,6 +183,9 @@ class BuilderEntrypointIT {
         env.put("NIXPOOL_MAX_FREE", "1024");
         assertThat(runEntrypoint(env).stderr)
                 .contains("NIXPOOL_MAX_FREE (1024) must be larger than NIXPOOL_MIN_FREE (2048)");
+        env.remove("NIXPOOL_MAX_FREE");
+        env.put("NIXPOOL_FSYNC_METADATA", "no");
+        assertThat(runEntrypoint(env).stderr).contains("NIXPOOL_FSYNC_METADATA must be true or false, got 'no'");
     }
 
     private record Result(int exit, String stdout, String stderr) {

@@ -218,6 +218,9 @@ public final class BuilderPodRenderer {
         if (spec.getStore() != null && spec.getStore().getMaxFree() != null) {
             contract.put("NIXPOOL_MAX_FREE", bytes(spec.getStore().getMaxFree()));
         }
+        // a store on the pod's own disk goes with the pod: syncing its database after every write only costs time (an
+        // evaluation's .drv is one such write on every build's way to its build command); a claimed store outlives it
+        contract.put("NIXPOOL_FSYNC_METADATA", Boolean.toString(hasStoreClaim(spec)));
 
         List<EnvVar> env = new ArrayList<>();
         contract.forEach((name, value) -> env.add(new EnvVar(name, value, null)));

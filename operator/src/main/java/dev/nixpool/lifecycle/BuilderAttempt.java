@@ -1,11 +1,13 @@
 package dev.nixpool.lifecycle;
 
+import java.util.Map;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.fabric8.kubernetes.api.model.Pod;
 
+import dev.nixpool.Names;
 import dev.nixpool.api.v1alpha1.CopyTo;
 import dev.nixpool.runner.BuildRunner;
 import dev.nixpool.runner.RunProgress;
@@ -59,9 +61,23 @@ public class BuilderAttempt {
         return runner.progress(RunDispatcher.key(context));
     }
 
-    /** Dispatches the attempt to its Ready pod; why not if it cannot be. */
+    /**
+     * Dispatches the attempt to its Ready pod, then marks an ephemeral builder as the build's (its claim labels) if it
+     * is not yet: the run's SSH work does not wait for that API write. Why not if it cannot be dispatched.
+     */
     Optional<String> dispatch(StepContext context, Pod pod) {
-        return dispatcher.dispatch(context, pod);
+        Optional<String> problem = dispatcher.dispatch(context, pod);
+        boolean ephemeral = context.cluster().snapshot(context.namespace()).machine(context.status().getMachine())
+                .map(SchedulingInputs::isEphemeral).orElse(false);
+        if (problem.isEmpty() && ephemeral) {
+            Map<String, String> claim = Names.claimLabels(context.build().getMetadata().getName(),
+                    BuilderLoss.currentAttempt(context.status()));
+            Map<String, String> labels = pod.getMetadata().getLabels();
+            if (labels == null || !labels.entrySet().containsAll(claim.entrySet())) {
+                provisioner.claim(context.namespace(), pod.getMetadata().getName(), claim);
+            }
+        }
+        return problem;
     }
 
     StepOutcome lost(StepContext context, String why) {

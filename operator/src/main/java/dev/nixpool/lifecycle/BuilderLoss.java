@@ -59,7 +59,12 @@ public class BuilderLoss {
 
     /** A pool deleted meanwhile counts as ephemeral: nobody else would delete its builder. */
     static boolean isEphemeralPool(StepContext context) {
-        return context.cluster().snapshot(context.namespace()).machine(context.status().getMachine())
+        return isEphemeralPool(context, context.status().getMachine());
+    }
+
+    /** Whether pool {@code machine} deletes a builder after its build; a pool that is gone is taken as ephemeral. */
+    static boolean isEphemeralPool(StepContext context, String machine) {
+        return context.cluster().snapshot(context.namespace()).machine(machine)
                 .map(SchedulingInputs::isEphemeral)
                 .orElse(true);
     }

@@ -141,20 +141,31 @@ public class NixBuildLifecycle {
     }
 
     /**
-     * The build is being deleted: its runs end (closing the session ends the remote build), it gives back its builder
-     * and an ephemeral builder is deleted, kept-failed ones included (they were kept for the build).
+     * The build is being deleted, or is gone: its runs end (closing the session ends the remote build), it gives back
+     * its builder and an ephemeral builder is deleted, kept-failed ones included (they were kept for the build). A build
+     * deleted before its status named its builder (the status write and the finalizer come after the dispatch) still
+     * holds it in the ledger: that claim says which builder to give back. Once per deletion.
      */
     public void deleted(StepContext context) {
+        String key = SchedulingInputs.key(context.build());
+        Optional<ClusterSnapshot.Claim> held = ledger.reservation(key);
+        NixBuildStatus status = context.status();
+        String pod = status.getBuilder() != null
+                ? status.getBuilder()
+                : held.map(ClusterSnapshot.Claim::pod).orElse(null);
+        String machine = status.getMachine() != null
+                ? status.getMachine()
+                : held.map(ClusterSnapshot.Claim::machine).orElse(null);
+        boolean ephemeral = BuilderLoss.isEphemeralPool(context, machine);
         runner.end(context.build().getMetadata().getUid());
-        NixBuildPhase phase = context.status().getPhase();
+        NixBuildPhase phase = status.getPhase();
         if (phase != null && phase.isFinal()) {
-            ledger.forget(SchedulingInputs.key(context.build()), context.now());
+            ledger.forget(key, context.now());
         } else {
-            releaseEnded(context);
+            ledger.release(context.namespace(), key, pod, ephemeral, context.now());
         }
-        backoff.clear(SchedulingInputs.key(context.build()));
-        String pod = context.status().getBuilder();
-        if (pod != null && BuilderLoss.isEphemeralPool(context)) {
+        backoff.clear(key);
+        if (pod != null && ephemeral) {
             provisioner.delete(context.namespace(), pod);
             ledger.deleted(context.namespace(), pod, context.now());
         }

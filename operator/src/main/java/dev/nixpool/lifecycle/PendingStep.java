@@ -77,6 +77,13 @@ public class PendingStep implements LifecycleStep {
         return StepOutcome.requeue(settle.compareTo(pendingRequeue) < 0 ? settle.plusMillis(50) : pendingRequeue);
     }
 
+    /** Whether the Scheduled step will dispatch to the builder at once: its pod is Ready and has an IP. */
+    private static boolean dispatchable(StepContext context, String podName) {
+        return context.cluster().builderPod(context.namespace(), podName)
+                .filter(pod -> BuilderPodState.isReady(pod) && pod.getStatus().getPodIP() != null)
+                .isPresent();
+    }
+
     /** Builds at a time the pools the build waits for can run, if every slot were free. */
     private static long capacity(ClusterSnapshot snapshot, Decision.Wait wait) {
         return wait.eligiblePools().stream().flatMap(name -> snapshot.machine(name).stream())
@@ -107,7 +114,9 @@ public class PendingStep implements LifecycleStep {
                 Transitions.builderRejected(context, e.getMessage(), finisher.tail(context));
                 return StepOutcome.next();
             }
-        } else if (ephemeral) {
+        } else if (ephemeral && !dispatchable(context, placement.pod())) {
+            // a Ready builder is labelled by its dispatch, in this reconcile, once its run is under way
+            // (BuilderAttempt#dispatch); a starting one may take long to be Ready, so it is labelled now
             provisioner.claim(context.namespace(), placement.pod(), claimLabels);
         }
         LOG.debugf("NixBuild %s/%s placed on builder pod %s (new: %s)", context.namespace(),

@@ -18,13 +18,23 @@ import dev.nixpool.lifecycle.ClusterView;
 /** The NixBuild controller's informer caches: NixBuilds (primary), BuildMachines and builder pods (secondary). */
 final class InformerClusterView implements ClusterView {
 
-    private final Context<NixBuild> context;
+    private final IndexedResourceCache<NixBuild> builds;
+    private final InformerEventSource<BuildMachine, NixBuild> machines;
+    private final InformerEventSource<Pod, NixBuild> pods;
     private final WaitingBuilds waiting;
     private ClusterSnapshot snapshot;
     private String snapshotNamespace;
 
     InformerClusterView(Context<NixBuild> context, WaitingBuilds waiting) {
-        this.context = context;
+        this(context.getPrimaryCache(), machines(context), pods(context), waiting);
+    }
+
+    /** Outside a reconcile (a deleted build's clean-up): the same caches, held by the reconciler. */
+    InformerClusterView(IndexedResourceCache<NixBuild> builds, InformerEventSource<BuildMachine, NixBuild> machines,
+            InformerEventSource<Pod, NixBuild> pods, WaitingBuilds waiting) {
+        this.builds = builds;
+        this.machines = machines;
+        this.pods = pods;
         this.waiting = waiting;
     }
 
@@ -35,9 +45,8 @@ final class InformerClusterView implements ClusterView {
     @Override
     public ClusterSnapshot snapshot(String namespace) {
         if (snapshot == null || !namespace.equals(snapshotNamespace)) {
-            List<BuildMachine> machines = machines().list(namespace, m -> true).toList();
-            List<Pod> pods = pods().list(namespace, p -> true).toList();
-            IndexedResourceCache<NixBuild> builds = context.getPrimaryCache();
+            List<BuildMachine> machines = this.machines.list(namespace, m -> true).toList();
+            List<Pod> pods = this.pods.list(namespace, p -> true).toList();
             Stream<NixBuild> relevant = Stream.concat(builds.byIndex(BuildIndexes.HOLDING, namespace).stream(),
                     builds.byIndex(BuildIndexes.FAILED_ON, namespace).stream());
             snapshot = Snapshots.of(machines, relevant, pods, waiting.requests(namespace).stream());
@@ -48,17 +57,17 @@ final class InformerClusterView implements ClusterView {
 
     @Override
     public Optional<Pod> builderPod(String namespace, String name) {
-        return pods().get(new ResourceID(name, namespace));
+        return pods.get(new ResourceID(name, namespace));
     }
 
     @SuppressWarnings("unchecked")
-    private InformerEventSource<BuildMachine, NixBuild> machines() {
+    private static InformerEventSource<BuildMachine, NixBuild> machines(Context<NixBuild> context) {
         return (InformerEventSource<BuildMachine, NixBuild>) context.eventSourceRetriever()
                 .getEventSourceFor(BuildMachine.class);
     }
 
     @SuppressWarnings("unchecked")
-    private InformerEventSource<Pod, NixBuild> pods() {
+    private static InformerEventSource<Pod, NixBuild> pods(Context<NixBuild> context) {
         return (InformerEventSource<Pod, NixBuild>) context.eventSourceRetriever().getEventSourceFor(Pod.class);
     }
 }

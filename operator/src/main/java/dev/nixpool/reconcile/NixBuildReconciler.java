@@ -5,15 +5,14 @@ import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
-import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
-import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
@@ -29,6 +28,7 @@ import dev.nixpool.api.v1alpha1.NixBuild;
 import dev.nixpool.api.v1alpha1.NixBuildStatus;
 import dev.nixpool.config.NixpoolConfig;
 import dev.nixpool.lifecycle.CapacityLedger;
+import dev.nixpool.lifecycle.ClusterView;
 import dev.nixpool.lifecycle.NixBuildLifecycle;
 import dev.nixpool.lifecycle.StepContext;
 import dev.nixpool.lifecycle.StepOutcome;
@@ -43,9 +43,13 @@ import dev.nixpool.status.Reason;
  * lifecycle did not handle goes to its error path (see {@link #updateErrorStatus}). Builds are woken by events (a
  * BuildMachine appears or changes, a builder pod changes or goes away, the build's run connects, knows its derivation
  * or finishes) with a long requeue as a safety net.
+ * <p>
+ * Deletion: the finalizer is added after the lifecycle's first run, in the same reconcile (not in a reconcile of its
+ * own before it, as JOSDK does for a {@code Cleaner}: one API write less on every build's way to its builder), and
+ * {@link BuildDeletions} cleans a deleted build up, never while a reconcile of it runs.
  */
-@ControllerConfiguration(name = NixBuildReconciler.NAME, finalizerName = Names.FINALIZER)
-public class NixBuildReconciler implements Reconciler<NixBuild>, Cleaner<NixBuild> {
+@ControllerConfiguration(name = NixBuildReconciler.NAME)
+public class NixBuildReconciler implements Reconciler<NixBuild> {
 
     public static final String NAME = "nixbuild";
 
@@ -59,6 +63,8 @@ public class NixBuildReconciler implements Reconciler<NixBuild>, Cleaner<NixBuil
     private final ClusterGauges gauges;
     private final Duration refresh;
     private final int positionWrites;
+    /** Deleted builds' clean-up; set with the event sources, before the first reconcile. */
+    private BuildDeletions deletions;
     /** The waiting builds as the caches show them; set once the event sources exist, before the first reconcile. */
     private WaitingBuilds waiting;
 
@@ -108,20 +114,30 @@ public class NixBuildReconciler implements Reconciler<NixBuild>, Cleaner<NixBuil
         ledger.onRelease(capacity);
         QueuePositionSource positions = new QueuePositionSource(queue, refresh, positionWrites);
         gauges.watch(builds, machines);
-        return List.of(machines, pods, runs, capacity, positions);
+        deletions = new BuildDeletions(context.getClient(),
+                build -> cleanup(build, new InformerClusterView(builds, machines, pods, queue)));
+        return List.of(machines, pods, runs, capacity, positions, deletions);
     }
 
     @Override
     public UpdateControl<NixBuild> reconcile(NixBuild build, Context<NixBuild> context) {
-        if (unreadable.reported(build, Names.CONDITION_SCHEDULED)) {
-            return UpdateControl.noUpdate();
+        synchronized (deletions.lockOf(build)) {
+            // cleaned up meanwhile, or being deleted (its clean-up is queued): nothing more is decided for it
+            if (deletions.deleted(build) || build.isMarkedForDeletion()) {
+                return UpdateControl.noUpdate();
+            }
+            if (unreadable.reported(build, Names.CONDITION_SCHEDULED)) {
+                return UpdateControl.noUpdate();
+            }
+            NixBuildStatus status = StatusWriter.workingCopy(context, build, new NixBuildStatus());
+            StepContext step = new StepContext(build, status, new InformerClusterView(context, waiting),
+                    Instant.now());
+            StepOutcome outcome = lifecycle.run(step);
+            NixBuild current = write(build, context, step);
+            Finalizer.add(context, current);
+            UpdateControl<NixBuild> control = UpdateControl.noUpdate();
+            return outcome.requeueAfter().map(delay -> control.rescheduleAfter(delay)).orElse(control);
         }
-        NixBuildStatus status = StatusWriter.workingCopy(context, build, new NixBuildStatus());
-        StepContext step = new StepContext(build, status, new InformerClusterView(context, waiting), Instant.now());
-        StepOutcome outcome = lifecycle.run(step);
-        write(build, context, step);
-        UpdateControl<NixBuild> control = UpdateControl.noUpdate();
-        return outcome.requeueAfter().map(delay -> control.rescheduleAfter(delay)).orElse(control);
     }
 
     /**
@@ -139,21 +155,29 @@ public class NixBuildReconciler implements Reconciler<NixBuild>, Cleaner<NixBuil
             events.warning(build, Reason.INTERNAL_ERROR, "reconciling failed, retrying: " + error);
             return ErrorStatusUpdateControl.defaultErrorProcessing();
         }
-        NixBuildStatus status = StatusWriter.workingCopy(context, build, new NixBuildStatus());
-        StepContext step = new StepContext(build, status, new InformerClusterView(context, waiting), Instant.now());
-        StepOutcome outcome = lifecycle.failOnError(step, error);
-        write(build, context, step);
-        ErrorStatusUpdateControl<NixBuild> control = ErrorStatusUpdateControl.<NixBuild>noStatusUpdate().withNoRetry();
-        return outcome.requeueAfter().map(control::rescheduleAfter).orElse(control);
+        synchronized (deletions.lockOf(build)) {
+            ErrorStatusUpdateControl<NixBuild> control = ErrorStatusUpdateControl.<NixBuild>noStatusUpdate()
+                    .withNoRetry();
+            if (deletions.deleted(build) || build.isMarkedForDeletion()) {
+                return control;
+            }
+            NixBuildStatus status = StatusWriter.workingCopy(context, build, new NixBuildStatus());
+            StepContext step = new StepContext(build, status, new InformerClusterView(context, waiting),
+                    Instant.now());
+            StepOutcome outcome = lifecycle.failOnError(step, error);
+            write(build, context, step);
+            return outcome.requeueAfter().map(control::rescheduleAfter).orElse(control);
+        }
     }
 
     /**
      * The status once, then the metrics of the change and the step's Events (an Event about a status that was never
      * written would mislead, and a write that lost a conflict is retried: counted then).
      */
-    private void write(NixBuild build, Context<NixBuild> context, StepContext step) {
+    private NixBuild write(NixBuild build, Context<NixBuild> context, StepContext step) {
         step.status().setObservedGeneration(build.getMetadata().getGeneration());
-        if (StatusWriter.writeIfChanged(context, build, step.status())) {
+        Optional<NixBuild> written = StatusWriter.written(context, build, step.status());
+        if (written.isPresent()) {
             metrics.statusWritten(build, step.status(), step.now());
         }
         step.events().forEach(event -> {
@@ -163,6 +187,7 @@ public class NixBuildReconciler implements Reconciler<NixBuild>, Cleaner<NixBuil
                 events.normal(build, event.reason(), event.message());
             }
         });
+        return written.orElse(build);
     }
 
     /**
@@ -171,14 +196,12 @@ public class NixBuildReconciler implements Reconciler<NixBuild>, Cleaner<NixBuil
      * pod is deleted: the release is the event that wakes the builds waiting for capacity, and a build woken while the
      * claim still stood would see the pool full and wait for an event that has already passed.
      */
-    @Override
-    public DeleteControl cleanup(NixBuild build, Context<NixBuild> context) {
+    private void cleanup(NixBuild build, ClusterView cluster) {
         NixBuildStatus status = build.getStatus() != null ? build.getStatus() : new NixBuildStatus();
-        lifecycle.deleted(new StepContext(build, status, new InformerClusterView(context, waiting), Instant.now()));
+        lifecycle.deleted(new StepContext(build, status, cluster, Instant.now()));
         logs.delete(build.getMetadata().getNamespace(), build.getMetadata().getName());
         unreadable.forget(build);
         waiting.forget(build);
-        return DeleteControl.defaultDelete();
     }
 
     /** A new or changed pool may take any waiting build of its namespace. */

@@ -1,5 +1,7 @@
 package dev.nixpool.reconcile;
 
+import java.util.Optional;
+
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -26,16 +28,20 @@ final class StatusWriter {
     }
 
     static <S, P extends CustomResource<?, S>> boolean writeIfChanged(Context<P> context, P primary, S status) {
+        return written(context, primary, status).isPresent();
+    }
+
+    /** As {@link #writeIfChanged}; the primary as the API server answered the write, empty when nothing changed. */
+    static <S, P extends CustomResource<?, S>> Optional<P> written(Context<P> context, P primary, S status) {
         KubernetesSerialization serialization = serialization(context);
         StatusBounds.apply(status);
         if (primary.getStatus() != null
                 && serialization.asJson(primary.getStatus()).equals(serialization.asJson(status))) {
-            return false;
+            return Optional.empty();
         }
         P updated = serialization.clone(primary);
         updated.setStatus(status);
-        context.resourceOperations().updatePrimaryStatus(updated);
-        return true;
+        return Optional.of(context.resourceOperations().updatePrimaryStatus(updated));
     }
 
     private static KubernetesSerialization serialization(Context<?> context) {

@@ -149,7 +149,9 @@ class BuilderPodRendererTest {
                 Map.entry("NIXPOOL_SUBSTITUTERS", "https://cache.nixos.org"),
                 Map.entry("NIXPOOL_TRUSTED_PUBLIC_KEYS",
                         "cache.nixos.org-1:6NCHdD59X431o0gWypbMrAURkbJ16ZPMQFGspcDShjY="),
-                Map.entry("NIXPOOL_STATE_DIR", "/run/nixpool"));
+                Map.entry("NIXPOOL_STATE_DIR", "/run/nixpool"),
+                // the store is the pod's own: not synced
+                Map.entry("NIXPOOL_FSYNC_METADATA", "false"));
         assertThat(container.getResources().getRequests()).containsEntry("cpu", new Quantity("1"))
                 .containsEntry("memory", new Quantity("2Gi"));
         assertThat(pod.getSpec().getSecurityContext().getRunAsNonRoot()).isNull();
@@ -243,7 +245,9 @@ class BuilderPodRendererTest {
         assertThat(pod.getSpec().getContainers().get(0).getVolumeMounts()).extracting(m -> m.getMountPath())
                 .contains("/nix");
         assertThat(env(pod.getSpec().getContainers().get(0))).containsEntry("NIXPOOL_MIN_FREE", "1073741824")
-                .containsEntry("NIXPOOL_MAX_FREE", "2000000000");
+                .containsEntry("NIXPOOL_MAX_FREE", "2000000000")
+                .as("a claimed store outlives the pod: its database is synced")
+                .containsEntry("NIXPOOL_FSYNC_METADATA", "true");
         assertThat(StoreClaimRenderer.render(pool, 1).getMetadata().getName()).isEqualTo("kvm-pool-store-1");
     }
 

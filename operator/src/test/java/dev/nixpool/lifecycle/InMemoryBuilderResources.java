@@ -41,6 +41,8 @@ final class InMemoryBuilderResources implements BuilderResources {
     private final Map<String, KubernetesClientException> refusals = new ConcurrentHashMap<>();
     private final List<String> created = new ArrayList<>();
     private volatile String createdAt = Conditions.timestamp(Instant.now());
+    private volatile Consumer<String> onLabel = name -> {
+    };
 
     /** Every create of this kind ("Pod", "Secret") is answered with this code and message, as the API server would. */
     void refuseCreate(String kind, int code, String message) {
@@ -94,7 +96,13 @@ final class InMemoryBuilderResources implements BuilderResources {
 
     @Override
     public void labelPod(String namespace, String name, Map<String, String> labels) {
+        onLabel.accept(name);
         changePod(namespace, name, pod -> pod.getMetadata().getLabels().putAll(labels));
+    }
+
+    /** Told the pod's name at each label write, before it is stored (what the caller has done by then). */
+    void onLabel(Consumer<String> hook) {
+        onLabel = hook;
     }
 
     @Override

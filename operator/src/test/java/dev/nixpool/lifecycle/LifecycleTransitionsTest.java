@@ -41,6 +41,9 @@ import dev.nixpool.api.v1alpha1.BuildMachine;
 import dev.nixpool.api.v1alpha1.NixBuild;
 import dev.nixpool.api.v1alpha1.NixBuildPhase;
 import dev.nixpool.api.v1alpha1.NixBuildStatus;
+import dev.nixpool.builder.BuilderPodRenderer;
+import dev.nixpool.builder.KeySecretRenderer;
+import dev.nixpool.config.BuilderDefaults;
 import dev.nixpool.config.NixpoolConfig;
 import dev.nixpool.logs.LogStore;
 import dev.nixpool.nix.build.BuildResult;
@@ -415,6 +418,73 @@ class LifecycleTransitionsTest {
         assertThatThrownBy(() -> Transitions.waitingForBuilder(context(), "waiting"))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("news for phase [Scheduled] while it is Pending");
+    }
+
+    /**
+     * A warm ephemeral builder's claim labels are written once its run is under way, not before: the run's SSH work
+     * does not wait for that API write. Within the same reconcile, so the status names the builder only after.
+     */
+    @Test
+    void aWarmEphemeralBuilderIsLabelledOnceItsRunIsDispatched() {
+        idleBuilder("pool-0-warm", true);
+        List<Boolean> dispatchedAtLabel = new ArrayList<>();
+        resources.onLabel(pod -> dispatchedAtLabel.add(runner.progress(key()).isPresent()));
+
+        reconcile();
+
+        assertThat(status.getPhase()).isEqualTo(Scheduled);
+        assertThat(status.getBuilder()).isEqualTo("pool-0-warm");
+        assertThat(dispatchedAtLabel).as("one label write, after the dispatch").containsExactly(true);
+        assertThat(resources.pod(NS, "pool-0-warm").orElseThrow().getMetadata().getLabels())
+                .containsAllEntriesOf(Names.claimLabels("hello", 1));
+
+        // later reconciles of the attempt find it labelled and write nothing more
+        reconcile();
+        assertThat(dispatchedAtLabel).hasSize(1);
+    }
+
+    /** A starting builder may take long to be Ready: it is marked as the build's when the build takes it. */
+    @Test
+    void aStartingEphemeralBuilderIsLabelledWhenTheBuildTakesIt() {
+        idleBuilder("pool-0-starting", false);
+        List<Boolean> dispatchedAtLabel = new ArrayList<>();
+        resources.onLabel(pod -> dispatchedAtLabel.add(runner.progress(key()).isPresent()));
+
+        reconcile();
+
+        assertThat(status.getBuilder()).isEqualTo("pool-0-starting");
+        assertThat(dispatchedAtLabel).as("labelled at once, nothing to dispatch to yet").containsExactly(false);
+        assertThat(resources.pod(NS, "pool-0-starting").orElseThrow().getMetadata().getLabels())
+                .containsAllEntriesOf(Names.claimLabels("hello", 1));
+    }
+
+    /**
+     * A build deleted after the ledger gave it a builder but before its status named it (the status write lost a
+     * conflict, or had not happened yet): its deletion still finds the builder through the ledger's claim and deletes
+     * the ephemeral pod and its Secret.
+     */
+    @Test
+    void aBuildDeletedBeforeItsStatusNamedItsBuilderStillDeletesIt() {
+        reconcile();
+        assertThat(status.getBuilder()).isEqualTo(POD);
+        assertThat(resources.pod(NS, POD)).isPresent();
+
+        // the build as the deletion sees it: no status was ever stored
+        status = new NixBuildStatus();
+        assembly.lifecycle.deleted(context());
+
+        assertThat(resources.pod(NS, POD)).as("the pod").isEmpty();
+        assertThat(resources.secret(NS, Names.keySecretName(POD))).as("its key Secret").isEmpty();
+        assertThat(assembly.ledger.reservation(SchedulingInputs.key(build))).as("slot released").isEmpty();
+    }
+
+    /** An idle builder of the pool, made as the pool would (Secret, pod); Ready with an IP or still starting. */
+    private void idleBuilder(String pod, boolean ready) {
+        resources.create(KeySecretRenderer.renderWithNewKeys(machine, pod, 0));
+        resources.create(BuilderPodRenderer.render(machine, pod, 0, Map.of(), BuilderDefaults.from(config)));
+        if (ready) {
+            resources.podRunning(NS, pod, "10.0.0.9");
+        }
     }
 
     // the observations' vocabulary

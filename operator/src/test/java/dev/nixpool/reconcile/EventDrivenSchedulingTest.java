@@ -51,6 +51,8 @@ class EventDrivenSchedulingTest {
             cluster.create(machine(ns, "small", 1, List.of(X86), List.of(), List.of()));
             cluster.create(build(ns, "q1", X86, List.of()));
             String q1Pod = cluster.awaitPhase(ns, "q1", NixBuildPhase.Scheduled).getStatus().getBuilder();
+            await().atMost(MockCluster.TIMEOUT).untilAsserted(() -> assertThat(cluster.get(ns, "q1").getMetadata()
+                    .getFinalizers()).as("added by the reconcile that placed it").contains(Names.FINALIZER));
             cluster.create(build(ns, "q2", X86, List.of()));
             cluster.create(build(ns, "q3", X86, List.of()));
 
@@ -66,6 +68,8 @@ class EventDrivenSchedulingTest {
             await().atMost(MockCluster.TIMEOUT).untilAsserted(() -> {
                 assertThat(client.pods().inNamespace(ns).withName(q1Pod).get()).isNull();
                 assertThat(client.secrets().inNamespace(ns).withName(q1Pod + "-ssh").get()).isNull();
+                assertThat(client.resources(NixBuild.class).inNamespace(ns).withName("q1").get())
+                        .as("its finalizer removed once cleaned up").isNull();
                 assertThat(cluster.get(ns, "q2").getStatus().getPhase()).isEqualTo(NixBuildPhase.Scheduled);
                 assertThat(cluster.queuePositions(ns)).isEqualTo(Map.of("q3", 1));
                 assertThat(pods.alive()).containsExactly(cluster.get(ns, "q2").getStatus().getBuilder());
@@ -74,6 +78,25 @@ class EventDrivenSchedulingTest {
             assertThat(pods.created()).as("an ephemeral builder each").hasSize(2).contains(q1Pod);
             assertThat(pods.mostAlive()).as("builder pods alive at once").isEqualTo(1);
         }
+    }
+
+    /**
+     * Builds deleted at once after their creation, some before the reconcile that places them added the finalizer and
+     * some after: whichever way the deletion is seen, no builder pod or key Secret is left and the builds are gone.
+     */
+    @Test
+    void buildsDeletedRightAfterCreationLeaveNoPodOrSecret() {
+        String ns = "quick-delete";
+        cluster.create(machine(ns, "quick", 2, List.of(X86), List.of(), List.of()));
+        for (int i = 1; i <= 4; i++) {
+            cluster.create(build(ns, "d" + i, X86, List.of()));
+            client.resources(NixBuild.class).inNamespace(ns).withName("d" + i).delete();
+        }
+        await().atMost(MockCluster.TIMEOUT).untilAsserted(() -> {
+            assertThat(client.resources(NixBuild.class).inNamespace(ns).list().getItems()).isEmpty();
+            assertThat(client.pods().inNamespace(ns).list().getItems()).isEmpty();
+            assertThat(client.secrets().inNamespace(ns).list().getItems()).isEmpty();
+        });
     }
 
     /**

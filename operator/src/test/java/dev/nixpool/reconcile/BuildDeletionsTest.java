@@ -1,0 +1,112 @@
+package dev.nixpool.reconcile;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+
+import dev.nixpool.api.v1alpha1.NixBuild;
+
+/**
+ * The operator's own NixBuild deletion: one clean-up per build whichever sign of deletion comes first or twice, never
+ * while a reconcile of the build holds its lock, and a reconcile after it sees the build as deleted.
+ */
+class BuildDeletionsTest {
+
+    private final List<String> cleanups = new CopyOnWriteArrayList<>();
+    private final BuildDeletions deletions = new BuildDeletions(null,
+            build -> cleanups.add(build.getMetadata().getName()
+                    + (build.isMarkedForDeletion() ? " marked" : " gone")));
+
+    @AfterEach
+    void stop() {
+        deletions.stop();
+    }
+
+    @Test
+    void aBuildMarkedForDeletionThenGoneIsCleanedUpOnce() {
+        NixBuild build = build("marked", "u1");
+        NixBuild marked = build("marked", "u1");
+        marked.getMetadata().setDeletionTimestamp("2026-12-01T00:00:00Z");
+
+        deletions.onResourceUpdated(build, build);
+        deletions.onResourceUpdated(marked, build);
+        deletions.onResourceDeleted(marked);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> deletions.deleted(build));
+        deletions.onResourceDeleted(marked);
+        NixBuild other = build("other", "u2");
+        deletions.onResourceDeleted(other);
+        await().atMost(Duration.ofSeconds(10)).until(() -> deletions.deleted(other));
+        assertThat(cleanups).as("one clean-up each, in the order the signs came").containsExactly("marked marked",
+                "other gone");
+    }
+
+    @Test
+    void aBuildDeletedBeforeItHadTheFinalizerIsCleanedUpFromItsDeleteEvent() {
+        NixBuild build = build("early", "u3");
+        deletions.onResourceCreated(build);
+        deletions.onResourceDeleted(build);
+        await().atMost(Duration.ofSeconds(10)).until(() -> deletions.deleted(build));
+        assertThat(cleanups).containsExactly("early gone");
+    }
+
+    @Test
+    void aBuildAlreadyMarkedWhenTheOperatorStartsIsCleanedUp() {
+        NixBuild build = build("left", "u4");
+        build.getMetadata().setDeletionTimestamp("2026-12-01T00:00:00Z");
+        deletions.onResourceCreated(build);
+        await().atMost(Duration.ofSeconds(10)).until(() -> deletions.deleted(build));
+        assertThat(cleanups).containsExactly("left marked");
+    }
+
+    @Test
+    void theCleanUpWaitsForAReconcileOfTheBuildToEnd() throws InterruptedException {
+        NixBuild build = build("busy", "u5");
+        AtomicBoolean reconcileEnded = new AtomicBoolean();
+        List<Boolean> endedAtCleanup = new CopyOnWriteArrayList<>();
+        BuildDeletions observed = new BuildDeletions(null, b -> endedAtCleanup.add(reconcileEnded.get()));
+        CountDownLatch holding = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Thread reconcile = new Thread(() -> {
+            synchronized (observed.lockOf(build)) {
+                holding.countDown();
+                try {
+                    release.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                reconcileEnded.set(true);
+            }
+        });
+        try {
+            reconcile.start();
+            assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
+            observed.onResourceDeleted(build);
+            assertThat(observed.deleted(build)).as("not while the reconcile holds the build").isFalse();
+            release.countDown();
+            await().atMost(Duration.ofSeconds(10)).until(() -> observed.deleted(build));
+            assertThat(endedAtCleanup).containsExactly(true);
+        } finally {
+            release.countDown();
+            reconcile.join();
+            observed.stop();
+        }
+    }
+
+    private static NixBuild build(String name, String uid) {
+        NixBuild build = new NixBuild();
+        build.setMetadata(new ObjectMetaBuilder().withNamespace("ns").withName(name).withUid(uid).build());
+        return build;
+    }
+}
