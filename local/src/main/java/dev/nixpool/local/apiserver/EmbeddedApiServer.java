@@ -148,6 +148,11 @@ public final class EmbeddedApiServer implements AutoCloseable {
         return writes;
     }
 
+    /** Watches being served now, over HTTP and WebSocket (tests). */
+    int openWatches() {
+        return watches.open();
+    }
+
     /** The users whose bearer tokens this server accepts; tests add unprivileged ones here. */
     public LocalUsers users() {
         return users;
@@ -221,8 +226,12 @@ public final class EmbeddedApiServer implements AutoCloseable {
             }
             return;
         }
-        if (!webSocket && path != null && path.isWatch() && request.method() == io.vertx.core.http.HttpMethod.GET) {
-            watches.serve(path, ApiRequestRouter.wantsTable(recorded), request.response());
+        if (path != null && path.isWatch() && request.method() == io.vertx.core.http.HttpMethod.GET) {
+            if (webSocket) {
+                watches.serveWebSocket(path, request);
+            } else {
+                watches.serve(path, ApiRequestRouter.wantsTable(recorded), request.response());
+            }
             return;
         }
         MockResponse response = router.dispatch(recorded);
