@@ -93,7 +93,7 @@ public class NixBuildReconciler implements Reconciler<NixBuild>, Cleaner<NixBuil
                                         before.getMetadata().getDeletionTimestamp()))
                         .build(),
                 context);
-        WaitingBuilds queue = new WaitingBuilds(builds, machines, ledger);
+        WaitingBuilds queue = new WaitingBuilds(builds, machines, ledger, new PositionBudget(positionWrites));
         this.waiting = queue;
         InformerEventSource<Pod, NixBuild> pods = new InformerEventSource<>(
                 InformerEventSourceConfiguration.from(Pod.class, NixBuild.class)
@@ -106,7 +106,7 @@ public class NixBuildReconciler implements Reconciler<NixBuild>, Cleaner<NixBuil
         runner.listenUploads(runs);
         CapacityEventSource capacity = new CapacityEventSource(queue);
         ledger.onRelease(capacity);
-        QueuePositionSource positions = new QueuePositionSource(queue, refresh, positionWrites);
+        QueuePositionSource positions = new QueuePositionSource(queue, refresh, queue.positions());
         gauges.watch(builds, machines);
         return List.of(machines, pods, runs, capacity, positions);
     }

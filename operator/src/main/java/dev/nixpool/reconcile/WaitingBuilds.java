@@ -33,13 +33,20 @@ final class WaitingBuilds {
     private final IndexerResourceCache<NixBuild> builds;
     private final IndexerResourceCache<BuildMachine> machines;
     private final CapacityLedger ledger;
+    private final PositionBudget positions;
     private final Map<String, Cached> requests = new ConcurrentHashMap<>();
 
     WaitingBuilds(IndexerResourceCache<NixBuild> builds, IndexerResourceCache<BuildMachine> machines,
-            CapacityLedger ledger) {
+            CapacityLedger ledger, PositionBudget positions) {
         this.builds = builds;
         this.machines = machines;
         this.ledger = ledger;
+        this.positions = positions;
+    }
+
+    /** The budget for rewriting these builds' queue positions. */
+    PositionBudget positions() {
+        return positions;
     }
 
     /** The namespaces that have pools: a waiting build elsewhere has no queue position to keep up to date. */
@@ -83,6 +90,7 @@ final class WaitingBuilds {
     /** The build is gone: its request is not needed again. */
     void forget(NixBuild build) {
         requests.remove(build.getMetadata().getUid());
+        positions.forget(build.getMetadata().getNamespace() + "/" + build.getMetadata().getName());
     }
 
     private BuildRequest request(NixBuild build) {
