@@ -1,6 +1,7 @@
 package dev.nixpool.reconcile;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,11 +31,16 @@ final class WaitingBuilds {
     private record Cached(Long generation, BuildRequest request) {
     }
 
+    /** A namespace's waiting builds as last handed out, and their requests. */
+    private record Listed(List<NixBuild> builds, List<BuildRequest> requests) {
+    }
+
     private final IndexerResourceCache<NixBuild> builds;
     private final IndexerResourceCache<BuildMachine> machines;
     private final CapacityLedger ledger;
     private final PositionBudget positions;
     private final Map<String, Cached> requests = new ConcurrentHashMap<>();
+    private final Map<String, Listed> listed = new ConcurrentHashMap<>();
 
     WaitingBuilds(IndexerResourceCache<NixBuild> builds, IndexerResourceCache<BuildMachine> machines,
             CapacityLedger ledger, PositionBudget positions) {
@@ -58,8 +64,32 @@ final class WaitingBuilds {
         return builds.byIndex(BuildIndexes.WAITING, namespace);
     }
 
+    /**
+     * Every reconcile of a waiting build asks for this; while the cache hands out the same build objects in the same
+     * order (the informer replaces an object on every change), the list made last time is handed out again, the same
+     * list object, which is also what lets the ledger see at once that its queue has not changed.
+     */
     List<BuildRequest> requests(String namespace) {
-        return requests(builds(namespace));
+        List<NixBuild> now = builds(namespace);
+        Listed last = listed.get(namespace);
+        if (last != null && sameObjects(last.builds(), now)) {
+            return last.requests();
+        }
+        List<BuildRequest> result = Collections.unmodifiableList(requests(now));
+        listed.put(namespace, new Listed(now, result));
+        return result;
+    }
+
+    private static boolean sameObjects(List<NixBuild> before, List<NixBuild> now) {
+        if (before.size() != now.size()) {
+            return false;
+        }
+        for (int i = 0; i < now.size(); i++) {
+            if (before.get(i) != now.get(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     List<BuildRequest> requests(List<NixBuild> waiting) {
