@@ -20,13 +20,7 @@ public final class ChaosBenchmark {
 
     /** @return 0 when every promise held, 1 otherwise */
     public static int run(ChaosOptions options, Path repoRoot, PrintStream out) throws InterruptedException {
-        LocalClusterConfig config = LocalClusterConfig.fromRepository(repoRoot, repoRoot.resolve("operator/target"));
-        for (var setting : options.operatorProperties().entrySet()) {
-            config = config.withOperatorProperty(setting.getKey(), setting.getValue());
-        }
-        if (options.operatorLog() != null) {
-            config = config.withOperatorLog(options.operatorLog());
-        }
+        LocalClusterConfig config = BenchCluster.config(repoRoot, options.operatorProperties(), options.operatorLog());
         long clusterStart = System.nanoTime();
         try (LocalCluster cluster = LocalCluster.start(config)) {
             out.printf(Locale.ROOT, "local cluster started in %.1f s; operator JVM options %s%n",

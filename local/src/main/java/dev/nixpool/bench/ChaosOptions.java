@@ -32,37 +32,18 @@ public record ChaosOptions(int builds, int operatorKills, int podDeletes, int co
         long seed = 13;
         Map<String, String> properties = new LinkedHashMap<>();
         Path operatorLog = null;
-        for (int i = 0; i < args.size(); i++) {
-            String option = args.get(i);
+        BenchArgs read = new BenchArgs(args);
+        while (read.hasNext()) {
+            String option = read.option();
             switch (option) {
-                case "--builds" -> builds = number(option, args, ++i, 1);
-                case "--operator-kills" -> kills = number(option, args, ++i, 0);
-                case "--pod-deletes" -> deletes = number(option, args, ++i, 0);
-                case "--connection-cuts" -> cuts = number(option, args, ++i, 0);
-                case "--concurrency" -> concurrency = number(option, args, ++i, 1);
-                case "--seed" -> {
-                    String value = ++i < args.size() ? args.get(i) : "";
-                    try {
-                        seed = Long.parseLong(value);
-                    } catch (NumberFormatException e) {
-                        throw new IllegalArgumentException("--seed needs a whole number, got '" + value + "'");
-                    }
-                }
-                case "--operator-log" -> {
-                    if (++i >= args.size() || args.get(i).isBlank()) {
-                        throw new IllegalArgumentException("--operator-log needs a file name after it");
-                    }
-                    operatorLog = Path.of(args.get(i)).toAbsolutePath();
-                }
-                case "--set" -> {
-                    String setting = ++i < args.size() ? args.get(i) : "";
-                    int equals = setting.indexOf('=');
-                    if (equals < 1) {
-                        throw new IllegalArgumentException(
-                                "--set needs an operator setting KEY=VALUE, got '" + setting + "'");
-                    }
-                    properties.put(setting.substring(0, equals), setting.substring(equals + 1));
-                }
+                case "--builds" -> builds = read.number(option, 1);
+                case "--operator-kills" -> kills = read.number(option, 0);
+                case "--pod-deletes" -> deletes = read.number(option, 0);
+                case "--connection-cuts" -> cuts = read.number(option, 0);
+                case "--concurrency" -> concurrency = read.number(option, 1);
+                case "--seed" -> seed = read.whole(option);
+                case "--operator-log" -> operatorLog = read.file(option);
+                case "--set" -> read.setting(option, properties);
                 default -> throw new IllegalArgumentException("unknown option '" + option
                         + "'; expected --builds N, --operator-kills N, --pod-deletes N, --connection-cuts N,"
                         + " --concurrency C, --seed S, --operator-log FILE or --set KEY=VALUE");
@@ -79,21 +60,5 @@ public record ChaosOptions(int builds, int operatorKills, int podDeletes, int co
     /** The same run against another number of builds and chaos, e.g. the IT's smaller one. */
     public static ChaosOptions of(int builds, int operatorKills, int podDeletes, int connectionCuts, long seed) {
         return new ChaosOptions(builds, operatorKills, podDeletes, connectionCuts, 4, seed, Map.of(), null);
-    }
-
-    private static int number(String option, List<String> args, int index, int min) {
-        if (index >= args.size()) {
-            throw new IllegalArgumentException(option + " needs a number after it, got nothing");
-        }
-        try {
-            int value = Integer.parseInt(args.get(index));
-            if (value >= min) {
-                return value;
-            }
-        } catch (NumberFormatException e) {
-            // reported below with the value that came
-        }
-        throw new IllegalArgumentException(option + " needs a number of at least " + min + ", got '"
-                + args.get(index) + "'");
     }
 }

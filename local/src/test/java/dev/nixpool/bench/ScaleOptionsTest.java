@@ -36,9 +36,9 @@ class ScaleOptionsTest {
     @Test
     void saysWhatIsWrong() {
         assertThatThrownBy(() -> ScaleOptions.parse(List.of("--builds", "0")))
-                .hasMessage("--builds needs a positive number, got '0'");
+                .hasMessage("--builds needs a number of at least 1, got '0'");
         assertThatThrownBy(() -> ScaleOptions.parse(List.of("--max-builders")))
-                .hasMessage("--max-builders needs a positive number after it, got nothing");
+                .hasMessage("--max-builders needs a number after it, got nothing");
         assertThatThrownBy(() -> ScaleOptions.parse(List.of("--set", "novalue")))
                 .hasMessage("--set needs an operator setting KEY=VALUE, got 'novalue'");
         assertThatThrownBy(() -> ScaleOptions.parse(List.of("--fast")))

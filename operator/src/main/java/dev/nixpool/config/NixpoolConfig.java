@@ -104,6 +104,20 @@ public interface NixpoolConfig {
 
         /** Position updates a namespace may cause per second on average: a long queue is refreshed less often. */
         int queuePositionWrites();
+
+        /**
+         * A builder pod this operator created that no informer cache ever showed (someone deleted it at once) stops
+         * counting against its pool's capacity after this long.
+         */
+        @WithDefault("60s")
+        Duration unseenLimit();
+
+        /**
+         * How long after the operator started an ephemeral builder labelled for a build that nobody holds is kept for
+         * that build to adopt: a predecessor may have been killed between creating the pod and recording it.
+         */
+        @WithDefault("60s")
+        Duration adoptionGrace();
     }
 
     /** Time limits of a session with a builder: SSH, then Nix's serve protocol. */

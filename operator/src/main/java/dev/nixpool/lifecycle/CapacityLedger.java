@@ -93,16 +93,6 @@ public class CapacityLedger {
      * moment of overcounting.
      */
     static final Duration SETTLE = Duration.ofSeconds(2);
-    /** A builder this process created that no cache ever showed (deleted by someone else at once) stops counting. */
-    static final Duration UNSEEN_LIMIT = Duration.ofSeconds(60);
-
-    /**
-     * How long after this process started an ephemeral builder labelled for a build that nobody holds is kept for that
-     * build to {@link #adopt} (every build is reconciled once the caches have synced), rather than stopped as a served
-     * one: a predecessor may have been killed between creating it and recording it in the build's status.
-     */
-    static final Duration ADOPTION_GRACE = UNSEEN_LIMIT;
-
     private static final String SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
     private static final int SUFFIX_LENGTH = 5;
 
@@ -136,18 +126,33 @@ public class CapacityLedger {
     private final boolean keepFailed;
     /** When this replica began deciding: its start, or later when it became the leader (see {@link #startedLeading}). */
     private volatile Instant started;
+    /** A builder this process created that no cache ever showed (deleted by someone else at once) stops counting. */
+    private final Duration unseenLimit;
+    /**
+     * How long after this process started an ephemeral builder labelled for a build that nobody holds is kept for that
+     * build to {@link #adopt} (every build is reconciled once the caches have synced), rather than stopped as a served
+     * one: a predecessor may have been killed between creating it and recording it in the build's status.
+     */
+    private final Duration adoptionGrace;
 
     @Inject
     public CapacityLedger(NixpoolConfig config) {
-        this(BuilderDefaults.from(config), config.builder().keepFailed(), Instant.now(), randomSuffixes());
+        this(BuilderDefaults.from(config), config.builder().keepFailed(), Instant.now(), randomSuffixes(),
+                config.scheduling());
     }
 
-    /** @param suffixes the random part of new builder names (tests pass a predictable one) */
-    public CapacityLedger(BuilderDefaults defaults, boolean keepFailed, Instant started, Supplier<String> suffixes) {
+    /**
+     * @param suffixes the random part of new builder names (tests pass a predictable one)
+     * @param scheduling the unseen limit and the adoption grace
+     */
+    public CapacityLedger(BuilderDefaults defaults, boolean keepFailed, Instant started, Supplier<String> suffixes,
+            NixpoolConfig.Scheduling scheduling) {
         this.suffixes = suffixes;
         this.defaults = defaults;
         this.keepFailed = keepFailed;
         this.started = started;
+        this.unseenLimit = scheduling.unseenLimit();
+        this.adoptionGrace = scheduling.adoptionGrace();
     }
 
     /**
@@ -317,11 +322,11 @@ public class CapacityLedger {
     /**
      * Whether the builder was decided here and its creator is still creating it: another build may have taken it (a
      * starting builder is shared) and finds no pod yet, which is not a lost builder. A creator that never returns (its
-     * reconcile failed for good) stops counting after {@link #UNSEEN_LIMIT}.
+     * reconcile failed for good) stops counting after the unseen limit.
      */
     public synchronized boolean beingCreated(String namespace, String pod, Instant now) {
         Instant since = creating.get(key(namespace, pod));
-        return since != null && now.isBefore(since.plus(UNSEEN_LIMIT));
+        return since != null && now.isBefore(since.plus(unseenLimit));
     }
 
     /** A builder the API server refused to create, or one being deleted: no build gets it. */
@@ -454,7 +459,7 @@ public class CapacityLedger {
                 claimed = 1; // kept for inspection: neither given to a build nor stopped
             }
             boolean unheldClaim = ephemeral && claimed == 0 && labels.containsKey(Names.LABEL_BUILD);
-            if (unheldClaim && now.isBefore(started.plus(ADOPTION_GRACE))) {
+            if (unheldClaim && now.isBefore(started.plus(adoptionGrace))) {
                 // a predecessor's builder whose build may not have recorded it: kept for the build to adopt
                 claimed = 1;
                 unheldClaim = false;
@@ -511,9 +516,9 @@ public class CapacityLedger {
         created.entrySet().removeIf(e -> e.getKey().startsWith(namespace + "/")
                 && ((seen.containsKey(e.getKey()) && settled(seen.get(e.getKey()), now))
                         || (deleted.containsKey(e.getKey()) && settled(deleted.get(e.getKey()), now))
-                        || !now.isBefore(e.getValue().at().plus(UNSEEN_LIMIT))));
+                        || !now.isBefore(e.getValue().at().plus(unseenLimit))));
         creating.entrySet().removeIf(e -> e.getKey().startsWith(namespace + "/")
-                && !now.isBefore(e.getValue().plus(UNSEEN_LIMIT)));
+                && !now.isBefore(e.getValue().plus(unseenLimit)));
     }
 
     private static boolean settled(Instant since, Instant now) {

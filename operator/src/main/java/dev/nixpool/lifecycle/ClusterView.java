@@ -10,4 +10,12 @@ public interface ClusterView {
     ClusterSnapshot snapshot(String namespace);
 
     Optional<Pod> builderPod(String namespace, String name);
+
+    /**
+     * Whether a waiting build whose queue position moved may show the new one now (a status write): positions are
+     * rewritten within one budget per namespace, and a build refused keeps the position it shows until its turn.
+     */
+    default boolean mayMovePosition(String namespace, String buildKey) {
+        return true;
+    }
 }

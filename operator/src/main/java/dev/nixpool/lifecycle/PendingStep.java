@@ -63,8 +63,9 @@ public class PendingStep implements LifecycleStep {
             return assign(context, machine, placement, attempt);
         }
         if (placement.decision() instanceof Decision.Wait wait) {
-            Transitions.waitingForCapacity(context, wait.position(), "waiting for a free builder slot in BuildMachine "
-                    + String.join(", ", wait.eligiblePools()) + ": position " + wait.position() + " in the queue");
+            int shown = shownPosition(context, request, wait.position());
+            Transitions.waitingForCapacity(context, shown, "waiting for a free builder slot in BuildMachine "
+                    + String.join(", ", wait.eligiblePools()) + ": position " + shown + " in the queue");
             if (wait.position() > capacity(snapshot, wait)) {
                 // builds ahead take every slot first: its turn comes as they leave the queue (events), not as the
                 // ledger settles, and a whole queue looking again every settle would cost n reconciles each time
@@ -82,6 +83,19 @@ public class PendingStep implements LifecycleStep {
         return context.cluster().builderPod(context.namespace(), podName)
                 .filter(pod -> BuilderPodState.isReady(pod) && pod.getStatus().getPodIP() != null)
                 .isPresent();
+    }
+
+    /**
+     * The queue position the build shows: a first one, or a new one when the namespace's position budget allows it
+     * ({@link ClusterView#mayMovePosition}); else the one it shows already, brought up to date in its turn.
+     */
+    private static int shownPosition(StepContext context, BuildRequest request, int position) {
+        Integer shown = context.status().getQueuePosition();
+        if (shown == null || shown == position
+                || context.cluster().mayMovePosition(context.namespace(), request.key())) {
+            return position;
+        }
+        return shown;
     }
 
     /** Builds at a time the pools the build waits for can run, if every slot were free. */

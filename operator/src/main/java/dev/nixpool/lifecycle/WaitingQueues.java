@@ -29,7 +29,8 @@ final class WaitingQueues {
         }
     }
 
-    private record Entry(Set<BuildRequest> waiting, long reservations, List<PoolShape> pools, WaitingQueue queue) {
+    private record Entry(List<BuildRequest> list, Set<BuildRequest> waiting, long reservations,
+            List<PoolShape> pools, WaitingQueue queue) {
     }
 
     private final Map<String, Entry> byNamespace = new HashMap<>();
@@ -43,14 +44,14 @@ final class WaitingQueues {
         List<PoolShape> shapes = pools.stream().map(PoolShape::of).toList();
         Entry entry = byNamespace.get(namespace);
         if (entry != null && entry.reservations() == reservationsVersion && entry.pools().equals(shapes)
-                && sameObjects(entry.waiting(), waiting)) {
+                && (entry.list() == waiting || sameObjects(entry.waiting(), waiting))) {
             return entry.queue();
         }
         Set<BuildRequest> current = Collections.newSetFromMap(new IdentityHashMap<>(waiting.size() * 2));
         current.addAll(waiting);
         WaitingQueue queue = WaitingQueue.of(
                 waiting.stream().filter(build -> !reserved.contains(build.key())).toList(), pools);
-        byNamespace.put(namespace, new Entry(current, reservationsVersion, shapes, queue));
+        byNamespace.put(namespace, new Entry(waiting, current, reservationsVersion, shapes, queue));
         return queue;
     }
 

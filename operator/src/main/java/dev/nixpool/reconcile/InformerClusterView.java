@@ -56,6 +56,11 @@ final class InformerClusterView implements ClusterView {
     }
 
     @Override
+    public boolean mayMovePosition(String namespace, String buildKey) {
+        return waiting.positions().take(namespace, buildKey, System.nanoTime());
+    }
+
+    @Override
     public Optional<Pod> builderPod(String namespace, String name) {
         return pods.get(new ResourceID(name, namespace));
     }

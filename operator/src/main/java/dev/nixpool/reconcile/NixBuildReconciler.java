@@ -99,7 +99,7 @@ public class NixBuildReconciler implements Reconciler<NixBuild> {
                                         before.getMetadata().getDeletionTimestamp()))
                         .build(),
                 context);
-        WaitingBuilds queue = new WaitingBuilds(builds, machines, ledger);
+        WaitingBuilds queue = new WaitingBuilds(builds, machines, ledger, new PositionBudget(positionWrites));
         this.waiting = queue;
         InformerEventSource<Pod, NixBuild> pods = new InformerEventSource<>(
                 InformerEventSourceConfiguration.from(Pod.class, NixBuild.class)
@@ -112,7 +112,7 @@ public class NixBuildReconciler implements Reconciler<NixBuild> {
         runner.listenUploads(runs);
         CapacityEventSource capacity = new CapacityEventSource(queue);
         ledger.onRelease(capacity);
-        QueuePositionSource positions = new QueuePositionSource(queue, refresh, positionWrites);
+        QueuePositionSource positions = new QueuePositionSource(queue, refresh, queue.positions());
         gauges.watch(builds, machines);
         deletions = new BuildDeletions(context.getClient(),
                 build -> cleanup(build, new InformerClusterView(builds, machines, pods, queue)));

@@ -1,13 +1,16 @@
 package dev.nixpool.reconcile;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 import org.jboss.logging.Logger;
 
@@ -31,22 +34,20 @@ class QueuePositionSource extends SimpleInboundEventSource<NixBuild> {
 
     private final WaitingBuilds waiting;
     private final Duration period;
-    private final int writesPerSecond;
+    private final PositionBudget budget;
     private final Map<String, WaitingQueue> looked = new HashMap<>();
-    /** System.nanoTime() before which a namespace is not looked at again: its last look's writes are paid first. */
-    private final Map<String, Long> quietUntil = new HashMap<>();
     private ScheduledExecutorService timer;
 
     /**
      * @param period how often queues are looked at
-     * @param writesPerSecond the position updates a namespace may cause per second on average: a long queue whose head
-     *        moves all the time is looked at less often (each look moves every build behind the head)
+     * @param budget the position updates a namespace may cause, shared with the reconciles of waiting builds: a long
+     *        queue whose head moves all the time is looked at less often (each look moves every build behind the head)
      */
-    QueuePositionSource(WaitingBuilds waiting, Duration period, int writesPerSecond) {
+    QueuePositionSource(WaitingBuilds waiting, Duration period, PositionBudget budget) {
         super(NAME);
         this.waiting = waiting;
         this.period = period;
-        this.writesPerSecond = Math.max(1, writesPerSecond);
+        this.budget = budget;
     }
 
     @Override
@@ -74,10 +75,10 @@ class QueuePositionSource extends SimpleInboundEventSource<NixBuild> {
         try {
             Set<String> namespaces = new HashSet<>(waiting.namespaces());
             looked.keySet().retainAll(namespaces);
-            quietUntil.keySet().retainAll(namespaces);
+            budget.retain(namespaces);
             long now = System.nanoTime();
             for (String namespace : namespaces) {
-                if (now - quietUntil.getOrDefault(namespace, now) < 0) {
+                if (budget.quiet(namespace, now)) {
                     continue;
                 }
                 WaitingQueue queue = waiting.queue(namespace);
@@ -85,16 +86,18 @@ class QueuePositionSource extends SimpleInboundEventSource<NixBuild> {
                     continue;
                 }
                 looked.put(namespace, queue);
-                int woken = 0;
+                List<NixBuild> moved = new ArrayList<>();
                 for (NixBuild build : waiting.builds(namespace)) {
                     Integer shown = build.getStatus() != null ? build.getStatus().getQueuePosition() : null;
                     String key = namespace + "/" + build.getMetadata().getName();
                     if (shown != null && queue.standing(key).map(s -> s.position() != shown).orElse(false)) {
-                        propagateEvent(ResourceID.fromResource(build));
-                        woken++;
+                        moved.add(build);
                     }
                 }
-                quietUntil.put(namespace, now + TimeUnit.SECONDS.toNanos(1) * woken / writesPerSecond);
+                // granted before the events go out: the woken reconciles take their grants
+                budget.spend(namespace, moved.stream().map(b -> namespace + "/" + b.getMetadata().getName())
+                        .collect(Collectors.toSet()), now);
+                moved.forEach(build -> propagateEvent(ResourceID.fromResource(build)));
             }
         } catch (RuntimeException e) {
             LOG.warnf(e, "could not bring queue positions up to date; trying again in %s", period);

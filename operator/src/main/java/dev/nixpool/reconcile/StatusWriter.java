@@ -2,6 +2,7 @@ package dev.nixpool.reconcile;
 
 import java.util.Optional;
 
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -39,9 +40,27 @@ final class StatusWriter {
                 && serialization.asJson(primary.getStatus()).equals(serialization.asJson(status))) {
             return Optional.empty();
         }
-        P updated = serialization.clone(primary);
-        updated.setStatus(status);
-        return Optional.of(context.resourceOperations().updatePrimaryStatus(updated));
+        return Optional.of(context.resourceOperations().updatePrimaryStatus(forWrite(primary, status)));
+    }
+
+    /**
+     * What is written: a new object with the primary's metadata (copied), its spec and the new status. The cached
+     * primary itself must not change before the write succeeds; a JSON round trip of the whole object (the earlier
+     * clone) cost more than the rest of a waiting build's reconcile besides the write itself.
+     */
+    @SuppressWarnings("unchecked")
+    static <S, P extends CustomResource<?, S>> P forWrite(P primary, S status) {
+        P copy;
+        try {
+            copy = (P) primary.getClass().getDeclaredConstructor().newInstance();
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(primary.getClass().getName() + " has no public no-argument constructor",
+                    e);
+        }
+        copy.setMetadata(new ObjectMetaBuilder(primary.getMetadata()).build());
+        ((CustomResource<Object, S>) copy).setSpec(primary.getSpec());
+        copy.setStatus(status);
+        return copy;
     }
 
     private static KubernetesSerialization serialization(Context<?> context) {

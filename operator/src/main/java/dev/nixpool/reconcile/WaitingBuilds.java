@@ -1,6 +1,7 @@
 package dev.nixpool.reconcile;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,16 +31,28 @@ final class WaitingBuilds {
     private record Cached(Long generation, BuildRequest request) {
     }
 
+    /** A namespace's waiting builds as last handed out, and their requests. */
+    private record Listed(List<NixBuild> builds, List<BuildRequest> requests) {
+    }
+
     private final IndexerResourceCache<NixBuild> builds;
     private final IndexerResourceCache<BuildMachine> machines;
     private final CapacityLedger ledger;
+    private final PositionBudget positions;
     private final Map<String, Cached> requests = new ConcurrentHashMap<>();
+    private final Map<String, Listed> listed = new ConcurrentHashMap<>();
 
     WaitingBuilds(IndexerResourceCache<NixBuild> builds, IndexerResourceCache<BuildMachine> machines,
-            CapacityLedger ledger) {
+            CapacityLedger ledger, PositionBudget positions) {
         this.builds = builds;
         this.machines = machines;
         this.ledger = ledger;
+        this.positions = positions;
+    }
+
+    /** The budget for rewriting these builds' queue positions. */
+    PositionBudget positions() {
+        return positions;
     }
 
     /** The namespaces that have pools: a waiting build elsewhere has no queue position to keep up to date. */
@@ -51,8 +64,32 @@ final class WaitingBuilds {
         return builds.byIndex(BuildIndexes.WAITING, namespace);
     }
 
+    /**
+     * Every reconcile of a waiting build asks for this; while the cache hands out the same build objects in the same
+     * order (the informer replaces an object on every change), the list made last time is handed out again, the same
+     * list object, which is also what lets the ledger see at once that its queue has not changed.
+     */
     List<BuildRequest> requests(String namespace) {
-        return requests(builds(namespace));
+        List<NixBuild> now = builds(namespace);
+        Listed last = listed.get(namespace);
+        if (last != null && sameObjects(last.builds(), now)) {
+            return last.requests();
+        }
+        List<BuildRequest> result = Collections.unmodifiableList(requests(now));
+        listed.put(namespace, new Listed(now, result));
+        return result;
+    }
+
+    private static boolean sameObjects(List<NixBuild> before, List<NixBuild> now) {
+        if (before.size() != now.size()) {
+            return false;
+        }
+        for (int i = 0; i < now.size(); i++) {
+            if (before.get(i) != now.get(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     List<BuildRequest> requests(List<NixBuild> waiting) {
@@ -83,6 +120,7 @@ final class WaitingBuilds {
     /** The build is gone: its request is not needed again. */
     void forget(NixBuild build) {
         requests.remove(build.getMetadata().getUid());
+        positions.forget(build.getMetadata().getNamespace() + "/" + build.getMetadata().getName());
     }
 
     private BuildRequest request(NixBuild build) {

@@ -29,6 +29,7 @@ import dev.nixpool.builder.BuilderPodRenderer;
 import dev.nixpool.builder.KeySecretRenderer;
 import dev.nixpool.capacity.BuilderCounts;
 import dev.nixpool.config.BuilderDefaults;
+import dev.nixpool.config.NixpoolConfig;
 import dev.nixpool.scheduling.BuildRequest;
 import dev.nixpool.scheduling.Decision;
 
@@ -36,7 +37,9 @@ import dev.nixpool.scheduling.Decision;
 class CapacityLedgerTest {
 
     private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
-    private static final BuilderDefaults DEFAULTS = BuilderDefaults.from(TestConfig.nixpool(Map.of()));
+    private static final NixpoolConfig CONFIG = TestConfig.nixpool(Map.of());
+    private static final BuilderDefaults DEFAULTS = BuilderDefaults.from(CONFIG);
+    private static final NixpoolConfig.Scheduling SCHEDULING = CONFIG.scheduling();
     private static final BuildMachine PAIR = TestResources.machine("ns", "pair", 2, List.of("x86_64-linux"),
             List.of(), List.of());
 
@@ -46,7 +49,7 @@ class CapacityLedgerTest {
 
     private static CapacityLedger ledger() {
         AtomicInteger names = new AtomicInteger();
-        return new CapacityLedger(DEFAULTS, false, T0, () -> "s" + names.incrementAndGet());
+        return new CapacityLedger(DEFAULTS, false, T0, () -> "s" + names.incrementAndGet(), SCHEDULING);
     }
 
     private static ClusterSnapshot snapshot(BuildMachine machine, Map<String, ClusterSnapshot.Claim> claims,
@@ -217,7 +220,7 @@ class CapacityLedgerTest {
                 .as("its slot is taken until it is gone").isInstanceOf(Decision.Wait.class);
         assertThat(ledger.plan(single, afterRestart, T0).plan().delete())
                 .as("kept for its build to take back while a restart is young").isEmpty();
-        Instant later = T0.plus(CapacityLedger.ADOPTION_GRACE);
+        Instant later = T0.plus(SCHEDULING.adoptionGrace());
         assertThat(ledger.place(build(2), afterRestart, later).decision()).isInstanceOf(Decision.Wait.class);
         CapacityLedger.PoolScale plan = ledger.plan(single, afterRestart, later);
         assertThat(plan.plan().delete()).extracting(r -> r.name()).containsExactly("single-0-a");
@@ -238,7 +241,7 @@ class CapacityLedgerTest {
         CapacityLedger.Placement placement = ledger.place(build(1), afterRestart, T0);
         assertThat(placement.pod()).isEqualTo("pair-0-a");
         assertThat(placement.newSlot()).as("nothing to create").isNull();
-        assertThat(ledger.plan(PAIR, afterRestart, T0.plus(CapacityLedger.ADOPTION_GRACE)).plan().delete())
+        assertThat(ledger.plan(PAIR, afterRestart, T0.plus(SCHEDULING.adoptionGrace())).plan().delete())
                 .as("held by its build now").isEmpty();
 
         CapacityLedger other = ledger();
@@ -275,7 +278,7 @@ class CapacityLedgerTest {
 
         CapacityLedger other = ledger();
         String abandoned = other.place(build(3), empty, T0).pod();
-        assertThat(other.beingCreated("ns", abandoned, T0.plus(CapacityLedger.UNSEEN_LIMIT)))
+        assertThat(other.beingCreated("ns", abandoned, T0.plus(SCHEDULING.unseenLimit())))
                 .as("a creator that never returned").isFalse();
         assertThat(other.beingCreated("ns", "pair-1-unknown", T0)).as("never decided here").isFalse();
     }

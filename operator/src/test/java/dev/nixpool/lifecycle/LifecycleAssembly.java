@@ -31,7 +31,7 @@ final class LifecycleAssembly {
             Instant started) {
         AtomicInteger names = new AtomicInteger();
         ledger = new CapacityLedger(BuilderDefaults.from(config), config.builder().keepFailed(), started,
-                () -> "s" + names.incrementAndGet());
+                () -> "s" + names.incrementAndGet(), config.scheduling());
         provisioner = new BuilderProvisioner(resources, config);
         backoff = new RetryBackoff(config);
         BuildFinisher finisher = new BuildFinisher(logs, config);

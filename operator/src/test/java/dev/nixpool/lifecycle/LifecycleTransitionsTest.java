@@ -17,6 +17,7 @@ import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -32,6 +33,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 
 import dev.nixpool.Names;
@@ -84,6 +86,7 @@ class LifecycleTransitionsTest {
     NixBuild build;
     NixBuildStatus status = new NixBuildStatus();
     Instant now = T0;
+    boolean positionsOverBudget;
     private final ExecutorService executor = RunnerExecutorProducer.threads(2);
 
     @BeforeEach
@@ -124,6 +127,27 @@ class LifecycleTransitionsTest {
                                         "hello")),
                 row("Pending, the pool is full").given(Pending)
                         .before(t -> t.otherBuilders.put("other-builder-1", "pool")).then(Pending)
+                        .conditions("Scheduled=False/WaitingForCapacity").events("Warning WaitingForCapacity")
+                        .check(t -> assertThat(t.status.getQueuePosition()).isEqualTo(1)),
+                row("Pending, the pool is full, its position moved").given(Pending)
+                        .before(t -> t.otherBuilders.put("other-builder-1", "pool"))
+                        .when(t -> t.status.setQueuePosition(4)).then(Pending)
+                        .conditions("Scheduled=False/WaitingForCapacity").events("Warning WaitingForCapacity")
+                        .message("Scheduled", "position 1 in the queue")
+                        .check(t -> assertThat(t.status.getQueuePosition()).isEqualTo(1)),
+                row("Pending, the pool is full, its position moved, the namespace's position budget spent")
+                        .given(Pending).before(t -> t.otherBuilders.put("other-builder-1", "pool"))
+                        .when(t -> {
+                            t.status.setQueuePosition(4);
+                            t.positionsOverBudget = true;
+                        }).then(Pending).conditions("Scheduled=False/WaitingForCapacity")
+                        .events("Warning WaitingForCapacity")
+                        .message("Scheduled", "position 4 in the queue")
+                        .check(t -> assertThat(t.status.getQueuePosition()).as("the position it showed")
+                                .isEqualTo(4)),
+                row("Pending, the pool is full, a first position, the namespace's position budget spent")
+                        .given(Pending).before(t -> t.otherBuilders.put("other-builder-1", "pool"))
+                        .when(t -> t.positionsOverBudget = true).then(Pending)
                         .conditions("Scheduled=False/WaitingForCapacity").events("Warning WaitingForCapacity")
                         .check(t -> assertThat(t.status.getQueuePosition()).isEqualTo(1)),
                 row("Pending, no pool can take it").given(Pending)
@@ -566,7 +590,26 @@ class LifecycleTransitionsTest {
     }
 
     private StepContext context() {
-        return new StepContext(build, status, resources.view(List.of(machine), otherBuilders, this::claims), now);
+        ClusterView view = resources.view(List.of(machine), otherBuilders, this::claims);
+        return new StepContext(build, status, positionsOverBudget ? new PositionsOverBudget(view) : view, now);
+    }
+
+    /** A namespace whose queue-position budget is spent: no waiting build may show a new position now. */
+    private record PositionsOverBudget(ClusterView view) implements ClusterView {
+        @Override
+        public ClusterSnapshot snapshot(String namespace) {
+            return view.snapshot(namespace);
+        }
+
+        @Override
+        public Optional<Pod> builderPod(String namespace, String name) {
+            return view.builderPod(namespace, name);
+        }
+
+        @Override
+        public boolean mayMovePosition(String namespace, String buildKey) {
+            return false;
+        }
     }
 
     /** The build's hold on its builder, as the cache shows it once its status is written. */

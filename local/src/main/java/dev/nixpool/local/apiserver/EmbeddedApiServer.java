@@ -48,6 +48,8 @@ public final class EmbeddedApiServer implements AutoCloseable {
     private static final long STOP_TIMEOUT_SECONDS = 10;
 
     private final Vertx vertx;
+    /** The client's own: its watch events decoded on the server's one event-loop thread would be taken from it. */
+    private final Vertx clientVertx;
     private final HttpServer server;
     private final ApiRequestRouter router;
     private final HttpWatches watches;
@@ -70,8 +72,11 @@ public final class EmbeddedApiServer implements AutoCloseable {
                 .requestHandler(this::handle);
         await(server.listen(), "listen on 127.0.0.1:" + port);
         this.collector = new GarbageCollector(store, discovery, router);
-        // on the server's own Vert.x: the client's default shared Vert.x keeps non-daemon threads after close()
-        this.client = new KubernetesClientBuilder().withHttpClientFactory(new VertxHttpClientFactory(vertx))
+        // on a Vert.x of this server's (the client's default shared one keeps non-daemon threads after close()), but
+        // not the server's: the builder runtime's and the benchmarks' watch events would be decoded on the server's
+        // one event-loop thread, between the answers to everyone else's requests
+        this.clientVertx = Vertx.vertx();
+        this.client = new KubernetesClientBuilder().withHttpClientFactory(new VertxHttpClientFactory(clientVertx))
                 .withConfig(new ConfigBuilder(Config.empty())
                         .withMasterUrl(url()).withNamespace(DEFAULT_NAMESPACE).withHttp2Disable(true).build())
                 .build();
@@ -148,6 +153,11 @@ public final class EmbeddedApiServer implements AutoCloseable {
         return writes;
     }
 
+    /** Watches being served now, over HTTP and WebSocket (tests). */
+    int openWatches() {
+        return watches.open();
+    }
+
     /** The users whose bearer tokens this server accepts; tests add unprivileged ones here. */
     public LocalUsers users() {
         return users;
@@ -221,8 +231,12 @@ public final class EmbeddedApiServer implements AutoCloseable {
             }
             return;
         }
-        if (!webSocket && path != null && path.isWatch() && request.method() == io.vertx.core.http.HttpMethod.GET) {
-            watches.serve(path, ApiRequestRouter.wantsTable(recorded), request.response());
+        if (path != null && path.isWatch() && request.method() == io.vertx.core.http.HttpMethod.GET) {
+            if (webSocket) {
+                watches.serveWebSocket(path, request);
+            } else {
+                watches.serve(path, ApiRequestRouter.wantsTable(recorded), request.response());
+            }
             return;
         }
         MockResponse response = router.dispatch(recorded);
@@ -293,7 +307,11 @@ public final class EmbeddedApiServer implements AutoCloseable {
         try {
             await(server.close(), "stop the HTTP server");
         } finally {
-            await(vertx.close(), "stop Vert.x");
+            try {
+                await(clientVertx.close(), "stop the client's Vert.x");
+            } finally {
+                await(vertx.close(), "stop Vert.x");
+            }
         }
     }
 

@@ -2,7 +2,10 @@ package dev.nixpool.local.apiserver;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -10,68 +13,183 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.vertx.core.Context;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 
 /**
- * Watches as kubectl speaks them: one long chunked HTTP response carrying a JSON watch event per line
- * ({@code {"type":"MODIFIED","object":{...}}}), objects rendered as Tables when kubectl asked for them.
- * The store keeps no history: a watch from resourceVersion R replays the objects changed after R as MODIFIED (or all
- * objects as ADDED for R unset or 0); deletions before the watch started are not replayed.
+ * Watches, as kubectl speaks them (one long chunked HTTP response carrying a JSON watch event per line,
+ * {@code {"type":"MODIFIED","object":{...}}}, objects rendered as Tables when kubectl asked for them) and as the Fabric8
+ * client does (one WebSocket text message per event). The store keeps no history: a watch from resourceVersion R
+ * replays the objects changed after R as MODIFIED (or all objects as ADDED for R unset or 0); deletions before the
+ * watch started are not replayed.
+ * <p>
+ * One listener on the store serves every watch: a change is parsed once, and its event text is the stored JSON
+ * wrapped once per event type, shared by all watchers it concerns. The Fabric8 mock's own WebSocket watches parsed
+ * each event into an object, printed it again and handed it to a thread of its own once per watcher: with the
+ * operator's informers and a client's watches, every write of a NixBuild cost that several times on the API server's
+ * one event-loop thread.
  */
-final class HttpWatches {
+final class HttpWatches implements Consumer<StoreChange> {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     /** The API server's default watch length is 30 to 60 minutes; without timeoutSeconds take the lower bound. */
     private static final long DEFAULT_TIMEOUT_SECONDS = 1800;
 
     private final Vertx vertx;
-    private final ObservableCrudStore store;
     private final ApiRequestRouter router;
     private final TableRenderer tables;
+    private final List<Stream> streams = new CopyOnWriteArrayList<>();
 
     HttpWatches(Vertx vertx, ObservableCrudStore store, ApiRequestRouter router, TableRenderer tables) {
         this.vertx = vertx;
-        this.store = store;
         this.router = router;
         this.tables = tables;
+        store.addListener(this);
     }
 
-    /** Starts streaming; must be called on the request's event-loop context. */
+    /** Watches open now (tests). */
+    int open() {
+        return streams.size();
+    }
+
+    /** Starts streaming over chunked HTTP; must be called on the request's event-loop context. */
     void serve(ResourcePath path, boolean table, HttpServerResponse response) {
-        Selector labels;
-        Selector fields;
-        long timeoutMillis;
-        try {
-            labels = Selector.forQuery(path.query(), "labelSelector", false);
-            fields = Selector.forQuery(path.query(), "fieldSelector", true);
-            timeoutMillis = timeoutMillis(path);
-            resourceVersion(path);
-        } catch (IllegalArgumentException e) {
-            var error = ApiRequestRouter.error(400, e.getMessage(), path);
-            response.setStatusCode(400).putHeader("Content-Type", "application/json").end(error.getBody().readUtf8());
+        Selectors selectors = selectors(path, response);
+        if (selectors == null) {
+            return;
+        }
+        response.setStatusCode(200).setChunked(true).putHeader("Content-Type", "application/json");
+        response.write(Buffer.buffer());
+        Stream stream = new Stream(path, table, selectors, new Sink() {
+            @Override
+            public void send(String event) {
+                response.write(Buffer.buffer(event + "\n"));
+            }
+
+            @Override
+            public void end() {
+                response.end();
+            }
+        }, vertx.getOrCreateContext());
+        start(stream, handler -> {
+            response.closeHandler(handler);
+            response.endHandler(handler);
+        });
+    }
+
+    /** Starts streaming over a WebSocket, one event per text message; must be called on the request's context. */
+    void serveWebSocket(ResourcePath path, HttpServerRequest request) {
+        Selectors selectors = selectors(path, request.response());
+        if (selectors == null) {
             return;
         }
         Context context = vertx.getOrCreateContext();
-        Stream stream = new Stream(path, table, labels, fields, response, context);
-        response.setStatusCode(200).setChunked(true).putHeader("Content-Type", "application/json");
-        response.write(Buffer.buffer());
-        store.addListener(stream);
-        long timer = vertx.setTimer(timeoutMillis, t -> stream.finish());
-        response.closeHandler(v -> {
-            store.removeListener(stream);
-            vertx.cancelTimer(timer);
+        request.toWebSocket().onFailure(e -> request.response().setStatusCode(500).end()).onSuccess(socket -> {
+            Stream stream = new Stream(path, false, selectors, new Sink() {
+                @Override
+                public void send(String event) {
+                    socket.writeTextMessage(event);
+                }
+
+                @Override
+                public void end() {
+                    socket.close();
+                }
+            }, context);
+            start(stream, socket::closeHandler);
         });
-        response.endHandler(v -> {
-            store.removeListener(stream);
+    }
+
+    private void start(Stream stream, Consumer<Handler<Void>> onClosed) {
+        streams.add(stream);
+        long timer = vertx.setTimer(stream.timeoutMillis, t -> stream.finish());
+        onClosed.accept(v -> {
+            streams.remove(stream);
             vertx.cancelTimer(timer);
         });
         try {
-            stream.replay(router.listing(path));
+            stream.replay(router.listing(stream.path));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The watch's selectors, or null after answering 400 for a bad query. */
+    private static Selectors selectors(ResourcePath path, HttpServerResponse response) {
+        try {
+            Selectors selectors = new Selectors(Selector.forQuery(path.query(), "labelSelector", false),
+                    Selector.forQuery(path.query(), "fieldSelector", true), timeoutMillis(path));
+            resourceVersion(path);
+            return selectors;
+        } catch (IllegalArgumentException e) {
+            var error = ApiRequestRouter.error(400, e.getMessage(), path);
+            response.setStatusCode(400).putHeader("Content-Type", "application/json").end(error.getBody().readUtf8());
+            return null;
+        }
+    }
+
+    private record Selectors(Selector labels, Selector fields, long timeoutMillis) {
+    }
+
+    /** Called by the store after every write, under its write lock: hands the change to the watches it concerns. */
+    @Override
+    public void accept(StoreChange change) {
+        if (streams.isEmpty()) {
+            return;
+        }
+        ResourcePath changed = ResourcePath.parse(change.path());
+        if (changed == null) {
+            return;
+        }
+        Change parsed = null;
+        for (Stream stream : streams) {
+            if (stream.path.group().equals(changed.group()) && stream.path.plural().equals(changed.plural())) {
+                if (parsed == null) {
+                    parsed = new Change(change);
+                }
+                stream.accept(parsed);
+            }
+        }
+    }
+
+    /** One write, parsed at most once and its event texts built at most once, for all the watches it concerns. */
+    static final class Change {
+        private final StoreChange change;
+        private JsonNode before;
+        private JsonNode after;
+        private final Map<String, String> events = new HashMap<>(2);
+
+        Change(StoreChange change) {
+            this.change = change;
+        }
+
+        JsonNode before() {
+            if (before == null && change.before() != null) {
+                before = parse(change.before());
+            }
+            return before;
+        }
+
+        JsonNode after() {
+            if (after == null && change.after() != null) {
+                after = parse(change.after());
+            }
+            return after;
+        }
+
+        /** The event's text: the stored JSON as it is (compact, one line), wrapped. */
+        String event(String type) {
+            return events.computeIfAbsent(type, t -> eventText(t, "DELETED".equals(t)
+                    ? change.before()
+                    : change.after()));
+        }
+    }
+
+    static String eventText(String type, String objectJson) {
+        return "{\"type\":\"" + type + "\",\"object\":" + objectJson + "}";
     }
 
     private static long timeoutMillis(ResourcePath path) {
@@ -94,24 +212,32 @@ final class HttpWatches {
         }
     }
 
-    private final class Stream implements Consumer<StoreChange> {
+    /** Where a watch's events go: a chunked HTTP response (a line each) or a WebSocket (a text message each). */
+    private interface Sink {
+        void send(String event);
+
+        void end();
+    }
+
+    private final class Stream {
         private final ResourcePath path;
         private final boolean table;
         private final Selector labels;
         private final Selector fields;
-        private final HttpServerResponse response;
+        private final long timeoutMillis;
+        private final Sink sink;
         private final Context context;
         private final List<PrinterColumn> columns;
         private boolean sentColumns;
         private boolean finished;
 
-        Stream(ResourcePath path, boolean table, Selector labels, Selector fields, HttpServerResponse response,
-                Context context) {
+        Stream(ResourcePath path, boolean table, Selectors selectors, Sink sink, Context context) {
             this.path = path;
             this.table = table;
-            this.labels = labels;
-            this.fields = fields;
-            this.response = response;
+            this.labels = selectors.labels();
+            this.fields = selectors.fields();
+            this.timeoutMillis = selectors.timeoutMillis();
+            this.sink = sink;
             this.context = context;
             this.columns = router.columns(path);
         }
@@ -124,29 +250,22 @@ final class HttpWatches {
                     continue;
                 }
                 if (all) {
-                    send("ADDED", item);
+                    send("ADDED", item, null);
                 } else if (item.path("metadata").path("resourceVersion").asLong(0) > since) {
-                    send("MODIFIED", item);
+                    send("MODIFIED", item, null);
                 }
             }
         }
 
-        @Override
-        public void accept(StoreChange change) {
-            ResourcePath changed = ResourcePath.parse(change.path());
-            if (changed == null || !changed.group().equals(path.group()) || !changed.plural().equals(path.plural())) {
-                return;
-            }
-            JsonNode before = parse(change.before());
-            JsonNode after = parse(change.after());
-            boolean wasIn = selects(before);
-            boolean isIn = selects(after);
+        void accept(Change change) {
+            boolean wasIn = selects(change.before());
+            boolean isIn = selects(change.after());
             if (wasIn && isIn) {
-                send("MODIFIED", after);
+                send("MODIFIED", change.after(), change);
             } else if (wasIn) {
-                send("DELETED", before);
+                send("DELETED", change.before(), change);
             } else if (isIn) {
-                send("ADDED", after);
+                send("ADDED", change.after(), change);
             }
         }
 
@@ -160,23 +279,25 @@ final class HttpWatches {
                     && labels.matches(object) && fields.matches(object);
         }
 
-        private void send(String type, JsonNode object) {
-            ObjectNode event = JSON.createObjectNode();
-            event.put("type", type);
-            synchronized (this) {
-                if (table) {
-                    event.set("object", tables.render(columns, List.of(object),
+        /** @param change the write it comes from, whose shared text is sent; null for a replayed object */
+        private void send(String type, JsonNode object, Change change) {
+            String event;
+            if (table) {
+                ObjectNode wrapped = JSON.createObjectNode();
+                wrapped.put("type", type);
+                synchronized (this) {
+                    wrapped.set("object", tables.render(columns, List.of(object),
                             object.path("metadata").path("resourceVersion").asText(null),
                             TableRenderer.IncludeObject.fromQuery(path.param("includeObject")), !sentColumns));
                     sentColumns = true;
-                } else {
-                    event.set("object", object);
                 }
+                event = wrapped.toString();
+            } else {
+                event = change != null ? change.event(type) : eventText(type, object.toString());
             }
-            Buffer line = Buffer.buffer(event.toString() + "\n");
             context.runOnContext(v -> {
                 if (!finished) {
-                    response.write(line);
+                    sink.send(event);
                 }
             });
         }
@@ -185,8 +306,8 @@ final class HttpWatches {
             context.runOnContext(v -> {
                 if (!finished) {
                     finished = true;
-                    store.removeListener(this);
-                    response.end();
+                    streams.remove(this);
+                    sink.end();
                 }
             });
         }

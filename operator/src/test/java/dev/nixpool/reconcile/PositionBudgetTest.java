@@ -1,0 +1,57 @@
+package dev.nixpool.reconcile;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+
+/** One budget for every rewrite of a waiting build's queue position in a namespace. */
+class PositionBudgetTest {
+
+    private static final long SECOND = TimeUnit.SECONDS.toNanos(1);
+    private static final long T0 = 1_000 * SECOND;
+
+    @Test
+    void theSourcesWritesAreGrantedAndPaidForBeforeAnyOther() {
+        PositionBudget budget = new PositionBudget(10);
+        budget.spend("ns", Set.of("ns/a", "ns/b", "ns/c", "ns/d", "ns/e"), T0);
+
+        assertThat(budget.quiet("ns", T0)).isTrue();
+        // the woken builds take their grants, once each
+        assertThat(budget.take("ns", "ns/a", T0)).isTrue();
+        assertThat(budget.take("ns", "ns/e", T0)).isTrue();
+        assertThat(budget.take("ns", "ns/a", T0)).as("a grant is used once").isFalse();
+        // a safety requeue of another build while the five are paid for (half a second at 10 a second) keeps its
+        // position
+        assertThat(budget.take("ns", "ns/z", T0 + SECOND / 2 - 1)).isFalse();
+        assertThat(budget.quiet("other", T0)).as("namespaces have budgets of their own").isFalse();
+
+        assertThat(budget.take("ns", "ns/z", T0 + SECOND / 2)).isTrue();
+        // that one write is paid for next
+        assertThat(budget.take("ns", "ns/y", T0 + SECOND / 2)).isFalse();
+        assertThat(budget.quiet("ns", T0 + SECOND / 2 + SECOND / 10)).isFalse();
+    }
+
+    @Test
+    void writesOfReconcilesAddUpToTheRate() {
+        PositionBudget budget = new PositionBudget(20);
+        int allowed = 0;
+        // 1,000 waiting builds' safety requeues within one second
+        for (int i = 0; i < 1000; i++) {
+            if (budget.take("ns", "ns/b" + i, T0 + i * (SECOND / 1000))) {
+                allowed++;
+            }
+        }
+        assertThat(allowed).isBetween(20, 21);
+    }
+
+    @Test
+    void aGoneBuildsGrantIsDropped() {
+        PositionBudget budget = new PositionBudget(1);
+        budget.spend("ns", Set.of("ns/gone"), T0);
+        budget.forget("ns/gone");
+        assertThat(budget.take("ns", "ns/gone", T0)).isFalse();
+    }
+}
