@@ -109,14 +109,12 @@ public interface NixpoolConfig {
          * A builder pod this operator created that no informer cache ever showed (someone deleted it at once) stops
          * counting against its pool's capacity after this long.
          */
-        @WithDefault("60s")
         Duration unseenLimit();
 
         /**
          * How long after the operator started an ephemeral builder labelled for a build that nobody holds is kept for
          * that build to adopt: a predecessor may have been killed between creating the pod and recording it.
          */
-        @WithDefault("60s")
         Duration adoptionGrace();
     }
 
