@@ -72,8 +72,9 @@ class LeadershipTest {
     @Test
     void takingTheLeaseStartsTheLedgersOwnDecisions() {
         Instant processStart = Instant.parse("2026-01-01T00:00:00Z");
-        CapacityLedger ledger = new CapacityLedger(BuilderDefaults.from(TestConfig.nixpool(Map.of())), false,
-                processStart, () -> "s1");
+        NixpoolConfig config = TestConfig.nixpool(Map.of());
+        CapacityLedger ledger = new CapacityLedger(BuilderDefaults.from(config), false, processStart, () -> "s1",
+                config.scheduling());
         LeaderElectionSettings settings = new LeaderElectionSettings(TestConfig.nixpool(Map.of()), new Leadership(),
                 ledger);
         Instant before = Instant.now();

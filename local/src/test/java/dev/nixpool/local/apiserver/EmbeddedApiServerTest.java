@@ -156,6 +156,27 @@ class EmbeddedApiServerTest {
         assertThat(pod.getSpec().getContainers()).hasSize(1);
     }
 
+    /**
+     * Removing the last finalizer of an object marked for deletion deletes it, and the write is answered with the
+     * object as written, as the API server does (JOSDK and our own clean-up read the answer).
+     */
+    @Test
+    void removingTheLastFinalizerOfADeletedObjectAnswersWithTheObject() {
+        client.pods().inNamespace(NS).resource(new PodBuilder().withNewMetadata().withName("finalized")
+                .withFinalizers("nixpool.dev/test").endMetadata().withNewSpec().addNewContainer().withName("b")
+                .withImage("builder").endContainer().endSpec().build()).create();
+        client.pods().inNamespace(NS).withName("finalized").delete();
+
+        Pod answer = client.pods().inNamespace(NS).withName("finalized")
+                .edit(p -> new PodBuilder(p).editMetadata().withFinalizers().endMetadata().build());
+
+        assertThat(answer).isNotNull();
+        assertThat(answer.getMetadata().getName()).isEqualTo("finalized");
+        assertThat(answer.getMetadata().getFinalizers()).isEmpty();
+        assertThat(answer.getMetadata().getDeletionTimestamp()).isNotNull();
+        assertThat(client.pods().inNamespace(NS).withName("finalized").get()).isNull();
+    }
+
     @Test
     void eventsAreFilteredByInvolvedObjectFieldSelectors() {
         for (String object : List.of("a", "b")) {
