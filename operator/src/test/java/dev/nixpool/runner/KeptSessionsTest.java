@@ -578,18 +578,20 @@ class KeptSessionsTest {
             if (sessionFailure != null) {
                 throw sessionFailure;
             }
+            // listed in the order the serve processes were asked for, not the order a shared gate lets them go
+            FakeSession s = new FakeSession(this, settings);
+            sessions.add(s);
             CountDownLatch gate = connector.sessionGate;
             if (gate != null) {
                 connector.waitingForSession.incrementAndGet();
                 try {
                     gate.await();
                 } catch (InterruptedException e) {
+                    sessions.remove(s);
                     Thread.currentThread().interrupt();
                     throw new BuilderException(BuilderFailure.UNREACHABLE, "interrupted", e);
                 }
             }
-            FakeSession s = new FakeSession(this, settings);
-            sessions.add(s);
             return s;
         }
 
