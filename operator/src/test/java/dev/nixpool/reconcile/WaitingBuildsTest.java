@@ -2,7 +2,6 @@ package dev.nixpool.reconcile;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -11,8 +10,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.Test;
-
-import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
 
 import dev.nixpool.TestConfig;
 import dev.nixpool.TestResources;
@@ -32,8 +29,8 @@ class WaitingBuildsTest {
             List.of());
     private final CapacityLedger ledger = new CapacityLedger(BuilderDefaults.from(config), false,
             java.time.Instant.EPOCH, () -> "s" + new AtomicInteger().incrementAndGet(), config.scheduling());
-    private final WaitingBuilds waiting = new WaitingBuilds(cache(cached::get, NixBuild.class),
-            cache(() -> List.of(pool), BuildMachine.class), ledger, new PositionBudget(20));
+    private final WaitingBuilds waiting = new WaitingBuilds(buildCache(cached::get),
+            new ListCache<>(() -> List.of(pool)), ledger, new PositionBudget(20));
 
     private static NixBuild build(String name) {
         NixBuild build = TestResources.build("ns", name, "x86_64-linux", List.of());
@@ -68,19 +65,10 @@ class WaitingBuildsTest {
         assertThat(waiting.requests("ns")).extracting(BuildRequest::name).containsExactly("a", "bb", "ccc");
     }
 
-    /** A cache that answers byIndex and list with the given objects, as the informer's index would. */
-    @SuppressWarnings("unchecked")
-    private static <T extends io.fabric8.kubernetes.api.model.HasMetadata> IndexerResourceCache<T> cache(
-            java.util.function.Supplier<List<T>> items, Class<T> type) {
-        return (IndexerResourceCache<T>) Proxy.newProxyInstance(WaitingBuildsTest.class.getClassLoader(),
-                new Class<?>[]{IndexerResourceCache.class}, (proxy, method, args) -> switch (method.getName()) {
-                    case "byIndex" -> new ArrayList<>(items.get());
-                    case "list" -> items.get().stream();
-                    case "hashCode" -> System.identityHashCode(proxy);
-                    case "equals" -> proxy == args[0];
-                    case "toString" -> "cache of " + type.getSimpleName();
-                    default -> throw new UnsupportedOperationException(method.getName());
-                });
+    private static ListCache<NixBuild> buildCache(java.util.function.Supplier<List<NixBuild>> items) {
+        ListCache<NixBuild> cache = new ListCache<>(items);
+        cache.addIndexers(BuildIndexes.all());
+        return cache;
     }
 
 }
