@@ -7,9 +7,10 @@ import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 import org.jboss.logging.Logger;
@@ -30,7 +31,9 @@ import dev.nixpool.api.v1alpha1.NixBuild;
  * of every NixBuild event by JOSDK, cleans a build up when it is marked for deletion (then removes the finalizer) or
  * when it is gone without that (deleted before its finalizer was stored). The clean-up runs off the informer's
  * thread, under the build's lock: never at the same time as a reconcile of the build, and a reconcile that comes after
- * it does nothing ({@link #deleted}).
+ * it does nothing ({@link #deleted}). A clean-up that throws is tried again a few times with growing pauses: a build
+ * that is already gone has no later event to try it again, and one marked for deletion has none either until the
+ * operator restarts.
  */
 final class BuildDeletions extends AbstractEventSource<Void, NixBuild> implements ResourceEventAware<NixBuild> {
 
@@ -38,13 +41,17 @@ final class BuildDeletions extends AbstractEventSource<Void, NixBuild> implement
     /** How long a deleted build's uid is remembered: far longer than a reconcile that started before it takes. */
     static final Duration REMEMBERED = Duration.ofMinutes(10);
     private static final int FINALIZER_ATTEMPTS = 5;
+    /** Clean-up attempts per sign of deletion; with pauses from {@link #FIRST_RETRY}, doubling, about a minute. */
+    static final int CLEANUP_ATTEMPTS = 6;
+    private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
 
     private final KubernetesClient client;
     private final Consumer<NixBuild> cleanup;
     private final Map<String, Object> locks = new ConcurrentHashMap<>();
     private final Map<String, Instant> cleaned = new ConcurrentHashMap<>();
     private final Set<String> gone = ConcurrentHashMap.newKeySet();
-    private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
+    private final Duration firstRetry;
+    private final ScheduledExecutorService worker = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "nixpool-build-deletions");
         t.setDaemon(true);
         return t;
@@ -52,14 +59,34 @@ final class BuildDeletions extends AbstractEventSource<Void, NixBuild> implement
 
     /** @param cleanup cleans up one build: ends its runs, gives back (and deletes) its builder, deletes its logs */
     BuildDeletions(KubernetesClient client, Consumer<NixBuild> cleanup) {
+        this(client, cleanup, FIRST_RETRY);
+    }
+
+    BuildDeletions(KubernetesClient client, Consumer<NixBuild> cleanup, Duration firstRetry) {
         super(Void.class, "deletions");
         this.client = client;
         this.cleanup = cleanup;
+        this.firstRetry = firstRetry;
     }
 
-    /** The lock a reconcile of the build holds; the clean-up takes it too. */
+    /**
+     * The lock a reconcile of the build holds; the clean-up takes it too. Until the build is cleaned up every caller
+     * gets the same lock (none is dropped before). After that whoever holds a lock of the build does nothing, so
+     * which lock it is no longer matters and none is kept: the clean-up dropped the build's lock, and one made here
+     * afterwards (a reconcile that was already queued) is dropped again at once.
+     */
     Object lockOf(NixBuild build) {
-        return locks.computeIfAbsent(build.getMetadata().getUid(), uid -> new Object());
+        String uid = build.getMetadata().getUid();
+        Object lock = locks.computeIfAbsent(uid, key -> new Object());
+        if (cleaned.containsKey(uid)) {
+            locks.remove(uid, lock);
+        }
+        return lock;
+    }
+
+    /** How many builds have a lock kept: the builds not yet cleaned up that a reconcile or a deletion has seen. */
+    int locksKept() {
+        return locks.size();
     }
 
     /** Whether the build was cleaned up: a reconcile of it (under its lock) must do nothing. */
@@ -88,15 +115,19 @@ final class BuildDeletions extends AbstractEventSource<Void, NixBuild> implement
     }
 
     private void submit(NixBuild build, boolean gone) {
+        schedule(build, gone, 1, Duration.ZERO);
+    }
+
+    private void schedule(NixBuild build, boolean gone, int attempt, Duration delay) {
         try {
-            worker.execute(() -> handle(build, gone));
+            worker.schedule(() -> handle(build, gone, attempt), delay.toMillis(), TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
             // stopping: a build marked for deletion keeps its finalizer and is cleaned up by the next operator
         }
     }
 
-    /** Cleans up once per build, then lets it go (removes the finalizer) or, once it is gone, forgets its lock. */
-    void handle(NixBuild build, boolean isGone) {
+    /** Cleans up once per build, then lets it go (removes the finalizer); a failed attempt is tried again later. */
+    private void handle(NixBuild build, boolean isGone, int attempt) {
         String uid = build.getMetadata().getUid();
         try {
             synchronized (lockOf(build)) {
@@ -109,15 +140,38 @@ final class BuildDeletions extends AbstractEventSource<Void, NixBuild> implement
                 }
             }
         } catch (RuntimeException e) {
-            // the next event of the build (or the operator's next start, for one marked for deletion) tries again
-            LOG.warnf(e, "cleaning up deleted NixBuild %s/%s failed", build.getMetadata().getNamespace(),
-                    build.getMetadata().getName());
+            retryOrGiveUp(build, isGone, attempt, e);
             return;
+        } finally {
+            if (cleaned.containsKey(uid)) {
+                // see lockOf: a cleaned-up build needs no lock, even if its finalizer is still to be removed
+                locks.remove(uid);
+            }
         }
         if (isGone) {
             gone.add(uid);
         }
         forgetOld(Instant.now());
+    }
+
+    private void retryOrGiveUp(NixBuild build, boolean isGone, int attempt, RuntimeException error) {
+        String name = build.getMetadata().getNamespace() + "/" + build.getMetadata().getName();
+        if (attempt < CLEANUP_ATTEMPTS) {
+            Duration delay = firstRetry.multipliedBy(1L << (attempt - 1));
+            LOG.warnf(error, "cleaning up deleted NixBuild %s failed (attempt %d of %d), trying again in %s", name,
+                    attempt, CLEANUP_ATTEMPTS, delay);
+            schedule(build, isGone, attempt + 1, delay);
+            return;
+        }
+        if (isGone) {
+            // no event of a gone build comes again, nor a reconcile: its lock would only be kept forever
+            locks.remove(build.getMetadata().getUid());
+            LOG.errorf(error, "cleaning up deleted NixBuild %s failed %d times; what it left (its logs) stays", name,
+                    attempt);
+        } else {
+            LOG.errorf(error, "cleaning up NixBuild %s, marked for deletion, failed %d times; it keeps its finalizer "
+                    + "until the operator's next start tries again", name, attempt);
+        }
     }
 
     /**
@@ -155,7 +209,6 @@ final class BuildDeletions extends AbstractEventSource<Void, NixBuild> implement
             if (gone.contains(entry.getKey()) && entry.getValue().plus(REMEMBERED).isBefore(now)) {
                 it.remove();
                 gone.remove(entry.getKey());
-                locks.remove(entry.getKey());
             }
         }
     }

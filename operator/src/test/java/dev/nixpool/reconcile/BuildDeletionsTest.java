@@ -9,6 +9,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -19,7 +20,8 @@ import dev.nixpool.api.v1alpha1.NixBuild;
 
 /**
  * The operator's own NixBuild deletion: one clean-up per build whichever sign of deletion comes first or twice, never
- * while a reconcile of the build holds its lock, and a reconcile after it sees the build as deleted.
+ * while a reconcile of the build holds its lock, and a reconcile after it sees the build as deleted; a clean-up that
+ * throws is tried again, and no lock is kept for a build once it is cleaned up or given up.
  */
 class BuildDeletionsTest {
 
@@ -101,6 +103,72 @@ class BuildDeletionsTest {
             release.countDown();
             reconcile.join();
             observed.stop();
+        }
+    }
+
+    @Test
+    void aCleanUpThatFailsOnTheDeleteEventIsTriedAgainAndTheLockIsDropped() {
+        AtomicInteger attempts = new AtomicInteger();
+        BuildDeletions failingOnce = new BuildDeletions(null, b -> {
+            if (attempts.incrementAndGet() == 1) {
+                throw new IllegalStateException("log store unavailable");
+            }
+        }, Duration.ZERO);
+        NixBuild build = build("flaky", "u6");
+        try {
+            failingOnce.lockOf(build);
+            assertThat(failingOnce.locksKept()).as("a reconcile took the build's lock").isEqualTo(1);
+
+            failingOnce.onResourceDeleted(build);
+            await().atMost(Duration.ofSeconds(10)).until(() -> failingOnce.deleted(build));
+
+            assertThat(attempts).hasValue(2);
+            assertThat(failingOnce.locksKept()).as("the gone build's lock is dropped").isZero();
+            failingOnce.lockOf(build);
+            assertThat(failingOnce.locksKept()).as("a reconcile queued before the deletion keeps none").isZero();
+            assertThat(failingOnce.deleted(build)).isTrue();
+        } finally {
+            failingOnce.stop();
+        }
+    }
+
+    @Test
+    void aCleanUpThatKeepsFailingIsTriedABoundedNumberOfTimesAndKeepsNoLock() {
+        AtomicInteger attempts = new AtomicInteger();
+        BuildDeletions failing = new BuildDeletions(null, b -> {
+            attempts.incrementAndGet();
+            throw new IllegalStateException("log store unavailable");
+        }, Duration.ZERO);
+        NixBuild build = build("broken", "u7");
+        try {
+            failing.lockOf(build);
+            failing.onResourceDeleted(build);
+            await().atMost(Duration.ofSeconds(10)).until(() -> failing.locksKept() == 0);
+
+            assertThat(attempts).hasValue(BuildDeletions.CLEANUP_ATTEMPTS);
+            assertThat(failing.deleted(build)).isFalse();
+        } finally {
+            failing.stop();
+        }
+    }
+
+    @Test
+    void aMarkedBuildsCleanUpIsTriedAgainToo() {
+        AtomicInteger attempts = new AtomicInteger();
+        BuildDeletions failingOnce = new BuildDeletions(null, b -> {
+            if (attempts.incrementAndGet() == 1) {
+                throw new IllegalStateException("builder pod delete refused");
+            }
+        }, Duration.ZERO);
+        NixBuild build = build("marked-flaky", "u8");
+        build.getMetadata().setDeletionTimestamp("2026-12-01T00:00:00Z");
+        try {
+            failingOnce.onResourceCreated(build);
+            await().atMost(Duration.ofSeconds(10)).until(() -> failingOnce.deleted(build));
+            assertThat(attempts).hasValue(2);
+            assertThat(failingOnce.locksKept()).isZero();
+        } finally {
+            failingOnce.stop();
         }
     }
 
