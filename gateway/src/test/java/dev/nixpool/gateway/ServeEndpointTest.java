@@ -261,18 +261,19 @@ class ServeEndpointTest {
 
     @Test
     void theBrokerTakingTheBuilderMidBuildEndsTheClientsBuildWithItsReason() throws Exception {
-        StallingBuilder builder = new StallingBuilder();
+        StoreBuilders builders = new StoreBuilders();
+        StoreBuilders.Store builder = builders.stalling("127.0.0.9");
         FakeBroker broker = new FakeBroker(FakeBroker.pool("small"))
                 .leaseImmediately(new BuilderLease("ns/small-0", "127.0.0.9", 22, "nixpool", "key", "host"));
-        Running running = buildOn(broker, builder);
-        assertThat(builder.building.await(10, TimeUnit.SECONDS)).isTrue();
+        Running running = buildOn(broker, builders);
+        org.awaitility.Awaitility.await().until(() -> !builder.built.isEmpty());
         FakeBroker.Ticket ticket = broker.tickets.get(0);
-        assertThat(ticket.connected).contains("SHA256:stalling");
+        assertThat(ticket.connected).contains("SHA256:127.0.0.9");
 
         ticket.cancel("builder pod small-0 was deleted");
 
         assertThat(running.status().get(10, TimeUnit.SECONDS)).isEqualTo(1);
-        assertThat(builder.closed.getCount()).isZero();
+        assertThat(builder.open).as("the builder link is closed").hasValue(0);
         assertThat(stderrBytes.toString(StandardCharsets.UTF_8))
                 .contains("error: the build was cancelled: builder pod small-0 was deleted");
         assertThat(ticket.failure).contains("builder pod small-0 was deleted");
@@ -282,16 +283,17 @@ class ServeEndpointTest {
 
     @Test
     void aClientHangingUpMidBuildClosesTheBuilderLinkAndTheTicket() throws Exception {
-        StallingBuilder builder = new StallingBuilder();
+        StoreBuilders builders = new StoreBuilders();
+        StoreBuilders.Store builder = builders.stalling("127.0.0.9");
         FakeBroker broker = new FakeBroker(FakeBroker.pool("small"))
                 .leaseImmediately(new BuilderLease("ns/small-0", "127.0.0.9", 22, "nixpool", "key", "host"));
-        Running running = buildOn(broker, builder);
-        assertThat(builder.building.await(10, TimeUnit.SECONDS)).isTrue();
+        Running running = buildOn(broker, builders);
+        org.awaitility.Awaitility.await().until(() -> !builder.built.isEmpty());
 
         running.endpoint().abort();
 
         assertThat(running.status().get(10, TimeUnit.SECONDS)).isEqualTo(1);
-        assertThat(builder.closed.await(10, TimeUnit.SECONDS)).isTrue();
+        org.awaitility.Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> builder.open.get() == 0);
         FakeBroker.Ticket ticket = broker.tickets.get(0);
         assertThat(ticket.closed).isTrue();
         assertThat(ticket.outcome).isNull();

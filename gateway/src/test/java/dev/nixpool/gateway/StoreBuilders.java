@@ -23,8 +23,10 @@ import dev.nixpool.nix.wire.WireWriter;
 /**
  * Stand-in builders with stores of their own, one per lease host: a serve server on pipes that keeps the paths it is
  * given (AddToStoreNar), answers QueryValidPaths from them and builds any derivation at once, successfully and with no
- * outputs. Records every dial, every path each store received, and whether a link is open; a store can be told to
- * break its link at its next AddToStoreNar (a builder lost mid-upload).
+ * outputs. Records every dial, every path each store received, every derivation it was asked to build and whether a
+ * link is open; a store can be told to break its link at its next AddToStoreNar (a builder lost mid-upload), or to
+ * never finish a build (for what happens while one runs: cancel, hang-up) until its link closes, as closing the SSH
+ * channel ends the remote nix-store.
  */
 final class StoreBuilders implements BuilderDialer {
 
@@ -36,12 +38,20 @@ final class StoreBuilders implements BuilderDialer {
         final AtomicInteger dials = new AtomicInteger();
         final AtomicInteger open = new AtomicInteger();
         volatile boolean breakOnUpload;
+        volatile boolean stallBuilds;
     }
 
     private final Map<String, Store> stores = new ConcurrentHashMap<>();
 
     Store store(String host) {
         return stores.computeIfAbsent(host, h -> new Store());
+    }
+
+    /** The store of a builder that never finishes a build. */
+    Store stalling(String host) {
+        Store store = store(host);
+        store.stallBuilds = true;
+        return store;
     }
 
     @Override
@@ -131,10 +141,15 @@ final class StoreBuilders implements BuilderDialer {
                     store.received.add(path);
                     w.writeU64(1).flush();
                 } else if (command == ServeProtocol.CMD_BUILD_DERIVATION) {
-                    store.built.add(r.readString("drv"));
+                    String drv = r.readString("drv");
                     BasicDerivationCodec.read(r);
                     for (int i = 0; i < 6; i++) {
                         r.readU64("option");
+                    }
+                    store.built.add(drv);
+                    if (store.stallBuilds) {
+                        // never answers: the build runs until the link closes
+                        r.readU64("nothing more");
                     }
                     BuildResultCodec.write(w, new BuildResult(BuildStatus.BUILT, "", 1, false, 0, 0, Map.of()),
                             BuildResultCodec.Shape.serve(ServeProtocol.minor(ServeProtocol.CLIENT_VERSION)));
