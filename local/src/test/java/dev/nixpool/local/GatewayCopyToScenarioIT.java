@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -21,13 +20,10 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 
 import dev.nixpool.Names;
 import dev.nixpool.api.v1alpha1.BuildMachine;
-import dev.nixpool.api.v1alpha1.BuildOrigin;
 import dev.nixpool.api.v1alpha1.CopyTo;
 import dev.nixpool.api.v1alpha1.NixBuild;
-import dev.nixpool.api.v1alpha1.NixBuildPhase;
 import dev.nixpool.api.v1alpha1.SecretKeyRef;
 import dev.nixpool.cache.LoopbackHttpCache;
-import dev.nixpool.local.apiserver.EmbeddedApiServer;
 import dev.nixpool.nix.store.StorePath;
 import dev.nixpool.nix.testing.LocalNixStore;
 import dev.nixpool.nix.testing.ProcessResult;
@@ -40,8 +36,9 @@ import dev.nixpool.nix.testing.ProcessResult;
  */
 class GatewayCopyToScenarioIT {
 
-    private static final String NS = EmbeddedApiServer.DEFAULT_NAMESPACE;
+    private static final String NS = GatewayFixture.NS;
 
+    private static GatewayFixture fixture;
     private static LocalCluster cluster;
     private static LocalGateway gateway;
     private static LocalNixStore client;
@@ -50,15 +47,8 @@ class GatewayCopyToScenarioIT {
 
     @BeforeAll
     static void start() throws Exception {
-        int port = LocalGateway.freePort();
-        Path target = ScenarioFixture.repoRoot().resolve("operator/target");
-        LocalClusterConfig config = LocalClusterConfig.fromRepository(ScenarioFixture.repoRoot(), target)
-                .withAddresses(170, 189)
-                .withOperatorLog(target.resolve("local-cluster-logs/gateway-copy-to-operator.log"));
-        for (Map.Entry<String, String> p : LocalGateway.properties(port).entrySet()) {
-            config = config.withOperatorProperty(p.getKey(), p.getValue());
-        }
-        cluster = LocalCluster.start(config);
+        fixture = GatewayFixture.start("gateway-copy-to-operator.log");
+        cluster = fixture.cluster();
         client = LocalNixStore.create("gateway-copy-to-client");
         Path keys = Files.createDirectories(client.workDir().resolve("cache-keys"));
         client.runOk("nix-store", "--generate-binary-cache-key", "team-cache-1", keys.resolve("sk").toString(),
@@ -74,7 +64,7 @@ class GatewayCopyToScenarioIT {
         BuildMachine pool = ScenarioFixture.example(k8s, BuildMachine.class, "buildmachine-default.yaml", NS);
         pool.getSpec().setCopyTo(new CopyTo("file://" + cache, new SecretKeyRef("cache-key", "secret")));
         k8s.resource(pool).create();
-        gateway = LocalGateway.setUp(k8s, NS, cluster.workDir().resolve("gateway"), port);
+        gateway = fixture.gateway();
         // the authorisation takes effect when the operator's informer has seen the ConfigMap: within moments
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
             ProcessResult ping = nix("nix", "store", "ping", "--store", "ssh://default@" + LocalGateway.HOST_ALIAS);
@@ -87,24 +77,25 @@ class GatewayCopyToScenarioIT {
         if (client != null) {
             client.close();
         }
-        if (cluster != null) {
-            cluster.close();
+        if (fixture != null) {
+            fixture.close();
         }
     }
 
     @Test
     void aBuildThroughTheGatewayLandsSignedInThePoolsCacheAndAFreshStoreSubstitutesIt() throws Exception {
         String nonce = UUID.randomUUID().toString();
-        Path expr = client.workDir().resolve("team.nix");
-        Files.writeString(expr, "derivation { name = \"gw-team-cache\"; system = builtins.currentSystem; builder = "
-                + "\"/bin/sh\"; args = [ \"-c\" \"echo team-" + nonce + " > $out\" ]; }");
+        Path expr = GatewayFixture.write(client, "team.nix",
+                "derivation { name = \"gw-team-cache\"; system = builtins.currentSystem; builder = "
+                        + "\"/bin/sh\"; args = [ \"-c\" \"echo team-" + nonce + " > $out\" ]; }");
 
         ProcessResult build = nix("nix-build", "--no-out-link", "--max-jobs", "0", "--builders",
                 "@" + gateway.machines(), expr.toString());
 
         assertThat(build.exitCode()).as(build.stderr()).isZero();
         String out = build.stdoutText().trim();
-        NixBuild done = await().atMost(ScenarioFixture.WAIT).until(() -> succeeded(out), b -> b != null);
+        // after its upload, not when the client is done
+        NixBuild done = fixture.succeededWithOutput(out);
         assertThat(done.getStatus().getOutputs()).singleElement().satisfies(o -> {
             assertThat(o.getCopiedTo()).isEqualTo("file://" + cache);
             assertThat(o.getSignedBy()).isEqualTo("team-cache-1");
@@ -125,19 +116,7 @@ class GatewayCopyToScenarioIT {
         }
     }
 
-    /** The gateway build of {@code out} once it is Succeeded: after its upload, not when the client is done. */
-    private static NixBuild succeeded(String out) {
-        List<NixBuild> builds = cluster.client().resources(NixBuild.class).inNamespace(NS)
-                .withLabel(BuildOrigin.LABEL, BuildOrigin.GATEWAY).list().getItems();
-        return builds.stream().filter(b -> b.getStatus() != null
-                && b.getStatus().getPhase() == NixBuildPhase.Succeeded && b.getStatus().getOutputs().stream()
-                        .anyMatch(o -> o.getPath().equals(out)))
-                .findFirst().orElse(null);
-    }
-
     private static ProcessResult nix(String... argv) throws Exception {
-        List<String> command = new java.util.ArrayList<>(List.of("env", "NIX_SSHOPTS=-F " + gateway.sshConfig()));
-        command.addAll(List.of(argv));
-        return client.run(command.toArray(String[]::new));
+        return GatewayFixture.nix(client, gateway.sshConfig(), argv);
     }
 }
