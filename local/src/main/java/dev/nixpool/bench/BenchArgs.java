@@ -60,6 +60,16 @@ final class BenchArgs {
         return Path.of(value).toAbsolutePath();
     }
 
+    /** The value after {@code option}: one of {@code choices}. */
+    String choice(String option, List<String> choices) {
+        String value = value(option, "one of " + String.join(", ", choices));
+        if (!choices.contains(value)) {
+            throw new IllegalArgumentException(option + " needs one of " + String.join(", ", choices) + ", got '"
+                    + value + "'");
+        }
+        return value;
+    }
+
     /** The value after {@code --set}: an operator setting KEY=VALUE, put into {@code settings}. */
     void setting(String option, Map<String, String> settings) {
         String setting = hasNext() ? args.get(next++) : "";

@@ -1,7 +1,6 @@
 package dev.nixpool.bench;
 
 import java.util.List;
-import java.util.Set;
 
 /**
  * Options of {@code nixpool bench upload}: the output's size, the compression both uploaders use, and which outputs
@@ -9,7 +8,7 @@ import java.util.Set;
  */
 public record UploadOptions(int sizeMib, String compression, boolean random, boolean compressible) {
 
-    private static final Set<String> COMPRESSIONS = Set.of("xz", "zstd", "none");
+    private static final List<String> COMPRESSIONS = List.of("xz", "zstd", "none");
     static final UploadOptions DEFAULTS = new UploadOptions(1024, "xz", true, true);
 
     public UploadOptions {
@@ -29,24 +28,18 @@ public record UploadOptions(int sizeMib, String compression, boolean random, boo
         String compression = DEFAULTS.compression();
         boolean random = true;
         boolean compressible = true;
-        for (int i = 0; i < args.size(); i++) {
-            String a = args.get(i);
-            switch (a) {
-                case "--size-mib" -> size = Integer.parseInt(value(args, ++i, a));
-                case "--compression" -> compression = value(args, ++i, a);
+        BenchArgs read = new BenchArgs(args);
+        while (read.hasNext()) {
+            String option = read.option();
+            switch (option) {
+                case "--size-mib" -> size = read.number(option, 1);
+                case "--compression" -> compression = read.choice(option, COMPRESSIONS);
                 case "--only-random" -> compressible = false;
                 case "--only-compressible" -> random = false;
-                default -> throw new IllegalArgumentException("unknown option '" + a
+                default -> throw new IllegalArgumentException("unknown option '" + option
                         + "'; use --size-mib N, --compression xz|zstd|none, --only-random, --only-compressible");
             }
         }
         return new UploadOptions(size, compression, random, compressible);
-    }
-
-    private static String value(List<String> args, int i, String option) {
-        if (i >= args.size()) {
-            throw new IllegalArgumentException(option + " needs a value");
-        }
-        return args.get(i);
     }
 }

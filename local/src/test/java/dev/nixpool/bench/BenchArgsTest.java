@@ -15,7 +15,7 @@ class BenchArgsTest {
     @Test
     void readsOptionsAndTheirValuesInOrder() {
         BenchArgs read = new BenchArgs(List.of("--n", "3", "--seed", "-7", "--log", "op.log", "--set", "a.b=c=d",
-                "--flag"));
+                "--c", "none", "--flag"));
         Map<String, String> settings = new LinkedHashMap<>();
         assertThat(read.option()).isEqualTo("--n");
         assertThat(read.number("--n", 0)).isEqualTo(3);
@@ -26,6 +26,8 @@ class BenchArgsTest {
         assertThat(read.option()).isEqualTo("--set");
         read.setting("--set", settings);
         assertThat(settings).containsExactly(Map.entry("a.b", "c=d"));
+        assertThat(read.option()).isEqualTo("--c");
+        assertThat(read.choice("--c", List.of("xz", "none"))).isEqualTo("none");
         assertThat(read.hasNext()).isTrue();
         assertThat(read.option()).isEqualTo("--flag");
         assertThat(read.hasNext()).isFalse();
@@ -42,6 +44,10 @@ class BenchArgsTest {
                 .hasMessage("--seed needs a whole number, got '1.5'");
         assertThatThrownBy(() -> at("--log", " ").file("--log")).hasMessage("--log needs a file name after it");
         assertThatThrownBy(() -> at("--log").file("--log")).hasMessage("--log needs a file name after it, got nothing");
+        assertThatThrownBy(() -> at("--c", "gz").choice("--c", List.of("xz", "none")))
+                .hasMessage("--c needs one of xz, none, got 'gz'");
+        assertThatThrownBy(() -> at("--c").choice("--c", List.of("xz", "none")))
+                .hasMessage("--c needs one of xz, none after it, got nothing");
         assertThatThrownBy(() -> at("--set", "=v").setting("--set", new LinkedHashMap<>()))
                 .hasMessage("--set needs an operator setting KEY=VALUE, got '=v'");
         assertThatThrownBy(() -> at("--set").setting("--set", new LinkedHashMap<>()))
