@@ -194,7 +194,9 @@ final class BuilderProcess {
 
     /**
      * SIGTERM to the namespace's first process (the entrypoint or the sshd it exec'd), SIGKILL to all after the grace
-     * period, then waits until every process that belonged to the pod is gone.
+     * period, then waits until every process that belonged to the pod is gone. An interrupt (the runtime closing) ends
+     * the grace period at once, but not the wait after SIGKILL: that is short, and the pod's files and address may only
+     * be reclaimed once its processes are gone. The interrupt is kept for the caller.
      */
     void stop(Duration gracePeriod) {
         List<ProcessHandle> members = processes();
@@ -204,12 +206,12 @@ final class BuilderProcess {
             process.destroyForcibly();
             init.ifPresent(ProcessHandle::destroyForcibly);
         }
-        if (!awaitExit(process.onExit(), KILL_WAIT)) {
+        if (!awaitExitThroughInterrupts(process.onExit(), KILL_WAIT)) {
             throw new IllegalStateException(
                     "builder process " + process.pid() + " of " + podName + " survived SIGKILL for " + KILL_WAIT);
         }
         for (ProcessHandle member : members) {
-            if (!awaitExit(member.onExit(), KILL_WAIT)) {
+            if (!awaitExitThroughInterrupts(member.onExit(), KILL_WAIT)) {
                 throw new IllegalStateException("process " + member.pid() + " of " + podName
                         + " is still alive after its PID namespace was killed");
             }
@@ -231,6 +233,30 @@ final class BuilderProcess {
             return false;
         } catch (ExecutionException e) {
             return true;
+        }
+    }
+
+    /** Like {@link #awaitExit}, but an interrupt does not end the wait; it is set again when the wait is over. */
+    private static boolean awaitExitThroughInterrupts(CompletableFuture<?> exit, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    exit.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                    return true;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (TimeoutException e) {
+                    return false;
+                } catch (ExecutionException e) {
+                    return true;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

@@ -145,8 +145,8 @@ public final class BuilderRuntime implements AutoCloseable {
         pods.clear();
         waitingForAddress.clear();
         waitingForClaim.clear();
+        finishWorkers(failures);
         spawner.shutdownNow();
-        workers.shutdownNow();
         releaseWorkDir();
         try {
             Runtime.getRuntime().removeShutdownHook(shutdownHook);
@@ -531,6 +531,23 @@ public final class BuilderRuntime implements AutoCloseable {
                 LOG.errorf(e, "builder runtime task for pod %s failed", pod.displayName());
             }
         });
+    }
+
+    /**
+     * Lets the tasks under way end before the workers stop, among them the stops of pods deleted just before the close
+     * (no longer in {@link #pods}, so not stopped above): an interrupt would cut such a stop's grace period short, and
+     * its clean-up of the pod's files and address would race with the release of the work dir.
+     */
+    private void finishWorkers(List<String> failures) {
+        workers.shutdown();
+        try {
+            if (!workers.awaitTermination(CLOSE_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                failures.add("builder runtime tasks still running after " + CLOSE_TIMEOUT_SECONDS + " s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        workers.shutdownNow();
     }
 
     private static String key(Pod pod) {
