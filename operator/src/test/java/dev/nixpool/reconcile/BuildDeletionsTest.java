@@ -30,9 +30,15 @@ class BuildDeletionsTest {
             build -> cleanups.add(build.getMetadata().getName()
                     + (build.isMarkedForDeletion() ? " marked" : " gone")));
 
+    private final AtomicInteger attempts = new AtomicInteger();
+    private final BuildDeletions failingOnce = failingFirst(1);
+    private final BuildDeletions alwaysFailing = failingFirst(Integer.MAX_VALUE);
+
     @AfterEach
     void stop() {
         deletions.stop();
+        failingOnce.stop();
+        alwaysFailing.stop();
     }
 
     @Test
@@ -108,68 +114,48 @@ class BuildDeletionsTest {
 
     @Test
     void aCleanUpThatFailsOnTheDeleteEventIsTriedAgainAndTheLockIsDropped() {
-        AtomicInteger attempts = new AtomicInteger();
-        BuildDeletions failingOnce = new BuildDeletions(null, b -> {
-            if (attempts.incrementAndGet() == 1) {
-                throw new IllegalStateException("log store unavailable");
-            }
-        }, Duration.ZERO);
         NixBuild build = build("flaky", "u6");
-        try {
-            failingOnce.lockOf(build);
-            assertThat(failingOnce.locksKept()).as("a reconcile took the build's lock").isEqualTo(1);
+        failingOnce.lockOf(build);
+        assertThat(failingOnce.locksKept()).as("a reconcile took the build's lock").isEqualTo(1);
 
-            failingOnce.onResourceDeleted(build);
-            await().atMost(Duration.ofSeconds(10)).until(() -> failingOnce.deleted(build));
+        failingOnce.onResourceDeleted(build);
+        await().atMost(Duration.ofSeconds(10)).until(() -> failingOnce.deleted(build));
 
-            assertThat(attempts).hasValue(2);
-            assertThat(failingOnce.locksKept()).as("the gone build's lock is dropped").isZero();
-            failingOnce.lockOf(build);
-            assertThat(failingOnce.locksKept()).as("a reconcile queued before the deletion keeps none").isZero();
-            assertThat(failingOnce.deleted(build)).isTrue();
-        } finally {
-            failingOnce.stop();
-        }
+        assertThat(attempts).hasValue(2);
+        assertThat(failingOnce.locksKept()).as("the gone build's lock is dropped").isZero();
+        failingOnce.lockOf(build);
+        assertThat(failingOnce.locksKept()).as("a reconcile queued before the deletion keeps none").isZero();
+        assertThat(failingOnce.deleted(build)).isTrue();
     }
 
     @Test
     void aCleanUpThatKeepsFailingIsTriedABoundedNumberOfTimesAndKeepsNoLock() {
-        AtomicInteger attempts = new AtomicInteger();
-        BuildDeletions failing = new BuildDeletions(null, b -> {
-            attempts.incrementAndGet();
-            throw new IllegalStateException("log store unavailable");
-        }, Duration.ZERO);
         NixBuild build = build("broken", "u7");
-        try {
-            failing.lockOf(build);
-            failing.onResourceDeleted(build);
-            await().atMost(Duration.ofSeconds(10)).until(() -> failing.locksKept() == 0);
+        alwaysFailing.lockOf(build);
+        alwaysFailing.onResourceDeleted(build);
+        await().atMost(Duration.ofSeconds(10)).until(() -> alwaysFailing.locksKept() == 0);
 
-            assertThat(attempts).hasValue(BuildDeletions.CLEANUP_ATTEMPTS);
-            assertThat(failing.deleted(build)).isFalse();
-        } finally {
-            failing.stop();
-        }
+        assertThat(attempts).hasValue(BuildDeletions.CLEANUP_ATTEMPTS);
+        assertThat(alwaysFailing.deleted(build)).isFalse();
     }
 
     @Test
     void aMarkedBuildsCleanUpIsTriedAgainToo() {
-        AtomicInteger attempts = new AtomicInteger();
-        BuildDeletions failingOnce = new BuildDeletions(null, b -> {
-            if (attempts.incrementAndGet() == 1) {
-                throw new IllegalStateException("builder pod delete refused");
-            }
-        }, Duration.ZERO);
         NixBuild build = build("marked-flaky", "u8");
         build.getMetadata().setDeletionTimestamp("2026-12-01T00:00:00Z");
-        try {
-            failingOnce.onResourceCreated(build);
-            await().atMost(Duration.ofSeconds(10)).until(() -> failingOnce.deleted(build));
-            assertThat(attempts).hasValue(2);
-            assertThat(failingOnce.locksKept()).isZero();
-        } finally {
-            failingOnce.stop();
-        }
+        failingOnce.onResourceCreated(build);
+        await().atMost(Duration.ofSeconds(10)).until(() -> failingOnce.deleted(build));
+        assertThat(attempts).hasValue(2);
+        assertThat(failingOnce.locksKept()).isZero();
+    }
+
+    /** Deletions whose clean-up throws on its first {@code failures} attempts (retried at once), counting them all. */
+    private BuildDeletions failingFirst(int failures) {
+        return new BuildDeletions(null, b -> {
+            if (attempts.incrementAndGet() <= failures) {
+                throw new IllegalStateException("log store unavailable");
+            }
+        }, Duration.ZERO);
     }
 
     private static NixBuild build(String name, String uid) {
