@@ -157,14 +157,16 @@ final class WaitingQueues {
         }
     }
 
-    /** O(n) over the list, with no lock but this object's (the list and the map are not changed meanwhile). */
+    /**
+     * O(n) over the list, with no lock but this object's (the list and the map are not changed meanwhile). The keys of
+     * the list are collected only when some build went (the cache's list holds each build once).
+     */
     static Difference difference(Map<String, BuildRequest> seen, List<BuildRequest> waiting) {
         List<BuildRequest> arrived = new ArrayList<>();
-        Set<String> present = new HashSet<>(waiting.size() * 2);
         int stayed = 0;
         for (BuildRequest build : waiting) {
             BuildRequest before = seen.get(build.key());
-            if (present.add(build.key()) && before != null) {
+            if (before != null) {
                 stayed++;
             }
             if (before != build) {
@@ -173,6 +175,8 @@ final class WaitingQueues {
         }
         List<BuildRequest> left = new ArrayList<>();
         if (stayed != seen.size()) {
+            Set<String> present = new HashSet<>(waiting.size() * 2);
+            waiting.forEach(build -> present.add(build.key()));
             seen.forEach((key, build) -> {
                 if (!present.contains(key)) {
                     left.add(build);
