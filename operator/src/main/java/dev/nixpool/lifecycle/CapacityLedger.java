@@ -171,10 +171,11 @@ public class CapacityLedger {
      * else a new one in the lowest free slot) before anyone else decides. Asked again, it answers the same.
      * <p>
      * The namespace's waiting queue is first brought up to the snapshot's waiting builds outside this object's lock
-     * (finding what changed costs O(n)); only the change itself, O(log n) per build, and the decision take the lock.
+     * (finding what changed costs O(n), and is skipped while another thread does it for a queue that already holds this
+     * build); only the change itself, O(log n) per build, and the decision take the lock.
      */
     public Placement place(BuildRequest build, ClusterSnapshot snapshot, Instant now) {
-        queues.sync(build.namespace(), snapshot.waiting(), reservations::containsKey, this::locked);
+        queues.sync(build.namespace(), snapshot.waiting(), build, reservations::containsKey, this::locked);
         return decide(build, snapshot, now);
     }
 

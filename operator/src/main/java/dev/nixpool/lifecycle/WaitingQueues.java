@@ -3,12 +3,12 @@ package dev.nixpool.lifecycle;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 
@@ -24,8 +24,8 @@ import dev.nixpool.scheduling.WaitingQueue;
  * <p>
  * Two locks, taken in this order. Comparing the cache's list with the last one seen (O(n)) happens under this object's
  * own lock ({@link #sync}), outside the {@link CapacityLedger}'s, so the reconciles that need the ledger for anything
- * else do not queue behind it; only applying the difference takes the ledger's lock. Everything else here is called
- * under the ledger's lock.
+ * else do not queue behind it; only applying the difference takes the ledger's lock. A decision for a build the queue
+ * already holds does not wait for that comparison at all. Everything else here is called under the ledger's lock.
  */
 final class WaitingQueues {
 
@@ -50,12 +50,13 @@ final class WaitingQueues {
         /** The cache's list last applied, to tell at once that a list has not changed. */
         private volatile List<BuildRequest> seenList = List.of();
         /** The cache's waiting builds by key, as last applied. */
-        private final Map<String, BuildRequest> seen = new HashMap<>();
+        private final Map<String, BuildRequest> seen = new ConcurrentHashMap<>();
         private List<PoolShape> shapes;
         private WaitingQueue queue;
     }
 
     private final Map<String, Namespace> byNamespace = new ConcurrentHashMap<>();
+    private final ReentrantLock lock = new ReentrantLock();
     private long rebuilds;
     private long changes;
 
@@ -69,12 +70,34 @@ final class WaitingQueues {
      */
     void sync(String namespace, List<BuildRequest> waiting, Predicate<String> reserved,
             Consumer<Runnable> underLedgerLock) {
+        sync(namespace, waiting, null, reserved, underLedgerLock);
+    }
+
+    /**
+     * The same for deciding {@code deciding}, which only needs the queue to hold it and every build older than it: a
+     * list that holds a build holds every build created before it that still waits (the cache saw their creations
+     * first), and builds placed here leave the queue at once ({@link #reserved}). So when the queue already holds this
+     * request (this spec of the build), the decision does not wait for another thread comparing lists (during a burst every reconcile
+     * brings a list of its own), and once it has waited for one, it compares its own list only if the queue still
+     * does not hold it. What it skips comes with the next full sync ({@link CapacityLedger#queue}, asked every
+     * queue refresh).
+     */
+    void sync(String namespace, List<BuildRequest> waiting, BuildRequest deciding, Predicate<String> reserved,
+            Consumer<Runnable> underLedgerLock) {
         Namespace state = byNamespace.computeIfAbsent(namespace, ns -> new Namespace());
         if (sameObjects(state.seenList, waiting)) {
             return;
         }
-        synchronized (this) {
-            if (sameObjects(state.seenList, waiting)) {
+        boolean heldBefore = holds(state, deciding);
+        if (heldBefore) {
+            if (!lock.tryLock()) {
+                return;
+            }
+        } else {
+            lock.lock();
+        }
+        try {
+            if (sameObjects(state.seenList, waiting) || (!heldBefore && holds(state, deciding))) {
                 return;
             }
             Difference difference = difference(state.seen, waiting);
@@ -82,7 +105,19 @@ final class WaitingQueues {
                 underLedgerLock.accept(() -> apply(difference, state, reserved));
             }
             state.seenList = waiting;
+        } finally {
+            lock.unlock();
         }
+    }
+
+    /** Held while comparing lists (tests hold it to be another thread comparing). */
+    ReentrantLock lock() {
+        return lock;
+    }
+
+    private static boolean holds(Namespace state, BuildRequest deciding) {
+        // equal, not the same object: the deciding reconcile makes its request anew from the build
+        return deciding != null && deciding.equals(state.seen.get(deciding.key()));
     }
 
     /**

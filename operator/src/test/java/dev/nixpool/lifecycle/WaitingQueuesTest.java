@@ -11,6 +11,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 
@@ -101,6 +104,42 @@ class WaitingQueuesTest {
                 }
             }
         }
+    }
+
+    /**
+     * During a burst every reconcile brings a list of its own: a decision for a build the queue already holds does not
+     * wait while another thread compares lists (its standing counts only older builds, which the queue holds too); one
+     * for a build the queue does not hold yet brings its list in.
+     */
+    @Test
+    void aDecisionForAQueuedBuildDoesNotWaitForAnotherComparison() throws Exception {
+        WaitingQueues queues = new WaitingQueues();
+        Random random = new Random(3);
+        List<Pool> pools = List.of(X86, KVM, BIG);
+        List<BuildRequest> shown = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            shown.add(build(random, "b" + i, T0.plusSeconds(i)));
+        }
+        queues.sync(NS, List.copyOf(shown), key -> false, Runnable::run);
+        assertThat(queues.queue(NS, pools, key -> false).size()).isEqualTo(10);
+        BuildRequest queued = shown.get(5);
+        BuildRequest again = new BuildRequest(NS, queued.name(), queued.created(), queued.system(),
+                queued.requiredFeatures(), queued.pinnedMachine());
+        shown.add(build(random, "b10", T0.plusSeconds(10)));
+        List<BuildRequest> longer = List.copyOf(shown);
+
+        ExecutorService other = Executors.newSingleThreadExecutor();
+        queues.lock().lock();
+        try {
+            other.submit(() -> queues.sync(NS, longer, again, key -> false, Runnable::run)).get(30, TimeUnit.SECONDS);
+        } finally {
+            queues.lock().unlock();
+            other.shutdownNow();
+        }
+        assertThat(queues.queue(NS, pools, key -> false).size()).as("skipped while another compares").isEqualTo(10);
+
+        queues.sync(NS, longer, shown.get(10), key -> false, Runnable::run);
+        assertThat(queues.queue(NS, pools, key -> false).ordered()).containsExactlyElementsOf(longer);
     }
 
     /**
