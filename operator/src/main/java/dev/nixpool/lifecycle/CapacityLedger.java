@@ -99,8 +99,6 @@ public class CapacityLedger {
     private final Map<String, ClusterSnapshot.Claim> reservations = new HashMap<>();
     /** Each pool's builders (namespace/pool) as its last plan saw them: what {@link #likelyBuilder} guesses from. */
     private final Map<String, List<Builder>> lastPlanned = new HashMap<>();
-    /** Changes whenever {@link #reservations} does: the waiting queues depend on it. */
-    private long reservationsVersion;
     private final WaitingQueues queues = new WaitingQueues();
     private final Map<String, Instant> released = new HashMap<>();
     private final Map<String, Created> created = new HashMap<>();
@@ -171,8 +169,17 @@ public class CapacityLedger {
     /**
      * Decides for {@code build} and, when it gets a pool, claims a builder there (an idle or starting one with room,
      * else a new one in the lowest free slot) before anyone else decides. Asked again, it answers the same.
+     * <p>
+     * The namespace's waiting queue is first brought up to the snapshot's waiting builds outside this object's lock
+     * (finding what changed costs O(n), and is skipped while another thread does it for a queue that already holds this
+     * build); only the change itself, O(log n) per build, and the decision take the lock.
      */
-    public synchronized Placement place(BuildRequest build, ClusterSnapshot snapshot, Instant now) {
+    public Placement place(BuildRequest build, ClusterSnapshot snapshot, Instant now) {
+        queues.sync(build.namespace(), snapshot.waiting(), build, reservations::containsKey, this::locked);
+        return decide(build, snapshot, now);
+    }
+
+    private synchronized Placement decide(BuildRequest build, ClusterSnapshot snapshot, Instant now) {
         String namespace = build.namespace();
         ClusterSnapshot.Claim existing = reservations.get(build.key());
         Map<String, List<Builder>> views = new HashMap<>();
@@ -189,8 +196,7 @@ public class CapacityLedger {
             Created unseen = created.get(key(namespace, existing.pod()));
             return new Placement(new Decision.Assign(pool), existing.pod(), unseen != null ? unseen.slot() : null);
         }
-        WaitingQueue queue = queues.queue(namespace, snapshot.waiting(), pools, reservations.keySet(),
-                reservationsVersion);
+        WaitingQueue queue = queues.queue(namespace, pools, reservations::containsKey);
         Decision decision = Scheduler.schedule(build, pools, queue);
         if (!(decision instanceof Decision.Assign assign)) {
             return new Placement(decision, null, null);
@@ -211,7 +217,7 @@ public class CapacityLedger {
             creating.put(key(namespace, pod), now);
         }
         reservations.put(build.key(), new ClusterSnapshot.Claim(assign.pool().name(), pod));
-        reservationsVersion++;
+        queues.reserved(build.key());
         released.remove(build.key());
         return new Placement(decision, pod, slot);
     }
@@ -245,7 +251,7 @@ public class CapacityLedger {
             }
             reservations.put(build.key(), new ClusterSnapshot.Claim(pool.get().getMetadata().getName(),
                     pod.getMetadata().getName()));
-            reservationsVersion++;
+            queues.reserved(build.key());
             released.remove(build.key());
             return true;
         }
@@ -254,12 +260,20 @@ public class CapacityLedger {
 
     /**
      * The namespace's waiting queue as {@link #place} sees it (builds placed here left it, whatever the cache shows),
-     * shared until it changes: for answering events with the builds they concern and for queue positions.
+     * shared until it changes: for answering events with the builds they concern and for queue positions. Immutable:
+     * what the caller then asks of every build (a pass over the queue) runs outside this object's lock.
      */
-    public synchronized WaitingQueue queue(String namespace, List<BuildMachine> machines,
-            List<BuildRequest> waiting) {
+    public WaitingQueue queue(String namespace, List<BuildMachine> machines, List<BuildRequest> waiting) {
+        queues.sync(namespace, waiting, reservations::containsKey, this::locked);
         List<Pool> pools = machines.stream().map(m -> SchedulingInputs.pool(m, 0, 0)).toList();
-        return queues.queue(namespace, waiting, pools, reservations.keySet(), reservationsVersion);
+        synchronized (this) {
+            return queues.queue(namespace, pools, reservations::containsKey);
+        }
+    }
+
+    /** Runs {@code change} under this object's lock: how {@link WaitingQueues} applies what it found outside it. */
+    private synchronized void locked(Runnable change) {
+        change.run();
     }
 
     /**
@@ -268,8 +282,9 @@ public class CapacityLedger {
      */
     public void release(String namespace, String buildKey, String pod, boolean retire, Instant now) {
         synchronized (this) {
-            reservations.remove(buildKey);
-            reservationsVersion++;
+            if (reservations.remove(buildKey) != null) {
+                queues.unreserved(buildKey);
+            }
             released.put(buildKey, now);
             if (pod != null) {
                 String podKey = key(namespace, pod);
@@ -287,7 +302,7 @@ public class CapacityLedger {
     /** Forgets a final or deleted build's claim without counting it again (it was released when it ended). */
     public synchronized void forget(String buildKey, Instant now) {
         if (reservations.remove(buildKey) != null) {
-            reservationsVersion++;
+            queues.unreserved(buildKey);
         }
         released.putIfAbsent(buildKey, now);
     }
@@ -389,7 +404,12 @@ public class CapacityLedger {
             view.add(new Builder(pod, slot.get(), Builder.State.STARTING, 0, now, now, false, 0));
         }
         List<Builder> after = builders(namespace, machine, snapshot, now);
-        lastPlanned.put(key(namespace, machine.getMetadata().getName()), after);
+        if (machine.getMetadata().getDeletionTimestamp() != null) {
+            // a pool being deleted takes no build (nothing to guess) and its last plan must not outlive it
+            lastPlanned.remove(key(namespace, machine.getMetadata().getName()));
+        } else {
+            lastPlanned.put(key(namespace, machine.getMetadata().getName()), after);
+        }
         return new PoolScale(plan, creates, BuilderCounts.of(after), after.stream()
                 .filter(b -> b.state() == Builder.State.READY || b.state() == Builder.State.WARMING)
                 .map(Builder::name).toList(),
@@ -416,6 +436,11 @@ public class CapacityLedger {
                 .min(Comparator.comparing(Builder::createdAt, Comparator.nullsLast(Comparator.naturalOrder()))
                         .thenComparingInt(Builder::slot))
                 .map(Builder::name);
+    }
+
+    /** The pools (namespace/name) whose last plan {@link #likelyBuilder} remembers. */
+    synchronized Set<String> plannedPools() {
+        return Set.copyOf(lastPlanned.keySet());
     }
 
     /** The pool's builders: the cache's pods and this process's creations, with their claims and states. */

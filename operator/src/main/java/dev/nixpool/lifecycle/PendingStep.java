@@ -14,6 +14,7 @@ import dev.nixpool.api.v1alpha1.NixBuildStatus;
 import dev.nixpool.config.NixpoolConfig;
 import dev.nixpool.scheduling.BuildRequest;
 import dev.nixpool.scheduling.Decision;
+import dev.nixpool.scheduling.WaitRequeue;
 
 /**
  * Pending: find the build a pool and a builder there (or say why not): an idle builder if the pool has one, else one
@@ -66,10 +67,12 @@ public class PendingStep implements LifecycleStep {
             int shown = shownPosition(context, request, wait.position());
             Transitions.waitingForCapacity(context, shown, "waiting for a free builder slot in BuildMachine "
                     + String.join(", ", wait.eligiblePools()) + ": position " + shown + " in the queue");
-            if (wait.position() > capacity(snapshot, wait)) {
+            long capacity = capacity(snapshot, wait);
+            if (wait.position() > capacity) {
                 // builds ahead take every slot first: its turn comes as they leave the queue (events), not as the
-                // ledger settles, and a whole queue looking again every settle would cost n reconciles each time
-                return StepOutcome.requeue(pendingRequeue);
+                // ledger settles, and a whole queue looking again every settle would cost n reconciles each time;
+                // the farther from the head, the rarer its safety net
+                return StepOutcome.requeue(WaitRequeue.after(pendingRequeue, wait.position(), capacity));
             }
         } else if (placement.decision() instanceof Decision.Unschedulable unschedulable) {
             Transitions.unschedulable(context, unschedulable.message());

@@ -13,14 +13,16 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The builds waiting in one namespace, in queue order, with each one's standing computed once for all of them: how many
- * older waiting builds compete for each pool it could take, and its position in the queue. One pass over the queue
- * costs O(n·k) for n builds and k distinct eligibility classes (the sets of pools a build may go to: few, whatever n
- * is), so a decision reads its answer instead of scanning the queue (which made placing n builds cost n²).
+ * The builds waiting in one namespace, in queue order, and where each one stands: how many older waiting builds compete
+ * for each pool it could take, and its position in the queue. The builds are kept in one {@link OrderTree} and, again,
+ * in one per eligibility class (the set of pools a build may go to: few, whatever n is), so a build's standing is a
+ * count of older builds per class, O(k log n) for n builds and k classes, and a build arriving or leaving makes a new
+ * queue in O(k log n) ({@link #with}, {@link #without}) instead of a new sort of all of them. Answers about every build
+ * at once ({@link #standing(String)}, {@link #ordered}) take one O(n·k) pass, made once per queue when first asked.
  * <p>
  * The rules are {@link Scheduler}'s: an older build competes for a pool when it is eligible for it by system and
  * features (its own {@code spec.machine} aside, as Nix's queue knows nothing of it); a build's position counts the older
- * builds that compete for any pool it could take, plus one. Pure and immutable.
+ * builds that compete for any pool it could take, plus one. Immutable: safe to share without a lock.
  */
 public final class WaitingQueue {
 
@@ -40,62 +42,130 @@ public final class WaitingQueue {
         }
     }
 
-    private final List<Pool> pools;
-    private final List<BuildRequest> ordered;
-    private final Map<String, Standing> standings;
-    /** Running counts per eligibility class at the tail: what a build not in the queue (the newest) would see. */
-    private final Map<BitSet, Integer> tailCounts;
+    /** Every build's standing by key, and the builds in order: the whole-queue pass. */
+    private record Pass(List<BuildRequest> ordered, Map<String, Standing> standings) {
+    }
 
-    private WaitingQueue(List<Pool> pools, List<BuildRequest> ordered, Map<String, Standing> standings,
-            Map<BitSet, Integer> tailCounts) {
+    private final List<Pool> pools;
+    private final OrderTree all;
+    /** The builds that compete for some pool, by the pools they compete for (as a set of indexes into pools). */
+    private final Map<BitSet, OrderTree> classes;
+    private volatile Pass pass;
+
+    private WaitingQueue(List<Pool> pools, OrderTree all, Map<BitSet, OrderTree> classes) {
         this.pools = pools;
-        this.ordered = ordered;
-        this.standings = standings;
-        this.tailCounts = tailCounts;
+        this.all = all;
+        this.classes = classes;
     }
 
     /** @param waiting the namespace's waiting builds in any order; @param pools the namespace's pools */
     public static WaitingQueue of(Collection<BuildRequest> waiting, List<Pool> pools) {
-        List<Pool> sortedPools = pools.stream().sorted(Comparator.comparing(Pool::name)).toList();
-        List<BuildRequest> ordered = new ArrayList<>(waiting);
-        ordered.sort(BuildRequest.QUEUE_ORDER);
-        Map<String, Standing> standings = new HashMap<>(ordered.size() * 2);
-        Map<BitSet, Integer> counts = new LinkedHashMap<>();
-        for (BuildRequest build : ordered) {
-            standings.put(build.key(), standing(build, sortedPools, counts));
-            BitSet competesFor = eligible(build, sortedPools, false);
-            if (!competesFor.isEmpty()) {
-                counts.merge(competesFor, 1, Integer::sum);
-            }
-        }
-        return new WaitingQueue(sortedPools, List.copyOf(ordered), standings, counts);
+        return of(waiting, pools, BuildRequest.QUEUE_ORDER);
     }
 
-    /** The build's standing: from the pass when it is in the queue, else as the newest build (it is not waiting yet). */
+    /** @param order {@link BuildRequest#QUEUE_ORDER}, or one that counts its comparisons (tests) */
+    static WaitingQueue of(Collection<BuildRequest> waiting, List<Pool> pools, Comparator<BuildRequest> order) {
+        List<Pool> sortedPools = pools.stream().sorted(Comparator.comparing(Pool::name)).toList();
+        WaitingQueue queue = new WaitingQueue(sortedPools, OrderTree.empty(order), Map.of());
+        for (BuildRequest build : waiting) {
+            queue = queue.with(build);
+        }
+        return queue;
+    }
+
+    /**
+     * This queue with {@code build} waiting too (in place of the version of it already waiting, which is one with the
+     * same creation time and name).
+     */
+    public WaitingQueue with(BuildRequest build) {
+        WaitingQueue from = without(build);
+        Map<BitSet, OrderTree> nextClasses = from.classes;
+        BitSet competesFor = eligible(build, pools, false);
+        if (!competesFor.isEmpty()) {
+            nextClasses = new HashMap<>(from.classes);
+            nextClasses.put(competesFor,
+                    from.classes.getOrDefault(competesFor, OrderTree.empty(all.comparator())).with(build));
+        }
+        return new WaitingQueue(pools, from.all.with(build), nextClasses);
+    }
+
+    /** This queue without the build that has {@code build}'s creation time and name (this queue when none has). */
+    public WaitingQueue without(BuildRequest build) {
+        BuildRequest queued = all.find(build);
+        if (queued == null) {
+            return this;
+        }
+        Map<BitSet, OrderTree> nextClasses = classes;
+        BitSet competesFor = eligible(queued, pools, false);
+        OrderTree members = classes.get(competesFor);
+        if (members != null) {
+            nextClasses = new HashMap<>(classes);
+            OrderTree rest = members.without(queued);
+            if (rest.isEmpty()) {
+                nextClasses.remove(competesFor);
+            } else {
+                nextClasses.put(competesFor, rest);
+            }
+        }
+        return new WaitingQueue(pools, all.without(queued), nextClasses);
+    }
+
+    /** The same builds for other pools (a pool came, went or changed what it takes): a new queue of them all. */
+    public WaitingQueue withPools(List<Pool> pools) {
+        return of(ordered(), pools, all.comparator());
+    }
+
+    /**
+     * The build's standing: counted among the builds older than it when it is in the queue (the version in the queue),
+     * else as the newest build (it is not waiting yet).
+     */
     public Standing standing(BuildRequest build) {
-        Standing known = standings.get(build.key());
-        return known != null ? known : standing(build, pools, tailCounts);
+        BuildRequest queued = all.find(build);
+        if (queued == null) {
+            Map<BitSet, Integer> everyone = new HashMap<>();
+            classes.forEach((competesFor, members) -> everyone.put(competesFor, members.size()));
+            return standing(build, pools, everyone);
+        }
+        Map<BitSet, Integer> older = new HashMap<>();
+        classes.forEach((competesFor, members) -> older.put(competesFor, members.before(queued)));
+        return standing(queued, pools, older);
     }
 
     public Optional<Standing> standing(String key) {
-        return Optional.ofNullable(standings.get(key));
+        return Optional.ofNullable(pass().standings().get(key));
     }
 
     public int size() {
-        return ordered.size();
+        return all.size();
+    }
+
+    /** The waiting builds in queue order. */
+    public List<BuildRequest> ordered() {
+        return pass().ordered();
+    }
+
+    /** The longest path of the trees this queue is kept in: what a change or a standing costs, per class. */
+    int depth() {
+        int depth = all.depth();
+        for (OrderTree members : classes.values()) {
+            depth = Math.max(depth, members.depth());
+        }
+        return depth;
     }
 
     /**
      * The builds that could take a slot if every slot of their pools were free: for some pool they could take, fewer
      * older builds compete than {@code capacity} gives it. Only these need to look when capacity comes back; the
-     * others' turn comes when the builds ahead of them leave the queue.
+     * others' turn comes when the builds ahead of them leave the queue. Walks the queue from its head only as far as a
+     * build could still contend.
      *
      * @param capacity builds at a time per pool name (a pool absent takes none)
      */
     public Set<String> contenders(Map<String, Integer> capacity) {
         Set<String> result = new LinkedHashSet<>();
-        for (BuildRequest build : ordered) {
-            Standing standing = standings.get(build.key());
+        Map<BitSet, Integer> counts = new LinkedHashMap<>();
+        for (BuildRequest build : all) {
+            Standing standing = standing(build, pools, counts);
             boolean contends = standing.olderPerPool().entrySet().stream()
                     .anyMatch(e -> e.getValue() < capacity.getOrDefault(e.getKey(), 0));
             if (contends) {
@@ -104,6 +174,7 @@ public final class WaitingQueue {
                 // older counts only grow along the queue: no later build can contend either
                 break;
             }
+            count(build, counts);
         }
         return result;
     }
@@ -132,6 +203,31 @@ public final class WaitingQueue {
             older.put(pools.get(i).name(), competing);
         }
         return new Standing(ahead + 1, older);
+    }
+
+    /** The whole-queue pass: one walk in queue order with running counts per class. */
+    private Pass pass() {
+        Pass known = pass;
+        if (known == null) {
+            List<BuildRequest> ordered = new ArrayList<>(all.size());
+            Map<String, Standing> standings = new HashMap<>(all.size() * 2);
+            Map<BitSet, Integer> counts = new LinkedHashMap<>();
+            for (BuildRequest build : all) {
+                ordered.add(build);
+                standings.put(build.key(), standing(build, pools, counts));
+                count(build, counts);
+            }
+            known = new Pass(List.copyOf(ordered), standings);
+            pass = known;
+        }
+        return known;
+    }
+
+    private void count(BuildRequest build, Map<BitSet, Integer> counts) {
+        BitSet competesFor = eligible(build, pools, false);
+        if (!competesFor.isEmpty()) {
+            counts.merge(competesFor, 1, Integer::sum);
+        }
     }
 
     /** The pools (by index) eligible for the build; with {@code pinned}, only the one its spec.machine names. */

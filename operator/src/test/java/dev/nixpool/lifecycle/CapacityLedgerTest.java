@@ -178,6 +178,22 @@ class CapacityLedgerTest {
         assertThat(ledger.likelyBuilder("ns", "other")).isEmpty();
     }
 
+    /** A pool being deleted takes no build: its last plan goes with it, not kept for guesses after the pool is gone. */
+    @Test
+    void aDeletedPoolLeavesNoPlanBehind() {
+        CapacityLedger ledger = ledger();
+        ClusterSnapshot cache = snapshot(PAIR, Map.of(), List.of(pod(PAIR, "pair-1-old", 1, true)));
+        ledger.plan(PAIR, cache, T0);
+        assertThat(ledger.plannedPools()).containsExactly("ns/pair");
+
+        BuildMachine deleting = TestResources.machine("ns", "pair", 2, List.of("x86_64-linux"), List.of(), List.of());
+        deleting.getMetadata().setDeletionTimestamp(T0.plusSeconds(1).toString());
+        ledger.plan(deleting, cache, T0.plusSeconds(1));
+
+        assertThat(ledger.plannedPools()).isEmpty();
+        assertThat(ledger.likelyBuilder("ns", "pair")).isEmpty();
+    }
+
     /** After a restart the ledger is empty: the cache's pods and the builds' statuses fill the pool. */
     @Test
     void theLedgerIsRebuiltFromTheCache() {
