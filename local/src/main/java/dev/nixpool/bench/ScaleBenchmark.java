@@ -39,6 +39,7 @@ public final class ScaleBenchmark {
 
     static final String NAMESPACE = "scale";
     static final String CONFIGMAP_NAMESPACE = "scale-configmaps";
+    static final String WARM_UP_NAMESPACE = "scale-warm-up";
     /** Issue 13's targets for N = 1,000. */
     static final double APPLY_RATIO_TARGET = 2.0;
     static final double PLACED_TARGET_SECONDS = 30.0;
@@ -65,7 +66,7 @@ public final class ScaleBenchmark {
             throws IOException, InterruptedException {
         KubernetesClient client = cluster.client();
         int n = options.builds();
-        for (String namespace : List.of(NAMESPACE, CONFIGMAP_NAMESPACE)) {
+        for (String namespace : List.of(NAMESPACE, CONFIGMAP_NAMESPACE, WARM_UP_NAMESPACE)) {
             client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata()
                     .build()).create();
         }
@@ -74,10 +75,15 @@ public final class ScaleBenchmark {
         client.resource(pool).create();
         Path configMaps = cluster.workDir().resolve("configmaps.yaml");
         Path builds = cluster.workDir().resolve("nixbuilds.yaml");
-        writeManifests(configMaps, builds, n, Long.toString(System.currentTimeMillis()));
+        writeManifests(configMaps, builds, n, Long.toString(System.currentTimeMillis()), CONFIGMAP_NAMESPACE,
+                NAMESPACE);
         Kubectl kubectl = new Kubectl(cluster.kubeconfig(), cluster.workDir().resolve("kubectl.log"));
+        if (options.warmUp() > 0) {
+            warmUp(cluster, kubectl, options, out);
+        }
 
-        double configMapSeconds = kubectl.timed("apply", "-f", configMaps.toString());
+        CpuCensus cpu = new CpuCensus(cluster.operator().pid());
+        double configMapSeconds = kubectl.profiled("configmaps", cpu, out, "apply", "-f", configMaps.toString());
         out.printf(Locale.ROOT, "kubectl apply of %d ConfigMaps: %.1f s%n", n, configMapSeconds);
         // the NixBuilds then meet a store of the same size as the ConfigMaps did (the embedded API server's lookups
         // grow with the objects it holds)
@@ -92,8 +98,9 @@ public final class ScaleBenchmark {
                 NixBuildLister lister = new NixBuildLister(client, NAMESPACE);
                 MemorySampler sampler = new MemorySampler(memory)) {
             long applyStart = System.nanoTime();
-            double buildSeconds = kubectl.timed("apply", "-f", builds.toString());
+            double buildSeconds = kubectl.profiled("nixbuilds", cpu, out, "apply", "-f", builds.toString());
             long applyEnd = System.nanoTime();
+            Map<String, Map<Integer, Long>> writesAtApplyEnd = cluster.apiServer().writes().byResourceAndCode();
             double ratio = buildSeconds / configMapSeconds;
             out.printf(Locale.ROOT, "kubectl apply of %d NixBuilds: %.1f s (%.1fx the ConfigMaps; target <= %.0fx)%n",
                     n, buildSeconds, ratio, APPLY_RATIO_TARGET);
@@ -132,6 +139,9 @@ public final class ScaleBenchmark {
             out.printf(Locale.ROOT, "operator (%s): peak heap used %.0f MiB, peak RSS %.0f MiB%n",
                     String.join(" ", LocalClusterConfig.operatorJvmOptions()), memory.maxHeapBytes() / 1048576.0,
                     memory.maxRssBytes() / 1048576.0);
+            out.print("during the apply: ");
+            printWrites(writesBefore, writesAtApplyEnd, n, out);
+            out.print("the whole run: ");
             printWrites(writesBefore, cluster.apiServer().writes().byResourceAndCode(), n, out);
 
             deleteAll(client, kubectl, n, out);
@@ -152,6 +162,52 @@ public final class ScaleBenchmark {
             }
             return failed > 0 ? 1 : 0;
         }
+    }
+
+    /**
+     * The warm-up round, the same for both kinds: {@code options.warmUp()} ConfigMaps applied and deleted, then as many
+     * NixBuilds applied to a pool of the measured pool's size in a namespace of their own, every one of them placed,
+     * then deleted (and the pool with them). Both JVMs' JIT compilers took 14 s of CPU each during a cold run's
+     * NixBuilds' apply and 1.5 s during the ConfigMaps' (first in the run): cold code, not the work the apply asks for.
+     */
+    private static void warmUp(LocalCluster cluster, Kubectl kubectl, ScaleOptions options, PrintStream out)
+            throws IOException, InterruptedException {
+        KubernetesClient client = cluster.client();
+        int n = options.warmUp();
+        long start = System.nanoTime();
+        BuildMachine pool = PoolMode.COLD.pool(WARM_UP_NAMESPACE, 1);
+        pool.getSpec().setMaxBuilders(options.maxBuilders());
+        client.resource(pool).create();
+        Path configMaps = cluster.workDir().resolve("warm-up-configmaps.yaml");
+        Path builds = cluster.workDir().resolve("warm-up-nixbuilds.yaml");
+        writeManifests(configMaps, builds, n, "warm-up-" + System.currentTimeMillis(), WARM_UP_NAMESPACE,
+                WARM_UP_NAMESPACE);
+        double configMapSeconds = kubectl.timed("apply", "-f", configMaps.toString());
+        client.configMaps().inNamespace(WARM_UP_NAMESPACE).delete();
+        double buildSeconds = kubectl.timed("apply", "-f", builds.toString());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        long placed = 0;
+        while (System.nanoTime() < deadline) {
+            placed = client.resources(NixBuild.class).inNamespace(WARM_UP_NAMESPACE).list().getItems().stream()
+                    .filter(ScaleObserver::isPlaced).count();
+            if (placed == n) {
+                break;
+            }
+            TimeUnit.MILLISECONDS.sleep(200);
+        }
+        kubectl.timed("delete", "nixbuilds", "--all", "-n", WARM_UP_NAMESPACE, "--wait=false");
+        // not the measured delete: the few builds running in the warm-up pool may take longer (reported)
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        int left = n;
+        while (System.nanoTime() < deadline && left > 0) {
+            TimeUnit.MILLISECONDS.sleep(200);
+            left = client.resources(NixBuild.class).inNamespace(WARM_UP_NAMESPACE).list().getItems().size();
+        }
+        client.resource(pool).delete();
+        out.printf(Locale.ROOT, "warm-up in namespace %s: %d ConfigMaps applied in %.1f s and deleted, %d NixBuilds"
+                + " applied in %.1f s, %d of them placed, deleted (%d still there); %.1f s in all%n",
+                WARM_UP_NAMESPACE, n, configMapSeconds, n, buildSeconds, placed, left,
+                (System.nanoTime() - start) / 1e9);
     }
 
     /**
@@ -215,14 +271,15 @@ public final class ScaleBenchmark {
         out.println(")");
     }
 
-    private static void writeManifests(Path configMaps, Path builds, int n, String run) throws IOException {
+    private static void writeManifests(Path configMaps, Path builds, int n, String run, String configMapNamespace,
+            String buildNamespace) throws IOException {
         try (Writer c = Files.newBufferedWriter(configMaps, StandardCharsets.UTF_8);
                 Writer b = Files.newBufferedWriter(builds, StandardCharsets.UTF_8)) {
             for (int i = 1; i <= n; i++) {
                 c.write("---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: scale-" + i + "\n  namespace: "
-                        + CONFIGMAP_NAMESPACE + "\ndata:\n  expression: '" + expression(run, i) + "'\n");
+                        + configMapNamespace + "\ndata:\n  expression: '" + expression(run, i) + "'\n");
                 b.write("---\napiVersion: nixpool.dev/v1alpha1\nkind: NixBuild\nmetadata:\n  name: scale-" + i
-                        + "\n  namespace: " + NAMESPACE + "\nspec:\n  system: x86_64-linux\n  expression: '"
+                        + "\n  namespace: " + buildNamespace + "\nspec:\n  system: x86_64-linux\n  expression: '"
                         + expression(run, i) + "'\n");
             }
         }
@@ -248,6 +305,39 @@ public final class ScaleBenchmark {
                 throw new IOException("kubectl " + String.join(" ", args) + " exited with " + code + "; see "
                         + lastLines());
             }
+            return seconds;
+        }
+
+        /**
+         * {@link #timed}, with kubectl's own request log ({@code -v=6}) and CPU time ({@code /usr/bin/time}) kept apart,
+         * and the CPU every process took meanwhile printed with kubectl's view of the server's answers.
+         */
+        double profiled(String label, CpuCensus cpu, PrintStream out, String... args)
+                throws IOException, InterruptedException {
+            Path requestLog = log.resolveSibling("kubectl-" + label + ".log");
+            Path times = log.resolveSibling("kubectl-" + label + ".time");
+            List<String> command = new ArrayList<>(List.of("/usr/bin/time", "-f", "%U %S", "-o", times.toString(),
+                    "kubectl", "-v=6", "--kubeconfig", kubeconfig.toString()));
+            command.addAll(List.of(args));
+            out.println("  load average before the " + label + ": "
+                    + Files.readString(Path.of("/proc/loadavg")).strip());
+            CpuCensus.Snapshot before = cpu.take();
+            long start = System.nanoTime();
+            Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(requestLog.toFile()).start();
+            int code = process.waitFor();
+            double seconds = (System.nanoTime() - start) / 1e9;
+            CpuCensus.Snapshot after = cpu.take();
+            if (code != 0) {
+                throw new IOException("kubectl " + String.join(" ", args) + " exited with " + code + "; see "
+                        + requestLog);
+            }
+            String[] userSystem = Files.readString(times).trim().split("\\s+");
+            long kubectlTicks = Math.round((Double.parseDouble(userSystem[userSystem.length - 2])
+                    + Double.parseDouble(userSystem[userSystem.length - 1])) / CpuCensus.TICK_SECONDS);
+            out.println("  kubectl apply of the " + label + ": "
+                    + KubectlRequests.parse(Files.readAllLines(requestLog)).summary(seconds));
+            CpuCensus.report(before, after, kubectlTicks, 6).forEach(out::println);
             return seconds;
         }
 

@@ -19,12 +19,14 @@ class ScaleOptionsTest {
         assertThat(options.runSeconds()).isEqualTo(60);
         assertThat(options.operatorProperties()).isEmpty();
         assertThat(options.operatorLog()).isNull();
+        assertThat(options.warmUp()).isEqualTo(ScaleOptions.DEFAULT_WARM_UP);
     }
 
     @Test
     void readsEveryOption() {
         ScaleOptions options = ScaleOptions.parse(List.of("--builds", "10000", "--max-builders", "8", "--run-seconds",
-                "30", "--set", "nixpool.scheduling.queue-refresh=1s", "--operator-log", "op.log"));
+                "30", "--set", "nixpool.scheduling.queue-refresh=1s", "--operator-log", "op.log", "--warm-up", "0"));
+        assertThat(options.warmUp()).isZero();
         assertThat(options.builds()).isEqualTo(10000);
         assertThat(options.maxBuilders()).isEqualTo(8);
         assertThat(options.runSeconds()).isEqualTo(30);

@@ -18,4 +18,11 @@ public interface ClusterView {
     default boolean mayMovePosition(String namespace, String buildKey) {
         return true;
     }
+
+    /**
+     * A waiting build shows its first queue position now: a status write the namespace's position budget pays for, so
+     * that a burst of new builds holds back the rewrites of the positions of the builds already waiting.
+     */
+    default void firstPositionShown(String namespace) {
+    }
 }

@@ -89,13 +89,16 @@ public class PendingStep implements LifecycleStep {
     }
 
     /**
-     * The queue position the build shows: a first one, or a new one when the namespace's position budget allows it
+     * The queue position the build shows: a first one (paid from the namespace's position budget), or a new one when the namespace's position budget allows it
      * ({@link ClusterView#mayMovePosition}); else the one it shows already, brought up to date in its turn.
      */
     private static int shownPosition(StepContext context, BuildRequest request, int position) {
         Integer shown = context.status().getQueuePosition();
-        if (shown == null || shown == position
-                || context.cluster().mayMovePosition(context.namespace(), request.key())) {
+        if (shown == null) {
+            context.cluster().firstPositionShown(context.namespace());
+            return position;
+        }
+        if (shown == position || context.cluster().mayMovePosition(context.namespace(), request.key())) {
             return position;
         }
         return shown;

@@ -61,6 +61,11 @@ final class InformerClusterView implements ClusterView {
     }
 
     @Override
+    public void firstPositionShown(String namespace) {
+        waiting.positions().arrived(namespace, System.nanoTime());
+    }
+
+    @Override
     public Optional<Pod> builderPod(String namespace, String name) {
         return pods.get(new ResourceID(name, namespace));
     }

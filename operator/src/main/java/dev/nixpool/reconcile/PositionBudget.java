@@ -13,6 +13,12 @@ import java.util.concurrent.TimeUnit;
  * shown position is wrong (and grants each the rewrite it wakes it for); any other reconcile of a waiting build (its
  * safety requeue, a wake-up because capacity came back) may move its shown position only with budget to spare, else
  * it keeps the position it shows and the source brings it up to date later.
+ * <p>
+ * A new build's first position is always written (until then the user cannot see where it stands), but it is a status
+ * write of the namespace's queue like any other, so it is paid from the same budget ({@link #arrived}): while builds
+ * arrive faster than the budget's rate (a burst of creations: 1,000 applied at once), the positions of the builds
+ * already waiting are not rewritten on top of the arrivals' own writes, and once arrivals stop they are brought up to
+ * date within a second.
  */
 final class PositionBudget {
 
@@ -50,6 +56,19 @@ final class PositionBudget {
         }
         charge(namespace, 1, now);
         return true;
+    }
+
+    /**
+     * A new waiting build's first position was written: paid like a rewrite, but the namespace's debt from arrivals
+     * reaches at most one second beyond {@code now} (a burst of 1,000 arrivals would otherwise silence every rewrite
+     * for 50 s after it at 20 a second); debt from earlier rewrites is never shortened.
+     */
+    synchronized void arrived(String namespace, long now) {
+        long from = quiet(namespace, now) ? quietUntil.get(namespace) : now;
+        long until = Math.min(from + nanosPerWrite, now + TimeUnit.SECONDS.toNanos(1));
+        if (until - from > 0) {
+            quietUntil.put(namespace, until);
+        }
     }
 
     /** The build is gone: a grant it never used is dropped. */

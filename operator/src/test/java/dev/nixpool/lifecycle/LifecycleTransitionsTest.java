@@ -87,6 +87,7 @@ class LifecycleTransitionsTest {
     NixBuildStatus status = new NixBuildStatus();
     Instant now = T0;
     boolean positionsOverBudget;
+    int firstPositionsShown;
     private final ExecutorService executor = RunnerExecutorProducer.threads(2);
 
     @BeforeEach
@@ -128,13 +129,16 @@ class LifecycleTransitionsTest {
                 row("Pending, the pool is full").given(Pending)
                         .before(t -> t.otherBuilders.put("other-builder-1", "pool")).then(Pending)
                         .conditions("Scheduled=False/WaitingForCapacity").events("Warning WaitingForCapacity")
-                        .check(t -> assertThat(t.status.getQueuePosition()).isEqualTo(1)),
+                        .check(t -> assertThat(t.status.getQueuePosition()).isEqualTo(1))
+                        .check(t -> assertThat(t.firstPositionsShown).as("paid from the position budget")
+                                .isEqualTo(1)),
                 row("Pending, the pool is full, its position moved").given(Pending)
                         .before(t -> t.otherBuilders.put("other-builder-1", "pool"))
                         .when(t -> t.status.setQueuePosition(4)).then(Pending)
                         .conditions("Scheduled=False/WaitingForCapacity").events("Warning WaitingForCapacity")
                         .message("Scheduled", "position 1 in the queue")
-                        .check(t -> assertThat(t.status.getQueuePosition()).isEqualTo(1)),
+                        .check(t -> assertThat(t.status.getQueuePosition()).isEqualTo(1))
+                        .check(t -> assertThat(t.firstPositionsShown).as("not a first position").isZero()),
                 row("Pending, the pool is full, its position moved, the namespace's position budget spent")
                         .given(Pending).before(t -> t.otherBuilders.put("other-builder-1", "pool"))
                         .when(t -> {
@@ -591,11 +595,14 @@ class LifecycleTransitionsTest {
 
     private StepContext context() {
         ClusterView view = resources.view(List.of(machine), otherBuilders, this::claims);
-        return new StepContext(build, status, positionsOverBudget ? new PositionsOverBudget(view) : view, now);
+        return new StepContext(build, status, new PositionBudgetView(view, this), now);
     }
 
-    /** A namespace whose queue-position budget is spent: no waiting build may show a new position now. */
-    private record PositionsOverBudget(ClusterView view) implements ClusterView {
+    /**
+     * The namespace's queue-position budget as the test sets it: spent ({@link #positionsOverBudget}: no waiting build
+     * may show a new position now), and the first positions it was told of.
+     */
+    private record PositionBudgetView(ClusterView view, LifecycleTransitionsTest test) implements ClusterView {
         @Override
         public ClusterSnapshot snapshot(String namespace) {
             return view.snapshot(namespace);
@@ -608,7 +615,12 @@ class LifecycleTransitionsTest {
 
         @Override
         public boolean mayMovePosition(String namespace, String buildKey) {
-            return false;
+            return !test.positionsOverBudget;
+        }
+
+        @Override
+        public void firstPositionShown(String namespace) {
+            test.firstPositionsShown++;
         }
     }
 

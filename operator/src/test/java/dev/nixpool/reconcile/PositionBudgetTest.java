@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 import org.junit.jupiter.api.Test;
 
@@ -45,6 +47,52 @@ class PositionBudgetTest {
             }
         }
         assertThat(allowed).isBetween(20, 21);
+    }
+
+    @Test
+    void aBurstOfArrivalsHoldsRewritesBackUntilASecondAfterTheLast() {
+        PositionBudget budget = new PositionBudget(20);
+        // 1,000 new builds in 10 s, 100 a second: five times the budget's rate
+        long last = T0;
+        for (int i = 0; i < 1000; i++) {
+            last = T0 + i * (SECOND / 100);
+            budget.arrived("ns", last);
+            assertThat(budget.take("ns", "ns/old", last)).as("rewrite during the burst, arrival %d", i).isFalse();
+        }
+        // the arrivals' debt reaches one second beyond the last one, not 50 s (1,000 writes at 20 a second)
+        assertThat(budget.quiet("ns", last + SECOND - 1)).isTrue();
+        assertThat(budget.quiet("ns", last + SECOND)).isFalse();
+        assertThat(budget.take("ns", "ns/old", last + SECOND)).isTrue();
+        assertThat(budget.quiet("other", last)).isFalse();
+    }
+
+    @Test
+    void arrivalsSlowerThanTheRateLeaveBudgetForRewrites() {
+        PositionBudget budget = new PositionBudget(20);
+        int allowed = 0;
+        // 10 arrivals a second for a second, a safety requeue after each: the arrivals use half the budget
+        for (int i = 0; i < 10; i++) {
+            long now = T0 + i * (SECOND / 10);
+            budget.arrived("ns", now);
+            if (budget.take("ns", "ns/b" + i, now + 1)) {
+                allowed++;
+            }
+            if (budget.take("ns", "ns/c" + i, now + SECOND / 20)) {
+                allowed++;
+            }
+        }
+        assertThat(allowed).isBetween(9, 11);
+    }
+
+    @Test
+    void anArrivalNeverShortensTheDebtOfRewrites() {
+        PositionBudget budget = new PositionBudget(10);
+        // 50 rewrites: quiet for 5 s
+        budget.spend("ns", IntStream.range(0, 50).mapToObj(i -> "ns/b" + i)
+                .collect(Collectors.toSet()), T0);
+        budget.arrived("ns", T0);
+        assertThat(budget.quiet("ns", T0 + 5 * SECOND - 1)).isTrue();
+        assertThat(budget.quiet("ns", T0 + 5 * SECOND)).isFalse();
     }
 
     @Test

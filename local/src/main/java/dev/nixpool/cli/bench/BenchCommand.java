@@ -38,7 +38,7 @@ public final class BenchCommand implements Command {
                 usage: nixpool bench lifecycle [--builds N] [--concurrency C] [--warm | --reusable]
                                                [--operator-log FILE] [--set KEY=VALUE]...
                        nixpool bench protocol [--size-mib N] [--rounds N] [--serve-seconds N] [--no-serve]
-                       nixpool bench scale [--builds N] [--max-builders M] [--run-seconds S]
+                       nixpool bench scale [--builds N] [--max-builders M] [--run-seconds S] [--warm-up W]
                                            [--operator-log FILE] [--set KEY=VALUE]...
                        nixpool bench upload [--size-mib N] [--compression xz|zstd|none]
                                             [--only-random | --only-compressible]
@@ -63,7 +63,9 @@ public final class BenchCommand implements Command {
                            times, when every build was placed (Scheduled, or queued with a position), the most
                            builder pods seen against M, the operator's peak heap and RSS, API writes per build, and
                            builds finished in the next S seconds (default 60) while a client lists every NixBuild
-                           once a second; then times kubectl delete nixbuilds --all. Needs root.
+                           once a second; then times kubectl delete nixbuilds --all. Before the measured applies,
+                           W ConfigMaps and W NixBuilds (default 100; 0: none) are applied and deleted in a
+                           namespace of their own to warm both JVMs up. Needs root.
                 upload     starts a local cluster and builds an N MiB output (default 1024; random bytes, then text
                            that compresses) on a reusable builder of a pool whose copyTo is a file:// cache; prints
                            the operator's upload throughput (phase Uploading to Succeeded) beside nix copy --to
