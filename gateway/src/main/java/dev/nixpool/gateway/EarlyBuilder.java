@@ -77,8 +77,9 @@ final class EarlyBuilder implements AutoCloseable {
     }
 
     /**
-     * The spool's sink for one NAR: sent to the builder unless it has the path already. Waits for the dial the first
-     * time; null once the early builder is given up (the spool then works alone).
+     * The spool's sink for one NAR: sent to the builder unless it has the path already (the builder's Nix checks its
+     * hash, so the spool need not). Waits for the dial the first time; null once the early builder is given up (the
+     * spool then works alone).
      */
     InputSpool.NarSink sink() throws InterruptedException {
         Dialed d = await();
@@ -86,10 +87,13 @@ final class EarlyBuilder implements AutoCloseable {
             return null;
         }
         return (ValidPathInfo info, InputStream nar) -> {
-            if (d.link().client().queryValidPaths(false, false, List.of(info.path())).isEmpty()) {
-                d.link().client().addToStoreNar(info, nar);
-                streamed++;
+            if (!d.link().client().queryValidPaths(false, false, List.of(info.path())).isEmpty()) {
+                return false;
             }
+            // the builder's nix-store answers success only for a NAR of the declared hash and size
+            d.link().client().addToStoreNar(info, nar);
+            streamed++;
+            return true;
         };
     }
 

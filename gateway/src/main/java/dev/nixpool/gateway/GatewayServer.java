@@ -93,6 +93,7 @@ public final class GatewayServer implements AutoCloseable {
                 ((GatewayCommand.Refused) GatewayCommand.parse("")).message()));
         server.setCommandFactory(this::command);
         SessionLiveness.configure(server, limits);
+        GatewayTransport.configure(server);
     }
 
     public void start() throws IOException {

@@ -80,10 +80,14 @@ class EarlyBuilderTest {
     }
 
     private static byte[] handshakeAndUpload() throws IOException {
+        return handshakeAndUpload(NixHash.sha256Of(NAR));
+    }
+
+    private static byte[] handshakeAndUpload(NixHash declared) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         WireWriter w = new WireWriter(bytes).writeU64(ServeProtocol.MAGIC_1).writeU64(0x207);
         w.writeU64(ServeProtocol.CMD_ADD_TO_STORE_NAR).writeString(PATH).writeString("")
-                .writeString(NixHash.sha256Of(NAR).toBase16()).writeStrings(List.of()).writeU64(0)
+                .writeString(declared.toBase16()).writeStrings(List.of()).writeU64(0)
                 .writeU64(NAR.length).writeBool(false).writeStrings(List.of()).writeString("");
         w.flush();
         bytes.write(NAR);
@@ -165,6 +169,25 @@ class EarlyBuilderTest {
         assertThat(a.received).as("replayed from the spool").containsExactly(PATH);
         assertThat(a.built).containsExactly(DRV);
         assertThat(a.open.get()).isZero();
+    }
+
+    @Test
+    void aNarNotOfItsDeclaredHashIsRefusedByTheLikelyBuilderAndThenByTheGatewayAndNotKept() throws Exception {
+        // the gateway leaves the hash of a NAR streamed to a builder to the builder's Nix; when that refuses it, the
+        // spooled copy is hashed and refused as without an early builder
+        FakeBroker broker = new FakeBroker(FakeBroker.pool("small")).likely(A).leaseImmediately(A);
+        Client client = connect(broker, "small");
+        client.input().write(handshakeAndUpload(NixHash.sha256Of(new byte[]{1})));
+        client.input().close();
+
+        assertThat(client.status().get(10, TimeUnit.SECONDS)).isEqualTo(1);
+        assertThat(stderrBytes.toString(StandardCharsets.UTF_8))
+                .contains("hash mismatch importing path '" + PATH + "'");
+        StoreBuilders.Store a = builders.store(A.host());
+        assertThat(a.refused).containsExactly(PATH);
+        assertThat(a.paths).isEmpty();
+        assertThat(broker.tickets).as("no build queued").isEmpty();
+        assertThat(quota.used()).isZero();
     }
 
     @Test

@@ -17,12 +17,13 @@ import dev.nixpool.nix.build.BuildStatus;
 import dev.nixpool.nix.derivation.BasicDerivationCodec;
 import dev.nixpool.nix.serve.ServeClient;
 import dev.nixpool.nix.serve.ServeProtocol;
+import dev.nixpool.nix.store.NixHash;
 import dev.nixpool.nix.wire.WireReader;
 import dev.nixpool.nix.wire.WireWriter;
 
 /**
  * Stand-in builders with stores of their own, one per lease host: a serve server on pipes that keeps the paths it is
- * given (AddToStoreNar), answers QueryValidPaths from them and builds any derivation at once, successfully and with no
+ * given (AddToStoreNar; like Nix, it checks each NAR against its declared hash and ends the link on a mismatch), answers QueryValidPaths from them and builds any derivation at once, successfully and with no
  * outputs. Records every dial, every path each store received, and whether a link is open; a store can be told to
  * break its link at its next AddToStoreNar (a builder lost mid-upload).
  */
@@ -32,6 +33,8 @@ final class StoreBuilders implements BuilderDialer {
     static final class Store {
         final Set<String> paths = ConcurrentHashMap.newKeySet();
         final List<String> received = new CopyOnWriteArrayList<>();
+        /** Paths whose NAR was not of the declared hash: refused, the link ended, as Nix's serve does. */
+        final List<String> refused = new CopyOnWriteArrayList<>();
         final List<String> built = new CopyOnWriteArrayList<>();
         final AtomicInteger dials = new AtomicInteger();
         final AtomicInteger open = new AtomicInteger();
@@ -118,7 +121,7 @@ final class StoreBuilders implements BuilderDialer {
                     }
                     String path = r.readString("path");
                     r.readString("deriver");
-                    r.readString("narHash");
+                    String narHash = r.readString("narHash");
                     r.readStrings("references");
                     r.readU64("registrationTime");
                     long size = r.readU64("narSize");
@@ -127,6 +130,13 @@ final class StoreBuilders implements BuilderDialer {
                     r.readString("ca");
                     byte[] nar = new byte[(int) size];
                     r.readFully(nar, 0, nar.length, "nar");
+                    if (!NixHash.sha256Of(nar).toBase16().equals(narHash)) {
+                        // Nix's nix-store --serve fails the command with "hash mismatch importing path" and exits
+                        store.refused.add(path);
+                        out.close();
+                        in.close();
+                        return;
+                    }
                     store.paths.add(path);
                     store.received.add(path);
                     w.writeU64(1).flush();
