@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -151,6 +152,33 @@ class EarlyBuilderTest {
         assertThat(b.received).as("replayed from the spool").containsExactly(PATH);
         assertThat(b.built).containsExactly(DRV);
         assertThat(b.open.get()).isZero();
+    }
+
+    @Test
+    void aBuildPlacedOnTheLikelyBuilderWhileItsLoginIsStillGoingOnWaitsForThatLoginInsteadOfAnother() throws Exception {
+        FakeBroker broker = new FakeBroker(FakeBroker.pool("small")).likely(A).leaseImmediately(A);
+        CountDownLatch login = new CountDownLatch(1);
+        builders.store(A.host()).loginGate = login;
+        Client client = connect(broker, "small");
+        ByteArrayOutputStream first = new ByteArrayOutputStream();
+        new WireWriter(first).writeU64(ServeProtocol.MAGIC_1).writeU64(0x207)
+                .writeU64(ServeProtocol.CMD_QUERY_VALID_PATHS).writeBool(false).writeBool(false)
+                .writeStrings(List.of()).flush();
+        client.input().write(first.toByteArray());
+        client.input().flush();
+        await().atMost(Duration.ofSeconds(10)).until(() -> builders.store(A.host()).dials.get() == 1);
+
+        client.input().write(buildDerivation());
+        client.input().close();
+        await().atMost(Duration.ofSeconds(10)).until(() -> !broker.tickets.isEmpty());
+        login.countDown();
+
+        assertThat(client.status().get(10, TimeUnit.SECONDS)).as(stderrBytes.toString(StandardCharsets.UTF_8))
+                .isZero();
+        StoreBuilders.Store a = builders.store(A.host());
+        assertThat(a.built).containsExactly(DRV);
+        assertThat(a.dials.get()).as("the build used the early login").isEqualTo(1);
+        assertThat(a.open.get()).isZero();
     }
 
     @Test

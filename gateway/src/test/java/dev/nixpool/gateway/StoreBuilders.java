@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
@@ -39,6 +40,8 @@ final class StoreBuilders implements BuilderDialer {
         final AtomicInteger dials = new AtomicInteger();
         final AtomicInteger open = new AtomicInteger();
         volatile boolean breakOnUpload;
+        /** Set: a dial of this builder waits for it before it logs in (a login still going on). */
+        volatile CountDownLatch loginGate;
     }
 
     private final Map<String, Store> stores = new ConcurrentHashMap<>();
@@ -51,6 +54,15 @@ final class StoreBuilders implements BuilderDialer {
     public BuilderLink dial(BuilderLease lease, Consumer<String> stderr) throws BrokerException {
         Store store = store(lease.host());
         store.dials.incrementAndGet();
+        CountDownLatch gate = store.loginGate;
+        if (gate != null) {
+            try {
+                gate.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new BrokerException("interrupted while logging in to " + lease.host(), e);
+            }
+        }
         try {
             PipedOutputStream toServer = new PipedOutputStream();
             PipedInputStream serverIn = new PipedInputStream(toServer, 1 << 16);
