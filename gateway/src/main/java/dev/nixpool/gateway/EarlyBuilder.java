@@ -35,6 +35,8 @@ final class EarlyBuilder implements AutoCloseable {
     private volatile boolean closed;
     private volatile boolean givenUp;
     private volatile boolean taken;
+    /** The broker's guess, known before its dial is done. */
+    private volatile BuilderLease guess;
     private int streamed;
 
     private record Dialed(BuilderLease lease, BuilderLink link) {
@@ -63,6 +65,7 @@ final class EarlyBuilder implements AutoCloseable {
             if (lease.isEmpty() || closed) {
                 return Optional.empty();
             }
+            guess = lease.get();
             BuilderLink link = dialer.dial(lease.get(), line -> lines.accept(line));
             if (closed) {
                 link.close();
@@ -77,8 +80,9 @@ final class EarlyBuilder implements AutoCloseable {
     }
 
     /**
-     * The spool's sink for one NAR: sent to the builder unless it has the path already. Waits for the dial the first
-     * time; null once the early builder is given up (the spool then works alone).
+     * The spool's sink for one NAR: sent to the builder unless it has the path already (the builder's Nix checks its
+     * hash, so the spool need not). Waits for the dial the first time; null once the early builder is given up (the
+     * spool then works alone).
      */
     InputSpool.NarSink sink() throws InterruptedException {
         Dialed d = await();
@@ -86,10 +90,13 @@ final class EarlyBuilder implements AutoCloseable {
             return null;
         }
         return (ValidPathInfo info, InputStream nar) -> {
-            if (d.link().client().queryValidPaths(false, false, List.of(info.path())).isEmpty()) {
-                d.link().client().addToStoreNar(info, nar);
-                streamed++;
+            if (!d.link().client().queryValidPaths(false, false, List.of(info.path())).isEmpty()) {
+                return false;
             }
+            // the builder's nix-store answers success only for a NAR of the declared hash and size
+            d.link().client().addToStoreNar(info, nar);
+            streamed++;
+            return true;
         };
     }
 
@@ -101,11 +108,16 @@ final class EarlyBuilder implements AutoCloseable {
     }
 
     /**
-     * The build got {@code lease}: the early link if it is that builder and ready (its stderr from now on goes to
-     * {@code stderr}), else empty and the early link closed. Never waits for a dial still going on.
+     * The build got {@code lease}: the early link if it is that builder (its stderr from now on goes to {@code stderr}),
+     * else empty and the early link closed. A dial of that very builder still going on is waited for: a fresh dial
+     * would only start the same login over (a trivial build's lease can come before the early login is done); a dial
+     * of another builder is not.
      */
-    Optional<BuilderLink> takeFor(BuilderLease lease, Consumer<String> stderr) {
-        Optional<Dialed> d = dialed.getNow(Optional.empty());
+    Optional<BuilderLink> takeFor(BuilderLease lease, Consumer<String> stderr) throws InterruptedException {
+        BuilderLease guessed = guess;
+        Optional<Dialed> d = guessed != null && sameBuilder(guessed, lease)
+                ? Optional.ofNullable(await())
+                : dialed.getNow(Optional.empty());
         if (d.isPresent() && !givenUp && !closed && sameBuilder(d.get().lease(), lease)) {
             lines = stderr;
             taken = true;

@@ -25,6 +25,7 @@ import org.apache.sshd.server.session.ServerSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.nixpool.ssh.CipherWarmup;
 import dev.nixpool.ssh.Ciphers;
 import dev.nixpool.ssh.HostKeys;
 import dev.nixpool.ssh.MinaSecurity;
@@ -93,9 +94,12 @@ public final class GatewayServer implements AutoCloseable {
                 ((GatewayCommand.Refused) GatewayCommand.parse("")).message()));
         server.setCommandFactory(this::command);
         SessionLiveness.configure(server, limits);
+        GatewayTransport.configure(server);
     }
 
     public void start() throws IOException {
+        // every uploaded byte is decrypted and encrypted again here: have AES-GCM compiled before the first upload
+        CipherWarmup.startOnce();
         server.start();
         LOG.info("Nixpool gateway listening on {}:{} (host key {})", server.getHost(), port(),
                 hostKeyFingerprint);

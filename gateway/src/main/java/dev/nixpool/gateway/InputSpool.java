@@ -64,6 +64,12 @@ public final class InputSpool implements AutoCloseable {
      * into the spool. A sink's failure is not the client's: the NAR is still spooled whole and checked, and the
      * failure is returned, to give the sink up. A failure of the client's stream or of the spool ends the upload
      * whatever the sink did.
+     * <p>
+     * The bytes the sink reads are not hashed here: when the sink took the whole NAR and says it checked it (Nix's
+     * AddToStoreNar refuses a NAR whose hash or size is not the declared one), hashing it again would only cost CPU on
+     * the path every byte of a large upload takes. Otherwise (the sink read none, part or all of it without checking,
+     * or failed) the NAR is checked here as without a sink: hashed as it is read if the sink read none of it, else read
+     * back from the spool file once it is complete.
      *
      * @param sink null for none
      * @return the sink's failure, if it failed
@@ -93,23 +99,30 @@ public final class InputSpool implements AutoCloseable {
             file = dir.resolve(paths.size() + ".nar");
             MessageDigest sha = NixHash.newSha256();
             IOException sinkFailure = null;
+            boolean checkedBySink = false;
+            TeeNar tee;
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), BUFFER)) {
-                TeeNar tee = new TeeNar(nar, out, sha, info.narSize(), "the NAR of " + info.path());
+                tee = new TeeNar(nar, out, sha, info.narSize(), "the NAR of " + info.path());
                 if (sink != null) {
+                    tee.hashing(false);
                     try {
-                        sink.accept(info, tee);
+                        checkedBySink = sink.accept(info, tee) && tee.exhausted();
                     } catch (IOException e) {
                         tee.rethrowOwnFailure();
                         sinkFailure = e;
                     }
+                    tee.hashing(tee.hashedAll());
                 }
                 tee.rethrowOwnFailure();
                 tee.drain();
             }
-            NixHash actual = NixHash.sha256(sha.digest());
-            if (!actual.equals(info.narHash())) {
-                throw new ClientProtocolException("hash mismatch importing path '" + info.path() + "';\n  specified: "
-                        + info.narHash().toPrefixedNix32() + "\n  got:       " + actual.toPrefixedNix32());
+            if (!checkedBySink) {
+                NixHash actual = NixHash.sha256(tee.hashedAll() ? sha.digest() : digestOf(file));
+                if (!actual.equals(info.narHash())) {
+                    throw new ClientProtocolException("hash mismatch importing path '" + info.path()
+                            + "';\n  specified: " + info.narHash().toPrefixedNix32() + "\n  got:       "
+                            + actual.toPrefixedNix32());
+                }
             }
             paths.put(info.path(), new Spooled(info, file));
             bytes += info.narSize();
@@ -185,7 +198,25 @@ public final class InputSpool implements AutoCloseable {
     /** What reads a NAR as it is spooled. */
     @FunctionalInterface
     public interface NarSink {
-        void accept(ValidPathInfo info, InputStream nar) throws IOException;
+        /**
+         * Reads as much of {@code nar} as it wants.
+         *
+         * @return true only if it read the whole NAR and checked it against {@code info}'s narHash and narSize (as
+         *         Nix's AddToStoreNar does, answering success only for a NAR that matches); the spool then does not
+         *         hash it again
+         */
+        boolean accept(ValidPathInfo info, InputStream nar) throws IOException;
+    }
+
+    private static byte[] digestOf(Path file) throws IOException {
+        MessageDigest sha = NixHash.newSha256();
+        byte[] buf = new byte[BUFFER];
+        try (InputStream in = Files.newInputStream(file)) {
+            for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
+                sha.update(buf, 0, n);
+            }
+        }
+        return sha.digest();
     }
 
     private static void skip(InputStream in, long size) throws IOException {

@@ -8,9 +8,9 @@ import java.security.MessageDigest;
 import dev.nixpool.nix.wire.WireTruncatedException;
 
 /**
- * Exactly one NAR of the client's stream, as a stream: what is read from it is written to the spool file and hashed on
- * the way. Whoever reads it (a builder's upload) cannot tell its own failures from the client's or the spool's, so
- * those are remembered here: {@link #rethrowOwnFailure} tells them apart afterwards.
+ * Exactly one NAR of the client's stream, as a stream: what is read from it is written to the spool file and, while
+ * {@link #hashing} is on, hashed on the way. Whoever reads it (a builder's upload) cannot tell its own failures from the
+ * client's or the spool's, so those are remembered here: {@link #rethrowOwnFailure} tells them apart afterwards.
  */
 final class TeeNar extends InputStream {
 
@@ -22,6 +22,8 @@ final class TeeNar extends InputStream {
     private final long size;
     private final String what;
     private long left;
+    private boolean hashing = true;
+    private boolean hashedAll = true;
     private IOException failure;
 
     TeeNar(InputStream client, OutputStream spool, MessageDigest sha, long size, String what) {
@@ -55,7 +57,11 @@ final class TeeNar extends InputStream {
             if (n < 0) {
                 throw new WireTruncatedException(what, size - left, size);
             }
-            sha.update(b, off, n);
+            if (hashing) {
+                sha.update(b, off, n);
+            } else {
+                hashedAll = false;
+            }
             spool.write(b, off, n);
             left -= n;
             return n;
@@ -68,6 +74,24 @@ final class TeeNar extends InputStream {
     @Override
     public int available() {
         return 0;
+    }
+
+    /**
+     * Whether what is read from now on is hashed. Off while a builder's AddToStoreNar reads: Nix checks the NAR's hash
+     * itself, so a NAR the builder took whole need not be hashed here a second time.
+     */
+    void hashing(boolean on) {
+        hashing = on;
+    }
+
+    /** True when every byte read so far was hashed, so the digest is the hash of what was read. */
+    boolean hashedAll() {
+        return hashedAll;
+    }
+
+    /** True once the whole NAR was read. */
+    boolean exhausted() {
+        return left == 0;
     }
 
     /** Reads what the reader left into the spool. */

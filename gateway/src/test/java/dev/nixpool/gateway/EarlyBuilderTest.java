@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -80,10 +81,14 @@ class EarlyBuilderTest {
     }
 
     private static byte[] handshakeAndUpload() throws IOException {
+        return handshakeAndUpload(NixHash.sha256Of(NAR));
+    }
+
+    private static byte[] handshakeAndUpload(NixHash declared) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         WireWriter w = new WireWriter(bytes).writeU64(ServeProtocol.MAGIC_1).writeU64(0x207);
         w.writeU64(ServeProtocol.CMD_ADD_TO_STORE_NAR).writeString(PATH).writeString("")
-                .writeString(NixHash.sha256Of(NAR).toBase16()).writeStrings(List.of()).writeU64(0)
+                .writeString(declared.toBase16()).writeStrings(List.of()).writeU64(0)
                 .writeU64(NAR.length).writeBool(false).writeStrings(List.of()).writeString("");
         w.flush();
         bytes.write(NAR);
@@ -150,6 +155,33 @@ class EarlyBuilderTest {
     }
 
     @Test
+    void aBuildPlacedOnTheLikelyBuilderWhileItsLoginIsStillGoingOnWaitsForThatLoginInsteadOfAnother() throws Exception {
+        FakeBroker broker = new FakeBroker(FakeBroker.pool("small")).likely(A).leaseImmediately(A);
+        CountDownLatch login = new CountDownLatch(1);
+        builders.store(A.host()).loginGate = login;
+        Client client = connect(broker, "small");
+        ByteArrayOutputStream first = new ByteArrayOutputStream();
+        new WireWriter(first).writeU64(ServeProtocol.MAGIC_1).writeU64(0x207)
+                .writeU64(ServeProtocol.CMD_QUERY_VALID_PATHS).writeBool(false).writeBool(false)
+                .writeStrings(List.of()).flush();
+        client.input().write(first.toByteArray());
+        client.input().flush();
+        await().atMost(Duration.ofSeconds(10)).until(() -> builders.store(A.host()).dials.get() == 1);
+
+        client.input().write(buildDerivation());
+        client.input().close();
+        await().atMost(Duration.ofSeconds(10)).until(() -> !broker.tickets.isEmpty());
+        login.countDown();
+
+        assertThat(client.status().get(10, TimeUnit.SECONDS)).as(stderrBytes.toString(StandardCharsets.UTF_8))
+                .isZero();
+        StoreBuilders.Store a = builders.store(A.host());
+        assertThat(a.built).containsExactly(DRV);
+        assertThat(a.dials.get()).as("the build used the early login").isEqualTo(1);
+        assertThat(a.open.get()).isZero();
+    }
+
+    @Test
     void aLikelyBuilderLostMidUploadIsGivenUpAndTheClientNeverSeesIt() throws Exception {
         FakeBroker broker = new FakeBroker(FakeBroker.pool("small")).likely(A).leaseImmediately(A);
         builders.store(A.host()).breakOnUpload = true;
@@ -165,6 +197,25 @@ class EarlyBuilderTest {
         assertThat(a.received).as("replayed from the spool").containsExactly(PATH);
         assertThat(a.built).containsExactly(DRV);
         assertThat(a.open.get()).isZero();
+    }
+
+    @Test
+    void aNarNotOfItsDeclaredHashIsRefusedByTheLikelyBuilderAndThenByTheGatewayAndNotKept() throws Exception {
+        // the gateway leaves the hash of a NAR streamed to a builder to the builder's Nix; when that refuses it, the
+        // spooled copy is hashed and refused as without an early builder
+        FakeBroker broker = new FakeBroker(FakeBroker.pool("small")).likely(A).leaseImmediately(A);
+        Client client = connect(broker, "small");
+        client.input().write(handshakeAndUpload(NixHash.sha256Of(new byte[]{1})));
+        client.input().close();
+
+        assertThat(client.status().get(10, TimeUnit.SECONDS)).isEqualTo(1);
+        assertThat(stderrBytes.toString(StandardCharsets.UTF_8))
+                .contains("hash mismatch importing path '" + PATH + "'");
+        StoreBuilders.Store a = builders.store(A.host());
+        assertThat(a.refused).containsExactly(PATH);
+        assertThat(a.paths).isEmpty();
+        assertThat(broker.tickets).as("no build queued").isEmpty();
+        assertThat(quota.used()).isZero();
     }
 
     @Test

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
@@ -17,16 +18,17 @@ import dev.nixpool.nix.build.BuildStatus;
 import dev.nixpool.nix.derivation.BasicDerivationCodec;
 import dev.nixpool.nix.serve.ServeClient;
 import dev.nixpool.nix.serve.ServeProtocol;
+import dev.nixpool.nix.store.NixHash;
 import dev.nixpool.nix.wire.WireReader;
 import dev.nixpool.nix.wire.WireWriter;
 
 /**
  * Stand-in builders with stores of their own, one per lease host: a serve server on pipes that keeps the paths it is
- * given (AddToStoreNar), answers QueryValidPaths from them and builds any derivation at once, successfully and with no
- * outputs. Records every dial, every path each store received, every derivation it was asked to build and whether a
- * link is open; a store can be told to break its link at its next AddToStoreNar (a builder lost mid-upload), or to
- * never finish a build (for what happens while one runs: cancel, hang-up) until its link closes, as closing the SSH
- * channel ends the remote nix-store.
+ * given (AddToStoreNar; like Nix, it checks each NAR against its declared hash and ends the link on a mismatch),
+ * answers QueryValidPaths from them and builds any derivation at once, successfully and with no outputs. Records every
+ * dial, every path each store received, every derivation it was asked to build and whether a link is open; a store can
+ * be told to break its link at its next AddToStoreNar (a builder lost mid-upload), or to never finish a build (for what
+ * happens while one runs: cancel, hang-up) until its link closes, as closing the SSH channel ends the remote nix-store.
  */
 final class StoreBuilders implements BuilderDialer {
 
@@ -34,11 +36,15 @@ final class StoreBuilders implements BuilderDialer {
     static final class Store {
         final Set<String> paths = ConcurrentHashMap.newKeySet();
         final List<String> received = new CopyOnWriteArrayList<>();
+        /** Paths whose NAR was not of the declared hash: refused, the link ended, as Nix's serve does. */
+        final List<String> refused = new CopyOnWriteArrayList<>();
         final List<String> built = new CopyOnWriteArrayList<>();
         final AtomicInteger dials = new AtomicInteger();
         final AtomicInteger open = new AtomicInteger();
         volatile boolean breakOnUpload;
         volatile boolean stallBuilds;
+        /** Set: a dial of this builder waits for it before it logs in (a login still going on). */
+        volatile CountDownLatch loginGate;
     }
 
     private final Map<String, Store> stores = new ConcurrentHashMap<>();
@@ -58,6 +64,15 @@ final class StoreBuilders implements BuilderDialer {
     public BuilderLink dial(BuilderLease lease, Consumer<String> stderr) throws BrokerException {
         Store store = store(lease.host());
         store.dials.incrementAndGet();
+        CountDownLatch gate = store.loginGate;
+        if (gate != null) {
+            try {
+                gate.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new BrokerException("interrupted while logging in to " + lease.host(), e);
+            }
+        }
         try {
             PipedOutputStream toServer = new PipedOutputStream();
             PipedInputStream serverIn = new PipedInputStream(toServer, 1 << 16);
@@ -128,7 +143,7 @@ final class StoreBuilders implements BuilderDialer {
                     }
                     String path = r.readString("path");
                     r.readString("deriver");
-                    r.readString("narHash");
+                    String narHash = r.readString("narHash");
                     r.readStrings("references");
                     r.readU64("registrationTime");
                     long size = r.readU64("narSize");
@@ -137,6 +152,13 @@ final class StoreBuilders implements BuilderDialer {
                     r.readString("ca");
                     byte[] nar = new byte[(int) size];
                     r.readFully(nar, 0, nar.length, "nar");
+                    if (!NixHash.sha256Of(nar).toBase16().equals(narHash)) {
+                        // Nix's nix-store --serve fails the command with "hash mismatch importing path" and exits
+                        store.refused.add(path);
+                        out.close();
+                        in.close();
+                        return;
+                    }
                     store.paths.add(path);
                     store.received.add(path);
                     w.writeU64(1).flush();

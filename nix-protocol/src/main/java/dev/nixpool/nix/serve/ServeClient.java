@@ -247,16 +247,26 @@ public class ServeClient {
         }
     }
 
+    /**
+     * Fills a whole buffer before each write: a write at least as large as the writer's buffer goes straight to the
+     * stream below (the SSH channel), where the short reads of a relayed stream would each be copied into the
+     * writer's buffer first, one copy more of every byte.
+     */
     private void copyExactly(InputStream nar, long size) throws IOException {
         byte[] buf = new byte[BUFFER];
         long left = size;
         while (left > 0) {
-            int n = nar.read(buf, 0, (int) Math.min(buf.length, left));
-            if (n < 0) {
-                throw new WireTruncatedException("the NAR to upload", size - left, size);
+            int want = (int) Math.min(buf.length, left);
+            int filled = 0;
+            while (filled < want) {
+                int n = nar.read(buf, filled, want - filled);
+                if (n < 0) {
+                    throw new WireTruncatedException("the NAR to upload", size - left + filled, size);
+                }
+                filled += n;
             }
-            out.stream().write(buf, 0, n);
-            left -= n;
+            out.stream().write(buf, 0, filled);
+            left -= filled;
         }
     }
 
