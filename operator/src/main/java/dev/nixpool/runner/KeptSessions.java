@@ -414,14 +414,13 @@ final class KeptSessions implements AutoCloseable {
         BuilderConnection connection = entry.connectionIfDone();
         BuilderSession spare;
         try {
-            spare = connection.session(NixSettings.NONE);
+            // started ahead of being a spare: the evaluator is ready when the first build takes it (the session is not
+            // shared yet, so this thread may use it)
+            spare = connection.preparedSession(NixSettings.NONE);
         } catch (BuilderException e) {
             LOG.debugf("could not start a spare session on builder %s: %s", builder.pod(), e.getMessage());
             return;
         }
-        // started ahead of being a spare: the evaluator is ready when the first build takes it (the session is not
-        // shared yet, so this thread may use it)
-        spare.prepare();
         boolean kept;
         synchronized (this) {
             kept = !entry.dropped && entry.spare == null;

@@ -114,10 +114,30 @@ public final class SshBuilderSession implements BuilderSession {
     static SshBuilderSession start(SshSession ssh, boolean ownsSsh, Watchdog watchdog, BuilderTimeouts timeouts,
             NixSettings settings, BuilderLimits limits) throws SshTransportException, ServeStartException {
         SshBuilderSession session = new SshBuilderSession(ssh, ownsSsh, watchdog, timeouts, settings, limits);
-        session.serve = ServeChannel.start(ssh, session.nix.serve(),
-                line -> RemoteCommands.deliver(session.serveLog.get(), line), timeouts.handshake(), watchdog,
-                limits.replies());
+        session.startServe();
         return session;
+    }
+
+    /**
+     * As {@link #start} on a kept connection's {@code ssh}, with the evaluator started before the serve channel (see
+     * {@link #prepare()}); it is closed again if the serve channel cannot be started.
+     */
+    static SshBuilderSession startPrepared(SshSession ssh, Watchdog watchdog, BuilderTimeouts timeouts,
+            NixSettings settings, BuilderLimits limits) throws SshTransportException, ServeStartException {
+        SshBuilderSession session = new SshBuilderSession(ssh, false, watchdog, timeouts, settings, limits);
+        session.prepare();
+        try {
+            session.startServe();
+        } catch (SshTransportException | ServeStartException | RuntimeException e) {
+            session.close();
+            throw e;
+        }
+        return session;
+    }
+
+    private void startServe() throws SshTransportException, ServeStartException {
+        serve = ServeChannel.start(ssh, nix.serve(), line -> RemoteCommands.deliver(serveLog.get(), line),
+                timeouts.handshake(), watchdog, limits.replies());
     }
 
     @Override
