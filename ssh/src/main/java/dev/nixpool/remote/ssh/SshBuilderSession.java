@@ -49,8 +49,9 @@ import dev.nixpool.ssh.Watchdog;
  * A builder reached over SSH: one {@code nix-store --serve --write} channel for the serve protocol, plus a short-lived
  * exec channel per evaluation. See docs/builder-session.md for the order of commands and why.
  * <p>
- * One thread at a time may call its methods (the serve protocol is one request at a time); {@link #close()} may be
- * called from any other thread to cancel: it closes the channels, which ends a blocked call with a
+ * One thread at a time may call its methods (the serve protocol is one request at a time), except {@link #prepare()},
+ * which only starts an evaluator on a channel of its own and may run beside them once the evaluation is done;
+ * {@link #close()} may be called from any other thread to cancel: it closes the channels, which ends a blocked call with a
  * {@link BuilderException} and makes the remote {@code nix-store} stop its build (it watches its stdin for a hang-up
  * while building).
  * <p>
