@@ -104,6 +104,7 @@ final class BuildJob implements Runnable {
                     }
                     drvPath = lease.session().instantiate(request.source(), log);
                 }
+                lease.evaluated();
                 return build(request, drvPath, lease.session(), log);
             } finally {
                 run.detach(lease.session());

@@ -91,6 +91,22 @@ final class KeptSessions implements AutoCloseable {
             return kept;
         }
 
+        /**
+         * The build's evaluation is over: a session that goes back as its reused builder's spare starts its next
+         * evaluator now, off the build's thread, instead of when the build ends. Nix's start-up in it takes tens of ms
+         * (more on a busy node), and a next build that came soon after this one's end found it still starting. The
+         * evaluator has a channel of its own, beside the serve channel the build goes on using.
+         */
+        void evaluated() {
+            boolean next;
+            synchronized (KeptSessions.this) {
+                next = !done && plain && entry.retained && entry.reusable && !entry.dropped;
+            }
+            if (next) {
+                prepareLater(session);
+            }
+        }
+
         /** The connection failed this build: it is replaced for the next one (this lease's session is closed). */
         void discard() {
             synchronized (KeptSessions.this) {
@@ -414,14 +430,13 @@ final class KeptSessions implements AutoCloseable {
         BuilderConnection connection = entry.connectionIfDone();
         BuilderSession spare;
         try {
-            spare = connection.session(NixSettings.NONE);
+            // started ahead of being a spare: the evaluator is ready when the first build takes it (the session is not
+            // shared yet, so this thread may use it)
+            spare = connection.preparedSession(NixSettings.NONE);
         } catch (BuilderException e) {
             LOG.debugf("could not start a spare session on builder %s: %s", builder.pod(), e.getMessage());
             return;
         }
-        // started ahead of being a spare: the evaluator is ready when the first build takes it (the session is not
-        // shared yet, so this thread may use it)
-        spare.prepare();
         boolean kept;
         synchronized (this) {
             kept = !entry.dropped && entry.spare == null;

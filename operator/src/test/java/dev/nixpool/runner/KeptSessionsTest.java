@@ -114,6 +114,33 @@ class KeptSessionsTest {
     }
 
     @Test
+    void aReusedBuildersSessionPreparesItsNextEvaluatorOnceTheBuildHasEvaluated() throws Exception {
+        retain(builder(A));
+        FakeSession spare = connector.to(A).sessions.get(0);
+        try (KeptSessions.Lease lease = sessions.lease(A, KEYS, NixSettings.NONE)) {
+            assertThat(spare.prepared).as("by the warming").isOne();
+            lease.evaluated();
+            assertThat(spare.prepared).as("while the build goes on, not only after it").isEqualTo(2);
+        }
+        try (KeptSessions.Lease own = sessions.lease(A, KEYS, OWN)) {
+            FakeSession session = (FakeSession) own.session();
+            own.evaluated();
+            assertThat(session.prepared).as("a session of the build's own settings is never the spare").isZero();
+        }
+    }
+
+    @Test
+    void anEphemeralBuildersSessionPreparesNoNextEvaluator() throws Exception {
+        sessions.retain(POOL, List.of(new KeptBuilder(A, "pod-a", false)), b -> Optional.of(KEYS));
+        try (KeptSessions.Lease lease = sessions.lease(A, KEYS, NixSettings.NONE)) {
+            FakeSession session = (FakeSession) lease.session();
+            int warmed = session.prepared;
+            lease.evaluated();
+            assertThat(session.prepared).as("its one build has taken it").isEqualTo(warmed);
+        }
+    }
+
+    @Test
     void anEphemeralBuildersConnectionGoesWithItsOneBuild() throws Exception {
         sessions.retain(POOL, List.of(new KeptBuilder(A, "pod-a", false)), b -> Optional.of(KEYS));
         FakeSession used;

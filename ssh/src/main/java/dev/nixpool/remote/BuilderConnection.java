@@ -13,6 +13,16 @@ public interface BuilderConnection extends AutoCloseable {
      */
     BuilderSession session(NixSettings settings) throws BuilderException;
 
+    /**
+     * A session as {@link #session}, {@link BuilderSession#prepare() prepared} for its first evaluation. A connection
+     * may start the evaluator first, so that it gets ready while the serve process starts and greets.
+     */
+    default BuilderSession preparedSession(NixSettings settings) throws BuilderException {
+        BuilderSession session = session(settings);
+        session.prepare();
+        return session;
+    }
+
     /** False once the connection broke or was closed: sessions cannot be started on it any more. */
     boolean isOpen();
 

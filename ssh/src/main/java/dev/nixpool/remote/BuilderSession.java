@@ -52,8 +52,9 @@ public interface BuilderSession extends AutoCloseable {
     }
 
     /**
-     * Gets ready for the next build's evaluation ahead of it, between builds (for a session kept for later builds).
-     * Best effort and quick to call again; sessions that cannot (test doubles) do nothing.
+     * Gets ready for the next build's evaluation ahead of it (for a session kept for later builds): between builds, or
+     * from another thread while a build that has done its evaluation goes on with the other methods. Best effort and
+     * quick to call again; sessions that cannot (test doubles) do nothing.
      */
     default void prepare() {
     }

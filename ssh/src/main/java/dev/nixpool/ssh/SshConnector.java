@@ -34,6 +34,11 @@ public final class SshConnector implements AutoCloseable {
 
     private final SshClient client;
 
+    /** Whether small packets go out at once (TCP_NODELAY) on this connector's connections. */
+    boolean noDelay() {
+        return CoreModuleProperties.TCP_NODELAY.getRequired(client);
+    }
+
     public SshConnector() {
         client = SshClient.setUpDefaultClient();
         PinnedHostKeyVerifier verifier = new PinnedHostKeyVerifier();
@@ -44,6 +49,10 @@ public final class SshConnector implements AutoCloseable {
         client.setKeyIdentityProvider(KeyIdentityProvider.EMPTY_KEYS_PROVIDER);
         client.setUserAuthFactories(List.of(UserAuthPublicKeyFactory.INSTANCE));
         client.setServiceFactories(List.of(ClientUserAuthServiceFactory.INSTANCE, new KeepAliveServiceFactory()));
+        // Nagle's algorithm held back a small packet written right after another (an evaluator's EOF after its
+        // expression, a serve request after a channel's close) until the builder's delayed ACK came, tens of ms later
+        // on every build; OpenSSH's own sshd and client turn it off as well
+        CoreModuleProperties.TCP_NODELAY.set(client, true);
         client.start();
     }
 

@@ -20,6 +20,8 @@ final class NixCommands {
 
     static final String SUBSTITUTERS = "extra-substituters";
     static final String TRUSTED_PUBLIC_KEYS = "extra-trusted-public-keys";
+    /** The program {@link #expression()} runs, named when the builder does not have it. */
+    static final String EVALUATOR = "nix-instantiate";
 
     private final String options;
 
@@ -37,9 +39,17 @@ final class NixCommands {
      * {@code --add-root} nix-instantiate prints the root's path instead of the .drv's and leaves a symlink behind on a
      * builder that may be reused. Without a root Nix warns about the missing one on stderr, which would open every
      * build log; --no-gc-warning (Nix 2.8 has it) says the omission is deliberate.
+     * <p>
+     * The .drv's text follows its path ({@link EvaluatorOutput}): the shell that runs the command anyway reads the file
+     * nix-instantiate has just written, which saves the build a serve round trip to read it. Up to
+     * {@link EvaluatorOutput#DRV_TEXT_LIMIT} bytes and one more, to say a larger file was cut; nothing when the output
+     * is not one file (several derivations, a store not at its path on this file system) or {@code head} is missing.
+     * Nix's exit status is the command's, 127 included.
      */
     String expression() {
-        return "nix-instantiate --no-gc-warning" + options + " -";
+        return "d=$(" + EVALUATOR + " --no-gc-warning" + options + " -) || exit; printf '%s\\n' \"$d\"; "
+                + "if [ -f \"$d\" ]; then head -c " + (EvaluatorOutput.DRV_TEXT_LIMIT + 1)
+                + " -- \"$d\" 2>/dev/null; fi; exit 0";
     }
 
     /** Evaluates stdin with the store writable, so that builtins.storePath substitutes. */

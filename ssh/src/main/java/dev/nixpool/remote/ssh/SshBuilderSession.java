@@ -17,7 +17,9 @@ import java.util.concurrent.atomic.AtomicReference;
 import dev.nixpool.nix.build.BuildOptions;
 import dev.nixpool.nix.build.BuildResult;
 import dev.nixpool.nix.build.BuildStatus;
+import dev.nixpool.nix.derivation.ATermParser;
 import dev.nixpool.nix.derivation.Derivation;
+import dev.nixpool.nix.derivation.DerivationFormatException;
 import dev.nixpool.nix.derivation.DerivationOutput;
 import dev.nixpool.nix.serve.BuildPathsOutcome;
 import dev.nixpool.nix.serve.PathInfo;
@@ -47,8 +49,9 @@ import dev.nixpool.ssh.Watchdog;
  * A builder reached over SSH: one {@code nix-store --serve --write} channel for the serve protocol, plus a short-lived
  * exec channel per evaluation. See docs/builder-session.md for the order of commands and why.
  * <p>
- * One thread at a time may call its methods (the serve protocol is one request at a time); {@link #close()} may be
- * called from any other thread to cancel: it closes the channels, which ends a blocked call with a
+ * One thread at a time may call its methods (the serve protocol is one request at a time), except {@link #prepare()},
+ * which only starts an evaluator on a channel of its own and may run beside them once the evaluation is done;
+ * {@link #close()} may be called from any other thread to cancel: it closes the channels, which ends a blocked call with a
  * {@link BuilderException} and makes the remote {@code nix-store} stop its build (it watches its stdin for a hang-up
  * while building).
  * <p>
@@ -84,8 +87,14 @@ public final class SshBuilderSession implements BuilderSession {
     private volatile boolean closed;
     /** An evaluator started by {@link #prepare()}, waiting for the next expression on its stdin. */
     private final AtomicReference<RemoteCommands.Started> readyEvaluator = new AtomicReference<>();
-    /** The .drv this session's evaluator printed last: valid on the builder, as nix-instantiate has just written it. */
-    private volatile StorePath evaluated;
+    /**
+     * The .drv this session's evaluator printed last: valid on the builder, as nix-instantiate has just written it; with
+     * its contents when the evaluator printed them too.
+     */
+    private volatile Evaluated evaluated;
+
+    private record Evaluated(StorePath drv, Derivation derivation) {
+    }
 
     private SshBuilderSession(SshSession ssh, boolean ownsSsh, Watchdog watchdog, BuilderTimeouts timeouts,
             NixSettings settings, BuilderLimits limits) {
@@ -106,10 +115,30 @@ public final class SshBuilderSession implements BuilderSession {
     static SshBuilderSession start(SshSession ssh, boolean ownsSsh, Watchdog watchdog, BuilderTimeouts timeouts,
             NixSettings settings, BuilderLimits limits) throws SshTransportException, ServeStartException {
         SshBuilderSession session = new SshBuilderSession(ssh, ownsSsh, watchdog, timeouts, settings, limits);
-        session.serve = ServeChannel.start(ssh, session.nix.serve(),
-                line -> RemoteCommands.deliver(session.serveLog.get(), line), timeouts.handshake(), watchdog,
-                limits.replies());
+        session.startServe();
         return session;
+    }
+
+    /**
+     * As {@link #start} on a kept connection's {@code ssh}, with the evaluator started before the serve channel (see
+     * {@link #prepare()}); it is closed again if the serve channel cannot be started.
+     */
+    static SshBuilderSession startPrepared(SshSession ssh, Watchdog watchdog, BuilderTimeouts timeouts,
+            NixSettings settings, BuilderLimits limits) throws SshTransportException, ServeStartException {
+        SshBuilderSession session = new SshBuilderSession(ssh, false, watchdog, timeouts, settings, limits);
+        session.prepare();
+        try {
+            session.startServe();
+        } catch (SshTransportException | ServeStartException | RuntimeException e) {
+            session.close();
+            throw e;
+        }
+        return session;
+    }
+
+    private void startServe() throws SshTransportException, ServeStartException {
+        serve = ServeChannel.start(ssh, nix.serve(), line -> RemoteCommands.deliver(serveLog.get(), line),
+                timeouts.handshake(), watchdog, limits.replies());
     }
 
     @Override
@@ -142,12 +171,12 @@ public final class SshBuilderSession implements BuilderSession {
 
     private String instantiateFrom(BuildSource source, LogSink log) throws BuilderException {
         if (source instanceof BuildSource.Expression e) {
-            return evaluate("the expression", nix.expression(), e.text().getBytes(StandardCharsets.UTF_8), log);
+            return evaluate("the expression", NixCommands.EVALUATOR, nix.expression(),
+                    e.text().getBytes(StandardCharsets.UTF_8), log);
         }
         if (source instanceof BuildSource.Flake f) {
             String installable = checkInstallable(f.installable());
-            return evaluate("the flake '" + installable + "'", nix.flake(installable), new byte[0],
-                    log);
+            return evaluate("the flake '" + installable + "'", "nix", nix.flake(installable), new byte[0], log);
         }
         if (source instanceof BuildSource.DerivationPath d) {
             return substitute(d.drvPath(), log);
@@ -176,8 +205,12 @@ public final class SshBuilderSession implements BuilderSession {
         }
     }
 
-    /** Runs an evaluator with {@code input} on its stdin (never on its command line) and returns the .drv it printed. */
-    private String evaluate(String what, String command, byte[] input, LogSink log) throws BuilderException {
+    /**
+     * Runs an evaluator ({@code program}) with {@code input} on its stdin (never on its command line) and returns the
+     * .drv it printed.
+     */
+    private String evaluate(String what, String program, String command, byte[] input, LogSink log)
+            throws BuilderException {
         RemoteCommands.Started ready = readyEvaluator.getAndSet(null);
         if (ready != null && (!ready.isOpen() || !ready.command().equals(command))) {
             ready.close();
@@ -187,14 +220,15 @@ public final class SshBuilderSession implements BuilderSession {
         RemoteCommands.Result r = commands.complete("evaluating " + what, evaluator, input, log,
                 timeouts.evaluation());
         if (r.status() == 127) {
-            throw new BuilderException(BuilderFailure.NIX_NOT_FOUND, "'" + command.split(" ")[0] + "' was not found on "
+            throw new BuilderException(BuilderFailure.NIX_NOT_FOUND, "'" + program + "' was not found on "
                     + ssh.target() + " (exit status 127)" + ServeStartFailure.quote(r.stderr()));
         }
         if (r.status() != 0) {
             throw new BuilderException(BuilderFailure.EVALUATION_FAILED, "evaluating " + what + " on " + ssh.target()
                     + " failed (exit status " + r.status() + "):\n" + BuilderFailures.evaluatorError(r.stderr()));
         }
-        String out = new String(r.stdout(), StandardCharsets.UTF_8).strip();
+        EvaluatorOutput output = EvaluatorOutput.parse(r.stdout());
+        String out = output.printed();
         String[] lines = out.split("\n");
         if (out.isEmpty() || lines.length != 1) {
             throw new BuilderException(BuilderFailure.EVALUATION_FAILED, "expected evaluating " + what
@@ -204,7 +238,7 @@ public final class SshBuilderSession implements BuilderSession {
         try {
             StorePath drv = StorePath.parse(lines[0].strip());
             if (drv.isDerivation()) {
-                evaluated = drv;
+                evaluated = new Evaluated(drv, parsedOrNull(output.drvText()));
                 return drv.toString();
             }
         } catch (InvalidStorePathException e) {
@@ -212,6 +246,19 @@ public final class SshBuilderSession implements BuilderSession {
         }
         throw new BuilderException(BuilderFailure.PROTOCOL_ERROR, "expected '" + command + "' on " + ssh.target()
                 + " to print a .drv store path, got '" + lines[0] + "'");
+    }
+
+    /** The .drv's text the evaluator printed, parsed; null (read over serve instead) when it is not one. */
+    private static Derivation parsedOrNull(byte[] drvText) {
+        if (drvText == null) {
+            return null;
+        }
+        try {
+            return ATermParser.parse(drvText);
+        } catch (DerivationFormatException e) {
+            // read from the store as without the text; a .drv that is really not one fails that read with the reason
+            return null;
+        }
     }
 
     /**
@@ -253,8 +300,14 @@ public final class SshBuilderSession implements BuilderSession {
 
     private Derivation readDerivation(StorePath drv) throws BuilderException {
         // the validity check is a round trip on every build's way to its build command; a .drv the evaluator of this
-        // session has just written is valid (and if it were not, the dump below fails the read all the same)
-        if (!drv.equals(evaluated) && !isValid(drv)) {
+        // session has just written is valid (and if it were not, the dump below fails the read all the same), and when
+        // the evaluator printed its text the dump is not needed either
+        Evaluated last = evaluated;
+        boolean justEvaluated = last != null && drv.equals(last.drv());
+        if (justEvaluated && last.derivation() != null) {
+            return last.derivation();
+        }
+        if (!justEvaluated && !isValid(drv)) {
             throw new BuilderException(BuilderFailure.DERIVATION_UNAVAILABLE,
                     drv + " is not valid in the store of " + ssh.target());
         }

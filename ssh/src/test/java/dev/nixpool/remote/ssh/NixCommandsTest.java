@@ -19,7 +19,8 @@ class NixCommandsTest {
     void withoutSettingsTheCommandsAreThePlainOnes() {
         NixCommands nix = new NixCommands(NixSettings.NONE);
         assertThat(nix.serve()).isEqualTo("nix-store --serve --write").isEqualTo(ServeProtocol.REMOTE_COMMAND);
-        assertThat(nix.expression()).isEqualTo("nix-instantiate --no-gc-warning -");
+        assertThat(nix.expression()).isEqualTo("d=$(nix-instantiate --no-gc-warning -) || exit; printf '%s\\n' \"$d\"; "
+                + "if [ -f \"$d\" ]; then head -c 61441 -- \"$d\" 2>/dev/null; fi; exit 0");
         assertThat(nix.ensure()).isEqualTo("nix-instantiate --eval --read-write-mode -");
         assertThat(nix.flake("path:/tmp/f#pkg"))
                 .isEqualTo("nix --extra-experimental-features 'nix-command flakes' path-info --derivation "
@@ -33,7 +34,7 @@ class NixCommandsTest {
         String options = " --option extra-substituters '" + CACHE + " https://cache.nixos.org'"
                 + " --option extra-trusted-public-keys '" + KEY + "'";
         assertThat(nix.serve()).isEqualTo("nix-store --serve --write" + options);
-        assertThat(nix.expression()).isEqualTo("nix-instantiate --no-gc-warning" + options + " -");
+        assertThat(nix.expression()).startsWith("d=$(nix-instantiate --no-gc-warning" + options + " -) || exit; ");
         assertThat(nix.ensure()).isEqualTo("nix-instantiate --eval --read-write-mode" + options + " -");
         assertThat(nix.flake("github:o/r#p")).isEqualTo(
                 "nix --extra-experimental-features 'nix-command flakes' path-info --derivation" + options

@@ -179,7 +179,8 @@ class SshBuilderSessionIT {
             throws Exception {
         long loginsBefore = logins(builder);
         try (BuilderConnection connection = connector.connect(address(builder), credentials(builder))) {
-            try (BuilderSession spare = connection.session(NixSettings.NONE)) {
+            // as the operator's warming makes a spare: its evaluator started before its serve process
+            try (BuilderSession spare = connection.preparedSession(NixSettings.NONE)) {
                 for (int i = 1; i <= 2; i++) {
                     spare.prepare(); // as the operator does between builds: the evaluator waits on its stdin
                     List<String> log = new CopyOnWriteArrayList<>();
