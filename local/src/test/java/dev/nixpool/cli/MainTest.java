@@ -74,7 +74,7 @@ class MainTest {
         assertThat(err()).startsWith("nixpool bench: --builds needs a positive number, got 'none'");
         err.reset();
         assertThat(run("bench", "upload", "--compression", "bzip2")).isEqualTo(2);
-        assertThat(err()).startsWith("nixpool bench: --compression must be xz, zstd or none, got 'bzip2'");
+        assertThat(err()).startsWith("nixpool bench: --compression needs one of xz, zstd, none, got 'bzip2'");
         err.reset();
         assertThat(run("bench", "gateway", "--input-mib", "0")).isEqualTo(2);
         assertThat(err()).startsWith("nixpool bench: --input-mib needs a positive number, got '0'");
