@@ -82,7 +82,10 @@ class WebSocketWatchesTest {
         try (Watch allWatch = builds().inNamespace(EmbeddedApiServer.DEFAULT_NAMESPACE).watch(recorder(all));
                 Watch teamWatch = builds().inNamespace(EmbeddedApiServer.DEFAULT_NAMESPACE)
                         .withLabel("team", "a").watch(recorder(teamA))) {
-            assertThat(server.openWatches()).as("served by the server's own watches").isEqualTo(2);
+            // the client's watch() returns once the WebSocket upgrade is answered; the server counts the watch when its
+            // handler has registered it, which may come a moment later
+            await().atMost(WAIT).untilAsserted(
+                    () -> assertThat(server.openWatches()).as("served by the server's own watches").isEqualTo(2));
 
             create("x", Map.of("team", "a"));
             create("y", Map.of());
