@@ -29,7 +29,10 @@ import dev.nixpool.api.v1alpha1.NixBuild;
  * {@code triggerReconcilerOnAllEvents} setting that would hand deletions to the reconciler instead). Here the
  * reconciler adds the finalizer after its first run (a warm build's run is under way by then) and this source, told
  * of every NixBuild event by JOSDK, cleans a build up when it is marked for deletion (then removes the finalizer) or
- * when it is gone without that (deleted before its finalizer was stored). The clean-up runs off the informer's
+ * when it is gone without that (deleted before its finalizer was stored). A build counts as marked whenever it is seen
+ * marked, not only on the update that marked it: JOSDK hides events it takes for the operator's own writes, and a
+ * status write that landed just after the mark (the reconciler hands its answer over, {@link #markedForDeletion})
+ * hides the mark's own event and makes the next one already marked before and after. The clean-up runs off the informer's
  * thread, under the build's lock: never at the same time as a reconcile of the build, and a reconcile that comes after
  * it does nothing ({@link #deleted}). A clean-up that throws is tried again a few times with growing pauses: a build
  * that is already gone has no later event to try it again, and one marked for deletion has none either until the
@@ -50,6 +53,8 @@ final class BuildDeletions extends AbstractEventSource<Void, NixBuild> implement
     private final Map<String, Object> locks = new ConcurrentHashMap<>();
     private final Map<String, Instant> cleaned = new ConcurrentHashMap<>();
     private final Set<String> gone = ConcurrentHashMap.newKeySet();
+    /** Builds seen marked for deletion whose clean-up is queued, under way or done: each is handed over once. */
+    private final Set<String> marked = ConcurrentHashMap.newKeySet();
     private final Duration firstRetry;
     private final ScheduledExecutorService worker = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "nixpool-build-deletions");
@@ -97,21 +102,33 @@ final class BuildDeletions extends AbstractEventSource<Void, NixBuild> implement
     @Override
     public void onResourceCreated(NixBuild build) {
         // a build already marked for deletion when the operator (re)started: JOSDK never reconciles it
-        if (build.isMarkedForDeletion()) {
-            submit(build, false);
-        }
+        markedForDeletion(build);
     }
 
+    /**
+     * Whether {@code before} was marked does not matter: when the mark's own event was taken for one of the operator's
+     * writes and dropped, the first event that shows the mark has it on both sides.
+     */
     @Override
     public void onResourceUpdated(NixBuild now, NixBuild before) {
-        if (now.isMarkedForDeletion() && (before == null || !before.isMarkedForDeletion())) {
-            submit(now, false);
-        }
+        markedForDeletion(now);
     }
 
     @Override
     public void onResourceDeleted(NixBuild build) {
+        marked.remove(build.getMetadata().getUid());
         submit(build, true);
+    }
+
+    /**
+     * Queues the clean-up of a build seen marked for deletion, once per build: from its events, and from the
+     * reconciler when the API server answered its status write with the build marked (the events of that write and of
+     * the mark may never reach this source: JOSDK filters them as its own).
+     */
+    void markedForDeletion(NixBuild build) {
+        if (build.isMarkedForDeletion() && marked.add(build.getMetadata().getUid())) {
+            submit(build, false);
+        }
     }
 
     private void submit(NixBuild build, boolean gone) {
@@ -169,8 +186,9 @@ final class BuildDeletions extends AbstractEventSource<Void, NixBuild> implement
             LOG.errorf(error, "cleaning up deleted NixBuild %s failed %d times; what it left (its logs) stays", name,
                     attempt);
         } else {
+            marked.remove(build.getMetadata().getUid());
             LOG.errorf(error, "cleaning up NixBuild %s, marked for deletion, failed %d times; it keeps its finalizer "
-                    + "until the operator's next start tries again", name, attempt);
+                    + "until its next event or the operator's next start tries again", name, attempt);
         }
     }
 

@@ -179,6 +179,8 @@ public class NixBuildReconciler implements Reconciler<NixBuild> {
         Optional<NixBuild> written = StatusWriter.written(context, build, step.status());
         if (written.isPresent()) {
             metrics.statusWritten(build, step.status(), step.now());
+            // marked meanwhile: JOSDK takes the mark's event for this write's and drops both, so say it here
+            deletions.markedForDeletion(written.get());
         }
         step.events().forEach(event -> {
             if (event.warning()) {

@@ -60,6 +60,35 @@ class BuildDeletionsTest {
                 "other gone");
     }
 
+    /**
+     * The event that marked the build never came: JOSDK dropped it as older than the operator's own status write that
+     * landed just after it (and dropped that write's event as its own). The next event shows the mark before and after.
+     */
+    @Test
+    void aBuildFirstSeenMarkedOnBothSidesOfAnUpdateIsCleanedUp() {
+        NixBuild marked = marked("late", "u9");
+        deletions.onResourceUpdated(marked, marked);
+        await().atMost(Duration.ofSeconds(10)).until(() -> deletions.deleted(marked));
+        assertThat(cleanups).containsExactly("late marked");
+    }
+
+    @Test
+    void aMarkedStatusWriteAnswerHandsTheBuildOverOnceWhateverEventsFollow() {
+        NixBuild build = build("written", "u10");
+        deletions.markedForDeletion(build);
+        NixBuild marked = marked("written", "u10");
+        deletions.markedForDeletion(marked);
+        deletions.onResourceUpdated(marked, build);
+        deletions.onResourceUpdated(marked, marked);
+        await().atMost(Duration.ofSeconds(10)).until(() -> deletions.deleted(marked));
+        deletions.onResourceDeleted(marked);
+        NixBuild other = build("other", "u11");
+        deletions.onResourceDeleted(other);
+        await().atMost(Duration.ofSeconds(10)).until(() -> deletions.deleted(other));
+        assertThat(cleanups).as("an unmarked answer hands nothing over; the marked one once").containsExactly(
+                "written marked", "other gone");
+    }
+
     @Test
     void aBuildDeletedBeforeItHadTheFinalizerIsCleanedUpFromItsDeleteEvent() {
         NixBuild build = build("early", "u3");
@@ -156,6 +185,12 @@ class BuildDeletionsTest {
                 throw new IllegalStateException("log store unavailable");
             }
         }, Duration.ZERO);
+    }
+
+    private static NixBuild marked(String name, String uid) {
+        NixBuild build = build(name, uid);
+        build.getMetadata().setDeletionTimestamp("2026-12-01T00:00:00Z");
+        return build;
     }
 
     private static NixBuild build(String name, String uid) {

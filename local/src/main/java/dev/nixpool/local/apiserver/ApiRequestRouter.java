@@ -278,8 +278,24 @@ final class ApiRequestRouter {
             if (stored.code() != 200) {
                 return normalize(stored, path);
             }
-            return update(path, body, JSON.readTree(stored.getBody().readUtf8()), request);
+            JsonNode current = JSON.readTree(stored.getBody().readUtf8());
+            if (stale(body, current)) {
+                return error(409, ApiErrors.conflictMessage(path), path);
+            }
+            return update(path, body, current, request);
         }
+    }
+
+    /**
+     * Whether a PUT names a resourceVersion other than the stored one: refused with a 409, as the API server does, for
+     * the status subresource too. The mock checks it for writes of the main resource only (for /status it compares the
+     * stored object with itself), so a status written from a stale read landed on whatever had changed meanwhile, e.g.
+     * an object just marked for deletion; the operator's informer then took the mark for its own write and never saw
+     * the deletion.
+     */
+    private static boolean stale(JsonNode body, JsonNode current) {
+        String given = body.path("metadata").path("resourceVersion").asText("");
+        return !given.isEmpty() && !given.equals(current.path("metadata").path("resourceVersion").asText(""));
     }
 
     /**

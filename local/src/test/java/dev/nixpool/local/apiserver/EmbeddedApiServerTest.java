@@ -122,6 +122,38 @@ class EmbeddedApiServerTest {
         assertThat(afterSpec.getMetadata().getGeneration()).isEqualTo(2L);
     }
 
+    /**
+     * A status PUT from a stale read is refused as the API server refuses it; the Fabric8 mock stored it on top of the
+     * newer object (here: one just marked for deletion), and the operator then never saw the mark.
+     */
+    @Test
+    void aStatusWriteFromAStaleReadIsAConflict() {
+        GenericKubernetesResource created = client.genericKubernetesResources(KubectlFixture.NIXBUILDS).inNamespace(NS)
+                .resource(newBuild("stale-status", Map.of("system", "x86_64-linux"))).create();
+        build("stale-status").edit(b -> {
+            b.getMetadata().setFinalizers(List.of("nixpool.dev/test"));
+            return b;
+        });
+        build("stale-status").delete();
+        assertThat(build("stale-status").get().getMetadata().getDeletionTimestamp()).isNotNull();
+
+        created.setAdditionalProperty("status", Map.of("phase", "Building"));
+        assertThatThrownBy(() -> client.genericKubernetesResources(KubectlFixture.NIXBUILDS).inNamespace(NS)
+                .resource(created).updateStatus()).isInstanceOfSatisfying(KubernetesClientException.class,
+                        e -> assertThat(e.getCode()).isEqualTo(409));
+        GenericKubernetesResource current = build("stale-status").get();
+        assertThat(current.getAdditionalProperties()).doesNotContainKey("status");
+
+        current.setAdditionalProperty("status", Map.of("phase", "Building"));
+        GenericKubernetesResource written = client.genericKubernetesResources(KubectlFixture.NIXBUILDS).inNamespace(NS)
+                .resource(current).updateStatus();
+        assertThat((Map<String, Object>) written.get("status")).containsEntry("phase", "Building");
+        build("stale-status").edit(b -> {
+            b.getMetadata().setFinalizers(List.of());
+            return b;
+        });
+    }
+
     @Test
     void mergePatchesReplaceArraysAndServerSideApplyMergesToo() {
         GenericKubernetesResource created = newMachine("patched", 1);
