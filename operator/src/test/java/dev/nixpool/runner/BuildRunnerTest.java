@@ -215,6 +215,9 @@ class BuildRunnerTest {
         builder.keepsConnections = true;
         runner.keepConnected("ns/default", List.of(new KeptBuilder(new BuilderAddress("127.0.0.9", 2222, "root"),
                 "builder-0", true)), b -> Optional.of(new BuilderCredentials("private", "ssh-ed25519 AAAA")));
+        // the warming connects on a thread of its own; a build dispatched before it began would connect by itself,
+        // not over the kept connection these tests are about
+        await().atMost(FakeBuilder.WAIT).until(() -> builder.connects.get() >= 1);
     }
 
     @Test
