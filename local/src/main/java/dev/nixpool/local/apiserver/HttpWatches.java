@@ -166,16 +166,17 @@ final class HttpWatches implements Consumer<StoreChange> {
             this.change = change;
         }
 
+        /** The object before the write: the writer's tree when it had one, else parsed here once. */
         JsonNode before() {
             if (before == null && change.before() != null) {
-                before = parse(change.before());
+                before = change.parsedBefore() != null ? change.parsedBefore() : parse(change.before());
             }
             return before;
         }
 
         JsonNode after() {
             if (after == null && change.after() != null) {
-                after = parse(change.after());
+                after = change.parsedAfter() != null ? change.parsedAfter() : parse(change.after());
             }
             return after;
         }

@@ -50,6 +50,16 @@ class ObservableCrudStoreTest {
         MockResponse delete(String path) {
             return same(mock.handleDelete(path), indexed.handleDelete(path));
         }
+
+        /** A PUT as the mock's PutHandler answers it and as the API server's parsed update does. */
+        MockResponse put(String path, String body) throws Exception {
+            String objectPath = path.endsWith("/status") ? path.substring(0, path.length() - "/status".length()) : path;
+            MockResponse stored = indexed.handleGet(objectPath);
+            MockResponse parsed = stored.code() == 200
+                    ? indexed.update(path, JSON.readTree(body), JSON.readTree(stored.getBody().readUtf8()))
+                    : new MockResponse().setResponseCode(404);
+            return same(mock.handleUpdate(request(HttpMethod.PUT, path, body)), parsed);
+        }
     }
 
     @Test
@@ -121,6 +131,59 @@ class ObservableCrudStoreTest {
         assertThat(changes).hasSize(2);
         assertThat(changes.get(1).before()).contains("\"web\"");
         assertThat(changes.get(1).after()).isNull();
+    }
+
+    @Test
+    void aParsedUpdateStoresAndAnswersWhatTheMocksPutDoes() throws Exception {
+        Twins stores = new Twins();
+        List<StoreChange> changes = new ArrayList<>();
+        stores.indexed.addListener(changes::add);
+        stores.create("/api/v1/namespaces/a/pods", pod("a", "web", "\"finalizers\":[\"nixpool.dev/x\"],"));
+        String path = "/api/v1/namespaces/a/pods/web";
+        ObjectNode current = (ObjectNode) JSON.readTree(stores.get(path).getBody().readUtf8());
+
+        // the spec: generation and resourceVersion move on, the watchers get the writer's tree with the text
+        ObjectNode spec = current.deepCopy();
+        spec.putObject("spec").put("hostname", "h");
+        ((ObjectNode) spec.get("metadata")).putObject("labels").put("team", "a");
+        JsonNode written = JSON.readTree(stores.put(path, spec.toString()).getBody().readUtf8());
+        assertThat(written.path("metadata").path("generation").asInt()).isEqualTo(2);
+        StoreChange change = changes.get(changes.size() - 1);
+        assertThat(change.parsedAfter()).isEqualTo(JSON.readTree(change.after()));
+        assertThat(change.parsedBefore()).isEqualTo(JSON.readTree(change.before()));
+        // keyed by its new labels as the mock keys it
+        assertThat(stores.get("/api/v1/namespaces/a/pods?labelSelector=team%3Da").getBody().readUtf8())
+                .contains("\"hostname\":\"h\"");
+        assertThat(stores.get(path).code()).isEqualTo(200);
+
+        // the same object again: nothing changes, nobody is told
+        int told = changes.size();
+        stores.put(path, written.toString());
+        assertThat(changes).hasSize(told);
+
+        // a status write keeps everything else; a stale one, a mismatched name or no kind are refused alike
+        ObjectNode status = (ObjectNode) JSON.readTree(stores.get(path).getBody().readUtf8());
+        status.putObject("status").put("phase", "Running");
+        ((ObjectNode) status.get("spec")).put("hostname", "ignored");
+        JsonNode afterStatus = JSON.readTree(stores.put(path + "/status", status.toString()).getBody().readUtf8());
+        assertThat(afterStatus.path("spec").path("hostname").asText()).isEqualTo("h");
+        assertThat(afterStatus.path("status").path("phase").asText()).isEqualTo("Running");
+        assertThat(stores.put(path, spec.toString()).code()).isEqualTo(409);
+        ObjectNode renamed = afterStatus.deepCopy();
+        ((ObjectNode) renamed.get("metadata")).put("name", "other");
+        assertThat(stores.put(path, renamed.toString()).code()).isEqualTo(400);
+        ObjectNode kindless = afterStatus.deepCopy();
+        kindless.remove("kind");
+        assertThat(stores.put(path, kindless.toString()).code()).isEqualTo(422);
+        assertThat(stores.put("/api/v1/namespaces/a/pods/absent", pod("a", "absent", "")).code()).isEqualTo(404);
+
+        // the last finalizer removed from an object marked for deletion deletes it
+        stores.delete(path);
+        ObjectNode released = (ObjectNode) JSON.readTree(stores.get(path).getBody().readUtf8());
+        ((ObjectNode) released.get("metadata")).remove("finalizers");
+        stores.put(path, released.toString());
+        assertThat(stores.get(path).code()).isEqualTo(404);
+        assertThat(changes.get(changes.size() - 1).after()).isNull();
     }
 
     private static String pod(String namespace, String name, String extraMetadata) {
