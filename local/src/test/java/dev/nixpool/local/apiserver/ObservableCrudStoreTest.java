@@ -161,6 +161,14 @@ class ObservableCrudStoreTest {
         stores.put(path, written.toString());
         assertThat(changes).hasSize(told);
 
+        // metadata alone: a new resourceVersion, the same generation
+        ObjectNode relabelled = written.deepCopy();
+        ((ObjectNode) relabelled.path("metadata").path("labels")).put("tier", "b");
+        JsonNode afterLabels = JSON.readTree(stores.put(path, relabelled.toString()).getBody().readUtf8());
+        assertThat(afterLabels.path("metadata").path("generation").asInt()).isEqualTo(2);
+        assertThat(afterLabels.path("metadata").path("resourceVersion").asText())
+                .isNotEqualTo(written.path("metadata").path("resourceVersion").asText());
+
         // a status write keeps everything else; a stale one, a mismatched name or no kind are refused alike
         ObjectNode status = (ObjectNode) JSON.readTree(stores.get(path).getBody().readUtf8());
         status.putObject("status").put("phase", "Running");
