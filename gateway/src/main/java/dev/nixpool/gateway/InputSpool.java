@@ -1,7 +1,6 @@
 package dev.nixpool.gateway;
 
 import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -37,6 +36,7 @@ public final class InputSpool implements AutoCloseable {
     private final int maxPaths;
     private final SpoolQuota quota;
     private final Map<StorePath, Spooled> paths = new LinkedHashMap<>();
+    private final SpoolFile files = new SpoolFile();
     private long bytes;
     private boolean created;
 
@@ -101,7 +101,7 @@ public final class InputSpool implements AutoCloseable {
             IOException sinkFailure = null;
             boolean checkedBySink = false;
             TeeNar tee;
-            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), BUFFER)) {
+            try (OutputStream out = files.open(file, info.narSize())) {
                 tee = new TeeNar(nar, out, sha, info.narSize(), "the NAR of " + info.path());
                 if (sink != null) {
                     tee.hashing(false);
