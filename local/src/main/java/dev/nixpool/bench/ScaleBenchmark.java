@@ -25,6 +25,7 @@ import dev.nixpool.api.v1alpha1.NixBuildPhase;
 import dev.nixpool.local.LocalCluster;
 import dev.nixpool.local.LocalClusterConfig;
 import dev.nixpool.runtime.BuilderRuntime;
+import dev.nixpool.runtime.Niceness;
 
 /**
  * Placement at scale on a {@link LocalCluster}: applies N ConfigMaps and then N trivial NixBuilds with the real
@@ -50,11 +51,15 @@ public final class ScaleBenchmark {
 
     /** @return 0 when the benchmark ran and no build failed, 1 otherwise */
     public static int run(ScaleOptions options, Path repoRoot, PrintStream out) throws InterruptedException {
-        LocalClusterConfig config = BenchCluster.config(repoRoot, options.operatorProperties(), options.operatorLog());
+        LocalClusterConfig config = BenchCluster.config(repoRoot, options.operatorProperties(), options.operatorLog())
+                .withNiceness(options.builderNice(), options.operatorNice());
         long clusterStart = System.nanoTime();
         try (LocalCluster cluster = LocalCluster.start(config)) {
             out.printf(Locale.ROOT, "local cluster started in %.1f s; operator JVM options %s%n",
                     (System.nanoTime() - clusterStart) / 1e9, LocalClusterConfig.operatorJvmOptions());
+            out.printf(Locale.ROOT, "CPU priorities: builder pods %s, operator %s, API server and benchmark %s%n",
+                    Niceness.describe(options.builderNice()), Niceness.describe(options.operatorNice()),
+                    Niceness.describe(Niceness.NORMAL));
             return measure(cluster, options, out);
         } catch (IOException e) {
             out.println("FAILED: " + e.getMessage());

@@ -5,6 +5,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import dev.nixpool.runtime.Niceness;
+
 /**
  * Options of one scale benchmark run; {@link #parse} says what was wrong with bad ones.
  *
@@ -14,12 +16,19 @@ import java.util.Map;
  * @param operatorLog where the operator's output is kept; null: removed with the local cluster
  * @param warmUp ConfigMaps and NixBuilds applied (and deleted) in a namespace of their own before the measured
  *        applies, so that both JVMs' JIT compilers have compiled the paths of both kinds when the clock runs; 0: none
+ * @param builderNice the builder pods' CPU priority ({@code nice}): on a cluster they run on worker nodes, not on the
+ *        API server's, and a niced builder leaves the local API server the CPU it would have there; 0 shares the CPU
+ *        equally, as local mode does
+ * @param operatorNice the operator process's CPU priority; 0 (the default) shares the CPU equally, more stands the
+ *        operator on a node of its own
  */
 public record ScaleOptions(int builds, int maxBuilders, int runSeconds, Map<String, String> operatorProperties,
-        Path operatorLog, int warmUp) {
+        Path operatorLog, int warmUp, int builderNice, int operatorNice) {
 
     /** Enough objects of each kind to have the hot paths compiled, few enough to take seconds. */
     static final int DEFAULT_WARM_UP = 100;
+    /** Builder pods stand on other nodes by default: the scale benchmark measures the API server and the operator. */
+    static final int DEFAULT_BUILDER_NICE = 10;
 
     public static ScaleOptions parse(List<String> args) {
         int builds = 1000;
@@ -28,6 +37,8 @@ public record ScaleOptions(int builds, int maxBuilders, int runSeconds, Map<Stri
         Map<String, String> properties = new LinkedHashMap<>();
         Path operatorLog = null;
         int warmUp = DEFAULT_WARM_UP;
+        int builderNice = DEFAULT_BUILDER_NICE;
+        int operatorNice = Niceness.NORMAL;
         BenchArgs read = new BenchArgs(args);
         while (read.hasNext()) {
             String option = read.option();
@@ -38,11 +49,14 @@ public record ScaleOptions(int builds, int maxBuilders, int runSeconds, Map<Stri
                 case "--operator-log" -> operatorLog = read.file(option);
                 case "--set" -> read.setting(option, properties);
                 case "--warm-up" -> warmUp = read.number(option, 0);
+                case "--builder-nice" -> builderNice = Niceness.require(read.number(option, 0), option);
+                case "--operator-nice" -> operatorNice = Niceness.require(read.number(option, 0), option);
                 default -> throw new IllegalArgumentException("unknown option '" + option
                         + "'; expected --builds N, --max-builders M, --run-seconds S, --operator-log FILE,"
-                        + " --warm-up N or --set KEY=VALUE");
+                        + " --warm-up N, --builder-nice N, --operator-nice N or --set KEY=VALUE");
             }
         }
-        return new ScaleOptions(builds, maxBuilders, runSeconds, Map.copyOf(properties), operatorLog, warmUp);
+        return new ScaleOptions(builds, maxBuilders, runSeconds, Map.copyOf(properties), operatorLog, warmUp,
+                builderNice, operatorNice);
     }
 }

@@ -84,7 +84,8 @@ public final class LocalCluster implements AutoCloseable {
         runtime = new BuilderRuntime(apiServer.client(),
                 BuilderRuntimeConfig.of(config.entrypoint(), workDir.resolve("runtime"))
                         .withAddresses(config.addresses().first(), config.addresses().last())
-                        .withNode(config.node()));
+                        .withNode(config.node())
+                        .withNiceness(config.builderNiceness()));
         runtime.start();
         leaseName = config.effectiveOperatorProperties().getOrDefault(LEASE_NAME, DEFAULT_LEASE_NAME);
         Path log = config.operatorLog() != null ? config.operatorLog() : workDir.resolve("operator.log");
@@ -98,7 +99,7 @@ public final class LocalCluster implements AutoCloseable {
                     config.quarkusRunJar(), kubeconfig, log.resolveSibling(perReplica(log.getFileName().toString(),
                             replica)),
                     properties, LocalClusterConfig.OPERATOR_JVM_OPTIONS, config.operatorReadyTimeout(),
-                    Duration.ofSeconds(20)));
+                    Duration.ofSeconds(20), config.operatorNiceness()));
             operators.add(operator);
             supervisors.add(new OperatorSupervisor(operator, RestartBackoff.KUBELET));
         }

@@ -9,6 +9,7 @@ import java.util.Objects;
 
 import dev.nixpool.runtime.BuilderRuntimeConfig.LoopbackRange;
 import dev.nixpool.runtime.LocalNode;
+import dev.nixpool.runtime.Niceness;
 
 /**
  * What a {@link LocalCluster} runs.
@@ -26,10 +27,14 @@ import dev.nixpool.runtime.LocalNode;
  * @param nodeLabelChanges changes to the labels of the node the builder runtime plays ({@code KEY=VALUE} sets,
  *        {@code KEY-} removes), on top of {@link LocalNode#detect()}
  * @param nodeTaints taints of that node, {@code KEY[=VALUE]:EFFECT}
+ * @param builderNiceness the CPU priority of the builder pods' processes ({@link Niceness}); 0 in local mode, where a
+ *        build's latency depends on its builder getting the CPU at once
+ * @param operatorNiceness the operator processes' CPU priority; 0 in local mode
  */
 public record LocalClusterConfig(Path quarkusRunJar, Path entrypoint, Path crdDir, Path parentDir, Path operatorLog,
         LoopbackRange addresses, Map<String, String> operatorProperties, int apiServerPort,
-        Duration operatorReadyTimeout, int operatorReplicas, List<String> nodeLabelChanges, List<String> nodeTaints) {
+        Duration operatorReadyTimeout, int operatorReplicas, List<String> nodeLabelChanges, List<String> nodeTaints,
+        int builderNiceness, int operatorNiceness) {
 
     /**
      * Settings local mode needs on top of the packaged application.properties (builders run as the cluster default, the
@@ -70,6 +75,8 @@ public record LocalClusterConfig(Path quarkusRunJar, Path entrypoint, Path crdDi
         nodeLabelChanges = List.copyOf(nodeLabelChanges);
         nodeTaints = List.copyOf(nodeTaints);
         node(nodeLabelChanges, nodeTaints);
+        Niceness.require(builderNiceness, "builderNiceness");
+        Niceness.require(operatorNiceness, "operatorNiceness");
         if (apiServerPort < 0 || apiServerPort > 65535) {
             throw new IllegalArgumentException(
                     "apiServerPort must be 0 (any free port) or 1-65535, got " + apiServerPort);
@@ -90,41 +97,54 @@ public record LocalClusterConfig(Path quarkusRunJar, Path entrypoint, Path crdDi
         Path root = repoRoot.toAbsolutePath().normalize();
         return new LocalClusterConfig(root.resolve("operator/target/quarkus-app/quarkus-run.jar"),
                 root.resolve("images/builder/entrypoint.sh"), root.resolve("crds"), parentDir, null,
-                new LoopbackRange(2, 254), Map.of(), 0, Duration.ofSeconds(90), 1, List.of(), List.of());
+                new LoopbackRange(2, 254), Map.of(), 0, Duration.ofSeconds(90), 1, List.of(), List.of(),
+                Niceness.NORMAL, Niceness.NORMAL);
     }
 
     public LocalClusterConfig withAddresses(int first, int last) {
         return new LocalClusterConfig(quarkusRunJar, entrypoint, crdDir, parentDir, operatorLog,
                 new LoopbackRange(first, last), operatorProperties, apiServerPort, operatorReadyTimeout,
-                operatorReplicas, nodeLabelChanges, nodeTaints);
+                operatorReplicas, nodeLabelChanges, nodeTaints,
+                builderNiceness, operatorNiceness);
     }
 
     public LocalClusterConfig withOperatorLog(Path log) {
         return new LocalClusterConfig(quarkusRunJar, entrypoint, crdDir, parentDir, log, addresses,
                 operatorProperties, apiServerPort, operatorReadyTimeout, operatorReplicas, nodeLabelChanges,
-                nodeTaints);
+                nodeTaints, builderNiceness, operatorNiceness);
     }
 
     public LocalClusterConfig withOperatorProperty(String key, String value) {
         Map<String, String> properties = new LinkedHashMap<>(operatorProperties);
         properties.put(key, value);
         return new LocalClusterConfig(quarkusRunJar, entrypoint, crdDir, parentDir, operatorLog, addresses,
-                properties, apiServerPort, operatorReadyTimeout, operatorReplicas, nodeLabelChanges, nodeTaints);
+                properties, apiServerPort, operatorReadyTimeout, operatorReplicas, nodeLabelChanges, nodeTaints,
+                builderNiceness, operatorNiceness);
     }
 
     public LocalClusterConfig withApiServerPort(int port) {
         return new LocalClusterConfig(quarkusRunJar, entrypoint, crdDir, parentDir, operatorLog, addresses,
-                operatorProperties, port, operatorReadyTimeout, operatorReplicas, nodeLabelChanges, nodeTaints);
+                operatorProperties, port, operatorReadyTimeout, operatorReplicas, nodeLabelChanges, nodeTaints,
+                builderNiceness, operatorNiceness);
     }
 
     public LocalClusterConfig withOperatorReplicas(int replicas) {
         return new LocalClusterConfig(quarkusRunJar, entrypoint, crdDir, parentDir, operatorLog, addresses,
-                operatorProperties, apiServerPort, operatorReadyTimeout, replicas, nodeLabelChanges, nodeTaints);
+                operatorProperties, apiServerPort, operatorReadyTimeout, replicas, nodeLabelChanges, nodeTaints,
+                builderNiceness, operatorNiceness);
     }
 
     public LocalClusterConfig withNode(List<String> labelChanges, List<String> taints) {
         return new LocalClusterConfig(quarkusRunJar, entrypoint, crdDir, parentDir, operatorLog, addresses,
-                operatorProperties, apiServerPort, operatorReadyTimeout, operatorReplicas, labelChanges, taints);
+                operatorProperties, apiServerPort, operatorReadyTimeout, operatorReplicas, labelChanges, taints,
+                builderNiceness, operatorNiceness);
+    }
+
+    /** The builder pods' and the operator's CPU priorities ({@link Niceness}), e.g. to stand them on other nodes. */
+    public LocalClusterConfig withNiceness(int builders, int operators) {
+        return new LocalClusterConfig(quarkusRunJar, entrypoint, crdDir, parentDir, operatorLog, addresses,
+                operatorProperties, apiServerPort, operatorReadyTimeout, operatorReplicas, nodeLabelChanges, nodeTaints,
+                builders, operators);
     }
 
     /** The node the builder runtime plays: this machine, with the configured label changes and taints. */

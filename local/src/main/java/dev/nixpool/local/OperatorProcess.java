@@ -28,6 +28,8 @@ import java.util.concurrent.TimeUnit;
 
 import org.jboss.logging.Logger;
 
+import dev.nixpool.runtime.Niceness;
+
 /**
  * The operator as a process of its own: the packaged Quarkus application ({@code quarkus-run.jar}) with a kubeconfig,
  * the same code and configuration keys as in a cluster. Ready when its {@code /q/health/ready} answers 200 (a standby
@@ -61,10 +63,12 @@ public final class OperatorProcess implements AutoCloseable {
      * @param logFile stdout and stderr of every start, appended
      * @param properties system properties, i.e. operator settings such as {@code nixpool.builder.ssh-user}
      * @param jvmOptions extra JVM options, e.g. a heap limit
+     * @param niceness the CPU priority the process runs at ({@link Niceness}): 0 but in a benchmark that stands the
+     *        operator on another node than the API server's
      */
     public record Settings(String name, Path quarkusRunJar, Path kubeconfig, Path logFile,
             Map<String, String> properties,
-            List<String> jvmOptions, Duration readyTimeout, Duration stopGracePeriod) {
+            List<String> jvmOptions, Duration readyTimeout, Duration stopGracePeriod, int niceness) {
         public Settings {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(quarkusRunJar, "quarkusRunJar");
@@ -74,6 +78,7 @@ public final class OperatorProcess implements AutoCloseable {
             jvmOptions = List.copyOf(jvmOptions);
             Objects.requireNonNull(readyTimeout, "readyTimeout");
             Objects.requireNonNull(stopGracePeriod, "stopGracePeriod");
+            Niceness.require(niceness, "niceness");
         }
     }
 
@@ -250,7 +255,7 @@ public final class OperatorProcess implements AutoCloseable {
     }
 
     private List<String> command() {
-        List<String> command = new ArrayList<>();
+        List<String> command = new ArrayList<>(Niceness.prefix(settings.niceness()));
         command.addAll(List.of("setpriv", "--pdeathsig", "KILL", "--"));
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(settings.jvmOptions());

@@ -91,10 +91,12 @@ final class BuilderProcess {
      *        <em>thread</em> that forked the child exits, not only when the JVM does
      * @param mounts applied in order in the pod's mount namespace; the first is normally the store at /nix
      * @param command the container's process: the entrypoint, possibly behind setpriv
+     * @param niceness the CPU priority of the pod's processes, inherited by all of them (sshd, its logins, Nix)
      */
     static BuilderProcess start(ExecutorService spawner, String podName, List<Mount> mounts, List<String> command,
-            Path workingDir, Map<String, String> env) throws IOException {
-        List<String> argv = new java.util.ArrayList<>(List.of("setpriv", "--pdeathsig", "KILL", "--", "unshare",
+            Path workingDir, Map<String, String> env, int niceness) throws IOException {
+        List<String> argv = new java.util.ArrayList<>(Niceness.prefix(niceness));
+        argv.addAll(List.of("setpriv", "--pdeathsig", "KILL", "--", "unshare",
                 "--pid", "--fork", "--kill-child", "--mount", "--propagation", "private", "--", "sh", "-c",
                 MOUNT_AND_EXEC, "sh"));
         for (Mount mount : mounts) {

@@ -316,7 +316,7 @@ public final class BuilderRuntime implements AutoCloseable {
                 pod.storeRoot = volumes.storeRoot();
                 pod.process = BuilderProcess.start(spawner, pod.displayName(), volumes.mounts(),
                         pod.spec.identity().wrap(List.of(config.entrypoint().toString())), pod.dirs.state(),
-                        containerEnv(pod));
+                        containerEnv(pod), config.niceness());
                 pod.state = pod.state.running(pod.process.pid());
                 report(pod);
                 LOG.infof("builder pod %s runs as process %d on %s:%d", pod.displayName(), pod.process.pid(),

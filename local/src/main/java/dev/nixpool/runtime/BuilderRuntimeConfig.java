@@ -17,9 +17,11 @@ import java.util.Objects;
  * @param probePeriod how often the readiness probe tries the SSH port
  * @param node the node the runtime plays: pods whose node selector, required node affinity or tolerations do not fit it
  *        stay Pending, as kube-scheduler leaves them
+ * @param niceness the CPU priority the builder pods' processes run at ({@link Niceness}): 0, as local mode runs them
+ *        (a build waits for no one), unless a benchmark stands them on other nodes than the API server's
  */
 public record BuilderRuntimeConfig(Path entrypoint, Path workDir, LoopbackRange addresses, Duration stopGracePeriod,
-        Duration probePeriod, LocalNode node) {
+        Duration probePeriod, LocalNode node, int niceness) {
 
     public static final LoopbackRange DEFAULT_ADDRESSES = new LoopbackRange(2, 254);
 
@@ -30,6 +32,7 @@ public record BuilderRuntimeConfig(Path entrypoint, Path workDir, LoopbackRange 
         requirePositive(stopGracePeriod, "stopGracePeriod");
         requirePositive(probePeriod, "probePeriod");
         Objects.requireNonNull(node, "node");
+        Niceness.require(niceness, "niceness");
         entrypoint = entrypoint.toAbsolutePath().normalize();
         workDir = workDir.toAbsolutePath().normalize();
     }
@@ -40,20 +43,26 @@ public record BuilderRuntimeConfig(Path entrypoint, Path workDir, LoopbackRange 
      */
     public static BuilderRuntimeConfig of(Path entrypoint, Path workDir) {
         return new BuilderRuntimeConfig(entrypoint, workDir, DEFAULT_ADDRESSES, Duration.ofSeconds(2),
-                Duration.ofMillis(100), LocalNode.detect());
+                Duration.ofMillis(100), LocalNode.detect(), Niceness.NORMAL);
     }
 
     public BuilderRuntimeConfig withAddresses(int firstHost, int lastHost) {
         return new BuilderRuntimeConfig(entrypoint, workDir, new LoopbackRange(firstHost, lastHost), stopGracePeriod,
-                probePeriod, node);
+                probePeriod, node, niceness);
     }
 
     public BuilderRuntimeConfig withStopGracePeriod(Duration gracePeriod) {
-        return new BuilderRuntimeConfig(entrypoint, workDir, addresses, gracePeriod, probePeriod, node);
+        return new BuilderRuntimeConfig(entrypoint, workDir, addresses, gracePeriod, probePeriod, node, niceness);
     }
 
     public BuilderRuntimeConfig withNode(LocalNode playedNode) {
-        return new BuilderRuntimeConfig(entrypoint, workDir, addresses, stopGracePeriod, probePeriod, playedNode);
+        return new BuilderRuntimeConfig(entrypoint, workDir, addresses, stopGracePeriod, probePeriod, playedNode,
+                niceness);
+    }
+
+    public BuilderRuntimeConfig withNiceness(int processNiceness) {
+        return new BuilderRuntimeConfig(entrypoint, workDir, addresses, stopGracePeriod, probePeriod, node,
+                processNiceness);
     }
 
     /** Fails with a message naming the problem, so a misconfigured runtime never gets as far as starting a pod. */

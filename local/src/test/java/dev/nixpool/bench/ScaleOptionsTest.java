@@ -20,12 +20,17 @@ class ScaleOptionsTest {
         assertThat(options.operatorProperties()).isEmpty();
         assertThat(options.operatorLog()).isNull();
         assertThat(options.warmUp()).isEqualTo(ScaleOptions.DEFAULT_WARM_UP);
+        assertThat(options.builderNice()).as("builder pods stand on other nodes").isEqualTo(10);
+        assertThat(options.operatorNice()).as("the operator shares the CPU equally").isZero();
     }
 
     @Test
     void readsEveryOption() {
         ScaleOptions options = ScaleOptions.parse(List.of("--builds", "10000", "--max-builders", "8", "--run-seconds",
-                "30", "--set", "nixpool.scheduling.queue-refresh=1s", "--operator-log", "op.log", "--warm-up", "0"));
+                "30", "--set", "nixpool.scheduling.queue-refresh=1s", "--operator-log", "op.log", "--warm-up", "0",
+                "--builder-nice", "0", "--operator-nice", "5"));
+        assertThat(options.builderNice()).isZero();
+        assertThat(options.operatorNice()).isEqualTo(5);
         assertThat(options.warmUp()).isZero();
         assertThat(options.builds()).isEqualTo(10000);
         assertThat(options.maxBuilders()).isEqualTo(8);
@@ -43,6 +48,8 @@ class ScaleOptionsTest {
                 .hasMessage("--max-builders needs a number after it, got nothing");
         assertThatThrownBy(() -> ScaleOptions.parse(List.of("--set", "novalue")))
                 .hasMessage("--set needs an operator setting KEY=VALUE, got 'novalue'");
+        assertThatThrownBy(() -> ScaleOptions.parse(List.of("--builder-nice", "20")))
+                .hasMessage("--builder-nice must be 0 (normal priority) to 19 (lowest), got 20");
         assertThatThrownBy(() -> ScaleOptions.parse(List.of("--fast")))
                 .hasMessageStartingWith("unknown option '--fast'");
     }

@@ -106,6 +106,12 @@ public interface NixpoolConfig {
         int queuePositionWrites();
 
         /**
+         * A pool's status is written for a new count of its waiting builds ({@code status.queued}) alone at most this
+         * often; any other change of the status is written at once.
+         */
+        Duration poolStatusInterval();
+
+        /**
          * A builder pod this operator created that no informer cache ever showed (someone deleted it at once) stops
          * counting against its pool's capacity after this long.
          */

@@ -230,15 +230,32 @@ public class CapacityLedger {
      *
      * @return whether the build holds such a builder now
      */
-    public synchronized boolean adopt(BuildRequest build, int attempt, ClusterSnapshot snapshot, Instant now) {
+    public boolean adopt(BuildRequest build, int attempt, ClusterSnapshot snapshot, Instant now) {
+        // every Pending reconcile asks, and almost never is a builder labelled for its attempt: that is answered from
+        // the (immutable) snapshot without the lock every decision needs (during a burst, reconciles queued on it)
+        if (snapshot.builderPods().stream().noneMatch(pod -> labelledFor(pod, build, attempt))) {
+            return false;
+        }
+        synchronized (this) {
+            return adoptLabelled(build, attempt, snapshot);
+        }
+    }
+
+    private static boolean labelledFor(Pod pod, BuildRequest build, int attempt) {
+        Map<String, String> labels = pod.getMetadata().getLabels();
+        return labels != null && labels.get(Names.LABEL_MACHINE) != null
+                && Names.labelValue(build.name()).equals(labels.get(Names.LABEL_BUILD))
+                && Integer.toString(attempt).equals(labels.get(Names.LABEL_ATTEMPT));
+    }
+
+    private boolean adoptLabelled(BuildRequest build, int attempt, ClusterSnapshot snapshot) {
         if (reservations.containsKey(build.key())) {
             return false;
         }
         for (Pod pod : snapshot.builderPods()) {
             Map<String, String> labels = pod.getMetadata().getLabels();
             String machine = labels == null ? null : labels.get(Names.LABEL_MACHINE);
-            if (machine == null || !Names.labelValue(build.name()).equals(labels.get(Names.LABEL_BUILD))
-                    || !Integer.toString(attempt).equals(labels.get(Names.LABEL_ATTEMPT))
+            if (!labelledFor(pod, build, attempt)
                     || pod.getMetadata().getDeletionTimestamp() != null || !BuilderPods.isAlive(pod)
                     || retired.containsKey(key(build.namespace(), pod.getMetadata().getName()))
                     || snapshot.claims().values().stream().anyMatch(c -> pod.getMetadata().getName().equals(c.pod()))) {

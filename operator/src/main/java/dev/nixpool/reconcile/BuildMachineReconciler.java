@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -27,6 +28,7 @@ import dev.nixpool.Names;
 import dev.nixpool.api.v1alpha1.BuildMachine;
 import dev.nixpool.api.v1alpha1.BuildMachineStatus;
 import dev.nixpool.api.v1alpha1.NixBuild;
+import dev.nixpool.config.NixpoolConfig;
 import dev.nixpool.gatewayops.GatewayIdentity;
 import dev.nixpool.lifecycle.ClusterSnapshot;
 import dev.nixpool.lifecycle.KeptConnections;
@@ -57,10 +59,12 @@ public class BuildMachineReconciler implements Reconciler<BuildMachine>, Cleaner
     private final PoolScaler scaler;
     private final KeptConnections connections;
     private final GatewayIdentity gateway;
+    private final QueuedFigurePacing pacing;
 
     public BuildMachineReconciler(EventRecorder events, UnreadableReport unreadable, PoolScaler scaler,
-            KeptConnections connections, GatewayIdentity gateway) {
+            KeptConnections connections, GatewayIdentity gateway, NixpoolConfig config) {
         this.gateway = gateway;
+        this.pacing = new QueuedFigurePacing(config.scheduling().poolStatusInterval());
         this.events = events;
         this.unreadable = unreadable;
         this.scaler = scaler;
@@ -103,15 +107,17 @@ public class BuildMachineReconciler implements Reconciler<BuildMachine>, Cleaner
         connections.keep(machine, scaled.ready());
         scaled = scaled.recounted(connections::warming);
         List<String> problems = SpecValidation.problems(machine.getSpec());
+        Optional<Instant> catchUp;
         if (problems.isEmpty()) {
-            writeStatus(machine, context, scaled, now, true, Reason.SPEC_VALID,
+            catchUp = writeStatus(machine, context, scaled, now, true, Reason.SPEC_VALID,
                     "serving builds for " + String.join(", ", machine.getSpec().getSystems()));
         } else {
-            writeStatus(machine, context, scaled, now, false, Reason.INVALID_SPEC,
+            catchUp = writeStatus(machine, context, scaled, now, false, Reason.INVALID_SPEC,
                     "the spec is invalid: " + String.join("; ", problems));
         }
         UpdateControl<BuildMachine> control = UpdateControl.noUpdate();
-        return scaled.nextLook().map(at -> control.rescheduleAfter(delay(now, at))).orElse(control);
+        return Stream.concat(scaled.nextLook().stream(), catchUp.stream()).min(Instant::compareTo)
+                .map(at -> control.rescheduleAfter(delay(now, at))).orElse(control);
     }
 
     /**
@@ -125,6 +131,7 @@ public class BuildMachineReconciler implements Reconciler<BuildMachine>, Cleaner
         connections.keep(machine, scaled.ready());
         scaled = scaled.recounted(connections::warming);
         if (scaled.counts().total() == 0 && scaler.deleteRemains(machine)) {
+            pacing.forget(key(machine));
             return DeleteControl.defaultDelete();
         }
         writeStatus(machine, context, scaled, now, false, Reason.DRAINING, "being deleted: waiting for "
@@ -133,8 +140,12 @@ public class BuildMachineReconciler implements Reconciler<BuildMachine>, Cleaner
         return DeleteControl.noFinalizerRemoval().rescheduleAfter(DRAIN_REQUEUE);
     }
 
-    /** The status once, then the Events: the Ready condition's when it changes (but SpecValid), the scaler's. */
-    private void writeStatus(BuildMachine machine, Context<BuildMachine> context, PoolScaler.Outcome scaled,
+    /**
+     * The status once, then the Events: the Ready condition's when it changes (but SpecValid), the scaler's. A change of
+     * the {@code queued} figure alone waits for its turn ({@link QueuedFigurePacing}): then the time to look again.
+     */
+    private Optional<Instant> writeStatus(BuildMachine machine, Context<BuildMachine> context,
+            PoolScaler.Outcome scaled,
             Instant now, boolean ready, Reason reason, String message) {
         BuildMachineStatus status = StatusWriter.workingCopy(context, machine, new BuildMachineStatus());
         status.setBuilders(scaled.counts().total());
@@ -149,7 +160,10 @@ public class BuildMachineReconciler implements Reconciler<BuildMachine>, Cleaner
         status.setObservedGeneration(machine.getMetadata().getGeneration());
         boolean changed = Conditions.set(status.getConditions(), Names.CONDITION_READY, ready, reason, message,
                 machine.getMetadata().getGeneration(), now);
-        StatusWriter.writeIfChanged(context, machine, status);
+        Optional<Instant> catchUp = holdQueuedFigure(machine, context, status, now);
+        if (StatusWriter.writeIfChanged(context, machine, status)) {
+            pacing.wrote(key(machine), now);
+        }
         if (changed && !ready) {
             events.warning(machine, reason, message);
         }
@@ -160,6 +174,35 @@ public class BuildMachineReconciler implements Reconciler<BuildMachine>, Cleaner
                 events.normal(machine, event.reason(), event.message());
             }
         });
+        return catchUp;
+    }
+
+    /**
+     * When only the {@code queued} figure would change and the pool's last write was less than the pacing interval ago,
+     * keeps the figure the pool shows (so nothing is written) and says when to look again; else leaves the status be.
+     */
+    private Optional<Instant> holdQueuedFigure(BuildMachine machine, Context<BuildMachine> context,
+            BuildMachineStatus status, Instant now) {
+        Integer shown = machine.getStatus() != null ? machine.getStatus().getQueued() : null;
+        if (shown == null || shown.equals(status.getQueued())) {
+            return Optional.empty();
+        }
+        Optional<Instant> held = pacing.heldUntil(key(machine), now);
+        if (held.isEmpty()) {
+            return held;
+        }
+        Integer fresh = status.getQueued();
+        status.setQueued(shown);
+        if (StatusWriter.changes(context, machine, status)) {
+            // something else changes too: written at once, with the figure as it is now
+            status.setQueued(fresh);
+            return Optional.empty();
+        }
+        return held;
+    }
+
+    private static String key(BuildMachine machine) {
+        return machine.getMetadata().getNamespace() + "/" + machine.getMetadata().getName();
     }
 
     private ClusterSnapshot snapshot(BuildMachine machine, Context<BuildMachine> context) {

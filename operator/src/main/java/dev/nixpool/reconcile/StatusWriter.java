@@ -34,13 +34,18 @@ final class StatusWriter {
 
     /** As {@link #writeIfChanged}; the primary as the API server answered the write, empty when nothing changed. */
     static <S, P extends CustomResource<?, S>> Optional<P> written(Context<P> context, P primary, S status) {
-        KubernetesSerialization serialization = serialization(context);
-        StatusBounds.apply(status);
-        if (primary.getStatus() != null
-                && serialization.asJson(primary.getStatus()).equals(serialization.asJson(status))) {
+        if (!changes(context, primary, status)) {
             return Optional.empty();
         }
         return Optional.of(context.resourceOperations().updatePrimaryStatus(forWrite(primary, status)));
+    }
+
+    /** Whether writing this status (bounded first) would change what the primary shows. */
+    static <S, P extends CustomResource<?, S>> boolean changes(Context<P> context, P primary, S status) {
+        KubernetesSerialization serialization = serialization(context);
+        StatusBounds.apply(status);
+        return primary.getStatus() == null
+                || !serialization.asJson(primary.getStatus()).equals(serialization.asJson(status));
     }
 
     /**

@@ -267,6 +267,43 @@ class CapacityLedgerTest {
     }
 
     /**
+     * Every Pending reconcile asks whether a builder waits for its attempt; during a burst almost none does, and that
+     * answer must not queue on the lock every decision needs: asked while another thread holds the ledger, it comes.
+     */
+    @Test
+    void aBuildWithNoBuilderLabelledForItIsAnsweredWithoutTheLedgersLock() throws Exception {
+        Pod other = pod(PAIR, "pair-0-a", 0, false);
+        other.getMetadata().getLabels().putAll(Names.claimLabels("b2", 1));
+        ClusterSnapshot snapshot = snapshot(PAIR, Map.of(), List.of(other));
+        CapacityLedger ledger = ledger();
+        CountDownLatch held = new CountDownLatch(1);
+        CountDownLatch done = new CountDownLatch(1);
+        ExecutorService holder = Executors.newSingleThreadExecutor();
+        try {
+            holder.submit(() -> {
+                synchronized (ledger) {
+                    held.countDown();
+                    done.await();
+                }
+                return null;
+            });
+            assertThat(held.await(30, TimeUnit.SECONDS)).isTrue();
+            ExecutorService asker = Executors.newSingleThreadExecutor();
+            try {
+                Future<Boolean> answer = asker.submit(() -> ledger.adopt(build(1), 1, snapshot, T0));
+                assertThat(answer.get(30, TimeUnit.SECONDS)).as("nothing to adopt, said while the lock is held")
+                        .isFalse();
+            } finally {
+                asker.shutdownNow();
+            }
+        } finally {
+            done.countDown();
+            holder.shutdown();
+        }
+        assertThat(ledger.adopt(build(2), 1, snapshot, T0)).as("the labelled build still adopts it").isTrue();
+    }
+
+    /**
      * A builder decided here is being created until its creator says it is done (or gives up): a build that shares it
      * meanwhile and finds no pod knows it is not lost.
      */

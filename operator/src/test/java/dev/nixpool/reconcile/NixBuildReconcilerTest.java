@@ -304,7 +304,9 @@ class NixBuildReconcilerTest {
                         .isEqualTo("InvalidSpec"));
         assertThat(MockCluster.condition(cluster.get(ns, "two-sources"), Names.CONDITION_SCHEDULED).getMessage())
                 .contains("exactly one of spec.derivation, spec.expression or spec.flake must be set, found 2");
-        assertThat(cluster.reasonsOfEvents(ns, "two-sources")).contains("InvalidSpec");
+        // the Event follows the status write that showed the condition: under load it may come a moment later
+        await().atMost(MockCluster.TIMEOUT).untilAsserted(
+                () -> assertThat(cluster.reasonsOfEvents(ns, "two-sources")).contains("InvalidSpec"));
         assertThat(client.pods().inNamespace(ns).list().getItems()).isEmpty();
     }
 
