@@ -304,7 +304,9 @@ class NixBuildReconcilerTest {
                         .isEqualTo("InvalidSpec"));
         assertThat(MockCluster.condition(cluster.get(ns, "two-sources"), Names.CONDITION_SCHEDULED).getMessage())
                 .contains("exactly one of spec.derivation, spec.expression or spec.flake must be set, found 2");
-        assertThat(cluster.reasonsOfEvents(ns, "two-sources")).contains("InvalidSpec");
+        // the Event is written after the status that says the same (a write of its own, a moment later)
+        await().atMost(MockCluster.TIMEOUT)
+                .untilAsserted(() -> assertThat(cluster.reasonsOfEvents(ns, "two-sources")).contains("InvalidSpec"));
         assertThat(client.pods().inNamespace(ns).list().getItems()).isEmpty();
     }
 
