@@ -120,6 +120,11 @@ fi
 NIX_CONF_DIR=$state_dir nix-store --init >&2 || die "could not initialise the Nix store's database (nix-store --init)"
 
 # --- sshd_config ----------------------------------------------------------------------------------------------------
+# MaxSessions counts the channels of one connection, and the operator runs all of a reusable builder's builds on one
+# kept connection: per build its serve channel, the next evaluator waiting beside it and a channel whose command is
+# still ending (sshd frees a channel's slot only when its process exits), plus the spare session's serve and
+# evaluator. sshd's default of 10 refused the sixth build of a maxJobs 6 builder ("administratively prohibited").
+max_sessions=$((3 * max_jobs + 4))
 # StrictModes checks that users cannot edit their own authorized_keys; ours is the entrypoint's copy in a 0700 dir,
 # and on a host the state dir may sit under a world-writable /tmp, which StrictModes would reject.
 cat >"$state_dir/sshd_config" <<CONFIG
@@ -147,6 +152,7 @@ PrintMotd no
 PrintLastLog no
 UseDNS no
 ClientAliveInterval 30
+MaxSessions $max_sessions
 SetEnv NIX_CONF_DIR=$state_dir XDG_CACHE_HOME=$state_dir/cache
 CONFIG
 

@@ -26,6 +26,14 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import dev.nixpool.remote.BuildSource;
+import dev.nixpool.remote.BuilderAddress;
+import dev.nixpool.remote.BuilderConnection;
+import dev.nixpool.remote.BuilderCredentials;
+import dev.nixpool.remote.BuilderSession;
+import dev.nixpool.remote.NixSettings;
+import dev.nixpool.remote.ssh.BuilderTimeouts;
+import dev.nixpool.remote.ssh.SshBuilderConnector;
 import dev.nixpool.ssh.OpenSshKeyPair;
 import dev.nixpool.ssh.SshKeyGenerator;
 
@@ -36,6 +44,8 @@ import dev.nixpool.ssh.SshKeyGenerator;
 class BuilderEntrypointIT {
 
     private static final String FEATURES = "kvm big-parallel";
+    /** More than OpenSSH's default MaxSessions (10) allows a reusable builder's kept connection: see below. */
+    private static final int MAX_JOBS = 6;
 
     private static Path work;
     private static Path sshDir;
@@ -69,7 +79,7 @@ class BuilderEntrypointIT {
         Map<String, String> env = contractEnv(sshDir, stateDir);
         env.put("NIXPOOL_SYSTEMS", "x86_64-linux i686-linux");
         env.put("NIXPOOL_SYSTEM_FEATURES", FEATURES);
-        env.put("NIXPOOL_MAX_JOBS", "3");
+        env.put("NIXPOOL_MAX_JOBS", Integer.toString(MAX_JOBS));
         env.put("NIXPOOL_MIN_FREE", "1073741824");
         env.put("NIXPOOL_MAX_FREE", "4294967296");
         env.put("NIXPOOL_FSYNC_METADATA", "false");
@@ -116,8 +126,38 @@ class BuilderEntrypointIT {
         assertThat(lines.get(0)).isEqualTo(stateDir.toString());
         // Nix keeps features as a set and prints them sorted
         assertThat(lines).contains("system-features = big-parallel kvm", "system = x86_64-linux",
-                "extra-platforms = i686-linux", "max-jobs = 3", "substituters = ", "sandbox = false",
+                "extra-platforms = i686-linux", "max-jobs = " + MAX_JOBS, "substituters = ", "sandbox = false",
                 "min-free = 1073741824", "max-free = 4294967296", "fsync-metadata = false");
+    }
+
+    /**
+     * The operator runs a reusable builder's maxJobs builds on one kept connection, each build with its serve channel
+     * and its next evaluator waiting beside it, plus the builder's spare session (serve and evaluator): sshd must not
+     * refuse a channel of them ("administratively prohibited") as its default of 10 sessions per connection would.
+     */
+    @Test
+    void oneConnectionCarriesTheSessionsOfMaxJobsBuildsAndTheSpare() throws Exception {
+        List<BuilderSession> sessions = new ArrayList<>();
+        try (SshBuilderConnector connector = new SshBuilderConnector(BuilderTimeouts.defaults());
+                BuilderConnection connection = connector.connect(
+                        new BuilderAddress(address, port, System.getProperty("user.name")),
+                        new BuilderCredentials(Files.readString(clientKey), hostKey.publicKey()))) {
+            try {
+                for (int i = 0; i <= MAX_JOBS; i++) {
+                    sessions.add(connection.preparedSession(NixSettings.NONE));
+                }
+                assertThat(sessions).allSatisfy(s -> assertThat(s.reusable()).isTrue());
+                // and each one evaluates on its prepared evaluator, one more channel where it was not there
+                for (BuilderSession s : sessions) {
+                    assertThat(s.instantiate(new BuildSource.Expression("derivation { name = \"max-sessions\"; "
+                            + "system = \"x86_64-linux\"; builder = \"/bin/sh\"; args = [ \"-c\" \"echo > $out\" ]; }"),
+                            line -> {
+                            })).endsWith("-max-sessions.drv");
+                }
+            } finally {
+                sessions.forEach(BuilderSession::close);
+            }
+        }
     }
 
     @Test

@@ -6,13 +6,21 @@ import static org.awaitility.Awaitility.await;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import io.fabric8.kubernetes.client.KubernetesClient;
+
 import dev.nixpool.Names;
+import dev.nixpool.api.v1alpha1.BuildMachine;
 import dev.nixpool.api.v1alpha1.NixBuild;
 import dev.nixpool.api.v1alpha1.NixBuildPhase;
 import dev.nixpool.runtime.LiveBuilder;
@@ -88,6 +96,63 @@ class FailureRecoveryScenarioIT {
             assertThat(ScenarioFixture.pgrep(builder.stateDir().toString())).as("sshd of the builder").isEmpty();
             assertThat(builder.podDir()).doesNotExist();
         });
+    }
+
+    /**
+     * 24 builds on a pool of three ephemeral builders, deleted (every other one, then the rest) while three run, some
+     * are placed on builders still starting and the others wait: every NixBuild goes, with its builder pod and key
+     * Secret, and the pool's three builders are free again: three new builds run at once.
+     */
+    @Test
+    void manyBuildsDeletedWhileBeingScheduledLeaveNothingBehindAndThePoolWhole() {
+        String ns = "mass-delete";
+        KubernetesClient client = CLUSTER.client();
+        ScenarioFixture.createNamespace(client, ns);
+        BuildMachine pool = ScenarioFixture.example(client, BuildMachine.class, "buildmachine-default.yaml", ns);
+        pool.getSpec().setMaxBuilders(3);
+        client.resource(pool).create();
+        Set<String> secretsBefore = secretNames(ns);
+        List<String> names = IntStream.range(0, 24).mapToObj(i -> "many-" + i).toList();
+        names.forEach(name -> createSlowBuild(ns, name, 300));
+        await().atMost(ScenarioFixture.WAIT).pollInterval(Duration.ofMillis(200)).until(() -> {
+            Map<NixBuildPhase, Long> phases = phases(ns);
+            return phases.getOrDefault(NixBuildPhase.Building, 0L) >= 1
+                    && phases.getOrDefault(NixBuildPhase.Pending, 0L) >= 1;
+        });
+
+        for (int i = 0; i < names.size(); i += 2) {
+            client.resources(NixBuild.class).inNamespace(ns).withName(names.get(i)).delete();
+        }
+        // the builders the first half gave back go to waiting builds of the second half meanwhile
+        for (int i = 1; i < names.size(); i += 2) {
+            client.resources(NixBuild.class).inNamespace(ns).withName(names.get(i)).delete();
+        }
+
+        await().atMost(ScenarioFixture.WAIT).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            assertThat(client.resources(NixBuild.class).inNamespace(ns).list().getItems())
+                    .as("NixBuilds left").extracting(b -> b.getMetadata().getName()).isEmpty();
+            assertThat(client.pods().inNamespace(ns).list().getItems()).as("builder pods left")
+                    .extracting(p -> p.getMetadata().getName()).isEmpty();
+            assertThat(secretNames(ns)).as("Secrets").isEqualTo(secretsBefore);
+        });
+
+        List<String> after = List.of("after-0", "after-1", "after-2");
+        after.forEach(name -> createSlowBuild(ns, name, 300));
+        await().atMost(ScenarioFixture.WAIT).pollInterval(Duration.ofMillis(500)).untilAsserted(
+                () -> assertThat(phases(ns)).as("the pool's three builders run three new builds at once")
+                        .containsEntry(NixBuildPhase.Building, 3L));
+        after.forEach(name -> client.resources(NixBuild.class).inNamespace(ns).withName(name).delete());
+    }
+
+    private static Map<NixBuildPhase, Long> phases(String ns) {
+        return CLUSTER.client().resources(NixBuild.class).inNamespace(ns).list().getItems().stream()
+                .filter(b -> b.getStatus() != null && b.getStatus().getPhase() != null)
+                .collect(Collectors.groupingBy(b -> b.getStatus().getPhase(), Collectors.counting()));
+    }
+
+    private static Set<String> secretNames(String ns) {
+        return CLUSTER.client().secrets().inNamespace(ns).list().getItems().stream()
+                .map(secret -> secret.getMetadata().getName()).collect(Collectors.toSet());
     }
 
     private static void prepare(String ns) {

@@ -140,7 +140,7 @@ class LifecycleStepsTest {
 
     /** Reconciles until the phase is reached, as requeues would. */
     private void reconcileUntil(NixBuildPhase phase) {
-        await().atMost(FakeBuilder.WAIT).pollInterval(Duration.ofMillis(20)).untilAsserted(() -> {
+        await().atMost(FakeBuilder.SETTLE).pollInterval(Duration.ofMillis(20)).untilAsserted(() -> {
             reconcile();
             assertThat(status.getPhase()).as(() -> "phase, with conditions " + status.getConditions().stream()
                     .map(c -> c.getType() + "=" + c.getStatus() + "/" + c.getReason() + ": " + c.getMessage())

@@ -120,7 +120,9 @@ class NixBuildReconcilerTest {
         assertThat(secret.getMetadata().getLabels()).containsEntry(Names.LABEL_MACHINE, "kvm-pool");
         MockCluster.assertControllerOwner(secret.getMetadata().getOwnerReferences(), poolUid);
 
-        assertThat(cluster.reasonsOfEvents(ns, "vm-test")).contains("Scheduled", "BuilderCreated");
+        // Events are written after the status that shows the phase: under load they may come a moment later
+        await().atMost(MockCluster.TIMEOUT).untilAsserted(
+                () -> assertThat(cluster.reasonsOfEvents(ns, "vm-test")).contains("Scheduled", "BuilderCreated"));
 
         // the builder pod becomes Ready without a pod IP (the mock has no kubelet): said so, nothing to connect to yet
         pod.setStatus(new PodStatusBuilder().withPhase("Running")
@@ -162,6 +164,8 @@ class NixBuildReconcilerTest {
         assertThat(podNow.getResourceVersion()).as("the operator did not change the pod").isEqualTo(podVersion);
         assertThat(client.secrets().inNamespace(ns).withName(podName + "-ssh").get().getData())
                 .as("keys are never regenerated").isEqualTo(secret.getData());
+        await().atMost(MockCluster.TIMEOUT)
+                .untilAsserted(() -> assertThat(cluster.reasonsOfEvents(ns, "once")).contains("BuilderCreated"));
         assertThat(cluster.reasonsOfEvents(ns, "once").stream().filter("BuilderCreated"::equals)).hasSize(1);
     }
 

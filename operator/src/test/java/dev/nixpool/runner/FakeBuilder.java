@@ -304,4 +304,12 @@ public final class FakeBuilder implements BuilderConnector {
 
     /** How long tests wait for a run. */
     public static final Duration WAIT = Duration.ofSeconds(10);
+
+    /**
+     * How long a test reconciles until a build reaches a phase. The reconciles and the run between them do little, but
+     * in the first test of a class they load and interpret that code for the first time: at load 20 on 2 cores that
+     * took more than {@link #WAIT} once (LifecycleStepsTest's host key test, whose first reconcile alone took 8 s at
+     * load 10). The wait ends as soon as the phase is there.
+     */
+    public static final Duration SETTLE = Duration.ofSeconds(60);
 }
