@@ -274,7 +274,9 @@ class LifecycleTransitionsTest {
                         .check(LifecycleTransitionsTest::slotReleased),
 
                 // Building
-                row("Building, the run is still building").given(Building).then(Building)
+                // the run reports its derivation after it connected, a moment later on a loaded machine
+                row("Building, the run is still building").given(Building)
+                        .when(t -> t.runUntil(p -> p.derivation() != null)).then(Building)
                         .conditions("Scheduled=True/Scheduled", "BuilderReady=True/Connected").events()
                         .check(t -> assertThat(t.status.getDerivation()).isEqualTo(FakeBuilder.DRV)),
                 row("Building, Nix built it").given(Building).when(t -> t.finishRun()).then(Succeeded)
