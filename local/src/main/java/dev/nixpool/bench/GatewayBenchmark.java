@@ -35,7 +35,10 @@ import dev.nixpool.local.apiserver.EmbeddedApiServer;
  * runs {@code nix-build --max-jobs 0} of the same kind of build (a) through local mode's gateway to a pool with one warm,
  * reused builder and (b) directly over OpenSSH to a builder pod of the same kind ({@link DirectOffload}), alternating,
  * N trivial builds each; then one build each whose input is a large file of random bytes (generated once, kept for
- * later runs) that neither builder has.
+ * later runs) that neither builder has. Before the measured large builds, one untimed build each way with a smaller
+ * input of its own (--warm-up-mib): the gateway's relay path (MINA's channel, the spool, both ciphers) is then compiled
+ * by the JIT, as in a gateway that has relayed anything large before, so the measured leg is its steady throughput;
+ * the warm-up's own figures are printed too (a fresh operator's first large upload).
  */
 public final class GatewayBenchmark {
 
@@ -51,14 +54,16 @@ public final class GatewayBenchmark {
 
     /**
      * @param inputDir where the large input is generated once and kept
+     * @param warmUpMib the warm-up input's size; 0: no warm-up
      * @param operatorLog where the operator's output is kept; null: removed with the local cluster
      */
-    public record Options(int builds, int inputMib, Path inputDir, Path operatorLog) {
+    public record Options(int builds, int inputMib, Path inputDir, int warmUpMib, Path operatorLog) {
 
         public static Options parse(List<String> args) {
             int builds = 10;
             int inputMib = 1024;
             Path inputDir = Path.of("/var/tmp/nixpool-bench");
+            int warmUpMib = 256;
             Path operatorLog = null;
             for (int i = 0; i < args.size(); i++) {
                 String option = args.get(i);
@@ -66,12 +71,17 @@ public final class GatewayBenchmark {
                     case "--builds" -> builds = positive(option, args, ++i);
                     case "--input-mib" -> inputMib = positive(option, args, ++i);
                     case "--input-dir" -> inputDir = Path.of(value(option, args, ++i)).toAbsolutePath();
+                    case "--warm-up-mib" -> warmUpMib = notNegative(option, args, ++i);
                     case "--operator-log" -> operatorLog = Path.of(value(option, args, ++i)).toAbsolutePath();
                     default -> throw new IllegalArgumentException("unknown option '" + option
-                            + "'; expected --builds N, --input-mib M, --input-dir DIR or --operator-log FILE");
+                            + "'; expected --builds N, --input-mib M, --input-dir DIR, --warm-up-mib W or --operator-log FILE");
                 }
             }
-            return new Options(builds, inputMib, inputDir, operatorLog);
+            if (warmUpMib == inputMib) {
+                // the same input would already be on both builders when the measured builds come
+                throw new IllegalArgumentException("--warm-up-mib must differ from --input-mib (" + inputMib + ")");
+            }
+            return new Options(builds, inputMib, inputDir, warmUpMib, operatorLog);
         }
 
         private static String value(String option, List<String> args, int index) {
@@ -82,16 +92,24 @@ public final class GatewayBenchmark {
         }
 
         private static int positive(String option, List<String> args, int index) {
+            return atLeast(1, "a positive number", option, args, index);
+        }
+
+        private static int notNegative(String option, List<String> args, int index) {
+            return atLeast(0, "a number of 0 or more", option, args, index);
+        }
+
+        private static int atLeast(int least, String what, String option, List<String> args, int index) {
             String text = value(option, args, index);
             try {
                 int n = Integer.parseInt(text);
-                if (n >= 1) {
+                if (n >= least) {
                     return n;
                 }
             } catch (NumberFormatException e) {
                 // reported below with the value that came
             }
-            throw new IllegalArgumentException(option + " needs a positive number, got '" + text + "'");
+            throw new IllegalArgumentException(option + " needs " + what + ", got '" + text + "'");
         }
     }
 
@@ -151,7 +169,21 @@ public final class GatewayBenchmark {
         }
         out.printf(Locale.ROOT, "%d trivial builds each, alternating direct and gateway%n", options.builds());
 
-        Path input = largeInput(options, out);
+        if (options.warmUpMib() > 0) {
+            Path warmUp = largeInput(options.inputDir(), options.warmUpMib(), out);
+            String warmUpPath = addToStore(warmUp);
+            long warmUpBytes = Files.size(warmUp);
+            double warmDirect = direct.offload(largeExpression("warm-up-direct", runId, warmUpPath), LARGE_LIMIT);
+            double warmGateway = ClientNixBuild.wallMillis(builders, gateway.sshConfig(),
+                    largeExpression("warm-up-gateway", runId, warmUpPath), offloadedTo, LARGE_LIMIT,
+                    logs.resolve("gateway-warm-up.log"));
+            out.printf(Locale.ROOT,
+                    "warm-up, untimed (the gateway JVM's first large upload): %d MiB input, gateway %.1f MiB/s,"
+                            + " direct %.1f MiB/s (%.0f %%)%n",
+                    options.warmUpMib(), GatewayComparison.mibPerSecond(warmUpBytes, warmGateway),
+                    GatewayComparison.mibPerSecond(warmUpBytes, warmDirect), 100 * warmDirect / warmGateway);
+        }
+        Path input = largeInput(options.inputDir(), options.inputMib(), out);
         long bytes = Files.size(input);
         String storePath = addToStore(input);
         out.printf(Locale.ROOT, "large input: %s (%d bytes)%n", storePath, bytes);
@@ -186,19 +218,19 @@ public final class GatewayBenchmark {
     }
 
     /** Random bytes (incompressible, like real inputs), written once and kept in {@code inputDir}. */
-    static Path largeInput(Options options, PrintStream out) throws IOException {
-        Files.createDirectories(options.inputDir());
-        Path file = options.inputDir().resolve("nixpool-gwbench-input-" + options.inputMib() + "MiB");
-        long size = (long) options.inputMib() << 20;
+    static Path largeInput(Path inputDir, int mib, PrintStream out) throws IOException {
+        Files.createDirectories(inputDir);
+        Path file = inputDir.resolve("nixpool-gwbench-input-" + mib + "MiB");
+        long size = (long) mib << 20;
         if (Files.exists(file) && Files.size(file) == size) {
             return file;
         }
-        out.printf(Locale.ROOT, "generating %d MiB of random input in %s (once)%n", options.inputMib(), file);
+        out.printf(Locale.ROOT, "generating %d MiB of random input in %s (once)%n", mib, file);
         Path partial = file.resolveSibling(file.getFileName() + ".partial");
         SplittableRandom random = new SplittableRandom();
         byte[] block = new byte[1 << 20];
         try (OutputStream o = Files.newOutputStream(partial)) {
-            for (int i = 0; i < options.inputMib(); i++) {
+            for (int i = 0; i < mib; i++) {
                 for (int j = 0; j < block.length; j += 8) {
                     long r = random.nextLong();
                     for (int k = 0; k < 8; k++) {

@@ -25,6 +25,13 @@ class GatewayBenchmarkUnitTest {
         assertThat(defaults.builds()).isEqualTo(10);
         assertThat(defaults.inputMib()).isEqualTo(1024);
         assertThat(defaults.inputDir()).isEqualTo(Path.of("/var/tmp/nixpool-bench"));
+        assertThat(defaults.warmUpMib()).isEqualTo(256);
+        assertThat(GatewayBenchmark.Options.parse(List.of("--warm-up-mib", "0")).warmUpMib()).isZero();
+        assertThatThrownBy(() -> GatewayBenchmark.Options.parse(List.of("--warm-up-mib", "-1")))
+                .hasMessage("--warm-up-mib needs a number of 0 or more, got '-1'");
+        assertThatThrownBy(() -> GatewayBenchmark.Options.parse(List.of("--input-mib", "64", "--warm-up-mib", "64")))
+                .as("the warm-up's input would already be on both builders")
+                .hasMessage("--warm-up-mib must differ from --input-mib (64)");
         GatewayBenchmark.Options set = GatewayBenchmark.Options.parse(List.of("--builds", "3", "--input-mib", "8",
                 "--input-dir", tmp.toString()));
         assertThat(set.builds()).isEqualTo(3);
@@ -62,7 +69,8 @@ class GatewayBenchmarkUnitTest {
         GatewayBenchmark.Options options = GatewayBenchmark.Options.parse(List.of("--input-mib", "2",
                 "--input-dir", tmp.toString()));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        Path input = GatewayBenchmark.largeInput(options, new PrintStream(out, true, StandardCharsets.UTF_8));
+        Path input = GatewayBenchmark.largeInput(options.inputDir(), options.inputMib(),
+                new PrintStream(out, true, StandardCharsets.UTF_8));
         assertThat(Files.size(input)).isEqualTo(2L << 20);
         byte[] bytes = Files.readAllBytes(input);
         long zeros = 0;
@@ -72,7 +80,8 @@ class GatewayBenchmarkUnitTest {
         // random bytes: about one in 256 is zero; a file of zeros would compress to nothing
         assertThat(zeros).isLessThan(bytes.length / 100);
         var modified = Files.getLastModifiedTime(input);
-        assertThat(GatewayBenchmark.largeInput(options, new PrintStream(out, true, StandardCharsets.UTF_8)))
+        assertThat(GatewayBenchmark.largeInput(options.inputDir(), options.inputMib(),
+                new PrintStream(out, true, StandardCharsets.UTF_8)))
                 .isEqualTo(input);
         assertThat(Files.getLastModifiedTime(input)).isEqualTo(modified);
         assertThat(GatewayBenchmark.largeExpression("gateway", "1", "/nix/store/abc-input"))

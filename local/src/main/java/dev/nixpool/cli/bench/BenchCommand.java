@@ -43,7 +43,8 @@ public final class BenchCommand implements Command {
                                            [--operator-log FILE] [--set KEY=VALUE]...
                        nixpool bench upload [--size-mib N] [--compression xz|zstd|none]
                                             [--only-random | --only-compressible]
-                       nixpool bench gateway [--builds N] [--input-mib M] [--input-dir DIR] [--operator-log FILE]
+                       nixpool bench gateway [--builds N] [--input-mib M] [--input-dir DIR]
+                                             [--warm-up-mib W (default 256, 0: none)] [--operator-log FILE]
                        nixpool bench chaos [--builds N] [--operator-kills K] [--pod-deletes D]
                                            [--connection-cuts C] [--concurrency J] [--seed S]
                                            [--operator-log FILE] [--set KEY=VALUE]...
