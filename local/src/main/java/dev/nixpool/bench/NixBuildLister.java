@@ -12,7 +12,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import dev.nixpool.api.v1alpha1.NixBuild;
 
 /**
- * A client that lists every NixBuild of the namespace once a second while the benchmark runs, as a dashboard or
+ * A client that lists every NixBuild of the namespace once a second from {@link #start}, as a dashboard or
  * {@code kubectl get nb -w}-less script would: the load a busy cluster has beside the builds themselves.
  */
 final class NixBuildLister implements AutoCloseable {
@@ -26,7 +26,15 @@ final class NixBuildLister implements AutoCloseable {
     private final AtomicInteger failures = new AtomicInteger();
     private final AtomicLong slowestNanos = new AtomicLong();
 
+    private final KubernetesClient client;
+    private final String namespace;
+
     NixBuildLister(KubernetesClient client, String namespace) {
+        this.client = client;
+        this.namespace = namespace;
+    }
+
+    void start() {
         timer.scheduleWithFixedDelay(() -> {
             long start = System.nanoTime();
             try {

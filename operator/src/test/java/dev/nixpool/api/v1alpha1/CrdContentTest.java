@@ -4,11 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.fabric8.kubernetes.api.Pluralize;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 
 /** The committed CRDs carry the admission rules and the kubectl presentation the API promises. */
 class CrdContentTest {
@@ -36,6 +40,18 @@ class CrdContentTest {
         assertThat(NB.at("/metadata/name").asText()).isEqualTo("nixbuilds.nixpool.dev");
         assertThat(NB.at("/spec/names/kind").asText()).isEqualTo("NixBuild");
         assertThat(texts(NB.at("/spec/names/shortNames"))).containsExactly("nb");
+    }
+
+    @Test
+    void namedPluralsAreTheOnesFabric8WouldDeriveAndTheCrdsCarry() {
+        for (Class<? extends HasMetadata> type : List.of(NixBuild.class, BuildMachine.class)) {
+            String singular = type.getSimpleName().toLowerCase(Locale.ROOT);
+            assertThat(HasMetadata.getSingular(type)).isEqualTo(singular);
+            assertThat(HasMetadata.getPlural(type)).isEqualTo(Pluralize.toPlural(singular));
+        }
+        assertThat(NB.at("/spec/names/plural").asText()).isEqualTo(HasMetadata.getPlural(NixBuild.class));
+        assertThat(BM.at("/spec/names/plural").asText()).isEqualTo(HasMetadata.getPlural(BuildMachine.class));
+        assertThat(new NixBuild().getPlural()).isEqualTo("nixbuilds");
     }
 
     @Test
