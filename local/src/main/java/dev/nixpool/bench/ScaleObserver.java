@@ -6,61 +6,62 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.client.Watcher;
-import io.fabric8.kubernetes.client.WatcherException;
+import com.fasterxml.jackson.databind.JsonNode;
 
-import dev.nixpool.api.v1alpha1.NixBuild;
 import dev.nixpool.api.v1alpha1.NixBuildPhase;
 
 /**
- * What the scale benchmark sees through two watches: when each build was first placed (Scheduled or later, or Pending
- * with a queue position), which builds ended and how, and how many builder pods existed at once.
+ * What the scale benchmark sees of the writes the API server stores (see {@code EmbeddedApiServer#observe}): when each
+ * build was first placed (Scheduled or later, or Pending with a queue position), which builds ended and how, and how
+ * many builder pods existed at once. Its callbacks run on the server's writing thread, so each is a few field reads.
  */
 final class ScaleObserver {
 
     private final Map<String, Long> placed = new ConcurrentHashMap<>();
     private final Map<String, NixBuildPhase> ended = new ConcurrentHashMap<>();
     private final Set<String> pods = ConcurrentHashMap.newKeySet();
+    private final Map<String, String> builderPodLabels;
     private final AtomicInteger mostPods = new AtomicInteger();
     private final AtomicLong lastPlaced = new AtomicLong();
 
+    /** @param builderPodLabels the labels every builder pod carries; other pods are not counted */
+    ScaleObserver(Map<String, String> builderPodLabels) {
+        this.builderPodLabels = Map.copyOf(builderPodLabels);
+    }
+
     /** A build is placed once it has a builder or a place in the queue: the user sees where it stands. */
-    static boolean isPlaced(NixBuild build) {
-        if (build.getStatus() == null || build.getStatus().getPhase() == null) {
-            return false;
+    static boolean isPlaced(JsonNode build) {
+        NixBuildPhase phase = phase(build);
+        return phase != null && (phase != NixBuildPhase.Pending || build.path("status").hasNonNull("queuePosition"));
+    }
+
+    /** A NixBuild's new state as stored; null once it is deleted. */
+    void build(String name, JsonNode build) {
+        if (build == null) {
+            return;
         }
-        NixBuildPhase phase = build.getStatus().getPhase();
-        return phase != NixBuildPhase.Pending || build.getStatus().getQueuePosition() != null;
+        long now = System.nanoTime();
+        if (isPlaced(build) && placed.putIfAbsent(name, now) == null) {
+            lastPlaced.accumulateAndGet(now, Math::max);
+        }
+        NixBuildPhase phase = phase(build);
+        if (phase != null && phase.isFinal()) {
+            ended.putIfAbsent(name, phase);
+        }
     }
 
-    Watcher<NixBuild> builds() {
-        return new Logged<>((action, build) -> {
-            if (action == Watcher.Action.DELETED) {
-                return;
-            }
-            String name = build.getMetadata().getName();
-            long now = System.nanoTime();
-            if (isPlaced(build) && placed.putIfAbsent(name, now) == null) {
-                lastPlaced.accumulateAndGet(now, Math::max);
-            }
-            NixBuildPhase phase = build.getStatus() != null ? build.getStatus().getPhase() : null;
-            if (phase != null && phase.isFinal()) {
-                ended.putIfAbsent(name, phase);
-            }
-        });
-    }
-
-    Watcher<Pod> builderPods() {
-        return new Logged<>((action, pod) -> {
-            String name = pod.getMetadata().getName();
-            if (action == Watcher.Action.DELETED) {
-                pods.remove(name);
-            } else {
-                pods.add(name);
-                mostPods.accumulateAndGet(pods.size(), Math::max);
-            }
-        });
+    /** A pod's new state as stored; null once it is deleted. */
+    void pod(String name, JsonNode pod) {
+        if (pod == null) {
+            pods.remove(name);
+            return;
+        }
+        JsonNode labels = pod.path("metadata").path("labels");
+        boolean builder = builderPodLabels.entrySet().stream()
+                .allMatch(l -> l.getValue().equals(labels.path(l.getKey()).asText(null)));
+        if (builder && pods.add(name)) {
+            mostPods.accumulateAndGet(pods.size(), Math::max);
+        }
     }
 
     int placedCount() {
@@ -80,21 +81,16 @@ final class ScaleObserver {
         return mostPods.get();
     }
 
-    private interface Sink<T> {
-        void accept(Watcher.Action action, T resource);
-    }
-
-    private record Logged<T>(Sink<T> sink) implements Watcher<T> {
-        @Override
-        public void eventReceived(Action action, T resource) {
-            sink.accept(action, resource);
+    private static NixBuildPhase phase(JsonNode build) {
+        String phase = build.path("status").path("phase").asText(null);
+        if (phase == null) {
+            return null;
         }
-
-        @Override
-        public void onClose(WatcherException cause) {
-            if (cause != null) {
-                System.err.println("ScaleBenchmark: a watch closed: " + cause.getMessage());
-            }
+        try {
+            return NixBuildPhase.valueOf(phase);
+        } catch (IllegalArgumentException e) {
+            // a phase this benchmark does not know is not one it can count
+            return null;
         }
     }
 }

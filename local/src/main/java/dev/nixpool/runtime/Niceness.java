@@ -4,8 +4,8 @@ import java.util.List;
 
 /**
  * A process's CPU priority as {@code nice(1)} sets it: 0 is the default, 19 the lowest. The scale benchmark runs the
- * builder pods (and, when asked, the operator) niced to stand for processes on other nodes than the API server's: on
- * one 2-core machine they would otherwise take the CPU the API server answers with.
+ * builder pods and the operator niced to stand for processes on other nodes than the API server's: on one 2-core
+ * machine they would otherwise take the CPU the API server answers with.
  */
 public final class Niceness {
 

@@ -21,7 +21,7 @@ class ScaleOptionsTest {
         assertThat(options.operatorLog()).isNull();
         assertThat(options.warmUp()).isEqualTo(ScaleOptions.DEFAULT_WARM_UP);
         assertThat(options.builderNice()).as("builder pods stand on other nodes").isEqualTo(10);
-        assertThat(options.operatorNice()).as("the operator shares the CPU equally").isZero();
+        assertThat(options.operatorNice()).as("the operator stands on a node of its own").isEqualTo(19);
     }
 
     @Test

@@ -39,7 +39,7 @@ public final class BenchCommand implements Command {
                                                [--operator-log FILE] [--set KEY=VALUE]...
                        nixpool bench protocol [--size-mib N] [--rounds N] [--serve-seconds N] [--no-serve]
                        nixpool bench scale [--builds N] [--max-builders M] [--run-seconds S] [--warm-up W]
-                                           [--builder-nice N (default 10)] [--operator-nice N (default 0)]
+                                           [--builder-nice N (default 10)] [--operator-nice N (default 19)]
                                            [--operator-log FILE] [--set KEY=VALUE]...
                        nixpool bench upload [--size-mib N] [--compression xz|zstd|none]
                                             [--only-random | --only-compressible]
@@ -67,9 +67,10 @@ public final class BenchCommand implements Command {
                            builds finished in the next S seconds (default 60) while a client lists every NixBuild
                            once a second; then times kubectl delete nixbuilds --all. Before the measured applies,
                            W ConfigMaps and W NixBuilds (default 100; 0: none) are applied and deleted in a
-                           namespace of their own to warm both JVMs up. The builder pods run at nice 10 (standing
-                           for worker nodes apart from the API server's; --builder-nice 0 shares the CPU equally), the
-                           operator at normal priority unless --operator-nice says otherwise. Needs root.
+                           namespace of their own to warm both JVMs up. The builder pods run at nice 10 and the
+                           operator at nice 19, standing for worker nodes apart from the API server's (they still get
+                           every cycle it leaves); --builder-nice 0 --operator-nice 0 shares the CPU equally, as local
+                           mode does. The lister starts when the NixBuilds' apply ends. Needs root.
                 upload     starts a local cluster and builds an N MiB output (default 1024; random bytes, then text
                            that compresses) on a reusable builder of a pool whose copyTo is a file:// cache; prints
                            the operator's upload throughput (phase Uploading to Succeeded) beside nix copy --to

@@ -11,7 +11,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.stream.Stream;
+
+import com.fasterxml.jackson.databind.JsonNode;
 
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
@@ -59,9 +62,11 @@ public final class EmbeddedApiServer implements AutoCloseable {
     private final ServiceProxy proxy;
     private final ApiWrites writes = new ApiWrites();
     private final GarbageCollector collector;
+    private final ObservableCrudStore store;
 
     private EmbeddedApiServer(Vertx vertx, ObservableCrudStore store, int port) {
         this.vertx = vertx;
+        this.store = store;
         this.access = new AccessControl(users, store);
         this.proxy = new ServiceProxy(vertx, store);
         TableRenderer tables = new TableRenderer(Clock.systemUTC());
@@ -151,6 +156,24 @@ public final class EmbeddedApiServer implements AutoCloseable {
     /** The writes this server answered so far (the scale benchmark's API writes per build). */
     public ApiWrites writes() {
         return writes;
+    }
+
+    /**
+     * Calls {@code sink} with the name and new state of every object of {@code group}/{@code plural} in
+     * {@code namespace} written from now on (null for a deleted one), on the writing thread under the store's lock:
+     * keep it short. For observers in this process that must not load the server as a watching client would (the
+     * scale benchmark); closing the returned handle stops the calls.
+     */
+    public Observation observe(String group, String plural, String namespace, BiConsumer<String, JsonNode> sink) {
+        StoredObjects observer = new StoredObjects(group, plural, namespace, sink);
+        store.addListener(observer);
+        return () -> store.removeListener(observer);
+    }
+
+    /** What {@link #observe} returns: closing it stops the calls. */
+    public interface Observation extends AutoCloseable {
+        @Override
+        void close();
     }
 
     /** Watches being served now, over HTTP and WebSocket (tests). */
