@@ -143,6 +143,12 @@ final class ApiRequestRouter {
                 warnings = admission.admit(type, object, null, fieldValidation(path), false);
             }
             validateScaleFields(path, body);
+            if (body instanceof ObjectNode parsed) {
+                // stored from the tree admission read, not printed for the mock to parse again
+                synchronized (writes) {
+                    return warn(normalize(store.create(request.getPath(), parsed), path), warnings);
+                }
+            }
             create = new RecordedRequest(request.getHttpVersion(), HttpMethod.POST, request.getPath(),
                     request.getHeaders(), new Buffer(JSON.writeValueAsBytes(body)));
         }

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReadWriteLock;
@@ -105,6 +106,82 @@ final class ObservableCrudStore extends KubernetesCrudDispatcher {
             writingAfter = null;
             lock.writeLock().unlock();
         }
+    }
+
+    /**
+     * A create of an object the API server has already parsed and admitted, doing what the mock's PostHandler does
+     * with it (the same refusals, the uid, a name from generateName, the namespace of the path, creationTimestamp,
+     * resourceVersion, generation 1, the status dropped under a status subresource, metadata as ObjectMeta prints it)
+     * without parsing the body into a GenericKubernetesResource, printing it and parsing it again to key it. In a
+     * profile of 1,000 NixBuilds applied at once, the mock's create was three quarters of each create's cost.
+     *
+     * @param storePath the request's path as the mock sees it
+     * @param body the object as admitted; it becomes the stored state
+     */
+    MockResponse create(String storePath, ObjectNode body) {
+        lock.writeLock().lock();
+        try {
+            return post(storePath, body);
+        } catch (KubernetesCrudDispatcherException e) {
+            return new MockResponse().setResponseCode(e.getCode()).setBody(e.toStatusBody());
+        } finally {
+            writingAfter = null;
+            lock.writeLock().unlock();
+        }
+    }
+
+    private MockResponse post(String path, ObjectNode body) throws KubernetesCrudDispatcherException {
+        validateBody(body);
+        if (!body.get("metadata").isObject()) {
+            throw new KubernetesCrudDispatcherException("No resource or invalid resource provided",
+                    HttpURLConnection.HTTP_BAD_REQUEST);
+        }
+        String kind = body.path("kind").asText();
+        ObjectMeta meta = Serialization.unmarshal(body.get("metadata").toString(), ObjectMeta.class);
+        // keyed by the name as sent, as the mock's (a generated name is not in it)
+        AttributeSet key = getKey(path).add(new Attribute(KubernetesAttributesExtractor.NAME, meta.getName()));
+        if (meta.getName() != null && !meta.getName().isEmpty()) {
+            if (findResource(key) != null) {
+                throw new KubernetesCrudDispatcherException(
+                        String.format("%s '%s' already exists", kind, meta.getName()),
+                        HttpURLConnection.HTTP_CONFLICT, kind);
+            }
+        }
+        meta.setDeletionTimestamp(null);
+        if (meta.getName() == null || meta.getName().isEmpty()) {
+            meta.setName(meta.getGenerateName() + "-" + UUID.randomUUID());
+        }
+        String namespace = ((KubernetesAttributesExtractor) getAttributeExtractor()).fromKubernetesPath(path)
+                .get(KubernetesAttributesExtractor.NAMESPACE);
+        if (meta.getNamespace() != null && !meta.getNamespace().isEmpty() && !meta.getNamespace().equals(namespace)) {
+            throw new KubernetesCrudDispatcherException("the namespace of the object (" + meta.getNamespace()
+                    + ") does not match the namespace on the URL (" + namespace + ")",
+                    HttpURLConnection.HTTP_BAD_REQUEST, kind);
+        }
+        meta.setNamespace(namespace);
+        meta.setUid(UUID.randomUUID().toString());
+        meta.setCreationTimestamp(
+                ZonedDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS)
+                        .format(DateTimeFormatter.ISO_INSTANT));
+        meta.setResourceVersion(String.valueOf(requestResourceVersion()));
+        meta.setGeneration(1L);
+        // in the order the mock prints a GenericKubernetesResource: apiVersion, kind, metadata, then the rest as sent
+        ObjectNode created = body.objectNode();
+        created.set("apiVersion", body.get("apiVersion"));
+        created.set("kind", body.get("kind"));
+        created.set("metadata", Serialization.unmarshal(Serialization.asJson(meta), ObjectNode.class));
+        body.fields().forEachRemaining(f -> {
+            if (!created.has(f.getKey())) {
+                created.set(f.getKey(), f.getValue());
+            }
+        });
+        if (isStatusSubresourceEnabledForResource(path)) {
+            created.remove("status");
+        }
+        String response = Serialization.asJson(created);
+        writingAfter = created;
+        processEvent(path, key, null, keyed(created), response);
+        return new MockResponse().setResponseCode(HttpURLConnection.HTTP_CREATED).setBody(response);
     }
 
     private MockResponse put(String path, JsonNode body, JsonNode current) throws KubernetesCrudDispatcherException {

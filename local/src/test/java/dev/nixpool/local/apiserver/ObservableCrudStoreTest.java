@@ -51,6 +51,12 @@ class ObservableCrudStoreTest {
             return same(mock.handleDelete(path), indexed.handleDelete(path));
         }
 
+        /** A POST as the mock's PostHandler answers it and as the API server's parsed create does. */
+        MockResponse post(String collection, String body) throws Exception {
+            return same(mock.handleCreate(request(HttpMethod.POST, collection, body)),
+                    indexed.create(collection, (ObjectNode) JSON.readTree(body)));
+        }
+
         /** A PUT as the mock's PutHandler answers it and as the API server's parsed update does. */
         MockResponse put(String path, String body) throws Exception {
             String objectPath = path.endsWith("/status") ? path.substring(0, path.length() - "/status".length()) : path;
@@ -192,6 +198,47 @@ class ObservableCrudStoreTest {
         stores.put(path, released.toString());
         assertThat(stores.get(path).code()).isEqualTo(404);
         assertThat(changes.get(changes.size() - 1).after()).isNull();
+    }
+
+    @Test
+    void aParsedCreateStoresAndAnswersWhatTheMocksPostDoes() throws Exception {
+        Twins stores = new Twins();
+        List<StoreChange> changes = new ArrayList<>();
+        stores.indexed.addListener(changes::add);
+        String collection = "/api/v1/namespaces/a/pods";
+        // fields out of the usual order, metadata the server sets, a status, a metadata field ObjectMeta lacks
+        String web = "{\"spec\":{\"hostname\":\"h\"},\"kind\":\"Pod\",\"status\":{\"phase\":\"Running\"},"
+                + "\"metadata\":{\"labels\":{\"team\":\"a\"},\"name\":\"web\",\"uid\":\"mine\",\"generation\":7,"
+                + "\"resourceVersion\":\"99\",\"deletionTimestamp\":\"2020-01-01T00:00:00Z\",\"finalizers\":[\"x/y\"],"
+                + "\"unknownToObjectMeta\":{\"k\":1}},\"apiVersion\":\"v1\"}";
+        JsonNode created = JSON.readTree(stores.post(collection, web).getBody().readUtf8());
+        assertThat(created.path("metadata").path("namespace").asText()).isEqualTo("a");
+        assertThat(created.path("metadata").path("generation").asInt()).isEqualTo(1);
+        assertThat(created.path("metadata").has("deletionTimestamp")).isFalse();
+        StoreChange change = changes.get(changes.size() - 1);
+        assertThat(change.before()).isNull();
+        assertThat(change.parsedAfter()).isEqualTo(JSON.readTree(change.after()));
+        assertThat(stores.get(collection + "/web").code()).isEqualTo(200);
+        assertThat(stores.get(collection + "?labelSelector=team%3Da").getBody().readUtf8()).contains("\"web\"");
+
+        // refused alike: the same name again, another namespace than the path's, no kind, no name
+        assertThat(stores.post(collection, web).code()).isEqualTo(409);
+        assertThat(stores.post(collection, pod("b", "other", "")).code()).isEqualTo(400);
+        ObjectNode kindless = (ObjectNode) JSON.readTree(pod("a", "kindless", ""));
+        kindless.remove("kind");
+        assertThat(stores.post(collection, kindless.toString()).code()).isEqualTo(422);
+        assertThat(stores.post(collection, "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{}}").code())
+                .isEqualTo(422);
+
+        // a generated name (random on both sides, so compared by its form) and a namespace taken from the path
+        String generated = "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"generateName\":\"gen\"}}";
+        MockResponse fromMock = stores.mock.handleCreate(request(HttpMethod.POST, collection, generated));
+        MockResponse parsed = stores.indexed.create(collection, (ObjectNode) JSON.readTree(generated));
+        assertThat(parsed.code()).isEqualTo(fromMock.code()).isEqualTo(201);
+        JsonNode ours = metadata(parsed);
+        assertThat(ours.path("name").asText()).startsWith("gen-");
+        assertThat(metadata(fromMock).path("name").asText()).startsWith("gen-");
+        assertThat(ours.path("namespace").asText()).isEqualTo("a");
     }
 
     private static String pod(String namespace, String name, String extraMetadata) {
