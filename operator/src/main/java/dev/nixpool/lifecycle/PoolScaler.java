@@ -68,8 +68,8 @@ public class PoolScaler {
         }
         CapacityLedger.PoolScale scale = ledger.plan(machine, snapshot, now);
         List<StepContext.PendingEvent> events = new ArrayList<>();
-        // a retired builder stays in the plan until the caches show it gone: the build that ended it (or this pool's
-        // earlier plan) may have deleted it already, and says so itself
+        // a retired builder stays in the plan until the caches show it gone: its build's end (or this pool's earlier
+        // plan) may have deleted it already; the Event names only the builders this plan stops
         List<ScalePlan.Retirement> stopped = scale.plan().delete().stream()
                 .filter(r -> ledger.deleteOnce(namespace, r.name(), now, () -> provisioner.delete(namespace, r.name())))
                 .toList();
