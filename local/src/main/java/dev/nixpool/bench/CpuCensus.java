@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -25,6 +24,7 @@ import java.util.Set;
 final class CpuCensus {
 
     static final double TICK_SECONDS = 0.01;
+    static final String ENDED_THREADS = "(threads ended meanwhile)";
     private static final Path PROC = Path.of("/proc");
 
     private final long operatorPid;
@@ -33,8 +33,11 @@ final class CpuCensus {
         this.operatorPid = operatorPid;
     }
 
-    /** utime, stime, cutime and cstime of one /proc/PID/stat line, whose command name may hold spaces and ')'. */
-    record Stat(String name, long ppid, long user, long system, long childUser, long childSystem) {
+    /**
+     * utime, stime, cutime, cstime and starttime of one /proc/PID/stat line, whose command name may hold spaces and
+     * ')'.
+     */
+    record Stat(String name, long ppid, long user, long system, long childUser, long childSystem, long start) {
         long own() {
             return user + system;
         }
@@ -49,13 +52,13 @@ final class CpuCensus {
             if (open < 0 || close < open) {
                 return Optional.empty();
             }
-            // after the name: state(3) ppid(4) ... utime(14) stime(15) cutime(16) cstime(17)
+            // after the name: state(3) ppid(4) ... utime(14) stime(15) cutime(16) cstime(17) ... starttime(22)
             String[] f = line.substring(close + 2).trim().split("\\s+");
-            if (f.length < 15) {
+            if (f.length < 20) {
                 return Optional.empty();
             }
             return Optional.of(new Stat(line.substring(open + 1, close), Long.parseLong(f[1]), Long.parseLong(f[11]),
-                    Long.parseLong(f[12]), Long.parseLong(f[13]), Long.parseLong(f[14])));
+                    Long.parseLong(f[12]), Long.parseLong(f[13]), Long.parseLong(f[14]), Long.parseLong(f[19])));
         }
     }
 
@@ -73,9 +76,20 @@ final class CpuCensus {
         }
     }
 
+    /**
+     * One thread: its id with its start time, since an id is given again once its thread ended (a thread's CPU counts
+     * from its own start, so a new thread under an old id must not be set off against the old one's time).
+     */
+    record ThreadId(long tid, long start) {
+    }
+
+    /** A thread's name when looked at and its CPU since it started. */
+    record ThreadTicks(String name, long ticks) {
+    }
+
     /** One look at every process that matters, in ticks. */
-    record Snapshot(long nanos, long benchmark, long benchmarkReaped, Map<String, Long> benchmarkThreads, long operator,
-            Map<String, Long> operatorThreads, long builders, MachineTicks machine) {
+    record Snapshot(long nanos, long benchmark, long benchmarkReaped, Map<ThreadId, ThreadTicks> benchmarkThreads,
+            long operator, Map<ThreadId, ThreadTicks> operatorThreads, long builders, MachineTicks machine) {
     }
 
     Snapshot take() {
@@ -131,9 +145,9 @@ final class CpuCensus {
         lines.add(String.format(Locale.ROOT, "  CPU over %.1f s of wall time (%.1f CPU-s of the machine busy of %.1f):",
                 wall, machineBusy * TICK_SECONDS, machineAll * TICK_SECONDS));
         lines.add(line("benchmark JVM (API server, builder runtime)", benchmark, wall)
-                + threads(before.benchmarkThreads(), after.benchmarkThreads(), topThreads));
+                + threads(before.benchmarkThreads(), after.benchmarkThreads(), benchmark, topThreads));
         lines.add(line("operator JVM", operator, wall)
-                + threads(before.operatorThreads(), after.operatorThreads(), topThreads));
+                + threads(before.operatorThreads(), after.operatorThreads(), operator, topThreads));
         lines.add(line("builder pods (sshd, Nix)", builders, wall));
         lines.add(line("kubectl", kubectlTicks, wall));
         lines.add(line("everything else on the machine", others, wall));
@@ -145,13 +159,39 @@ final class CpuCensus {
                 100 * ticks * TICK_SECONDS / wall);
     }
 
-    private static String threads(Map<String, Long> before, Map<String, Long> after, int top) {
-        Map<String, Long> delta = new HashMap<>();
-        after.forEach((name, ticks) -> delta.put(name, ticks - before.getOrDefault(name, 0L)));
+    private static String threads(Map<ThreadId, ThreadTicks> before, Map<ThreadId, ThreadTicks> after,
+            long processTicks, int top) {
+        Map<String, Long> delta = threadDeltas(before, after, processTicks);
         List<String> parts = delta.entrySet().stream().filter(e -> e.getValue() > 0)
                 .sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(top)
                 .map(e -> String.format(Locale.ROOT, "%s %.1f", e.getKey(), e.getValue() * TICK_SECONDS)).toList();
         return parts.isEmpty() ? "" : "; threads: " + String.join(", ", parts);
+    }
+
+    /**
+     * The window's CPU per thread group. Each thread is set off against itself (by id and start time), not against the
+     * group its name put it in before: a thread renamed meanwhile (JOSDK names its executor thread
+     * "ReconcilerExecutor-..." while a reconcile runs and gives the pool's name back after) would otherwise bring all
+     * the CPU of its life into its new group. A thread is counted under its name at the end of the window; one started
+     * meanwhile with all its time. Threads that ended meanwhile are gone from /proc with their time: what the process
+     * took beyond the threads still there is theirs.
+     */
+    static Map<String, Long> threadDeltas(Map<ThreadId, ThreadTicks> before, Map<ThreadId, ThreadTicks> after,
+            long processTicks) {
+        Map<String, Long> byGroup = new HashMap<>();
+        long counted = 0;
+        for (Map.Entry<ThreadId, ThreadTicks> thread : after.entrySet()) {
+            ThreadTicks then = before.get(thread.getKey());
+            long ticks = thread.getValue().ticks() - (then == null ? 0 : then.ticks());
+            if (ticks > 0) {
+                byGroup.merge(threadGroup(thread.getValue().name()), ticks, Long::sum);
+                counted += ticks;
+            }
+        }
+        if (processTicks > counted) {
+            byGroup.put(ENDED_THREADS, processTicks - counted);
+        }
+        return byGroup;
     }
 
     /** Thread CPU by name with digits dropped ("C2 CompilerThre", "vert.x-eventloop-thread-"), summed. */
@@ -159,17 +199,18 @@ final class CpuCensus {
         return name.replaceAll("[0-9]+", "#");
     }
 
-    private static Map<String, Long> threads(long pid) {
-        Map<String, Long> byName = new LinkedHashMap<>();
+    private static Map<ThreadId, ThreadTicks> threads(long pid) {
+        Map<ThreadId, ThreadTicks> byThread = new HashMap<>();
         try (DirectoryStream<Path> tasks = Files.newDirectoryStream(PROC.resolve(Long.toString(pid)).resolve("task"))) {
             for (Path task : tasks) {
-                read(task.resolve("stat")).ifPresent(stat -> byName.merge(threadGroup(stat.name()), stat.own(),
-                        Long::sum));
+                long tid = Long.parseLong(task.getFileName().toString());
+                read(task.resolve("stat")).ifPresent(stat -> byThread.put(new ThreadId(tid, stat.start()),
+                        new ThreadTicks(stat.name(), stat.own())));
             }
         } catch (IOException e) {
             // the process is gone: no threads
         }
-        return byName;
+        return byThread;
     }
 
     private static Map<Long, Stat> processes() {

@@ -42,8 +42,10 @@ public class BuilderLoss {
         // other builds it runs are done
         ledger.release(context.namespace(), buildKey, status.getBuilder(), true, context.now());
         if (status.getBuilder() != null && isEphemeralPool(context)) {
-            provisioner.delete(context.namespace(), status.getBuilder());
-            ledger.deleted(context.namespace(), status.getBuilder(), context.now());
+            String pod = status.getBuilder();
+            // its pod may be gone, its Secret is not: deleted with it
+            ledger.deleteOnce(context.namespace(), pod, context.now(), () -> provisioner.delete(context.namespace(),
+                    pod));
         }
         if (attempt >= maxAttempts) {
             String message = why + "; no retries left (" + attempt + " of " + maxAttempts + " attempts used)";

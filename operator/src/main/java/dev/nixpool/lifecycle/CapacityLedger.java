@@ -107,6 +107,12 @@ public class CapacityLedger {
     private final Map<String, Instant> seen = new HashMap<>();
     private final Map<String, Instant> retired = new HashMap<>();
     private final Map<String, Instant> deleted = new HashMap<>();
+    /**
+     * Builders whose deletion this process has issued (or is issuing), remembered while a cache still shows the pod and
+     * a settle after: the build that ended, its deletion and the pool's plan each come to the same retired builder, and
+     * one delete of its pod and Secret is enough (the others would be answered 404).
+     */
+    private final Map<String, Instant> deleteIssued = new HashMap<>();
     private final Map<String, Instant> idleSince = new HashMap<>();
     private final Map<String, Integer> served = new HashMap<>();
     /** Rendering a pod to hash it costs more than a decision: once per pool generation. */
@@ -380,6 +386,37 @@ public class CapacityLedger {
     }
 
     /**
+     * Deletes a builder through {@code delete} (its pod and key Secret) unless this process has done so already or is
+     * doing so on another thread; a delete that throws leaves the decision to the next caller (the reconcile's retry,
+     * the pool's next plan). The delete runs outside the ledger's lock.
+     *
+     * @return whether this call deleted it
+     */
+    public boolean deleteOnce(String namespace, String pod, Instant now, Runnable delete) {
+        String podKey = key(namespace, pod);
+        synchronized (this) {
+            if (deleteIssued.putIfAbsent(podKey, now) != null) {
+                return false;
+            }
+        }
+        try {
+            delete.run();
+        } catch (RuntimeException e) {
+            synchronized (this) {
+                deleteIssued.remove(podKey);
+            }
+            throw e;
+        }
+        deleted(namespace, pod, now);
+        return true;
+    }
+
+    /** Whether this process has deleted the builder (or is deleting it) and the caches may still show its pod. */
+    public synchronized boolean deleteIssued(String namespace, String pod) {
+        return deleteIssued.containsKey(key(namespace, pod));
+    }
+
+    /**
      * When the earliest remembered decision in the namespace settles (after which the caches alone speak for it): a
      * build told to wait looks again then, since no cache event may come to say that the capacity was there all along.
      */
@@ -532,6 +569,7 @@ public class CapacityLedger {
             }
         });
         forgetSettled(namespace, seenNow, now);
+        forgetDeletes(namespace, snapshot, now);
         return result;
     }
 
@@ -551,6 +589,17 @@ public class CapacityLedger {
                 && !retired.containsKey(podKey));
         served.keySet().removeIf(podKey -> podKey.startsWith(namespace + "/") && !present.contains(podKey)
                 && !retired.containsKey(podKey));
+    }
+
+    /** Deletes issued whose pod no cache shows (of any pool of the namespace) for a while now. */
+    private void forgetDeletes(String namespace, ClusterSnapshot snapshot, Instant now) {
+        if (deleteIssued.isEmpty()) {
+            return;
+        }
+        Set<String> cached = new HashSet<>();
+        snapshot.builderPods().forEach(p -> cached.add(key(namespace, p.getMetadata().getName())));
+        deleteIssued.entrySet().removeIf(e -> e.getKey().startsWith(namespace + "/") && !cached.contains(e.getKey())
+                && !created.containsKey(e.getKey()) && settled(e.getValue(), now));
     }
 
     /** Before and after reading the caches: a decision every cache agrees with is the caches' alone. */

@@ -10,7 +10,10 @@ import dev.nixpool.runner.BuildRunner;
 /**
  * After the final status is written: forget the build's runs and delete its builder if that was ephemeral (a failed
  * build's is kept with {@code nixpool.builder.keep-failed}); a reusable builder stays for the next build of its pool.
- * Idempotent: what is gone stays gone.
+ * The step runs at every reconcile of a finished build (its pod's deletion, a resync, a restart), and deletes once: in
+ * the reconcile that ended the build, or later only while the cache still shows the pod alive (the build ended in an
+ * earlier process, or by a time limit or an error, which end it without this step) and this process has not deleted
+ * it (the pool's plan may have: it retires the builder of an ended build too).
  */
 @ApplicationScoped
 public class EndedStep {
@@ -31,11 +34,24 @@ public class EndedStep {
         runner.end(context.build().getMetadata().getUid());
         String pod = context.status().getBuilder();
         boolean kept = keepFailed && context.status().getPhase() == NixBuildPhase.Failed;
-        if (pod != null && !kept && BuilderLoss.isEphemeralPool(context)) {
-            provisioner.delete(context.namespace(), pod);
-            ledger.deleted(context.namespace(), pod, context.now());
+        if (pod != null && !kept && BuilderLoss.isEphemeralPool(context)
+                && (context.endedNow() || mayStillExist(context, ledger, pod))) {
+            ledger.deleteOnce(context.namespace(), pod, context.now(),
+                    () -> provisioner.delete(context.namespace(), pod));
         }
         return StepOutcome.waitForEvents();
+    }
+
+    /**
+     * Whether the builder of a build that ended before may still be there: its pod in the cache and not being deleted,
+     * or one this process started that the cache does not show yet. A pod the cache shows gone took nothing with it:
+     * its key Secret went with it if this process deleted it, and one a predecessor left behind is deleted by
+     * {@link BuilderProvisioner#deleteOrphanSecrets}.
+     */
+    static boolean mayStillExist(StepContext context, CapacityLedger ledger, String pod) {
+        return context.cluster().builderPod(context.namespace(), pod)
+                .map(p -> p.getMetadata().getDeletionTimestamp() == null)
+                .orElseGet(() -> ledger.decidedHere(context.namespace(), pod));
     }
 
     /** The step of a final phase (singletons: a normal-scoped bean would need a no-args constructor for its proxy). */

@@ -165,9 +165,12 @@ public class NixBuildLifecycle {
             ledger.release(context.namespace(), key, pod, ephemeral, context.now());
         }
         backoff.clear(key);
-        if (pod != null && ephemeral) {
-            provisioner.delete(context.namespace(), pod);
-            ledger.deleted(context.namespace(), pod, context.now());
+        // a finished build's builder was deleted when it ended: deleted again only while the cache shows it alive
+        // (kept for a failed build, or left by a predecessor). An unfinished build's may not be cached yet.
+        if (pod != null && ephemeral
+                && (phase == null || !phase.isFinal() || EndedStep.mayStillExist(context, ledger, pod))) {
+            ledger.deleteOnce(context.namespace(), pod, context.now(), () -> provisioner.delete(context.namespace(),
+                    pod));
         }
     }
 

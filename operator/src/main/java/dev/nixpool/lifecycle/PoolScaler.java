@@ -16,6 +16,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 
 import dev.nixpool.api.v1alpha1.BuildMachine;
 import dev.nixpool.capacity.BuilderCounts;
+import dev.nixpool.capacity.ScalePlan;
 import dev.nixpool.status.Reason;
 
 /**
@@ -67,14 +68,14 @@ public class PoolScaler {
         }
         CapacityLedger.PoolScale scale = ledger.plan(machine, snapshot, now);
         List<StepContext.PendingEvent> events = new ArrayList<>();
-        scale.plan().delete().forEach(r -> {
-            provisioner.delete(namespace, r.name());
-            ledger.deleted(namespace, r.name(), now);
-        });
-        if (!scale.plan().delete().isEmpty()) {
+        // a retired builder stays in the plan until the caches show it gone: its build's end (or this pool's earlier
+        // plan) may have deleted it already; the Event names only the builders this plan stops
+        List<ScalePlan.Retirement> stopped = scale.plan().delete().stream()
+                .filter(r -> ledger.deleteOnce(namespace, r.name(), now, () -> provisioner.delete(namespace, r.name())))
+                .toList();
+        if (!stopped.isEmpty()) {
             events.add(new StepContext.PendingEvent(false, Reason.SCALED_DOWN, "stopped builder pod(s) "
-                    + scale.plan().delete().stream().map(r -> r.name() + " (" + r.why() + ")")
-                            .collect(Collectors.joining(", "))));
+                    + stopped.stream().map(r -> r.name() + " (" + r.why() + ")").collect(Collectors.joining(", "))));
         }
         List<String> started = new ArrayList<>();
         for (CapacityLedger.NewBuilder builder : scale.creates()) {

@@ -24,6 +24,7 @@ public final class StepContext {
     private final ClusterView cluster;
     private final Instant now;
     private final List<PendingEvent> events = new ArrayList<>();
+    private boolean ended;
 
     public StepContext(NixBuild build, NixBuildStatus status, ClusterView cluster, Instant now) {
         this.build = build;
@@ -59,6 +60,15 @@ public final class StepContext {
     boolean condition(String type, boolean value, Reason reason, String message) {
         return Conditions.set(status.getConditions(), type, value, reason, message,
                 build.getMetadata().getGeneration(), now);
+    }
+
+    /** Whether a step moved the build to a final phase in this run (rather than an earlier reconcile). */
+    boolean endedNow() {
+        return ended;
+    }
+
+    void ended() {
+        ended = true;
     }
 
     void normalEvent(Reason reason, String message) {

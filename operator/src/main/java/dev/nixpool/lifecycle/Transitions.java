@@ -267,6 +267,7 @@ public final class Transitions {
 
     private static void end(StepContext context, NixBuildPhase phase, Reason reason, String message, String logTail) {
         move(context, phase);
+        context.ended();
         NixBuildStatus status = context.status();
         status.setQueuePosition(null);
         status.setCompletionTime(Conditions.timestamp(context.now()));

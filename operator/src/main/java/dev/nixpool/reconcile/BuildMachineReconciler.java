@@ -160,8 +160,11 @@ public class BuildMachineReconciler implements Reconciler<BuildMachine>, Cleaner
         status.setObservedGeneration(machine.getMetadata().getGeneration());
         boolean changed = Conditions.set(status.getConditions(), Names.CONDITION_READY, ready, reason, message,
                 machine.getMetadata().getGeneration(), now);
-        Optional<Instant> catchUp = holdQueuedFigure(machine, context, status, now);
-        if (StatusWriter.writeIfChanged(context, machine, status)) {
+        Integer shown = machine.getStatus() != null ? machine.getStatus().getQueued() : null;
+        QueuedFigurePacing.Decision decision = pacing.decide(key(machine), now, status, shown,
+                s -> StatusWriter.changes(context, machine, s));
+        if (decision.write()) {
+            StatusWriter.write(context, machine, status);
             pacing.wrote(key(machine), now);
         }
         if (changed && !ready) {
@@ -174,31 +177,7 @@ public class BuildMachineReconciler implements Reconciler<BuildMachine>, Cleaner
                 events.normal(machine, event.reason(), event.message());
             }
         });
-        return catchUp;
-    }
-
-    /**
-     * When only the {@code queued} figure would change and the pool's last write was less than the pacing interval ago,
-     * keeps the figure the pool shows (so nothing is written) and says when to look again; else leaves the status be.
-     */
-    private Optional<Instant> holdQueuedFigure(BuildMachine machine, Context<BuildMachine> context,
-            BuildMachineStatus status, Instant now) {
-        Integer shown = machine.getStatus() != null ? machine.getStatus().getQueued() : null;
-        if (shown == null || shown.equals(status.getQueued())) {
-            return Optional.empty();
-        }
-        Optional<Instant> held = pacing.heldUntil(key(machine), now);
-        if (held.isEmpty()) {
-            return held;
-        }
-        Integer fresh = status.getQueued();
-        status.setQueued(shown);
-        if (StatusWriter.changes(context, machine, status)) {
-            // something else changes too: written at once, with the figure as it is now
-            status.setQueued(fresh);
-            return Optional.empty();
-        }
-        return held;
+        return decision.lookAgain();
     }
 
     private static String key(BuildMachine machine) {

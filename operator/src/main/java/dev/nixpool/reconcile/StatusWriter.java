@@ -37,7 +37,12 @@ final class StatusWriter {
         if (!changes(context, primary, status)) {
             return Optional.empty();
         }
-        return Optional.of(context.resourceOperations().updatePrimaryStatus(forWrite(primary, status)));
+        return Optional.of(write(context, primary, status));
+    }
+
+    /** Writes a status {@link #changes} found changed; the primary as the API server answered. */
+    static <S, P extends CustomResource<?, S>> P write(Context<P> context, P primary, S status) {
+        return context.resourceOperations().updatePrimaryStatus(forWrite(primary, status));
     }
 
     /** Whether writing this status (bounded first) would change what the primary shows. */

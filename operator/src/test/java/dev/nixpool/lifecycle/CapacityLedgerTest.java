@@ -1,6 +1,7 @@
 package dev.nixpool.lifecycle;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -446,5 +447,31 @@ class CapacityLedgerTest {
         assertThat(outcome.nextLook().get()).isBeforeOrEqualTo(ended.plus(CapacityLedger.SETTLE));
         PoolScaler.Outcome later = scaler.scale(warm, firstGone, outcome.nextLook().get().plusMillis(500));
         assertThat(later.counts().starting()).as("then the replacement starts").isEqualTo(1);
+    }
+
+    /**
+     * Whoever comes to a builder first deletes it (its build's end, its loss, its deletion, the pool's plan), the rest
+     * skip it; a delete that failed is left to the next. Remembered while a cache shows the pod, forgotten once none
+     * does and the decision settled.
+     */
+    @Test
+    void aBuilderIsDeletedOnceAndADeleteThatFailedIsLeftToTheNext() {
+        CapacityLedger ledger = ledger();
+        AtomicInteger deletes = new AtomicInteger();
+        assertThatThrownBy(() -> ledger.deleteOnce("ns", "pair-0-s1", T0, () -> {
+            deletes.incrementAndGet();
+            throw new IllegalStateException("the API server answered 503");
+        })).hasMessageContaining("503");
+        assertThat(ledger.deleteIssued("ns", "pair-0-s1")).isFalse();
+
+        assertThat(ledger.deleteOnce("ns", "pair-0-s1", T0, deletes::incrementAndGet)).isTrue();
+        assertThat(ledger.deleteOnce("ns", "pair-0-s1", T0.plusMillis(10), deletes::incrementAndGet)).isFalse();
+        assertThat(deletes).hasValue(2);
+
+        Instant settled = T0.plus(CapacityLedger.SETTLE).plusSeconds(1);
+        ledger.plan(PAIR, snapshot(PAIR, Map.of(), List.of(pod(PAIR, "pair-0-s1", 0, true))), settled);
+        assertThat(ledger.deleteIssued("ns", "pair-0-s1")).as("a cache still shows the pod").isTrue();
+        ledger.plan(PAIR, snapshot(PAIR, Map.of(), List.of()), settled);
+        assertThat(ledger.deleteIssued("ns", "pair-0-s1")).isFalse();
     }
 }

@@ -40,6 +40,7 @@ final class InMemoryBuilderResources implements BuilderResources {
     private final Map<String, PersistentVolumeClaim> claims = new ConcurrentHashMap<>();
     private final Map<String, KubernetesClientException> refusals = new ConcurrentHashMap<>();
     private final List<String> created = new ArrayList<>();
+    private final List<String> deletes = new ArrayList<>();
     private volatile String createdAt = Conditions.timestamp(Instant.now());
     private volatile Consumer<String> onLabel = name -> {
     };
@@ -62,6 +63,11 @@ final class InMemoryBuilderResources implements BuilderResources {
     /** "Kind/name" of everything created, in order. */
     synchronized List<String> created() {
         return List.copyOf(created);
+    }
+
+    /** "Kind/name" of every delete issued, in order, with " (404)" for those the API server would answer not found. */
+    synchronized List<String> deletes() {
+        return List.copyOf(deletes);
     }
 
     @Override
@@ -145,12 +151,16 @@ final class InMemoryBuilderResources implements BuilderResources {
 
     @Override
     public void deletePod(String namespace, String name) {
-        pods.remove(key(namespace, name));
+        recordDelete("Pod/" + name, pods.remove(key(namespace, name)) != null);
     }
 
     @Override
     public void deleteSecret(String namespace, String name) {
-        secrets.remove(key(namespace, name));
+        recordDelete("Secret/" + name, secrets.remove(key(namespace, name)) != null);
+    }
+
+    private synchronized void recordDelete(String what, boolean found) {
+        deletes.add(found ? what : what + " (404)");
     }
 
     /** Changes a stored pod, as the kubelet (or a node's end) would. */

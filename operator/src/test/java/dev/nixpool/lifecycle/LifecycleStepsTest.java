@@ -133,7 +133,7 @@ class LifecycleStepsTest {
 
             @Override
             public Optional<Pod> builderPod(String namespace, String name) {
-                return Optional.empty();
+                return Optional.ofNullable(client.pods().inNamespace(namespace).withName(name).get());
             }
         };
     }

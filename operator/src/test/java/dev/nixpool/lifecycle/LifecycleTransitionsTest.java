@@ -508,6 +508,65 @@ class LifecycleTransitionsTest {
         assertThat(assembly.ledger.reservation(SchedulingInputs.key(build))).as("slot released").isEmpty();
     }
 
+    /**
+     * Issue 13 (API writes per build): an ephemeral build's builder is deleted once in the build's whole life, by the
+     * reconcile that ended it: not again by the finished build's later reconciles (its pod's deletion, resyncs), nor by
+     * the pool's plans that still see the retired builder until the caches settle, nor by the build's deletion. Each of
+     * them deleted it again before, answered 404 (about 1.2 times per build in {@code bench scale}).
+     */
+    @Test
+    void anEphemeralBuildsBuilderIsDeletedOnceInTheBuildsWholeLife() {
+        arrive(Succeeded);
+        List<String> once = List.of("Pod/" + POD, "Secret/" + Names.keySecretName(POD));
+        assertThat(resources.deletes()).as("in the reconcile that ended it").isEqualTo(once);
+
+        reconcile();
+        poolPlans();
+        reconcile();
+        now = now.plus(CapacityLedger.SETTLE).plusSeconds(1);
+        poolPlans();
+        reconcile();
+        assembly.lifecycle.deleted(context());
+
+        assertThat(resources.deletes()).isEqualTo(once);
+        assertThat(assembly.ledger.deleteIssued(NS, POD)).as("forgotten once the caches settled").isFalse();
+    }
+
+    /** A new process deletes nothing for a finished build whose builder the cache shows gone. */
+    @Test
+    void afterARestartAFinishedBuildsBuilderThatIsGoneIsNotDeletedAgain() {
+        arrive(Succeeded);
+        restart();
+        reconcile();
+        poolPlans();
+        assembly.lifecycle.deleted(context());
+        assertThat(resources.deletes()).containsExactly("Pod/" + POD, "Secret/" + Names.keySecretName(POD));
+    }
+
+    /**
+     * A predecessor killed after writing the final status but before deleting the builder: the next process's first
+     * reconcile of the build sees the pod in the cache and deletes it and its Secret, once.
+     */
+    @Test
+    void aFinishedBuildsBuilderLeftBehindByAPredecessorIsDeletedOnce() {
+        arrive(Succeeded);
+        idleBuilder(POD, true);
+        restart();
+        reconcile();
+        reconcile();
+        poolPlans();
+        assembly.lifecycle.deleted(context());
+        assertThat(resources.deletes()).containsExactly("Pod/" + POD, "Secret/" + Names.keySecretName(POD),
+                "Pod/" + POD, "Secret/" + Names.keySecretName(POD));
+        assertThat(resources.pod(NS, POD)).isEmpty();
+        assertThat(resources.secret(NS, Names.keySecretName(POD))).isEmpty();
+    }
+
+    /** The pool's reconcile: its plan over the caches as they are now. */
+    private void poolPlans() {
+        assembly.scaler.scale(machine, resources.view(List.of(machine), otherBuilders, this::claims).snapshot(NS), now);
+    }
+
     /** An idle builder of the pool, made as the pool would (Secret, pod); Ready with an IP or still starting. */
     private void idleBuilder(String pod, boolean ready) {
         resources.create(KeySecretRenderer.renderWithNewKeys(machine, pod, 0));
