@@ -14,7 +14,7 @@ import dev.nixpool.nix.wire.WireTruncatedException;
  */
 final class TeeNar extends InputStream {
 
-    private static final int BUFFER = 64 * 1024;
+    static final int DRAIN_CHUNK = 1024 * 1024;
 
     private final InputStream client;
     private final OutputStream spool;
@@ -94,9 +94,14 @@ final class TeeNar extends InputStream {
         return left == 0;
     }
 
-    /** Reads what the reader left into the spool. */
+    /**
+     * Reads what the reader left into the spool, up to {@link #DRAIN_CHUNK} at a time: the client's stream is MINA's
+     * channel pipe, which moves the bytes a read leaves in it to the front of its buffer, so a read that takes all it
+     * holds (at most a 2 MiB window) spares that copy ({@code ServeClient.copyExactly} reads as large for the same
+     * reason).
+     */
     void drain() throws IOException {
-        byte[] buf = new byte[BUFFER];
+        byte[] buf = new byte[(int) Math.min(DRAIN_CHUNK, Math.max(left, 1))];
         while (read(buf, 0, buf.length) >= 0) {
             // each read spools and hashes
         }

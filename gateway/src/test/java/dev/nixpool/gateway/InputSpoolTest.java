@@ -7,6 +7,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.SplittableRandom;
@@ -137,6 +138,36 @@ class InputSpoolTest {
         try (InputSpool spool = spool()) {
             assertThat(spool.add(info(WRONG), new ByteArrayInputStream(NAR), reading(NAR.length, true))).isEmpty();
             assertThat(kept(spool)).isEqualTo(NAR);
+        }
+    }
+
+    @Test
+    void aNarNoSinkReadIsReadInLargeChunksAndNothingPastIt() throws IOException {
+        byte[] large = randomBytes(2 * TeeNar.DRAIN_CHUNK + 4321);
+        ValidPathInfo info = new ValidPathInfo(PATH, null, NixHash.sha256Of(large), List.of(), 0, large.length, false,
+                List.of(), "");
+        byte[] stream = Arrays.copyOf(large, large.length + 8);
+        Recording client = new Recording(stream);
+        try (InputSpool spool = new InputSpool(tmp.resolve("spool"), 1 << 24, 16, quota)) {
+            assertThat(spool.add(info, client, null)).isEmpty();
+            assertThat(kept(spool)).isEqualTo(large);
+        }
+        assertThat(client.largestAsk).isEqualTo(TeeNar.DRAIN_CHUNK);
+        assertThat(client.available()).as("the next request's bytes are left to it").isEqualTo(8);
+    }
+
+    /** The client's stream, remembering the largest read asked of it. */
+    private static final class Recording extends ByteArrayInputStream {
+        int largestAsk;
+
+        Recording(byte[] bytes) {
+            super(bytes);
+        }
+
+        @Override
+        public synchronized int read(byte[] b, int off, int len) {
+            largestAsk = Math.max(largestAsk, len);
+            return super.read(b, off, len);
         }
     }
 }

@@ -46,6 +46,8 @@ public class ServeClient {
     static final int MAX_PATHS = 1 << 20;
     static final int MAX_SIGS = 1024;
     static final int BUFFER = 64 * 1024;
+    /** The most of a NAR one read takes on its way to the server ({@link #copyExactly}). */
+    static final int NAR_CHUNK = 1024 * 1024;
 
     private final ReplyBudget budget;
     private final WireReader in;
@@ -248,25 +250,23 @@ public class ServeClient {
     }
 
     /**
-     * Fills a whole buffer before each write: a write at least as large as the writer's buffer goes straight to the
-     * stream below (the SSH channel), where the short reads of a relayed stream would each be copied into the
-     * writer's buffer first, one copy more of every byte.
+     * Reads up to {@link #NAR_CHUNK} at a time and writes what each read gave. A relayed stream (the gateway's client
+     * channel) is MINA's channel pipe, which holds up to a channel window (2 MiB) and, after a read that leaves bytes
+     * in it, moves them all to the front of its buffer: profiled on a 1 GiB relay, reading it 64 KiB at a time made
+     * that move a tenth of the relay thread's CPU, several times the bytes relayed. A read this large drains what
+     * the pipe holds, so nothing is left to move; and a write this large goes straight to the channel, past the
+     * writer's buffer, as before.
      */
     private void copyExactly(InputStream nar, long size) throws IOException {
-        byte[] buf = new byte[BUFFER];
+        byte[] buf = new byte[(int) Math.min(NAR_CHUNK, Math.max(size, 1))];
         long left = size;
         while (left > 0) {
-            int want = (int) Math.min(buf.length, left);
-            int filled = 0;
-            while (filled < want) {
-                int n = nar.read(buf, filled, want - filled);
-                if (n < 0) {
-                    throw new WireTruncatedException("the NAR to upload", size - left + filled, size);
-                }
-                filled += n;
+            int n = nar.read(buf, 0, (int) Math.min(buf.length, left));
+            if (n < 0) {
+                throw new WireTruncatedException("the NAR to upload", size - left, size);
             }
-            out.stream().write(buf, 0, filled);
-            left -= filled;
+            out.stream().write(buf, 0, n);
+            left -= n;
         }
     }
 

@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 
 import org.junit.jupiter.api.Test;
 
@@ -17,6 +20,7 @@ import dev.nixpool.nix.derivation.BasicDerivationCodec;
 import dev.nixpool.nix.derivation.Derivation;
 import dev.nixpool.nix.store.NixHash;
 import dev.nixpool.nix.store.StorePath;
+import dev.nixpool.nix.store.ValidPathInfo;
 import dev.nixpool.nix.testing.Fuzz;
 import dev.nixpool.nix.wire.WireReader;
 import dev.nixpool.nix.wire.WireTruncatedException;
@@ -127,6 +131,69 @@ class ServeClientTest {
     void addToStoreNarNeedsMinor5() throws Exception {
         ServeClient c = client(serverHello(0x204).toByteArray());
         assertThatThrownBy(() -> c.addToStoreNar(null, null)).hasMessageContaining("needs serve protocol 2.5");
+    }
+
+    @Test
+    void addToStoreNarRelaysShortReadsExactlyAndAsksForLargeOnes() throws Exception {
+        byte[] nar = new byte[3 * ServeClient.NAR_CHUNK + 12345];
+        new Random(10).nextBytes(nar);
+        ValidPathInfo info = new ValidPathInfo(StorePath.parse(A), null, NixHash.sha256Of(nar), List.of(), 0,
+                nar.length, false, List.of(), "");
+        ByteArrayOutputStream reply = serverHello(0x207);
+        new WireWriter(reply).writeU64(1);
+        ServeClient c = client(reply.toByteArray());
+        // a relayed stream gives what has arrived, often less than asked; the NAR is followed by the next request
+        byte[] stream = Arrays.copyOf(nar, nar.length + 8);
+        ShortReads in = new ShortReads(stream, 7 * 1024);
+
+        c.addToStoreNar(info, in);
+
+        byte[] sentBytes = sent.toByteArray();
+        assertThat(Arrays.copyOfRange(sentBytes, sentBytes.length - nar.length, sentBytes.length))
+                .isEqualTo(nar);
+        assertThat(in.position).as("nothing past the NAR is read").isEqualTo(nar.length);
+        assertThat(in.largestAsk).isEqualTo(ServeClient.NAR_CHUNK);
+    }
+
+    @Test
+    void aNarThatEndsEarlyIsATruncation() throws Exception {
+        byte[] nar = new byte[100];
+        ValidPathInfo info = new ValidPathInfo(StorePath.parse(A), null, NixHash.sha256Of(nar), List.of(), 0, 200,
+                false, List.of(), "");
+        ServeClient c = client(serverHello(0x207).toByteArray());
+
+        assertThatThrownBy(() -> c.addToStoreNar(info, new ShortReads(nar, 30)))
+                .isInstanceOf(WireTruncatedException.class);
+    }
+
+    /** Gives at most {@code step} bytes per read, whatever was asked, and remembers the largest ask. */
+    private static final class ShortReads extends InputStream {
+        private final byte[] data;
+        private final int step;
+        int position;
+        int largestAsk;
+
+        ShortReads(byte[] data, int step) {
+            this.data = data;
+            this.step = step;
+        }
+
+        @Override
+        public int read() {
+            return position < data.length ? data[position++] & 0xff : -1;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) {
+            largestAsk = Math.max(largestAsk, len);
+            if (position == data.length) {
+                return -1;
+            }
+            int n = Math.min(Math.min(len, step), data.length - position);
+            System.arraycopy(data, position, b, off, n);
+            position += n;
+            return n;
+        }
     }
 
     @Test
