@@ -2,6 +2,8 @@ package dev.nixpool.local.apiserver;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,9 +24,12 @@ import io.vertx.core.http.HttpServerResponse;
 /**
  * Watches, as kubectl speaks them (one long chunked HTTP response carrying a JSON watch event per line,
  * {@code {"type":"MODIFIED","object":{...}}}, objects rendered as Tables when kubectl asked for them) and as the Fabric8
- * client does (one WebSocket text message per event). The store keeps no history: a watch from resourceVersion R
- * replays the objects changed after R as MODIFIED (or all objects as ADDED for R unset or 0); deletions before the
- * watch started are not replayed.
+ * client does (one WebSocket text message per event). The store keeps no history of changes: a watch from
+ * resourceVersion R replays the objects changed after R as MODIFIED (or all objects as ADDED for R unset or 0). It
+ * does keep the last {@link #TOMBSTONES} deletions, each with a resourceVersion of its own, and replays those after R
+ * as DELETED, as a real API server's watch cache does: {@code kubectl delete --wait} lists the object and then watches
+ * from the list's resourceVersion, and a deletion between the two (an operator removing its finalizer at once) was
+ * otherwise never told, so kubectl waited out its timeout.
  * <p>
  * One listener on the store serves every watch: a change is parsed once, and its event text is the stored JSON
  * wrapped once per event type, shared by all watchers it concerns. The Fabric8 mock's own WebSocket watches parsed
@@ -38,16 +43,27 @@ final class HttpWatches implements Consumer<StoreChange> {
     /** The API server's default watch length is 30 to 60 minutes; without timeoutSeconds take the lower bound. */
     private static final long DEFAULT_TIMEOUT_SECONDS = 1800;
 
+    /** Deletions kept for watches that start from a resourceVersion before them. */
+    static final int TOMBSTONES = 1024;
+
     private final Vertx vertx;
+    private final ObservableCrudStore store;
     private final ApiRequestRouter router;
     private final TableRenderer tables;
     private final List<Stream> streams = new CopyOnWriteArrayList<>();
+    /** Oldest first; written under the store's write lock, read by starting watches. */
+    private final Deque<Tombstone> tombstones = new ArrayDeque<>();
 
     HttpWatches(Vertx vertx, ObservableCrudStore store, ApiRequestRouter router, TableRenderer tables) {
         this.vertx = vertx;
+        this.store = store;
         this.router = router;
         this.tables = tables;
         store.addListener(this);
+    }
+
+    /** A deleted object's last state, and the resourceVersion its deletion took. */
+    private record Tombstone(long resourceVersion, String group, String plural, JsonNode object) {
     }
 
     /** Watches open now (tests). */
@@ -137,14 +153,21 @@ final class HttpWatches implements Consumer<StoreChange> {
     /** Called by the store after every write, under its write lock: hands the change to the watches it concerns. */
     @Override
     public void accept(StoreChange change) {
-        if (streams.isEmpty()) {
-            return;
-        }
         ResourcePath changed = ResourcePath.parse(change.path());
         if (changed == null) {
             return;
         }
         Change parsed = null;
+        if (change.after() == null && change.before() != null) {
+            parsed = new Change(change);
+            synchronized (tombstones) {
+                if (tombstones.size() == TOMBSTONES) {
+                    tombstones.removeFirst();
+                }
+                tombstones.addLast(new Tombstone(store.requestResourceVersion(), changed.group(), changed.plural(),
+                        parsed.before()));
+            }
+        }
         for (Stream stream : streams) {
             if (stream.path.group().equals(changed.group()) && stream.path.plural().equals(changed.plural())) {
                 if (parsed == null) {
@@ -246,6 +269,14 @@ final class HttpWatches implements Consumer<StoreChange> {
         void replay(ApiRequestRouter.Listing listing) {
             long since = resourceVersion(path);
             boolean all = since == 0;
+            if (!all) {
+                List<Tombstone> deleted;
+                synchronized (tombstones) {
+                    deleted = tombstones.stream().filter(t -> t.resourceVersion() > since
+                            && t.group().equals(path.group()) && t.plural().equals(path.plural())).toList();
+                }
+                deleted.stream().filter(t -> selects(t.object())).forEach(t -> send("DELETED", t.object(), null));
+            }
             for (JsonNode item : listing.items()) {
                 if (!selects(item)) {
                     continue;
