@@ -7,9 +7,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -25,19 +24,8 @@ class CustomResourceAdmissionTest {
     private static final String BUILDS = "/apis/nixpool.dev/v1alpha1/namespaces/default/nixbuilds";
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
-    private static EmbeddedApiServer server;
-
-    @BeforeAll
-    static void start() {
-        server = EmbeddedApiServer.start(KubectlFixture.repoRoot().resolve("crds"), 0);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (server != null) {
-            server.close();
-        }
-    }
+    @RegisterExtension
+    static final EmbeddedApiServerExtension API = new EmbeddedApiServerExtension();
 
     record Answer(int code, JsonNode body, java.util.List<String> warnings) {
         String message() {
@@ -46,7 +34,7 @@ class CustomResourceAdmissionTest {
     }
 
     private static Answer send(String method, String path, String contentType, String body) throws Exception {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(server.url() + path))
+        HttpRequest request = HttpRequest.newBuilder(URI.create(API.server().url() + path))
                 .header("Content-Type", contentType)
                 .method(method, body == null
                         ? HttpRequest.BodyPublishers.noBody()

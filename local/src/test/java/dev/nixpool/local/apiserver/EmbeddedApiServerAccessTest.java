@@ -16,6 +16,7 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -38,7 +39,8 @@ class EmbeddedApiServerAccessTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
-    private static EmbeddedApiServer server;
+    @RegisterExtension
+    static final EmbeddedApiServerExtension API = new EmbeddedApiServerExtension();
     private static KubernetesClient admin;
     private static HttpServer backend;
     private static String alice;
@@ -46,9 +48,8 @@ class EmbeddedApiServerAccessTest {
 
     @BeforeAll
     static void start() throws IOException {
-        server = EmbeddedApiServer.start(KubectlFixture.repoRoot().resolve("crds"), 0);
-        admin = server.client();
-        alice = server.users().add("alice", List.of("developers"));
+        admin = API.server().client();
+        alice = API.server().users().add("alice", List.of("developers"));
         for (String ns : List.of("team-a", "ops")) {
             admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
                     .create();
@@ -95,13 +96,10 @@ class EmbeddedApiServerAccessTest {
         if (backend != null) {
             backend.stop(0);
         }
-        if (server != null) {
-            server.close();
-        }
     }
 
     private static HttpResponse<String> get(String path, String token) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(server.url() + path));
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(API.server().url() + path));
         if (token != null) {
             request.header("Authorization", "Bearer " + token);
         }
@@ -161,7 +159,7 @@ class EmbeddedApiServerAccessTest {
 
     @Test
     void aUserWithoutTheRightToCreateReviewsMayNot() throws Exception {
-        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(server.url()
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(API.server().url()
                 + AccessControl.TOKEN_REVIEWS)).header("Authorization", "Bearer " + alice)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"spec\":{\"token\":\"" + alice + "\"}}")).build(),

@@ -6,15 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReview;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReviewSpecBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
@@ -30,21 +28,8 @@ class EmbeddedApiServerLeaseTest {
 
     private static final String NS = EmbeddedApiServer.DEFAULT_NAMESPACE;
 
-    private static EmbeddedApiServer server;
-    private static KubernetesClient client;
-
-    @BeforeAll
-    static void start() {
-        server = EmbeddedApiServer.start(KubectlFixture.repoRoot().resolve("crds"), 0);
-        client = server.client();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (server != null) {
-            server.close();
-        }
-    }
+    @RegisterExtension
+    static final EmbeddedApiServerExtension API = new EmbeddedApiServerExtension();
 
     private static Lease lease(String name, String holder) {
         return new LeaseBuilder().withNewMetadata().withName(name).withNamespace(NS).endMetadata().withNewSpec()
@@ -53,30 +38,30 @@ class EmbeddedApiServerLeaseTest {
 
     @Test
     void anUpdateWithAStaleResourceVersionIsAConflict() {
-        Lease created = client.leases().resource(lease("put-conflict", "a")).create();
-        Lease byB = client.leases().withName("put-conflict").edit(l -> {
+        Lease created = API.client().leases().resource(lease("put-conflict", "a")).create();
+        Lease byB = API.client().leases().withName("put-conflict").edit(l -> {
             l.getSpec().setHolderIdentity("b");
             return l;
         });
         assertThat(byB.getMetadata().getResourceVersion()).isNotEqualTo(created.getMetadata().getResourceVersion());
 
         created.getSpec().setHolderIdentity("c");
-        assertThatThrownBy(() -> client.leases().resource(created).update())
+        assertThatThrownBy(() -> API.client().leases().resource(created).update())
                 .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(409));
-        assertThat(client.leases().withName("put-conflict").get().getSpec().getHolderIdentity()).isEqualTo("b");
+        assertThat(API.client().leases().withName("put-conflict").get().getSpec().getHolderIdentity()).isEqualTo("b");
     }
 
     /** Fabric8's LeaseLock renews and takes over with a JSON merge patch that carries the resourceVersion it read. */
     @Test
     void aMergePatchWithAStaleResourceVersionIsAConflict() {
-        Lease created = client.leases().resource(lease("patch-conflict", "a")).create();
-        client.leases().resource(lease("patch-conflict", "b")).patch(PatchContext.of(PatchType.JSON_MERGE));
+        Lease created = API.client().leases().resource(lease("patch-conflict", "a")).create();
+        API.client().leases().resource(lease("patch-conflict", "b")).patch(PatchContext.of(PatchType.JSON_MERGE));
 
         Lease stale = lease("patch-conflict", "c");
         stale.getMetadata().setResourceVersion(created.getMetadata().getResourceVersion());
-        assertThatThrownBy(() -> client.leases().resource(stale).patch(PatchContext.of(PatchType.JSON_MERGE)))
+        assertThatThrownBy(() -> API.client().leases().resource(stale).patch(PatchContext.of(PatchType.JSON_MERGE)))
                 .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(409));
-        assertThat(client.leases().withName("patch-conflict").get().getSpec().getHolderIdentity()).isEqualTo("b");
+        assertThat(API.client().leases().withName("patch-conflict").get().getSpec().getHolderIdentity()).isEqualTo("b");
     }
 
     /** Two candidates read the same record; only the first write of the two wins, as on a real API server. */
@@ -85,16 +70,16 @@ class EmbeddedApiServerLeaseTest {
         LeaseLock first = new LeaseLock(NS, "race", "first");
         LeaseLock second = new LeaseLock(NS, "race", "second");
         ZonedDateTime now = ZonedDateTime.now();
-        first.create(client, new LeaderElectionRecord("old", Duration.ofSeconds(15), now, now, 0));
+        first.create(API.client(), new LeaderElectionRecord("old", Duration.ofSeconds(15), now, now, 0));
 
         // each lock remembers the resourceVersion it read and writes with it
-        assertThat(first.get(client).getHolderIdentity()).isEqualTo("old");
-        assertThat(second.get(client).getHolderIdentity()).isEqualTo("old");
-        first.update(client, new LeaderElectionRecord("first", Duration.ofSeconds(15), now, now, 1));
-        assertThatThrownBy(() -> second.update(client,
+        assertThat(first.get(API.client()).getHolderIdentity()).isEqualTo("old");
+        assertThat(second.get(API.client()).getHolderIdentity()).isEqualTo("old");
+        first.update(API.client(), new LeaderElectionRecord("first", Duration.ofSeconds(15), now, now, 1));
+        assertThatThrownBy(() -> second.update(API.client(),
                 new LeaderElectionRecord("second", Duration.ofSeconds(15), now, now, 1)))
                 .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(409));
-        assertThat(first.get(client).getHolderIdentity()).isEqualTo("first");
+        assertThat(first.get(API.client()).getHolderIdentity()).isEqualTo("first");
     }
 
     /** JOSDK refuses to elect unless a SelfSubjectRulesReview says Leases may be read, created and updated. */
@@ -102,7 +87,7 @@ class EmbeddedApiServerLeaseTest {
     void theRulesReviewAllowsEverything() {
         SelfSubjectRulesReview review = new SelfSubjectRulesReview();
         review.setSpec(new SelfSubjectRulesReviewSpecBuilder().withNamespace(NS).build());
-        SelfSubjectRulesReview answer = client.resource(review).create();
+        SelfSubjectRulesReview answer = API.client().resource(review).create();
         assertThat(answer.getStatus().getIncomplete()).isFalse();
         assertThat(answer.getStatus().getResourceRules()).anySatisfy(rule -> {
             assertThat(rule.getApiGroups()).containsExactly("*");

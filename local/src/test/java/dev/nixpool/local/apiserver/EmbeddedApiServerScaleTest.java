@@ -13,16 +13,15 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
@@ -42,25 +41,16 @@ class EmbeddedApiServerScaleTest {
     private static final String POOLS = "/apis/scaling.nixpool.dev/v1/namespaces/default/pools/";
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
-    private static EmbeddedApiServer server;
-    private static KubernetesClient client;
+    @RegisterExtension
+    static final EmbeddedApiServerExtension API = new EmbeddedApiServerExtension();
 
     @BeforeAll
     static void start() {
-        server = EmbeddedApiServer.start(KubectlFixture.repoRoot().resolve("crds"), 0);
-        client = server.client();
-        ScaleTestCrds.create(client);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (server != null) {
-            server.close();
-        }
+        ScaleTestCrds.create(API.client());
     }
 
     private static Resource<GenericKubernetesResource> pool(String name) {
-        return client.genericKubernetesResources(ScaleTestCrds.POOLS).inNamespace(NS).withName(name);
+        return API.client().genericKubernetesResources(ScaleTestCrds.POOLS).inNamespace(NS).withName(name);
     }
 
     /** A pool with the given spec, and status written through the status subresource as the operator does. */
@@ -69,7 +59,7 @@ class EmbeddedApiServerScaleTest {
         GenericKubernetesResource p = new GenericKubernetesResourceBuilder().withApiVersion("scaling.nixpool.dev/v1")
                 .withKind("Pool").withNewMetadata().withName(name).withNamespace(NS).endMetadata().build();
         p.setAdditionalProperty("spec", spec);
-        client.genericKubernetesResources(ScaleTestCrds.POOLS).inNamespace(NS).resource(p).create();
+        API.client().genericKubernetesResources(ScaleTestCrds.POOLS).inNamespace(NS).resource(p).create();
         if (!status.isEmpty()) {
             pool(name).subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE),
                     JSON.valueToTree(Map.of("status", status)).toString());
@@ -281,7 +271,7 @@ class EmbeddedApiServerScaleTest {
         GenericKubernetesResource g = new GenericKubernetesResourceBuilder().withApiVersion("scaling.nixpool.dev/v1")
                 .withKind("Gadget").withNewMetadata().withName("g").withNamespace(NS).endMetadata().build();
         g.setAdditionalProperty("spec", Map.of("minIdle", 1));
-        client.genericKubernetesResources(ScaleTestCrds.GADGETS).inNamespace(NS).resource(g).create();
+        API.client().genericKubernetesResources(ScaleTestCrds.GADGETS).inNamespace(NS).resource(g).create();
         for (String path : List.of("/apis/scaling.nixpool.dev/v1/namespaces/default/gadgets/g/scale",
                 "/apis/nixpool.dev/v1alpha1/namespaces/default/nixbuilds/b/scale",
                 "/api/v1/namespaces/default/pods/p/scale")) {
@@ -295,7 +285,7 @@ class EmbeddedApiServerScaleTest {
         HttpResponse<String> missing = send("GET", POOLS + "nope/scale", null, null);
         assertThat(missing.statusCode()).isEqualTo(404);
         assertThat(status(missing).path("message").asText()).isEqualTo("pools.scaling.nixpool.dev \"nope\" not found");
-        assertThat(client.genericKubernetesResources(ScaleTestCrds.GADGETS).inNamespace(NS).withName("g").get()
+        assertThat(API.client().genericKubernetesResources(ScaleTestCrds.GADGETS).inNamespace(NS).withName("g").get()
                 .<Object>get("spec")).isEqualTo(Map.of("minIdle", 1));
     }
 
@@ -304,8 +294,10 @@ class EmbeddedApiServerScaleTest {
         GenericKubernetesResource p = new GenericKubernetesResourceBuilder().withApiVersion("scaling.nixpool.dev/v1")
                 .withKind("Pool").withNewMetadata().withName("checked").withNamespace(NS).endMetadata().build();
         p.setAdditionalProperty("spec", Map.of("minIdle", -1));
-        assertThatThrownBy(() -> client.genericKubernetesResources(ScaleTestCrds.POOLS).inNamespace(NS).resource(p)
-                .create()).isInstanceOfSatisfying(KubernetesClientException.class,
+        assertThatThrownBy(
+                () -> API.client().genericKubernetesResources(ScaleTestCrds.POOLS).inNamespace(NS).resource(p)
+                        .create())
+                .isInstanceOfSatisfying(KubernetesClientException.class,
                         e -> assertThat(e.getCode()).isEqualTo(422));
 
         createPool("checked", Map.of("minIdle", 1), Map.of());
@@ -334,7 +326,7 @@ class EmbeddedApiServerScaleTest {
 
     private static HttpResponse<String> send(String method, String path, String contentType, String body)
             throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.url() + path)).header("Accept",
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(API.server().url() + path)).header("Accept",
                 "application/json");
         if (contentType != null) {
             b.header("Content-Type", contentType);

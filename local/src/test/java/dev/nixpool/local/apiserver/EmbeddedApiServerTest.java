@@ -14,9 +14,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -26,7 +25,6 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
@@ -41,29 +39,16 @@ class EmbeddedApiServerTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String NS = EmbeddedApiServer.DEFAULT_NAMESPACE;
 
-    private static EmbeddedApiServer server;
-    private static KubernetesClient client;
+    @RegisterExtension
+    static final EmbeddedApiServerExtension API = new EmbeddedApiServerExtension();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
-    @BeforeAll
-    static void start() {
-        server = EmbeddedApiServer.start(KubectlFixture.repoRoot().resolve("crds"), 0);
-        client = server.client();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (server != null) {
-            server.close();
-        }
-    }
-
     private static Resource<GenericKubernetesResource> build(String name) {
-        return client.genericKubernetesResources(KubectlFixture.NIXBUILDS).inNamespace(NS).withName(name);
+        return API.client().genericKubernetesResources(KubectlFixture.NIXBUILDS).inNamespace(NS).withName(name);
     }
 
     private static Resource<GenericKubernetesResource> machine(String name) {
-        return client.genericKubernetesResources(KubectlFixture.BUILDMACHINES).inNamespace(NS).withName(name);
+        return API.client().genericKubernetesResources(KubectlFixture.BUILDMACHINES).inNamespace(NS).withName(name);
     }
 
     private static GenericKubernetesResource newMachine(String name, int maxJobs) {
@@ -87,7 +72,8 @@ class EmbeddedApiServerTest {
 
     @Test
     void statusIsASubresourceAndGenerationFollowsTheSpec() {
-        GenericKubernetesResource created = client.genericKubernetesResources(KubectlFixture.NIXBUILDS).inNamespace(NS)
+        GenericKubernetesResource created = API.client().genericKubernetesResources(KubectlFixture.NIXBUILDS)
+                .inNamespace(NS)
                 .resource(newBuild("generation", Map.of("system", "x86_64-linux"))).create();
         assertThat(created.getAdditionalProperties()).doesNotContainKey("status");
         assertThat(created.getMetadata().getGeneration()).isEqualTo(1L);
@@ -95,7 +81,8 @@ class EmbeddedApiServerTest {
         GenericKubernetesResource withStatus = build("generation").get();
         withStatus.setAdditionalProperty("status", Map.of("phase", "Building"));
         withStatus.setAdditionalProperty("spec", Map.of("system", "changed-by-a-status-write"));
-        client.genericKubernetesResources(KubectlFixture.NIXBUILDS).inNamespace(NS).resource(withStatus).updateStatus();
+        API.client().genericKubernetesResources(KubectlFixture.NIXBUILDS).inNamespace(NS).resource(withStatus)
+                .updateStatus();
         GenericKubernetesResource afterStatus = build("generation").get();
         assertThat((Map<String, Object>) afterStatus.get("status")).containsEntry("phase", "Building");
         assertThat((Map<String, Object>) afterStatus.get("spec")).containsEntry("system", "x86_64-linux");
@@ -104,18 +91,18 @@ class EmbeddedApiServerTest {
         // a NixBuild's spec is immutable (a CEL transition rule): the edit is refused and nothing changes
         afterStatus.setAdditionalProperty("spec",
                 Map.of("expression", "import ./build.nix", "system", "aarch64-linux"));
-        assertThatThrownBy(() -> client.genericKubernetesResources(KubectlFixture.NIXBUILDS).inNamespace(NS)
+        assertThatThrownBy(() -> API.client().genericKubernetesResources(KubectlFixture.NIXBUILDS).inNamespace(NS)
                 .resource(afterStatus).update()).isInstanceOf(KubernetesClientException.class)
                 .hasMessageContaining("spec is immutable");
         assertThat(build("generation").get().getMetadata().getGeneration()).isEqualTo(1L);
 
         // a mutable spec: a write of it bumps the generation and leaves the status alone
-        client.genericKubernetesResources(KubectlFixture.BUILDMACHINES).inNamespace(NS)
+        API.client().genericKubernetesResources(KubectlFixture.BUILDMACHINES).inNamespace(NS)
                 .resource(newMachine("generation", 1)).create();
         GenericKubernetesResource pool = machine("generation").get();
         pool.setAdditionalProperty("status", Map.of("builders", 7));
         pool.setAdditionalProperty("spec", Map.of("systems", List.of("x86_64-linux"), "maxJobs", 2));
-        client.genericKubernetesResources(KubectlFixture.BUILDMACHINES).inNamespace(NS).resource(pool).update();
+        API.client().genericKubernetesResources(KubectlFixture.BUILDMACHINES).inNamespace(NS).resource(pool).update();
         GenericKubernetesResource afterSpec = machine("generation").get();
         assertThat((Map<String, Object>) afterSpec.get("spec")).containsEntry("maxJobs", 2);
         assertThat(afterSpec.getAdditionalProperties()).doesNotContainKey("status");
@@ -128,7 +115,8 @@ class EmbeddedApiServerTest {
      */
     @Test
     void aStatusWriteFromAStaleReadIsAConflict() {
-        GenericKubernetesResource created = client.genericKubernetesResources(KubectlFixture.NIXBUILDS).inNamespace(NS)
+        GenericKubernetesResource created = API.client().genericKubernetesResources(KubectlFixture.NIXBUILDS)
+                .inNamespace(NS)
                 .resource(newBuild("stale-status", Map.of("system", "x86_64-linux"))).create();
         build("stale-status").edit(b -> {
             b.getMetadata().setFinalizers(List.of("nixpool.dev/test"));
@@ -138,14 +126,15 @@ class EmbeddedApiServerTest {
         assertThat(build("stale-status").get().getMetadata().getDeletionTimestamp()).isNotNull();
 
         created.setAdditionalProperty("status", Map.of("phase", "Building"));
-        assertThatThrownBy(() -> client.genericKubernetesResources(KubectlFixture.NIXBUILDS).inNamespace(NS)
+        assertThatThrownBy(() -> API.client().genericKubernetesResources(KubectlFixture.NIXBUILDS).inNamespace(NS)
                 .resource(created).updateStatus()).isInstanceOfSatisfying(KubernetesClientException.class,
                         e -> assertThat(e.getCode()).isEqualTo(409));
         GenericKubernetesResource current = build("stale-status").get();
         assertThat(current.getAdditionalProperties()).doesNotContainKey("status");
 
         current.setAdditionalProperty("status", Map.of("phase", "Building"));
-        GenericKubernetesResource written = client.genericKubernetesResources(KubectlFixture.NIXBUILDS).inNamespace(NS)
+        GenericKubernetesResource written = API.client().genericKubernetesResources(KubectlFixture.NIXBUILDS)
+                .inNamespace(NS)
                 .resource(current).updateStatus();
         assertThat((Map<String, Object>) written.get("status")).containsEntry("phase", "Building");
         build("stale-status").edit(b -> {
@@ -158,13 +147,14 @@ class EmbeddedApiServerTest {
     void mergePatchesReplaceArraysAndServerSideApplyMergesToo() {
         GenericKubernetesResource created = newMachine("patched", 1);
         ((Map<String, Object>) created.get("spec")).put("supportedFeatures", List.of("kvm", "big-parallel"));
-        client.genericKubernetesResources(KubectlFixture.BUILDMACHINES).inNamespace(NS).resource(created).create();
+        API.client().genericKubernetesResources(KubectlFixture.BUILDMACHINES).inNamespace(NS).resource(created)
+                .create();
         machine("patched").patch(PatchContext.of(PatchType.JSON_MERGE),
                 "{\"spec\":{\"supportedFeatures\":[\"nixos-test\"],\"maxJobs\":3}}");
         assertThat((Map<String, Object>) machine("patched").get().get("spec"))
                 .containsEntry("supportedFeatures", List.of("nixos-test")).containsEntry("maxJobs", 3);
 
-        client.genericKubernetesResources(KubectlFixture.NIXBUILDS).inNamespace(NS)
+        API.client().genericKubernetesResources(KubectlFixture.NIXBUILDS).inNamespace(NS)
                 .resource(newBuild("patched", Map.of("system", "x86_64-linux"))).create();
         build("patched").subresource("status").patch(PatchContext.of(PatchType.SERVER_SIDE_APPLY),
                 "{\"apiVersion\":\"nixpool.dev/v1alpha1\",\"kind\":\"NixBuild\",\"metadata\":{\"name\":\"patched\"},"
@@ -177,12 +167,14 @@ class EmbeddedApiServerTest {
 
     @Test
     void podStatusEditsOfTheBuilderRuntimeKeepWorking() {
-        client.pods().inNamespace(NS).resource(new PodBuilder().withNewMetadata().withName("builder").endMetadata()
-                .withNewSpec().addNewContainer().withName("b").withImage("builder").endContainer().endSpec().build())
+        API.client().pods().inNamespace(NS)
+                .resource(new PodBuilder().withNewMetadata().withName("builder").endMetadata()
+                        .withNewSpec().addNewContainer().withName("b").withImage("builder").endContainer().endSpec()
+                        .build())
                 .create();
-        client.pods().inNamespace(NS).withName("builder").editStatus(p -> new PodBuilder(p).withNewStatus()
+        API.client().pods().inNamespace(NS).withName("builder").editStatus(p -> new PodBuilder(p).withNewStatus()
                 .withPhase("Running").withPodIP("127.0.0.2").endStatus().build());
-        Pod pod = client.pods().inNamespace(NS).withName("builder").get();
+        Pod pod = API.client().pods().inNamespace(NS).withName("builder").get();
         assertThat(pod.getStatus().getPhase()).isEqualTo("Running");
         assertThat(pod.getStatus().getPodIP()).isEqualTo("127.0.0.2");
         assertThat(pod.getSpec().getContainers()).hasSize(1);
@@ -194,29 +186,29 @@ class EmbeddedApiServerTest {
      */
     @Test
     void removingTheLastFinalizerOfADeletedObjectAnswersWithTheObject() {
-        client.pods().inNamespace(NS).resource(new PodBuilder().withNewMetadata().withName("finalized")
+        API.client().pods().inNamespace(NS).resource(new PodBuilder().withNewMetadata().withName("finalized")
                 .withFinalizers("nixpool.dev/test").endMetadata().withNewSpec().addNewContainer().withName("b")
                 .withImage("builder").endContainer().endSpec().build()).create();
-        client.pods().inNamespace(NS).withName("finalized").delete();
+        API.client().pods().inNamespace(NS).withName("finalized").delete();
 
-        Pod answer = client.pods().inNamespace(NS).withName("finalized")
+        Pod answer = API.client().pods().inNamespace(NS).withName("finalized")
                 .edit(p -> new PodBuilder(p).editMetadata().withFinalizers().endMetadata().build());
 
         assertThat(answer).isNotNull();
         assertThat(answer.getMetadata().getName()).isEqualTo("finalized");
         assertThat(answer.getMetadata().getFinalizers()).isEmpty();
         assertThat(answer.getMetadata().getDeletionTimestamp()).isNotNull();
-        assertThat(client.pods().inNamespace(NS).withName("finalized").get()).isNull();
+        assertThat(API.client().pods().inNamespace(NS).withName("finalized").get()).isNull();
     }
 
     @Test
     void eventsAreFilteredByInvolvedObjectFieldSelectors() {
         for (String object : List.of("a", "b")) {
-            client.v1().events().inNamespace(NS).resource(new EventBuilder().withNewMetadata()
+            API.client().v1().events().inNamespace(NS).resource(new EventBuilder().withNewMetadata()
                     .withName("event-for-" + object).endMetadata().withNewInvolvedObject().withKind("NixBuild")
                     .withName(object).withNamespace(NS).endInvolvedObject().withReason("R").build()).create();
         }
-        assertThat(client.v1().events().inNamespace(NS).withField("involvedObject.name", "b")
+        assertThat(API.client().v1().events().inNamespace(NS).withField("involvedObject.name", "b")
                 .withField("involvedObject.kind", "NixBuild").list().getItems())
                 .extracting(e -> e.getMetadata().getName()).containsExactly("event-for-b");
     }
@@ -224,7 +216,7 @@ class EmbeddedApiServerTest {
     @Test
     void webSocketWatchesOfTheClientSeeChanges() {
         List<String> seen = new CopyOnWriteArrayList<>();
-        try (Watch watch = client.genericKubernetesResources(KubectlFixture.NIXBUILDS).inNamespace(NS)
+        try (Watch watch = API.client().genericKubernetesResources(KubectlFixture.NIXBUILDS).inNamespace(NS)
                 .withName("watched").watch(new Watcher<>() {
                     @Override
                     public void eventReceived(Action action, GenericKubernetesResource resource) {
@@ -236,7 +228,7 @@ class EmbeddedApiServerTest {
                         seen.add("closed");
                     }
                 })) {
-            client.genericKubernetesResources(KubectlFixture.NIXBUILDS).inNamespace(NS)
+            API.client().genericKubernetesResources(KubectlFixture.NIXBUILDS).inNamespace(NS)
                     .resource(newBuild("watched", Map.of("system", "x86_64-linux"))).create();
             build("watched").delete();
             await().atMost(Duration.ofSeconds(20))
@@ -247,11 +239,12 @@ class EmbeddedApiServerTest {
     @Test
     void plainHttpWatchesStreamOneEventPerLine() throws Exception {
         for (String name : List.of("streamed", "not-selected")) {
-            client.genericKubernetesResources(KubectlFixture.NIXBUILDS).inNamespace(NS)
+            API.client().genericKubernetesResources(KubectlFixture.NIXBUILDS).inNamespace(NS)
                     .resource(newBuild(name, Map.of("system", "x86_64-linux"))).create();
         }
         HttpResponse<java.util.stream.Stream<String>> response = HTTP.send(HttpRequest.newBuilder(URI.create(
-                server.url() + "/apis/nixpool.dev/v1alpha1/namespaces/default/nixbuilds?watch=true&resourceVersion=0"
+                API.server().url()
+                        + "/apis/nixpool.dev/v1alpha1/namespaces/default/nixbuilds?watch=true&resourceVersion=0"
                         + "&fieldSelector=metadata.name%3Dstreamed&timeoutSeconds=20"))
                 .header("Accept", "application/json").GET().build(), HttpResponse.BodyHandlers.ofLines());
         assertThat(response.statusCode()).isEqualTo(200);
@@ -339,13 +332,14 @@ class EmbeddedApiServerTest {
     @Test
     void kubeconfigPointsAtTheServer(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         Path kubeconfig = dir.resolve("kubeconfig");
-        server.writeKubeconfig(kubeconfig);
-        assertThat(java.nio.file.Files.readString(kubeconfig)).contains("server: " + server.url())
+        API.server().writeKubeconfig(kubeconfig);
+        assertThat(java.nio.file.Files.readString(kubeconfig)).contains("server: " + API.server().url())
                 .contains("current-context: nixpool-local").contains("namespace: default");
     }
 
     private static HttpResponse<String> get(String path, String accept) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(server.url() + path)).header("Accept", accept).GET().build(),
+        return HTTP.send(
+                HttpRequest.newBuilder(URI.create(API.server().url() + path)).header("Accept", accept).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -7,9 +7,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -20,31 +19,17 @@ import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
 
 /** Objects whose owners are gone are deleted (background propagation), as the controller manager's collector does. */
 class GarbageCollectorTest {
 
     private static final Duration COLLECTED = Duration.ofSeconds(10);
 
-    private static EmbeddedApiServer server;
-    private static KubernetesClient client;
-
-    @BeforeAll
-    static void start() {
-        server = EmbeddedApiServer.start(KubectlFixture.repoRoot().resolve("crds"), 0);
-        client = server.client();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (server != null) {
-            server.close();
-        }
-    }
+    @RegisterExtension
+    static final EmbeddedApiServerExtension API = new EmbeddedApiServerExtension();
 
     private static GenericKubernetesResource pool(String name) {
-        return client.genericKubernetesResources(KubectlFixture.BUILDMACHINES).resource(
+        return API.client().genericKubernetesResources(KubectlFixture.BUILDMACHINES).resource(
                 new GenericKubernetesResourceBuilder().withApiVersion("nixpool.dev/v1alpha1").withKind("BuildMachine")
                         .withNewMetadata().withName(name).endMetadata()
                         .withAdditionalProperties(Map.of("spec", Map.of("systems", List.of("x86_64-linux")))).build())
@@ -60,40 +45,42 @@ class GarbageCollectorTest {
     @Test
     void deletingAPoolDeletesItsPodsSecretsAndClaimsAndWhatThoseOwn() {
         GenericKubernetesResource pool = pool("gc-pool");
-        var pod = client.pods().resource(new PodBuilder().withNewMetadata().withName("gc-pool-builder")
+        var pod = API.client().pods().resource(new PodBuilder().withNewMetadata().withName("gc-pool-builder")
                 .withOwnerReferences(ownedBy(pool)).endMetadata().withNewSpec().addNewContainer().withName("b")
                 .withImage("nixpool/builder").endContainer().endSpec().build()).create();
-        client.secrets().resource(new SecretBuilder().withNewMetadata().withName("gc-pool-key")
+        API.client().secrets().resource(new SecretBuilder().withNewMetadata().withName("gc-pool-key")
                 .withOwnerReferences(ownedBy(pool)).endMetadata().build()).create();
-        client.persistentVolumeClaims().resource(new PersistentVolumeClaimBuilder().withNewMetadata()
+        API.client().persistentVolumeClaims().resource(new PersistentVolumeClaimBuilder().withNewMetadata()
                 .withName("gc-pool-store-0").withOwnerReferences(ownedBy(pool)).endMetadata().build()).create();
-        client.configMaps().resource(new ConfigMapBuilder().withNewMetadata().withName("gc-pod-owned")
+        API.client().configMaps().resource(new ConfigMapBuilder().withNewMetadata().withName("gc-pod-owned")
                 .withOwnerReferences(ownedBy(pod)).endMetadata().build()).create();
-        client.configMaps().resource(new ConfigMapBuilder().withNewMetadata().withName("gc-unrelated").endMetadata()
-                .build()).create();
+        API.client().configMaps()
+                .resource(new ConfigMapBuilder().withNewMetadata().withName("gc-unrelated").endMetadata()
+                        .build())
+                .create();
 
-        client.genericKubernetesResources(KubectlFixture.BUILDMACHINES).withName("gc-pool").delete();
+        API.client().genericKubernetesResources(KubectlFixture.BUILDMACHINES).withName("gc-pool").delete();
 
         await().atMost(COLLECTED).untilAsserted(() -> {
-            assertThat(client.pods().withName("gc-pool-builder").get()).isNull();
-            assertThat(client.secrets().withName("gc-pool-key").get()).isNull();
-            assertThat(client.persistentVolumeClaims().withName("gc-pool-store-0").get()).isNull();
-            assertThat(client.configMaps().withName("gc-pod-owned").get()).isNull();
+            assertThat(API.client().pods().withName("gc-pool-builder").get()).isNull();
+            assertThat(API.client().secrets().withName("gc-pool-key").get()).isNull();
+            assertThat(API.client().persistentVolumeClaims().withName("gc-pool-store-0").get()).isNull();
+            assertThat(API.client().configMaps().withName("gc-pod-owned").get()).isNull();
         });
-        assertThat(client.configMaps().withName("gc-unrelated").get()).isNotNull();
+        assertThat(API.client().configMaps().withName("gc-unrelated").get()).isNotNull();
     }
 
     @Test
     void anObjectWithAnotherOwnerLeftOnlyLosesTheDanglingReference() {
         GenericKubernetesResource first = pool("gc-first");
         GenericKubernetesResource second = pool("gc-second");
-        client.secrets().resource(new SecretBuilder().withNewMetadata().withName("gc-shared")
+        API.client().secrets().resource(new SecretBuilder().withNewMetadata().withName("gc-shared")
                 .withOwnerReferences(ownedBy(first), ownedBy(second)).endMetadata().build()).create();
 
-        client.genericKubernetesResources(KubectlFixture.BUILDMACHINES).withName("gc-first").delete();
+        API.client().genericKubernetesResources(KubectlFixture.BUILDMACHINES).withName("gc-first").delete();
 
         await().atMost(COLLECTED).untilAsserted(() -> assertThat(
-                client.secrets().withName("gc-shared").get().getMetadata().getOwnerReferences())
+                API.client().secrets().withName("gc-shared").get().getMetadata().getOwnerReferences())
                 .extracting(OwnerReference::getName).containsExactly("gc-second"));
     }
 
@@ -101,32 +88,34 @@ class GarbageCollectorTest {
     void anObjectCreatedForAnOwnerThatIsGoneOrReplacedIsCollected() {
         GenericKubernetesResource pool = pool("gc-replaced");
         OwnerReference stale = ownedBy(pool);
-        client.genericKubernetesResources(KubectlFixture.BUILDMACHINES).withName("gc-replaced").delete();
+        API.client().genericKubernetesResources(KubectlFixture.BUILDMACHINES).withName("gc-replaced").delete();
         await().atMost(COLLECTED).until(
-                () -> client.genericKubernetesResources(KubectlFixture.BUILDMACHINES).withName("gc-replaced")
+                () -> API.client().genericKubernetesResources(KubectlFixture.BUILDMACHINES).withName("gc-replaced")
                         .get() == null);
         pool("gc-replaced");
-        client.secrets().resource(new SecretBuilder().withNewMetadata().withName("gc-late")
+        API.client().secrets().resource(new SecretBuilder().withNewMetadata().withName("gc-late")
                 .withOwnerReferences(stale).endMetadata().build()).create();
 
-        await().atMost(COLLECTED).untilAsserted(() -> assertThat(client.secrets().withName("gc-late").get()).isNull());
+        await().atMost(COLLECTED)
+                .untilAsserted(() -> assertThat(API.client().secrets().withName("gc-late").get()).isNull());
     }
 
     @Test
     void finalizersHoldACollectedObjectUntilTheyAreRemoved() {
         GenericKubernetesResource pool = pool("gc-final");
-        client.pods().resource(new PodBuilder().withNewMetadata().withName("gc-final-builder")
+        API.client().pods().resource(new PodBuilder().withNewMetadata().withName("gc-final-builder")
                 .withOwnerReferences(ownedBy(pool)).withFinalizers("nixpool.dev/test").endMetadata().withNewSpec()
                 .addNewContainer().withName("b").withImage("nixpool/builder").endContainer().endSpec().build())
                 .create();
 
-        client.genericKubernetesResources(KubectlFixture.BUILDMACHINES).withName("gc-final").delete();
+        API.client().genericKubernetesResources(KubectlFixture.BUILDMACHINES).withName("gc-final").delete();
 
         await().atMost(COLLECTED).untilAsserted(() -> assertThat(
-                client.pods().withName("gc-final-builder").get().getMetadata().getDeletionTimestamp()).isNotNull());
-        client.pods().withName("gc-final-builder").edit(p -> new PodBuilder(p).editMetadata().withFinalizers()
+                API.client().pods().withName("gc-final-builder").get().getMetadata().getDeletionTimestamp())
+                .isNotNull());
+        API.client().pods().withName("gc-final-builder").edit(p -> new PodBuilder(p).editMetadata().withFinalizers()
                 .endMetadata().build());
         await().atMost(COLLECTED)
-                .untilAsserted(() -> assertThat(client.pods().withName("gc-final-builder").get()).isNull());
+                .untilAsserted(() -> assertThat(API.client().pods().withName("gc-final-builder").get()).isNull());
     }
 }

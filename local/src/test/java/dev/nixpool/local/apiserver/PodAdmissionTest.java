@@ -5,42 +5,32 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 
 /** The ServiceAccount and PodSecurity admission plugins as the embedded API server plays them on pod creates. */
 class PodAdmissionTest {
 
-    private static EmbeddedApiServer server;
-    private static KubernetesClient client;
+    @RegisterExtension
+    static final EmbeddedApiServerExtension API = new EmbeddedApiServerExtension();
 
     @BeforeAll
     static void start() {
-        server = EmbeddedApiServer.start(KubectlFixture.repoRoot().resolve("crds"), 0);
-        client = server.client();
         namespace("plain", Map.of());
         namespace("strict", Map.of(PodAdmission.ENFORCE_LABEL, "restricted"));
         namespace("base", Map.of(PodAdmission.ENFORCE_LABEL, "baseline", PodAdmission.ENFORCE_VERSION_LABEL,
                 "v1.32"));
     }
 
-    @AfterAll
-    static void stop() {
-        if (server != null) {
-            server.close();
-        }
-    }
-
     private static void namespace(String name, Map<String, String> labels) {
-        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).withLabels(labels)
+        API.client().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).withLabels(labels)
                 .endMetadata().build()).create();
     }
 
@@ -58,7 +48,7 @@ class PodAdmissionTest {
 
     private static KubernetesClientException refused(Pod pod) {
         try {
-            client.resource(pod).create();
+            API.client().resource(pod).create();
         } catch (KubernetesClientException e) {
             return e;
         }
@@ -73,17 +63,17 @@ class PodAdmissionTest {
         assertThat(e.getStatus().getMessage()).isEqualTo("pods \"sa-missing\" is forbidden: error looking up service"
                 + " account plain/builders: serviceaccount \"builders\" not found");
 
-        client.resource(new ServiceAccountBuilder().withNewMetadata().withNamespace("plain").withName("builders")
+        API.client().resource(new ServiceAccountBuilder().withNewMetadata().withNamespace("plain").withName("builders")
                 .endMetadata().build()).create();
-        assertThat(client.resource(compliant("plain", "sa-present").editSpec().withServiceAccountName("builders")
+        assertThat(API.client().resource(compliant("plain", "sa-present").editSpec().withServiceAccountName("builders")
                 .endSpec().build()).create()).isNotNull();
-        assertThat(client.resource(compliant("plain", "sa-default").editSpec().withServiceAccountName("default")
+        assertThat(API.client().resource(compliant("plain", "sa-default").editSpec().withServiceAccountName("default")
                 .endSpec().build()).create()).as("the default account always exists").isNotNull();
     }
 
     @Test
     void restrictedAdmitsTheOperatorsBuilderPodAndRefusesAnUnconfinedOne() {
-        assertThat(client.resource(compliant("strict", "ok").build()).create()).isNotNull();
+        assertThat(API.client().resource(compliant("strict", "ok").build()).create()).isNotNull();
 
         KubernetesClientException e = refused(compliant("strict", "unconfined").editMetadata()
                 .addToAnnotations("container.apparmor.security.beta.kubernetes.io/builder", "unconfined")
@@ -117,11 +107,12 @@ class PodAdmissionTest {
         Pod root = new PodBuilder().withNewMetadata().withNamespace("base").withName("root").endMetadata()
                 .withNewSpec().addNewContainer().withName("builder").withImage("nixpool/builder:0.1.0").endContainer()
                 .endSpec().build();
-        assertThat(client.resource(root).create()).isNotNull();
+        assertThat(API.client().resource(root).create()).isNotNull();
         Pod privileged = new PodBuilder(root).editMetadata().withName("privileged").endMetadata().editSpec()
                 .editFirstContainer().withNewSecurityContext().withPrivileged(true).endSecurityContext()
                 .endContainer().withHostNetwork(true).endSpec().build();
-        assertThatThrownBy(() -> client.resource(privileged).create()).isInstanceOf(KubernetesClientException.class)
+        assertThatThrownBy(() -> API.client().resource(privileged).create())
+                .isInstanceOf(KubernetesClientException.class)
                 .hasMessageContaining("pods \"privileged\" is forbidden: violates PodSecurity \"baseline:v1.32\":"
                         + " host namespaces (hostNetwork=true), privileged (container \"builder\" must not set"
                         + " securityContext.privileged=true)");

@@ -6,34 +6,24 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
 
 /** {@link EmbeddedApiServer#observe}: what an in-process observer sees of the store's writes. */
 class StoredObjectsTest {
 
-    private static EmbeddedApiServer server;
-    private static KubernetesClient client;
+    @RegisterExtension
+    static final EmbeddedApiServerExtension API = new EmbeddedApiServerExtension();
 
     @BeforeAll
     static void start() {
-        server = EmbeddedApiServer.start(KubectlFixture.repoRoot().resolve("crds"), 0);
-        client = server.client();
-        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("elsewhere").endMetadata()
+        API.client().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("elsewhere").endMetadata()
                 .build()).create();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (server != null) {
-            server.close();
-        }
     }
 
     private static ConfigMap map(String namespace, String name, String value) {
@@ -44,24 +34,24 @@ class StoredObjectsTest {
     @Test
     void everyWriteOfTheTypeAndNamespaceAsStoredThenTheDeleteThenNothingOnceClosed() {
         List<String> seen = new CopyOnWriteArrayList<>();
-        try (EmbeddedApiServer.Observation ignored = server.observe("", "configmaps", "default",
+        try (EmbeddedApiServer.Observation ignored = API.server().observe("", "configmaps", "default",
                 (name, object) -> seen.add(name + "=" + (object == null
                         ? "deleted"
                         : object.path("data").path("v").asText() + "@"
                                 + object.path("metadata").path("resourceVersion").asText())))) {
-            client.resource(map("default", "a", "1")).create();
-            client.resource(map("elsewhere", "a", "other namespace")).create();
-            ConfigMap stored = client.configMaps().inNamespace("default").withName("a").get();
-            client.configMaps().inNamespace("default").withName("a").edit(m -> {
+            API.client().resource(map("default", "a", "1")).create();
+            API.client().resource(map("elsewhere", "a", "other namespace")).create();
+            ConfigMap stored = API.client().configMaps().inNamespace("default").withName("a").get();
+            API.client().configMaps().inNamespace("default").withName("a").edit(m -> {
                 m.getData().put("v", "2");
                 return m;
             });
-            ConfigMap updated = client.configMaps().inNamespace("default").withName("a").get();
-            client.configMaps().inNamespace("default").withName("a").delete();
+            ConfigMap updated = API.client().configMaps().inNamespace("default").withName("a").get();
+            API.client().configMaps().inNamespace("default").withName("a").delete();
             assertThat(seen).containsExactly("a=1@" + stored.getMetadata().getResourceVersion(),
                     "a=2@" + updated.getMetadata().getResourceVersion(), "a=deleted");
         }
-        client.resource(map("default", "b", "after")).create();
+        API.client().resource(map("default", "b", "after")).create();
         assertThat(seen).hasSize(3);
     }
 }

@@ -8,14 +8,12 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
 
 /**
  * A watch from a resourceVersion before a deletion is told of it, as {@code kubectl delete --wait} needs: it lists the
@@ -26,29 +24,16 @@ class WatchHistoryTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
-    private static EmbeddedApiServer server;
-    private static KubernetesClient client;
-
-    @BeforeAll
-    static void start() {
-        server = EmbeddedApiServer.start(KubectlFixture.repoRoot().resolve("crds"), 0);
-        client = server.client();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (server != null) {
-            server.close();
-        }
-    }
+    @RegisterExtension
+    static final EmbeddedApiServerExtension API = new EmbeddedApiServerExtension();
 
     private static String get(String pathAndQuery) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(server.url() + pathAndQuery)).build(),
+        return HTTP.send(HttpRequest.newBuilder(URI.create(API.server().url() + pathAndQuery)).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
     }
 
     private static void create(String name) {
-        client.resource(new ConfigMapBuilder().withNewMetadata().withName(name).endMetadata()
+        API.client().resource(new ConfigMapBuilder().withNewMetadata().withName(name).endMetadata()
                 .withData(Map.of("k", "v")).build()).create();
     }
 
@@ -59,7 +44,7 @@ class WatchHistoryTest {
         String collection = "/api/v1/namespaces/default/configmaps";
         String listed = JSON.readTree(get(collection + "?fieldSelector=metadata.name%3Dgone"))
                 .path("metadata").path("resourceVersion").asText();
-        client.configMaps().withName("gone").delete();
+        API.client().configMaps().withName("gone").delete();
 
         String fromBefore = get(collection + "?watch=1&fieldSelector=metadata.name%3Dgone&resourceVersion=" + listed
                 + "&timeoutSeconds=1");
